@@ -1,0 +1,17 @@
+//! Readers for everything shinsa takes in from outside: the operator's
+//! inventory bundle (CSV folder, XLSX workbook, JSON document), CycloneDX 1.6
+//! BOMs, and reference data (sectors, country groups, lists, identities).
+//!
+//! Every reader reports all the problems it finds at once, each with the
+//! file, the line and column (or cell, or JSON pointer), the field, what was
+//! expected and what was found; and nothing is half-loaded: a reader returns
+//! either a whole value or its errors.
+
+mod bundle;
+pub mod cyclonedx;
+mod error;
+pub mod reference;
+mod table;
+
+pub use bundle::{INVENTORY_SCHEMA, LoadedBundle, load_bundle};
+pub use error::{InputError, InputErrors, Location};

@@ -1,0 +1,168 @@
+//! Findings: what every screening path produces (DESIGN.md, "Findings").
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How serious a finding is. Ordered: `Notice < Review < Prohibited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing; no action expected.
+    Notice,
+    /// A risk signal a person must review before the item proceeds.
+    Review,
+    /// The pack's author treats the item as barred.
+    Prohibited,
+}
+
+impl Severity {
+    /// Parses `prohibited`, `review` or `notice`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "prohibited" => Some(Self::Prohibited),
+            "review" => Some(Self::Review),
+            "notice" => Some(Self::Notice),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Prohibited => "prohibited",
+            Self::Review => "review",
+            Self::Notice => "notice",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of thing a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Asset,
+    Party,
+    Contract,
+    Dataflow,
+    Device,
+    Connection,
+}
+
+impl SubjectKind {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asset => "asset",
+            Self::Party => "party",
+            Self::Contract => "contract",
+            Self::Dataflow => "dataflow",
+            Self::Device => "device",
+            Self::Connection => "connection",
+        }
+    }
+}
+
+/// The register row a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    pub id: String,
+}
+
+/// The rule that produced a finding, with its legal basis and pack version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub legal_basis: String,
+    pub policy_version: String,
+}
+
+/// One piece of evidence behind a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// A name in the register matched a list entry.
+    ListMatch {
+        list: String,
+        entry: String,
+        /// The name as the register wrote it.
+        matched_name: String,
+        /// The name on the list (or identity table) it matched.
+        listed_name: String,
+        score: f64,
+        why: Vec<String>,
+        /// The register field the name came from (`manufacturer`).
+        role: String,
+        /// The entry's scope as the list writes it.
+        scope: String,
+        citation: String,
+    },
+    /// A list's categorical entry covers the item.
+    Categorical {
+        list: String,
+        entry: String,
+        category: String,
+        produced_in: Option<String>,
+        why: String,
+    },
+    /// A chain of holdings from a register party to a listed or foreign one.
+    Ownership {
+        /// Each hop as `Name (share)`; the first is the register party.
+        path: Vec<String>,
+        /// The product of shares along the path, in percent.
+        effective_share: f64,
+    },
+    /// The country a party, product or data centre belongs to.
+    Country {
+        role: String,
+        party: Option<String>,
+        country: String,
+        groups: Vec<String>,
+    },
+    /// A chain of contracts from the operator down to a subcontractor.
+    ContractChain { path: Vec<String> },
+    /// A data flow leaving the country.
+    Flow {
+        destination: String,
+        country: Option<String>,
+        provider: Option<String>,
+        data_categories: Vec<String>,
+    },
+    /// A plain statement of fact from the register.
+    Fact { text: String },
+}
+
+/// What produced a finding, so that it can be reproduced years later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub input_sha256: String,
+    /// List id → `version sha256`.
+    pub lists: BTreeMap<String, String>,
+    pub policy: String,
+    pub software: String,
+    /// The day the screening was "as of".
+    pub as_of: String,
+}
+
+/// A risk signal about one register row, with its evidence and legal basis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable across runs on the same input: `rule@kind:id`.
+    pub id: String,
+    pub severity: Severity,
+    pub subject: Subject,
+    /// The subject's name, for people.
+    pub subject_name: String,
+    pub rule: RuleRef,
+    pub title: String,
+    pub explanation: String,
+    pub evidence: Vec<Evidence>,
+    pub provenance: Provenance,
+}

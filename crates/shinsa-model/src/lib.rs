@@ -1,0 +1,24 @@
+//! Domain types of shinsa.
+//!
+//! Plain data only: no I/O, no parsing of files, no scoring. Every other crate
+//! passes these types along the pipeline `ingest → resolve → evaluate →
+//! findings` (see DESIGN.md). Values that have a closed form (country codes,
+//! percentages, dates) are newtypes so that a bad value cannot travel past the
+//! reader that saw it.
+
+mod finding;
+mod inventory;
+mod lists;
+mod primitives;
+mod reference;
+
+pub use finding::{Evidence, Finding, Provenance, RuleRef, Severity, Subject, SubjectKind};
+pub use inventory::{
+    Asset, AssetKind, Contract, ContractScope, DataFlow, Identifier, Inventory, Licence, Operator,
+    Ownership, Party, PartyRef,
+};
+pub use lists::{
+    EntryException, EntryTarget, Identity, LegalEffect, ListEntry, ListInfo, Scope, UseRestriction,
+};
+pub use primitives::{CountryCode, Date, Percent, PrimitiveError, parse_bool, parse_date};
+pub use reference::{Category, CountryGroupMember, ReferenceData, Sector};

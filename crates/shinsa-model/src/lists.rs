@@ -1,0 +1,191 @@
+//! Restricted-party and restricted-product lists, as structured entries.
+//!
+//! A list entry is not just a name: it has a scope (product classes, a use
+//! restriction), may name a whole category ("any drone produced abroad"),
+//! may extend to affiliates, has dated exceptions and may be removed. All of
+//! it is data so that a screening "as of" a day can be reproduced.
+
+use crate::primitives::{CountryCode, Date, Percent};
+use serde::{Deserialize, Serialize};
+
+/// What being on a list means in law.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalEffect {
+    /// Equipment may not be bought or authorised (FCC Covered List, §889 part A).
+    ProcurementBan,
+    /// A government may not contract with the company (DoD 1260H from 2026).
+    ContractingBan,
+    /// Exports to the party need a licence (Entity List): not a purchase ban.
+    ExportControl,
+    /// A vendor designated under a telecom-security law (UK DVD).
+    Designation,
+    /// A government's published risk view without legal force (EU 5G).
+    Advisory,
+    /// Asset freeze or investment ban (OFAC SDN, non-SDN CMIC).
+    Sanctions,
+}
+
+impl LegalEffect {
+    /// The names used in data files.
+    pub const NAMES: &'static [&'static str] = &[
+        "procurement_ban",
+        "contracting_ban",
+        "export_control",
+        "designation",
+        "advisory",
+        "sanctions",
+    ];
+
+    /// Parses one of [`Self::NAMES`].
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "procurement_ban" => Some(Self::ProcurementBan),
+            "contracting_ban" => Some(Self::ContractingBan),
+            "export_control" => Some(Self::ExportControl),
+            "designation" => Some(Self::Designation),
+            "advisory" => Some(Self::Advisory),
+            "sanctions" => Some(Self::Sanctions),
+            _ => None,
+        }
+    }
+}
+
+/// One published list (one version of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListInfo {
+    /// Stable id used in policies and findings (`fcc-covered`).
+    pub id: String,
+    pub name: String,
+    pub publisher: String,
+    /// The state whose law the list belongs to.
+    pub jurisdiction: CountryCode,
+    pub legal_effect: LegalEffect,
+    /// The day the data of this version was last checked against its source.
+    pub version: Date,
+    pub source: String,
+    /// SHA-256 of the file the entries were read from, set by the reader.
+    pub sha256: String,
+}
+
+/// Whom or what an entry names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryTarget {
+    /// A company, by the name the list uses, tied to a row of the identity
+    /// table when one is known.
+    Named {
+        name: String,
+        identity: Option<String>,
+    },
+    /// Every product of a category produced outside the list's jurisdiction
+    /// (the FCC's 2025-12-22 drone entry).
+    Categorical {
+        category: String,
+        produced_outside: CountryCode,
+    },
+}
+
+/// A restriction on where a named entry applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UseRestriction {
+    /// "to the extent it is used for the purpose of public safety, security
+    /// of government facilities, physical security surveillance of critical
+    /// infrastructure, and other national security purposes" (FCC, Hytera,
+    /// Hikvision, Dahua). A critical facility of a designated operator meets
+    /// it; other uses do not.
+    PublicSafetyOrCriticalInfrastructure,
+}
+
+impl UseRestriction {
+    /// Parses the name used in data files.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "public_safety_or_critical_infrastructure" => {
+                Some(Self::PublicSafetyOrCriticalInfrastructure)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Which products an entry covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Scope {
+    /// Taxonomy categories (and their descendants) the entry covers; empty
+    /// means every product of the named company.
+    pub product_classes: Vec<String>,
+    pub use_restriction: Option<UseRestriction>,
+    /// The scope as the list writes it, for the explanation.
+    pub text: String,
+}
+
+/// A dated exception to an entry (Blue UAS Cleared List until 2028-01-01).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryException {
+    /// Short id an asset names to claim the exception (`blue-uas`).
+    pub id: String,
+    pub description: String,
+    /// Last day the exception holds; `None` while no end is set.
+    pub until: Option<Date>,
+}
+
+/// One entry of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListEntry {
+    pub list: String,
+    /// Unique within its list (`huawei`).
+    pub id: String,
+    pub target: EntryTarget,
+    pub scope: Scope,
+    /// "and its subsidiaries and affiliates": owned companies are caught too.
+    pub includes_affiliates: bool,
+    pub added: Date,
+    pub removed: Option<Date>,
+    pub exceptions: Vec<EntryException>,
+    /// Federal Register or other citation.
+    pub citation: String,
+    pub source: String,
+    /// False where the fact is the researcher's memory, not a seen source.
+    pub verified: bool,
+}
+
+impl ListEntry {
+    /// Whether the entry is on its list on `day`.
+    pub fn in_force(&self, day: Date) -> bool {
+        self.added <= day && self.removed.is_none_or(|removed| day < removed)
+    }
+
+    /// `list/id`, the entry's key across lists.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.list, self.id)
+    }
+}
+
+/// A company as the curated identity table knows it: every name it goes by
+/// in every script, and its parent. No string metric finds that ZTE is
+/// 中兴通讯 or that ファーウェイ is Huawei; this table does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub id: String,
+    pub name: String,
+    pub country: CountryCode,
+    /// Legal names, former names, native-script and katakana names.
+    pub names: Vec<String>,
+    /// Brands sold under (EZVIZ for Hikvision).
+    pub brands: Vec<String>,
+    pub parent: Option<String>,
+    pub parent_share: Option<Percent>,
+    pub source: String,
+    pub verified: bool,
+}
+
+impl Identity {
+    /// The canonical name, then every other name and brand.
+    pub fn all_names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str())
+            .chain(self.names.iter().map(String::as_str))
+            .chain(self.brands.iter().map(String::as_str))
+    }
+}
