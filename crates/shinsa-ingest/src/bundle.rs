@@ -47,6 +47,7 @@ pub(crate) const ASSETS: TableSpec = TableSpec {
         "location",
         "status",
         "bom",
+        "exceptions",
     ],
 };
 pub(crate) const CONTRACTS: TableSpec = TableSpec {
@@ -878,6 +879,7 @@ fn check_assets(
             mac: row.text("mac"),
             location: row.text("location"),
             status: row.text("status"),
+            exceptions: row.list("exceptions"),
             origin: None,
         });
     }

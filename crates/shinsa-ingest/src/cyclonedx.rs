@@ -379,6 +379,7 @@ pub(crate) fn components_for_assets(
             mac: None,
             location: None,
             status: None,
+            exceptions: Vec::new(),
             origin: Some(format!("{file}#{}", component.pointer)),
         })
         .collect();

@@ -162,6 +162,9 @@ pub struct Asset {
     pub mac: Option<String>,
     pub location: Option<String>,
     pub status: Option<String>,
+    /// List exceptions the operator claims for the asset (`blue-uas`); one
+    /// applies only while the list keeps it open.
+    pub exceptions: Vec<String>,
     /// Where the row came from when not `assets.csv`: a CycloneDX file and
     /// the JSON pointer of the component.
     pub origin: Option<String>,

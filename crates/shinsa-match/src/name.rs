@@ -1,0 +1,439 @@
+//! Name analysis: from a name as written to comparable keys, remembering
+//! every change so that a match can explain itself.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Legal forms, as folded token sequences. Longest first so that
+/// "co ltd" goes before "co".
+const LEGAL_FORMS_LATIN: &[&[&str]] = &[
+    // English
+    &["public", "limited", "company"],
+    &["limited", "liability", "company"],
+    &["company", "limited"],
+    &["co", "ltd"],
+    &["pte", "ltd"],
+    &["pty", "ltd"],
+    &["pvt", "ltd"],
+    &["limited"],
+    &["ltd"],
+    &["incorporated"],
+    &["inc"],
+    &["corporation"],
+    &["corp"],
+    &["company"],
+    &["co"],
+    &["llc"],
+    &["plc"],
+    &["llp"],
+    &["lp"],
+    // German
+    &["gmbh"],
+    &["mbh"],
+    &["ag"],
+    &["kg"],
+    &["ohg"],
+    &["ug"],
+    &["ev"],
+    &["se"],
+    // Japanese, romanised
+    &["kabushiki", "kaisha"],
+    &["kabushikikaisha"],
+    &["godo", "kaisha"],
+    &["yugen", "kaisha"],
+    &["k", "k"],
+    &["kk"],
+    &["gk"],
+    // Russian, transliterated and Cyrillic
+    &["ooo"],
+    &["oao"],
+    &["pao"],
+    &["zao"],
+    &["ao"],
+    &["ооо"],
+    &["оао"],
+    &["пао"],
+    &["зао"],
+    &["нао"],
+    &["ао"],
+    // Romance, Nordic, Dutch
+    &["sa"],
+    &["sas"],
+    &["sarl"],
+    &["srl"],
+    &["spa"],
+    &["bv"],
+    &["nv"],
+    &["ab"],
+    &["oy"],
+    &["oyj"],
+    &["asa"],
+];
+
+/// Legal forms in scripts written without spaces; removed where they stand
+/// at either end of the name.
+const LEGAL_FORMS_CJK: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限責任公司",
+    "集团有限公司",
+    "集團有限公司",
+    "有限公司",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "(株)",
+    "(株)",
+    "㈱",
+    "公司",
+    "会社",
+];
+
+/// City and province names that Chinese legal names open with and English
+/// usage drops (深圳市大疆创新 is DJI, "Shenzhen DJI" is DJI).
+const PLACE_PREFIXES_LATIN: &[&str] = &[
+    "shenzhen",
+    "hangzhou",
+    "zhejiang",
+    "shanghai",
+    "beijing",
+    "guangdong",
+    "guangzhou",
+    "jiangsu",
+    "nanjing",
+    "wuhan",
+    "chengdu",
+    "hefei",
+    "xiamen",
+    "fujian",
+    "shandong",
+    "tianjin",
+    "chongqing",
+    "suzhou",
+    "dongguan",
+    "ningbo",
+    "sz",
+];
+const PLACE_PREFIXES_CJK: &[&str] = &[
+    "深圳市",
+    "深圳",
+    "杭州市",
+    "杭州",
+    "浙江省",
+    "浙江",
+    "上海市",
+    "上海",
+    "北京市",
+    "北京",
+    "广东省",
+    "广东",
+    "广州市",
+    "广州",
+    "江苏省",
+    "江苏",
+    "南京市",
+    "南京",
+    "武汉市",
+    "武汉",
+    "成都市",
+    "成都",
+    "合肥市",
+    "合肥",
+    "厦门市",
+    "厦门",
+    "福建省",
+    "福建",
+    "山东省",
+    "山东",
+    "天津市",
+    "天津",
+    "重庆市",
+    "重庆",
+    "苏州市",
+    "苏州",
+    "东莞市",
+    "东莞",
+    "宁波市",
+    "宁波",
+];
+
+/// Abbreviations written out, so "Intl Grp" meets "International Group".
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("intl", "international"),
+    ("int'l", "international"),
+    ("tech", "technology"),
+    ("techs", "technologies"),
+    ("comm", "communications"),
+    ("comms", "communications"),
+    ("grp", "group"),
+    ("hldgs", "holdings"),
+    ("hldg", "holding"),
+    ("mfg", "manufacturing"),
+    ("sys", "systems"),
+    ("svcs", "services"),
+    ("elec", "electric"),
+    ("natl", "national"),
+];
+
+/// Words so common in company names that a match on them alone means little.
+const GENERIC_WORDS: &[&str] = &[
+    "technology",
+    "technologies",
+    "digital",
+    "communications",
+    "communication",
+    "telecommunications",
+    "telecommunication",
+    "telecom",
+    "systems",
+    "system",
+    "solutions",
+    "electronics",
+    "electronic",
+    "electric",
+    "international",
+    "group",
+    "holding",
+    "holdings",
+    "network",
+    "networks",
+    "industries",
+    "industrial",
+    "science",
+    "sciences",
+    "innovation",
+    "innovations",
+    "global",
+    "services",
+    "service",
+    "information",
+    "manufacturing",
+    "and",
+    "the",
+    "of",
+];
+
+/// Weight of a generic word relative to a distinctive one.
+pub const GENERIC_WEIGHT: f64 = 0.25;
+
+/// A name taken apart for matching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysedName {
+    /// The name as given.
+    pub original: String,
+    /// Tokens that carry the name (legal forms and place prefixes removed);
+    /// a name in a script without spaces is one token.
+    pub tokens: Vec<String>,
+    /// The tokens joined: the exact-match key.
+    pub key: String,
+    /// What analysis did, for the explanation.
+    pub steps: Vec<String>,
+}
+
+impl AnalysedName {
+    /// Weight of one token: distinctive words count fully, generic ones less.
+    pub fn weight(token: &str) -> f64 {
+        if GENERIC_WORDS.contains(&token) {
+            GENERIC_WEIGHT
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether the name is written in a script without spaces between words.
+    pub fn is_unspaced(&self) -> bool {
+        self.key.chars().any(is_unspaced_script)
+    }
+}
+
+fn is_unspaced_script(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' // hiragana, katakana
+        | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' // CJK ideographs
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{AC00}'..='\u{D7AF}' // hangul
+    )
+}
+
+/// Case fold after NFKC, and turn punctuation into spaces. Full-width forms
+/// become ASCII, "Ｈｕａｗｅｉ" is "huawei". Katakana middle dots and long
+/// marks that split words are spaces too.
+pub fn fold(text: &str) -> String {
+    let normalised: String = text.nfkc().collect::<String>().to_lowercase();
+    let mut out = String::with_capacity(normalised.len());
+    for c in normalised.chars() {
+        if c.is_alphanumeric() || c == '(' || c == ')' || c == '㈱' {
+            out.push(c);
+        } else if c == '\'' || c == '’' {
+            // "Int'l" and "McDonald's" keep their letters together.
+        } else {
+            out.push(' ');
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Analyses a name: fold, strip legal forms and place prefixes, expand
+/// abbreviations, and record each step.
+pub fn analyse(name: &str) -> AnalysedName {
+    let mut steps = Vec::new();
+    let folded = fold(name);
+    if folded != name {
+        steps.push("NFKC, case and punctuation folded".to_owned());
+    }
+    let mut text = folded;
+    // Forms written without spaces, at either end ("株式会社東芝", "华为技术有限公司").
+    for _ in 0..3 {
+        let mut changed = false;
+        for form in LEGAL_FORMS_CJK {
+            let form = fold(form);
+            if form.is_empty() {
+                continue;
+            }
+            if let Some(rest) = text
+                .strip_suffix(&form)
+                .filter(|rest| !rest.trim().is_empty())
+            {
+                steps.push(format!("legal form removed: {form}"));
+                text = rest.trim().to_owned();
+                changed = true;
+            } else if let Some(rest) = text
+                .strip_prefix(&form)
+                .filter(|rest| !rest.trim().is_empty())
+            {
+                steps.push(format!("legal form removed: {form}"));
+                text = rest.trim().to_owned();
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for prefix in PLACE_PREFIXES_CJK {
+        if let Some(rest) = text
+            .strip_prefix(prefix)
+            .filter(|rest| rest.chars().count() >= 2)
+        {
+            steps.push(format!("place prefix removed: {prefix}"));
+            text = rest.to_owned();
+            break;
+        }
+    }
+    let mut tokens: Vec<String> = text
+        .split(' ')
+        .filter(|token| !token.is_empty())
+        .map(|token| token.trim_matches(|c| c == '(' || c == ')').to_owned())
+        .filter(|token| !token.is_empty())
+        .collect();
+    // Legal forms among the tokens, longest sequence first, anywhere but a
+    // name that is nothing but a legal form keeps it.
+    let mut removed_forms = Vec::new();
+    for form in LEGAL_FORMS_LATIN {
+        let mut index = 0;
+        while index + form.len() <= tokens.len() {
+            let window: Vec<&str> = tokens[index..index + form.len()]
+                .iter()
+                .map(String::as_str)
+                .collect();
+            if window == *form && tokens.len() > form.len() {
+                removed_forms.push(form.join(" "));
+                tokens.drain(index..index + form.len());
+            } else {
+                index += 1;
+            }
+        }
+    }
+    if !removed_forms.is_empty() {
+        steps.push(format!("legal form removed: {}", removed_forms.join(", ")));
+    }
+    if tokens.len() > 1
+        && let Some(first) = tokens.first()
+        && PLACE_PREFIXES_LATIN.contains(&first.as_str())
+    {
+        steps.push(format!("place prefix removed: {first}"));
+        tokens.remove(0);
+    }
+    for token in &mut tokens {
+        if let Some((_, long)) = ABBREVIATIONS.iter().find(|(short, _)| short == token) {
+            steps.push(format!("abbreviation expanded: {token} → {long}"));
+            *token = (*long).to_owned();
+        }
+    }
+    let key = tokens.join(" ");
+    AnalysedName {
+        original: name.to_owned(),
+        tokens,
+        key,
+        steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> String {
+        analyse(name).key
+    }
+
+    #[test]
+    fn legal_forms_go_in_every_language() {
+        assert_eq!(key("Huawei Technologies Co., Ltd."), "huawei technologies");
+        assert_eq!(key("ZTE Corporation"), "zte");
+        assert_eq!(key("Siemens AG"), "siemens");
+        assert_eq!(key("Beispiel GmbH & Co. KG"), "beispiel");
+        assert_eq!(key("ООО «Ромашка»"), "ромашка");
+        assert_eq!(
+            key("АО «Лаборатория Касперского»"),
+            "лаборатория касперского"
+        );
+        assert_eq!(key("株式会社東芝"), "東芝");
+        assert_eq!(key("華為技術日本株式会社"), "華為技術日本");
+        assert_eq!(key("中兴通讯股份有限公司"), "中兴通讯");
+        assert_eq!(key("Toshiba K.K."), "toshiba");
+    }
+
+    #[test]
+    fn place_prefixes_of_chinese_names_go() {
+        assert_eq!(key("深圳市大疆创新科技有限公司"), "大疆创新科技");
+        assert_eq!(
+            key("Shenzhen DJI Innovation Technology Co., Ltd."),
+            "dji innovation technology"
+        );
+        assert_eq!(key("SZ DJI Technology Co., Ltd."), "dji technology");
+        // A name that is only a place stays a name.
+        assert_eq!(key("Shanghai"), "shanghai");
+    }
+
+    #[test]
+    fn full_width_and_case_fold_away() {
+        assert_eq!(key("ＨＵＡＷＥＩ"), "huawei");
+        assert_eq!(key("Int'l Grp"), "international group");
+    }
+
+    #[test]
+    fn digits_are_kept() {
+        assert_eq!(key("11420 Corp."), "11420");
+    }
+
+    #[test]
+    fn steps_explain_what_changed() {
+        let analysed = analyse("Shenzhen DJI Innovation Technology Co., Ltd.");
+        assert!(
+            analysed
+                .steps
+                .iter()
+                .any(|s| s == "legal form removed: co ltd"),
+            "{:?}",
+            analysed.steps
+        );
+        assert!(
+            analysed
+                .steps
+                .iter()
+                .any(|s| s == "place prefix removed: shenzhen")
+        );
+    }
+}

@@ -1,0 +1,754 @@
+//! From a register to resolved facts, as of one day: which identity each
+//! name is, who controls whom, which list entries are in force for which
+//! party, and which of those apply to which asset given the entry's scope,
+//! use restriction and exceptions.
+
+use crate::matcher::{Matcher, NameMatch, TargetRef};
+use shinsa_model::{
+    ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator, PartyRef,
+    ReferenceData, UseRestriction,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// Aggregate share from which an owner controls a company: the OFAC 50 %
+/// rule, applied to every list (a company majority-owned by a listed one is
+/// treated as listed, with the path as evidence).
+pub const CONTROL_SHARE: f64 = 50.0;
+
+/// A chain of holdings from a party up to one of its owners.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnerPath {
+    /// Party key (`party:ID`) or identity key (`identity:ID`) of the owner.
+    pub owner: String,
+    pub owner_name: String,
+    pub owner_country: Option<CountryCode>,
+    /// Hops from the party to the owner, each as `Name (share)`.
+    pub hops: Vec<String>,
+    /// Aggregate effective share, summed over every path (percent).
+    pub share: f64,
+}
+
+/// How a party comes to be on a list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListingVia {
+    /// The party's own name matched.
+    Direct,
+    /// An owner with control is listed.
+    Owner(OwnerPath),
+}
+
+/// A list entry in force that names a party or a controller of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    pub entry: String,
+    pub list: String,
+    pub via: ListingVia,
+    /// How the listed company's name was matched.
+    pub name_match: NameMatch,
+    /// The name the register used.
+    pub register_name: String,
+}
+
+/// A party of the register, or a free-text name, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedParty {
+    /// `party:ID` for rows of parties.csv, `name:TEXT` for free text.
+    pub key: String,
+    pub name: String,
+    pub country: Option<CountryCode>,
+    /// Where the country came from.
+    pub country_source: String,
+    pub identity: Option<(String, NameMatch)>,
+    /// Owners with an aggregate share of at least [`CONTROL_SHARE`].
+    pub controllers: Vec<OwnerPath>,
+    pub listings: Vec<Listing>,
+}
+
+/// A listing that applies to an asset through its manufacturer or supplier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetListing {
+    /// `manufacturer` or `supplier`.
+    pub role: &'static str,
+    pub party: String,
+    pub listing: Listing,
+    /// Why the entry's scope covers the asset.
+    pub scope_note: String,
+}
+
+/// A categorical entry ("any drone produced abroad") covering an asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalHit {
+    pub entry: String,
+    pub list: String,
+    pub category: String,
+    pub produced_in: Option<CountryCode>,
+    pub why: String,
+}
+
+/// An asset with its facts resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedAsset {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub category_known: bool,
+    /// Critical itself or part of a critical facility.
+    pub critical: bool,
+    pub critical_note: Option<String>,
+    pub manufacturer: Option<String>,
+    pub supplier: Option<String>,
+    pub country_of_manufacture: Option<CountryCode>,
+    /// Listings of the manufacturer or supplier whose scope covers the asset.
+    pub listings: Vec<AssetListing>,
+    /// Listings of its parties that do not cover it, with the reason.
+    pub out_of_scope: Vec<(String, String)>,
+    pub categorical: Vec<CategoricalHit>,
+}
+
+/// A contract with its chain of parents resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedContract {
+    pub id: String,
+    pub contractor: String,
+    pub asset: Option<String>,
+    pub asset_critical: bool,
+    pub scope: ContractScope,
+    pub work_country: Option<CountryCode>,
+    pub customer_data_access: bool,
+    /// Contract ids from the operator's own contract down to this one.
+    pub chain: Vec<String>,
+    /// Contractor party keys along `chain`.
+    pub chain_parties: Vec<String>,
+}
+
+impl ResolvedContract {
+    /// Whether this is a subcontract (its chain is longer than itself).
+    pub fn is_subcontract(&self) -> bool {
+        self.chain.len() > 1
+    }
+}
+
+/// A data flow with its provider and source resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedDataFlow {
+    pub id: String,
+    pub source_asset: Option<String>,
+    pub source_critical: bool,
+    pub destination: String,
+    pub provider: Option<String>,
+    pub dc_country: Option<CountryCode>,
+    pub customer_data: bool,
+    pub data_categories: Vec<String>,
+}
+
+/// Everything the policy needs, resolved as of one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedRegister {
+    pub as_of: Date,
+    pub operator: Operator,
+    /// Whether the operator's sector is a designated sector on `as_of`.
+    pub designated: bool,
+    pub parties: BTreeMap<String, ResolvedParty>,
+    pub assets: Vec<ResolvedAsset>,
+    pub contracts: Vec<ResolvedContract>,
+    pub dataflows: Vec<ResolvedDataFlow>,
+}
+
+impl ResolvedRegister {
+    /// The party with this key.
+    pub fn party(&self, key: &str) -> Option<&ResolvedParty> {
+        self.parties.get(key)
+    }
+}
+
+/// The key of a register party or free-text name.
+pub fn party_key(reference: &PartyRef) -> String {
+    match reference {
+        PartyRef::Id(id) => format!("party:{id}"),
+        PartyRef::Text(text) => format!("name:{text}"),
+    }
+}
+
+/// An owner edge: `owner` holds `share` percent of the node.
+#[derive(Debug, Clone)]
+struct Edge {
+    owner: String,
+    share: f64,
+}
+
+struct Graph<'a> {
+    owners: HashMap<String, Vec<Edge>>,
+    names: HashMap<String, String>,
+    countries: HashMap<String, Option<CountryCode>>,
+    reference: &'a ReferenceData,
+}
+
+impl Graph<'_> {
+    /// Every owner reachable from `node`, aggregated over paths, with the
+    /// path of the largest single contribution.
+    fn owners_of(&self, node: &str) -> Vec<OwnerPath> {
+        let mut found: BTreeMap<String, (f64, f64, Vec<String>)> = BTreeMap::new();
+        let mut stack = vec![(
+            node.to_owned(),
+            100.0_f64,
+            Vec::<String>::new(),
+            vec![node.to_owned()],
+        )];
+        while let Some((current, share, hops, visited)) = stack.pop() {
+            for edge in self.owners.get(&current).into_iter().flatten() {
+                if visited.contains(&edge.owner) {
+                    continue; // a cross-holding cycle: do not count it twice
+                }
+                let effective = share * edge.share / 100.0;
+                let mut path = hops.clone();
+                path.push(format!(
+                    "{} ({}%)",
+                    self.name(&edge.owner),
+                    trim_share(edge.share)
+                ));
+                let entry = found
+                    .entry(edge.owner.clone())
+                    .or_insert((0.0, 0.0, Vec::new()));
+                entry.0 += effective;
+                if effective > entry.1 {
+                    entry.1 = effective;
+                    entry.2 = path.clone();
+                }
+                let mut seen = visited.clone();
+                seen.push(edge.owner.clone());
+                stack.push((edge.owner.clone(), effective, path, seen));
+            }
+        }
+        found
+            .into_iter()
+            .map(|(owner, (share, _, hops))| OwnerPath {
+                owner_name: self.name(&owner),
+                owner_country: self.countries.get(&owner).copied().flatten(),
+                owner,
+                hops,
+                share: share.min(100.0),
+            })
+            .collect()
+    }
+
+    fn name(&self, node: &str) -> String {
+        self.names
+            .get(node)
+            .cloned()
+            .unwrap_or_else(|| node.to_owned())
+    }
+}
+
+fn trim_share(share: f64) -> String {
+    if share.fract() == 0.0 {
+        format!("{share:.0}")
+    } else {
+        format!("{share:.1}")
+    }
+}
+
+/// Resolves a register against reference data as of `day`.
+pub fn resolve(
+    inventory: &Inventory,
+    reference: &ReferenceData,
+    matcher: &Matcher,
+    day: Date,
+    threshold: f64,
+) -> ResolvedRegister {
+    let in_force: Vec<&ListEntry> = reference
+        .entries
+        .iter()
+        .filter(|entry| entry.in_force(day))
+        .collect();
+
+    // Every name that needs resolving: register parties and free text.
+    let mut names: BTreeMap<String, (String, Vec<String>, Option<CountryCode>)> = BTreeMap::new();
+    for party in &inventory.parties {
+        let country = party.hq_country.or(party.country);
+        let all = party.names().map(str::to_owned).collect();
+        names.insert(
+            format!("party:{}", party.id),
+            (party.name.clone(), all, country),
+        );
+    }
+    let free_text = inventory
+        .assets
+        .iter()
+        .flat_map(|asset| [asset.manufacturer.as_ref(), asset.supplier.as_ref()])
+        .chain(
+            inventory
+                .contracts
+                .iter()
+                .map(|contract| Some(&contract.contractor)),
+        )
+        .chain(
+            inventory
+                .dataflows
+                .iter()
+                .map(|flow| flow.provider.as_ref()),
+        )
+        .flatten();
+    for reference_to in free_text {
+        if let PartyRef::Text(text) = reference_to {
+            names
+                .entry(format!("name:{text}"))
+                .or_insert_with(|| (text.clone(), vec![text.clone()], None));
+        }
+    }
+
+    // Identity and entry matches per name.
+    let mut identity_of: BTreeMap<String, (String, NameMatch)> = BTreeMap::new();
+    let mut entry_matches: BTreeMap<String, Vec<(String, NameMatch, String)>> = BTreeMap::new();
+    for (key, (_, all_names, _)) in &names {
+        for name in all_names {
+            for found in matcher.find(name, threshold) {
+                match &found.target {
+                    TargetRef::Identity(id) => {
+                        let better = identity_of
+                            .get(key)
+                            .is_none_or(|(_, current)| found.score > current.score);
+                        if better {
+                            identity_of.insert(key.clone(), (id.clone(), found.clone()));
+                        }
+                    }
+                    TargetRef::Entry(entry) => entry_matches
+                        .entry(key.clone())
+                        .or_default()
+                        .push((entry.clone(), found.clone(), name.clone())),
+                }
+            }
+        }
+    }
+
+    // The ownership graph: register holdings in force, identity parents, and
+    // "same entity" links from a register name to the identity it resolved to.
+    let mut graph = Graph {
+        owners: HashMap::new(),
+        names: HashMap::new(),
+        countries: HashMap::new(),
+        reference,
+    };
+    for identity in &reference.identities {
+        let node = format!("identity:{}", identity.id);
+        graph.names.insert(node.clone(), identity.name.clone());
+        graph.countries.insert(node.clone(), Some(identity.country));
+        if let Some(parent) = &identity.parent {
+            graph.owners.entry(node).or_default().push(Edge {
+                owner: format!("identity:{parent}"),
+                share: identity.parent_share.map_or(100.0, |share| share.value()),
+            });
+        }
+    }
+    for (key, (name, _, country)) in &names {
+        graph.names.insert(key.clone(), name.clone());
+        let identity_country = identity_of
+            .get(key)
+            .and_then(|(id, _)| graph.reference.identity(id))
+            .map(|identity| identity.country);
+        graph
+            .countries
+            .insert(key.clone(), country.or(identity_country));
+    }
+    for holding in inventory
+        .ownership
+        .iter()
+        .filter(|holding| holding.in_force(day))
+    {
+        graph
+            .owners
+            .entry(format!("party:{}", holding.owned))
+            .or_default()
+            .push(Edge {
+                owner: format!("party:{}", holding.owner),
+                share: holding.share.value(),
+            });
+    }
+    // A name resolved to an identity has that identity's owners too.
+    for (key, (identity, _)) in &identity_of {
+        let inherited: Vec<Edge> = graph
+            .owners
+            .get(&format!("identity:{identity}"))
+            .cloned()
+            .unwrap_or_default();
+        graph
+            .owners
+            .entry(key.clone())
+            .or_default()
+            .extend(inherited);
+    }
+
+    // Direct listings of a node: its identity's entries, or entries matched
+    // by name where the entry has no identity.
+    let direct = |node: &str, register_name: &str| -> Vec<Listing> {
+        let mut listings = Vec::new();
+        let identity = node
+            .strip_prefix("identity:")
+            .map(|id| (id.to_owned(), None))
+            .or_else(|| {
+                identity_of
+                    .get(node)
+                    .map(|(id, found)| (id.clone(), Some(found.clone())))
+            });
+        if let Some((identity, found)) = identity {
+            for entry in &in_force {
+                if let EntryTarget::Named {
+                    identity: Some(listed),
+                    name,
+                } = &entry.target
+                    && *listed == identity
+                {
+                    let name_match = found.clone().unwrap_or_else(|| NameMatch {
+                        target: TargetRef::Identity(identity.clone()),
+                        matched: name.clone(),
+                        score: 1.0,
+                        why: vec![format!("identity table: {identity}")],
+                    });
+                    listings.push(Listing {
+                        entry: entry.key(),
+                        list: entry.list.clone(),
+                        via: ListingVia::Direct,
+                        name_match,
+                        register_name: register_name.to_owned(),
+                    });
+                }
+            }
+        }
+        for (entry_key, found, name) in entry_matches.get(node).into_iter().flatten() {
+            if let Some(entry) = in_force.iter().find(|entry| entry.key() == *entry_key) {
+                listings.push(Listing {
+                    entry: entry_key.clone(),
+                    list: entry.list.clone(),
+                    via: ListingVia::Direct,
+                    name_match: found.clone(),
+                    register_name: name.clone(),
+                });
+            }
+        }
+        listings
+    };
+
+    let mut parties = BTreeMap::new();
+    for (key, (name, _, country)) in &names {
+        let owners = graph.owners_of(key);
+        let controllers: Vec<OwnerPath> = owners
+            .into_iter()
+            .filter(|owner| owner.share >= CONTROL_SHARE)
+            .collect();
+        let mut listings = direct(key, name);
+        for controller in &controllers {
+            let inherited = direct(&controller.owner, name);
+            for listing in inherited {
+                if listings
+                    .iter()
+                    .any(|existing| existing.entry == listing.entry)
+                {
+                    continue;
+                }
+                listings.push(Listing {
+                    via: ListingVia::Owner(controller.clone()),
+                    ..listing
+                });
+            }
+        }
+        let identity = identity_of.get(key).cloned();
+        let (country, country_source) = match (country, &identity) {
+            (Some(country), _) => (Some(*country), "register".to_owned()),
+            (None, Some((id, _))) => (
+                reference.identity(id).map(|identity| identity.country),
+                format!("identity table ({id})"),
+            ),
+            (None, None) => (None, "unknown".to_owned()),
+        };
+        parties.insert(
+            key.clone(),
+            ResolvedParty {
+                key: key.clone(),
+                name: name.clone(),
+                country,
+                country_source,
+                identity,
+                controllers,
+                listings,
+            },
+        );
+    }
+
+    let designated = reference
+        .sectors
+        .iter()
+        .any(|sector| sector.code == inventory.operator.sector && sector.in_force(day));
+    let assets = resolve_assets(inventory, reference, &parties, &in_force, designated, day);
+    let critical: HashMap<&str, bool> = assets
+        .iter()
+        .map(|asset| (asset.id.as_str(), asset.critical))
+        .collect();
+    let contracts = resolve_contracts(inventory, &critical);
+    let dataflows = inventory
+        .dataflows
+        .iter()
+        .map(|flow| ResolvedDataFlow {
+            id: flow.id.clone(),
+            source_asset: flow.source_asset.clone(),
+            source_critical: flow
+                .source_asset
+                .as_deref()
+                .and_then(|id| critical.get(id).copied())
+                .unwrap_or(false),
+            destination: flow.destination.clone(),
+            provider: flow.provider.as_ref().map(party_key),
+            dc_country: flow.dc_country,
+            customer_data: flow.carries_customer_data(),
+            data_categories: flow.data_categories.clone(),
+        })
+        .collect();
+    ResolvedRegister {
+        as_of: day,
+        operator: inventory.operator.clone(),
+        designated,
+        parties,
+        assets,
+        contracts,
+        dataflows,
+    }
+}
+
+fn resolve_assets(
+    inventory: &Inventory,
+    reference: &ReferenceData,
+    parties: &BTreeMap<String, ResolvedParty>,
+    in_force: &[&ListEntry],
+    designated: bool,
+    day: Date,
+) -> Vec<ResolvedAsset> {
+    let by_id: HashMap<&str, &shinsa_model::Asset> = inventory
+        .assets
+        .iter()
+        .map(|asset| (asset.id.as_str(), asset))
+        .collect();
+    inventory
+        .assets
+        .iter()
+        .map(|asset| {
+            // Critical itself, or a component (構成設備) of a critical facility.
+            let mut critical_note = asset.critical.then(|| "critical facility".to_owned());
+            let mut parent = asset.parent.as_deref();
+            let mut steps = 0;
+            while critical_note.is_none()
+                && let Some(id) = parent
+                && steps < by_id.len()
+            {
+                if let Some(ancestor) = by_id.get(id) {
+                    if ancestor.critical {
+                        critical_note = Some(format!("component of critical facility {id}"));
+                    }
+                    parent = ancestor.parent.as_deref();
+                } else {
+                    parent = None;
+                }
+                steps += 1;
+            }
+            let critical = critical_note.is_some();
+            let lineage = reference.category_lineage(&asset.category);
+            let mut listings = Vec::new();
+            let mut out_of_scope = Vec::new();
+            let roles = [
+                ("manufacturer", &asset.manufacturer),
+                ("supplier", &asset.supplier),
+            ];
+            for (role, party) in roles {
+                let Some(party) = party.as_ref().map(party_key) else {
+                    continue;
+                };
+                let Some(resolved) = parties.get(&party) else {
+                    continue;
+                };
+                for listing in &resolved.listings {
+                    let Some(entry) = in_force.iter().find(|entry| entry.key() == listing.entry)
+                    else {
+                        continue;
+                    };
+                    match scope_covers(entry, asset, &lineage, critical, designated, day) {
+                        Ok(note) => listings.push(AssetListing {
+                            role,
+                            party: party.clone(),
+                            listing: listing.clone(),
+                            scope_note: note,
+                        }),
+                        Err(reason) => out_of_scope.push((listing.entry.clone(), reason)),
+                    }
+                }
+            }
+            let categorical = in_force
+                .iter()
+                .filter_map(|entry| categorical_hit(entry, asset, &lineage, day))
+                .collect();
+            ResolvedAsset {
+                id: asset.id.clone(),
+                name: asset.name.clone(),
+                category: asset.category.clone(),
+                category_known: asset.category_known,
+                critical,
+                critical_note,
+                manufacturer: asset.manufacturer.as_ref().map(party_key),
+                supplier: asset.supplier.as_ref().map(party_key),
+                country_of_manufacture: asset.country_of_manufacture,
+                listings,
+                out_of_scope,
+                categorical,
+            }
+        })
+        .collect()
+}
+
+/// An exception the asset claims and the entry still keeps open on `day`.
+fn open_exception<'a>(
+    entry: &'a ListEntry,
+    asset: &shinsa_model::Asset,
+    day: Date,
+) -> Option<&'a shinsa_model::EntryException> {
+    entry.exceptions.iter().find(|exception| {
+        asset.exceptions.contains(&exception.id) && exception.until.is_none_or(|until| day < until)
+    })
+}
+
+/// Whether a named entry's scope covers the asset: `Ok(why)` or `Err(why not)`.
+fn scope_covers(
+    entry: &ListEntry,
+    asset: &shinsa_model::Asset,
+    lineage: &[&str],
+    critical: bool,
+    designated: bool,
+    day: Date,
+) -> Result<String, String> {
+    let mut notes = Vec::new();
+    if entry.scope.product_classes.is_empty() {
+        notes.push("the entry covers every product".to_owned());
+    } else if !asset.category_known {
+        notes.push(format!(
+            "category {:?} is not in the taxonomy, so the entry's scope ({}) is assumed to cover it",
+            asset.category,
+            entry.scope.product_classes.join(", ")
+        ));
+    } else if let Some(class) = entry
+        .scope
+        .product_classes
+        .iter()
+        .find(|class| lineage.contains(&class.as_str()))
+    {
+        notes.push(format!(
+            "{} is within the entry's scope ({class})",
+            asset.category
+        ));
+    } else {
+        return Err(format!(
+            "{} is outside the entry's scope ({})",
+            asset.category,
+            entry.scope.product_classes.join(", ")
+        ));
+    }
+    if let Some(UseRestriction::PublicSafetyOrCriticalInfrastructure) = entry.scope.use_restriction
+    {
+        if critical {
+            notes.push("use restriction met: part of a critical facility".to_owned());
+        } else if designated && lineage.contains(&"video_surveillance") {
+            notes.push(
+                "use restriction met: physical security surveillance at a designated critical-infrastructure operator"
+                    .to_owned(),
+            );
+        } else {
+            return Err(
+                "the entry covers only public-safety and critical-infrastructure uses".to_owned(),
+            );
+        }
+    }
+    if let Some(exception) = open_exception(entry, asset, day) {
+        return Err(format!(
+            "exception claimed and open: {}",
+            exception.description
+        ));
+    }
+    Ok(notes.join("; "))
+}
+
+fn categorical_hit(
+    entry: &ListEntry,
+    asset: &shinsa_model::Asset,
+    lineage: &[&str],
+    day: Date,
+) -> Option<CategoricalHit> {
+    let EntryTarget::Categorical {
+        category,
+        produced_outside,
+    } = &entry.target
+    else {
+        return None;
+    };
+    if !lineage.contains(&category.as_str()) || open_exception(entry, asset, day).is_some() {
+        return None;
+    }
+    let why = match asset.country_of_manufacture {
+        Some(country) if country == *produced_outside => return None,
+        Some(country) => format!("{category} produced in {country}, outside {produced_outside}"),
+        None => format!("{category} with no country of manufacture in the register"),
+    };
+    Some(CategoricalHit {
+        entry: entry.key(),
+        list: entry.list.clone(),
+        category: category.clone(),
+        produced_in: asset.country_of_manufacture,
+        why,
+    })
+}
+
+fn resolve_contracts(
+    inventory: &Inventory,
+    critical: &HashMap<&str, bool>,
+) -> Vec<ResolvedContract> {
+    let by_id: HashMap<&str, &shinsa_model::Contract> = inventory
+        .contracts
+        .iter()
+        .map(|contract| (contract.id.as_str(), contract))
+        .collect();
+    inventory
+        .contracts
+        .iter()
+        .map(|contract| {
+            let mut chain = vec![contract];
+            let mut current = contract;
+            while let Some(parent) = current
+                .parent_contract
+                .as_deref()
+                .and_then(|id| by_id.get(id))
+            {
+                if chain.iter().any(|seen| seen.id == parent.id) || chain.len() > by_id.len() {
+                    break;
+                }
+                chain.push(parent);
+                current = parent;
+            }
+            chain.reverse();
+            // A subcontract works on its top contract's asset when it names none.
+            let asset = contract
+                .asset
+                .clone()
+                .or_else(|| chain.iter().find_map(|link| link.asset.clone()));
+            ResolvedContract {
+                id: contract.id.clone(),
+                contractor: party_key(&contract.contractor),
+                asset_critical: asset
+                    .as_deref()
+                    .and_then(|id| critical.get(id).copied())
+                    .unwrap_or(false),
+                asset,
+                scope: contract.scope,
+                work_country: contract.work_country,
+                customer_data_access: contract.customer_data_access,
+                chain: chain.iter().map(|link| link.id.clone()).collect(),
+                chain_parties: chain
+                    .iter()
+                    .map(|link| party_key(&link.contractor))
+                    .collect(),
+            }
+        })
+        .collect()
+}
