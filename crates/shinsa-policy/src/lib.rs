@@ -1,1 +1,13 @@
-//! placeholder
+//! Policy: Cedar packs and the three-outcome screening of a resolved register.
+//!
+//! A pack is data (a manifest, a Cedar schema, Cedar policies). Screening
+//! builds Cedar entities from the resolver's facts, asks three questions per
+//! subject and turns every determining forbid into a finding with the
+//! evidence its rule names. No I/O beyond reading a pack folder.
+
+mod entities;
+mod evaluate;
+mod pack;
+
+pub use evaluate::{ScreenError, screen};
+pub use pack::{Pack, PackError, Rule};

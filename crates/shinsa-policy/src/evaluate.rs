@@ -1,0 +1,469 @@
+//! Screening: every asset, contract and data flow is asked three questions
+//! (may it be procured; without review; without notice) and every forbid
+//! that answers "no" becomes a finding with the evidence its rule names.
+
+use crate::entities::{self, uid};
+use crate::pack::{Pack, Rule, action_for};
+use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
+use shinsa_match::{ListingVia, OwnerPath, ResolvedParty, ResolvedRegister};
+use shinsa_model::{
+    CountryCode, Evidence, Finding, Provenance, ReferenceData, RuleRef, Severity, Subject,
+    SubjectKind,
+};
+
+/// Why screening could not run (a defect in a pack or in shinsa, never bad
+/// register data, which the readers have refused already).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScreenError {
+    #[error("the entities built for the register do not fit the pack's schema: {0}")]
+    Entities(String),
+    #[error("a request does not fit the pack's schema: {0}")]
+    Request(String),
+}
+
+struct Context_<'a> {
+    register: &'a ResolvedRegister,
+    reference: &'a ReferenceData,
+}
+
+/// Screens a resolved register with a pack. Findings are ordered by
+/// severity (most serious first), then subject, then rule.
+pub fn screen(
+    register: &ResolvedRegister,
+    reference: &ReferenceData,
+    pack: &Pack,
+    provenance: &Provenance,
+) -> Result<Vec<Finding>, ScreenError> {
+    let json = entities::build(register, reference);
+    let store = Entities::from_json_value(json, Some(&pack.schema))
+        .map_err(|error| ScreenError::Entities(format!("{error:?}")))?;
+    let principal = entity_uid(uid("Operator", &register.operator.id))?;
+    let authorizer = Authorizer::new();
+    let context = Context_ {
+        register,
+        reference,
+    };
+    let mut subjects: Vec<(SubjectKind, &str, &str, &str)> = Vec::new();
+    for asset in &register.assets {
+        subjects.push((SubjectKind::Asset, "Asset", &asset.id, &asset.name));
+    }
+    for contract in &register.contracts {
+        let name = register
+            .party(&contract.contractor)
+            .map_or(contract.contractor.as_str(), |party| party.name.as_str());
+        subjects.push((SubjectKind::Contract, "Contract", &contract.id, name));
+    }
+    for flow in &register.dataflows {
+        subjects.push((
+            SubjectKind::Dataflow,
+            "DataFlow",
+            &flow.id,
+            &flow.destination,
+        ));
+    }
+    let mut findings = Vec::new();
+    for (kind, entity_type, id, name) in subjects {
+        let resource = entity_uid(uid(entity_type, id))?;
+        for severity in [Severity::Prohibited, Severity::Review, Severity::Notice] {
+            let action = entity_uid(uid("Action", action_for(severity)))?;
+            let request = Request::new(
+                principal.clone(),
+                action,
+                resource.clone(),
+                Context::empty(),
+                Some(&pack.schema),
+            )
+            .map_err(|error| ScreenError::Request(format!("{error:?}")))?;
+            let response = authorizer.is_authorized(&request, &pack.policies, &store);
+            let errors: Vec<String> = response
+                .diagnostics()
+                .errors()
+                .map(|error| error.to_string())
+                .collect();
+            if !errors.is_empty() {
+                // Fail closed: a rule that cannot be evaluated is a review.
+                findings.push(evaluation_error(kind, id, name, pack, provenance, &errors));
+            }
+            if response.decision() != Decision::Deny {
+                continue;
+            }
+            for policy in response.diagnostics().reason() {
+                if let Some(rule) = pack.rules.get(policy) {
+                    let evidence = context.evidence(rule, kind, id);
+                    findings.push(Finding {
+                        id: format!("{}@{}:{id}", rule.id, kind.as_str()),
+                        severity: rule.severity,
+                        subject: Subject {
+                            kind,
+                            id: id.to_owned(),
+                        },
+                        subject_name: name.to_owned(),
+                        rule: RuleRef {
+                            id: rule.id.clone(),
+                            legal_basis: rule.legal_basis.clone(),
+                            policy_version: pack.version_label(),
+                        },
+                        title: rule.title.clone(),
+                        explanation: explain(rule, name, &evidence),
+                        evidence,
+                        provenance: provenance.clone(),
+                    });
+                }
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.rule.id.cmp(&b.rule.id))
+    });
+    Ok(findings)
+}
+
+fn entity_uid(value: serde_json::Value) -> Result<EntityUid, ScreenError> {
+    EntityUid::from_json(value).map_err(|error| ScreenError::Request(format!("{error:?}")))
+}
+
+fn evaluation_error(
+    kind: SubjectKind,
+    id: &str,
+    name: &str,
+    pack: &Pack,
+    provenance: &Provenance,
+    errors: &[String],
+) -> Finding {
+    Finding {
+        id: format!("evaluation-error@{}:{id}", kind.as_str()),
+        severity: Severity::Review,
+        subject: Subject {
+            kind,
+            id: id.to_owned(),
+        },
+        subject_name: name.to_owned(),
+        rule: RuleRef {
+            id: "evaluation-error".to_owned(),
+            legal_basis: "A rule of the pack could not be evaluated; shinsa fails closed"
+                .to_owned(),
+            policy_version: pack.version_label(),
+        },
+        title: "A rule could not be evaluated".to_owned(),
+        explanation: errors.join("; "),
+        evidence: errors
+            .iter()
+            .map(|error| Evidence::Fact {
+                text: error.clone(),
+            })
+            .collect(),
+        provenance: provenance.clone(),
+    }
+}
+
+/// One sentence per finding: the title, the subject, and the first facts.
+fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
+    let facts: Vec<String> = evidence
+        .iter()
+        .filter_map(|item| match item {
+            Evidence::ListMatch {
+                role,
+                matched_name,
+                listed_name,
+                list,
+                entry,
+                score,
+                ..
+            } => Some(format!(
+                "{role} {matched_name:?} is {listed_name:?} ({list}/{entry}, score {score:.2})"
+            )),
+            Evidence::Ownership {
+                path,
+                effective_share,
+            } => Some(format!(
+                "{} ({effective_share:.0}% effective)",
+                path.join(" → ")
+            )),
+            Evidence::Country {
+                role,
+                party,
+                country,
+                groups,
+            } if !groups.is_empty() => Some(format!(
+                "{role}{} in {country} ({})",
+                party
+                    .as_ref()
+                    .map(|p| format!(" {p:?}"))
+                    .unwrap_or_default(),
+                groups.join(", ")
+            )),
+            Evidence::Categorical { why, list, .. } => Some(format!("{list}: {why}")),
+            Evidence::ContractChain { path } => Some(path.join(" → ")),
+            Evidence::Flow {
+                destination,
+                country,
+                provider,
+                ..
+            } => Some(format!(
+                "to {destination}{}{}",
+                country
+                    .as_ref()
+                    .map(|c| format!(" in {c}"))
+                    .unwrap_or_default(),
+                provider
+                    .as_ref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            )),
+            Evidence::Fact { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    if facts.is_empty() {
+        format!("{}: {subject}", rule.title)
+    } else {
+        format!("{}: {subject}: {}", rule.title, facts.join("; "))
+    }
+}
+
+impl Context_<'_> {
+    fn evidence(&self, rule: &Rule, kind: SubjectKind, id: &str) -> Vec<Evidence> {
+        let mut evidence = Vec::new();
+        for token in &rule.evidence {
+            match (token.as_str(), kind) {
+                ("listing", SubjectKind::Asset) => self.asset_listings(id, &mut evidence),
+                ("country", SubjectKind::Asset) => self.asset_countries(id, &mut evidence),
+                ("categorical", SubjectKind::Asset) => self.asset_categorical(id, &mut evidence),
+                ("contract", SubjectKind::Contract) => self.contract(id, &mut evidence),
+                ("flow", SubjectKind::Dataflow) => self.flow(id, &mut evidence),
+                _ => {}
+            }
+        }
+        evidence
+    }
+
+    fn groups(&self, country: CountryCode) -> Vec<String> {
+        self.reference
+            .groups_of(country, self.register.as_of)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn asset_listings(&self, id: &str, out: &mut Vec<Evidence>) {
+        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+            return;
+        };
+        for hit in &asset.listings {
+            let entry = self
+                .reference
+                .entries
+                .iter()
+                .find(|entry| entry.key() == hit.listing.entry);
+            let mut why = hit.listing.name_match.why.clone();
+            why.push(hit.scope_note.clone());
+            if let Some(note) = &asset.critical_note {
+                why.push(note.clone());
+            }
+            out.push(Evidence::ListMatch {
+                list: hit.listing.list.clone(),
+                entry: hit.listing.entry.clone(),
+                matched_name: hit.listing.register_name.clone(),
+                listed_name: hit.listing.name_match.matched.clone(),
+                score: round(hit.listing.name_match.score),
+                why,
+                role: hit.role.to_owned(),
+                scope: entry
+                    .map(|entry| entry.scope.text.clone())
+                    .unwrap_or_default(),
+                citation: entry
+                    .map(|entry| entry.citation.clone())
+                    .unwrap_or_default(),
+            });
+            if let ListingVia::Owner(path) = &hit.listing.via {
+                push_ownership(&hit.listing.register_name, path, out);
+            }
+        }
+    }
+
+    fn party_country(&self, role: &str, party: &ResolvedParty, out: &mut Vec<Evidence>) {
+        if let Some(country) = party.country {
+            out.push(Evidence::Country {
+                role: role.to_owned(),
+                party: Some(party.name.clone()),
+                country: country.to_string(),
+                groups: self.groups(country),
+            });
+        }
+        for controller in &party.controllers {
+            let groups = controller
+                .owner_country
+                .map(|country| self.groups(country))
+                .unwrap_or_default();
+            if !groups.is_empty() {
+                push_ownership(&party.name, controller, out);
+                out.push(Evidence::Country {
+                    role: format!("controller of {role}"),
+                    party: Some(controller.owner_name.clone()),
+                    country: controller
+                        .owner_country
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
+                    groups,
+                });
+            }
+        }
+    }
+
+    fn asset_countries(&self, id: &str, out: &mut Vec<Evidence>) {
+        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+            return;
+        };
+        for (role, key) in [
+            ("manufacturer", &asset.manufacturer),
+            ("supplier", &asset.supplier),
+        ] {
+            if let Some(party) = key.as_deref().and_then(|key| self.register.party(key)) {
+                self.party_country(role, party, out);
+            }
+        }
+        if let Some(country) = asset.country_of_manufacture {
+            out.push(Evidence::Country {
+                role: "country of manufacture".to_owned(),
+                party: None,
+                country: country.to_string(),
+                groups: self.groups(country),
+            });
+        }
+        if let Some(note) = &asset.critical_note {
+            out.push(Evidence::Fact { text: note.clone() });
+        }
+    }
+
+    fn asset_categorical(&self, id: &str, out: &mut Vec<Evidence>) {
+        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+            return;
+        };
+        for hit in &asset.categorical {
+            out.push(Evidence::Categorical {
+                list: hit.list.clone(),
+                entry: hit.entry.clone(),
+                category: hit.category.clone(),
+                produced_in: hit.produced_in.map(|c| c.to_string()),
+                why: hit.why.clone(),
+            });
+        }
+    }
+
+    fn contract(&self, id: &str, out: &mut Vec<Evidence>) {
+        let Some(contract) = self.register.contracts.iter().find(|c| c.id == id) else {
+            return;
+        };
+        let mut path = vec![self.register.operator.name.clone()];
+        for (link, party_key) in contract.chain.iter().zip(&contract.chain_parties) {
+            let party = self.register.party(party_key);
+            let name = party.map_or(party_key.as_str(), |p| p.name.as_str());
+            let work = self
+                .register
+                .contracts
+                .iter()
+                .find(|c| &c.id == link)
+                .and_then(|c| c.work_country)
+                .map(|c| format!(", works in {c}"))
+                .unwrap_or_default();
+            path.push(format!("{link}: {name}{work}"));
+        }
+        out.push(Evidence::ContractChain { path });
+        if let Some(party) = self.register.party(&contract.contractor) {
+            self.party_country("contractor", party, out);
+            for listing in &party.listings {
+                out.push(Evidence::ListMatch {
+                    list: listing.list.clone(),
+                    entry: listing.entry.clone(),
+                    matched_name: listing.register_name.clone(),
+                    listed_name: listing.name_match.matched.clone(),
+                    score: round(listing.name_match.score),
+                    why: listing.name_match.why.clone(),
+                    role: "contractor".to_owned(),
+                    scope: String::new(),
+                    citation: String::new(),
+                });
+            }
+        }
+        if let Some(country) = contract.work_country {
+            out.push(Evidence::Country {
+                role: "place of work".to_owned(),
+                party: None,
+                country: country.to_string(),
+                groups: self.groups(country),
+            });
+        }
+        out.push(Evidence::Fact {
+            text: format!(
+                "scope {}; customer data access {}; {}",
+                contract.scope.as_str(),
+                if contract.customer_data_access {
+                    "yes"
+                } else {
+                    "no"
+                },
+                match &contract.asset {
+                    Some(asset) if contract.asset_critical =>
+                        format!("on critical facility {asset}"),
+                    Some(asset) => format!("on asset {asset}"),
+                    None => "no asset named".to_owned(),
+                }
+            ),
+        });
+    }
+
+    fn flow(&self, id: &str, out: &mut Vec<Evidence>) {
+        let Some(flow) = self.register.dataflows.iter().find(|f| f.id == id) else {
+            return;
+        };
+        let provider = flow
+            .provider
+            .as_deref()
+            .and_then(|key| self.register.party(key));
+        out.push(Evidence::Flow {
+            destination: flow.destination.clone(),
+            country: flow.dc_country.map(|c| c.to_string()),
+            provider: provider.map(|p| p.name.clone()),
+            data_categories: flow.data_categories.clone(),
+        });
+        if let Some(country) = flow.dc_country {
+            out.push(Evidence::Country {
+                role: "data centre".to_owned(),
+                party: None,
+                country: country.to_string(),
+                groups: self.groups(country),
+            });
+        }
+        if let Some(provider) = provider {
+            self.party_country("provider", provider, out);
+        }
+        if let Some(source) = &flow.source_asset {
+            out.push(Evidence::Fact {
+                text: format!(
+                    "source asset {source}{}",
+                    if flow.source_critical {
+                        " (critical facility)"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+}
+
+fn push_ownership(start: &str, path: &OwnerPath, out: &mut Vec<Evidence>) {
+    let mut hops = vec![start.to_owned()];
+    hops.extend(path.hops.iter().cloned());
+    out.push(Evidence::Ownership {
+        path: hops,
+        effective_share: round(path.share),
+    });
+}
+
+/// Scores and shares are shown to two decimals; more is noise in a report.
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

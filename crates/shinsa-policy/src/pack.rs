@@ -1,0 +1,305 @@
+//! A policy pack: `pack.toml`, a Cedar schema and Cedar policies, checked as
+//! one artefact and identified by a content hash.
+
+use cedar_policy::{ActionConstraint, PolicyId, PolicySet, Schema, ValidationMode, Validator};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use shinsa_model::{Date, Severity, parse_date};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::str::FromStr;
+
+const DEFAULT_MANIFEST: &str = include_str!("../../../packs/jp-espa/pack.toml");
+const DEFAULT_SCHEMA: &str = include_str!("../../../packs/jp-espa/schema.cedarschema");
+const DEFAULT_POLICIES: &str = include_str!("../../../packs/jp-espa/policies.cedar");
+
+/// Why a pack cannot be used; the message names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct PackError {
+    pub file: String,
+    pub message: String,
+}
+
+impl PackError {
+    fn new(file: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    id: String,
+    name: String,
+    jurisdiction: String,
+    version: String,
+    effective_from: String,
+    effective_until: Option<String>,
+}
+
+/// One rule's metadata, read from its annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub title_ja: String,
+    pub legal_basis: String,
+    /// Which evidence the rule draws on: `listing`, `country`, `categorical`,
+    /// `contract`, `flow`.
+    pub evidence: Vec<String>,
+}
+
+/// A checked pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub id: String,
+    pub name: String,
+    pub jurisdiction: String,
+    pub version: String,
+    pub effective_from: Date,
+    pub effective_until: Option<Date>,
+    /// SHA-256 over the manifest, schema and policies.
+    pub sha256: String,
+    pub(crate) schema: Schema,
+    pub(crate) policies: PolicySet,
+    /// Rules by Cedar policy id.
+    pub(crate) rules: HashMap<PolicyId, Rule>,
+}
+
+/// The action whose denial gives each severity.
+pub(crate) fn action_for(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Prohibited => "procure",
+        Severity::Review => "procure_without_review",
+        Severity::Notice => "procure_without_notice",
+    }
+}
+
+impl Pack {
+    /// The pack compiled into shinsa (Japan ESPA).
+    pub fn default_pack() -> Result<Self, PackError> {
+        Self::from_sources(
+            "packs/jp-espa",
+            DEFAULT_MANIFEST,
+            DEFAULT_SCHEMA,
+            DEFAULT_POLICIES,
+        )
+    }
+
+    /// Reads a pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`).
+    pub fn load_dir(dir: &Path) -> Result<Self, PackError> {
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name)).map_err(|error| {
+                PackError::new(&dir.join(name).display().to_string(), error.to_string())
+            })
+        };
+        Self::from_sources(
+            &dir.display().to_string(),
+            &read("pack.toml")?,
+            &read("schema.cedarschema")?,
+            &read("policies.cedar")?,
+        )
+    }
+
+    /// `id@version`, with the first 12 hex digits of the hash.
+    pub fn version_label(&self) -> String {
+        format!(
+            "{}@{}+{}",
+            self.id,
+            self.version,
+            &self.sha256[..12.min(self.sha256.len())]
+        )
+    }
+
+    /// The rules, ordered by id.
+    pub fn rules(&self) -> Vec<&Rule> {
+        let mut rules: Vec<&Rule> = self.rules.values().collect();
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules
+    }
+
+    fn from_sources(
+        origin: &str,
+        manifest_text: &str,
+        schema_text: &str,
+        policies_text: &str,
+    ) -> Result<Self, PackError> {
+        let manifest_file = format!("{origin}/pack.toml");
+        let schema_file = format!("{origin}/schema.cedarschema");
+        let policies_file = format!("{origin}/policies.cedar");
+        let manifest: Manifest = toml::from_str(manifest_text)
+            .map_err(|error| PackError::new(&manifest_file, error.to_string()))?;
+        let date = |text: &str| {
+            parse_date(text).map_err(|error| PackError::new(&manifest_file, error.to_string()))
+        };
+        let effective_from = date(&manifest.effective_from)?;
+        let effective_until = manifest.effective_until.as_deref().map(date).transpose()?;
+        let (schema, _warnings) = Schema::from_cedarschema_str(schema_text)
+            .map_err(|error| PackError::new(&schema_file, format!("{error:?}")))?;
+        let policies = PolicySet::from_str(policies_text)
+            .map_err(|error| PackError::new(&policies_file, format!("{error:?}")))?;
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            let messages: Vec<String> = validation
+                .validation_errors()
+                .map(|error| format!("{error}"))
+                .collect();
+            return Err(PackError::new(&policies_file, messages.join("; ")));
+        }
+        let rules = rules_of(&policies, &policies_file)?;
+        let mut hasher = Sha256::new();
+        for part in [manifest_text, schema_text, policies_text] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        Ok(Self {
+            id: manifest.id,
+            name: manifest.name,
+            jurisdiction: manifest.jurisdiction,
+            version: manifest.version,
+            effective_from,
+            effective_until,
+            sha256: hex::encode(hasher.finalize()),
+            schema,
+            policies,
+            rules,
+        })
+    }
+}
+
+/// Reads every forbid's annotations; permits are the base and need none.
+fn rules_of(policies: &PolicySet, file: &str) -> Result<HashMap<PolicyId, Rule>, PackError> {
+    let mut rules = HashMap::new();
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for policy in policies.policies() {
+        if policy.effect() == cedar_policy::Effect::Permit {
+            continue;
+        }
+        let annotation = |key: &str| policy.annotation(key).map(str::to_owned);
+        let Some(id) = annotation("id") else {
+            problems.push(format!("a forbid policy ({}) has no @id", policy.id()));
+            continue;
+        };
+        let missing: Vec<&str> = ["severity", "legal_basis", "title"]
+            .into_iter()
+            .filter(|key| annotation(key).is_none())
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!("{id}: missing @{}", missing.join(", @")));
+            continue;
+        }
+        let severity_text = annotation("severity").unwrap_or_default();
+        let Some(severity) = Severity::parse(&severity_text) else {
+            problems.push(format!(
+                "{id}: @severity must be prohibited, review or notice, found {severity_text:?}"
+            ));
+            continue;
+        };
+        let expected_action = action_for(severity);
+        let action_matches = match policy.action_constraint() {
+            ActionConstraint::Eq(action) => action.id().unescaped() == expected_action,
+            _ => false,
+        };
+        if !action_matches {
+            problems.push(format!(
+                "{id}: a {severity} rule must forbid exactly the action {expected_action:?}"
+            ));
+            continue;
+        }
+        if seen.insert(id.clone(), ()).is_some() {
+            problems.push(format!("{id}: @id used by more than one policy"));
+            continue;
+        }
+        rules.insert(
+            policy.id().clone(),
+            Rule {
+                title: annotation("title").unwrap_or_default(),
+                title_ja: annotation("title_ja").unwrap_or_default(),
+                legal_basis: annotation("legal_basis").unwrap_or_default(),
+                evidence: annotation("evidence")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|token| token.trim().to_owned())
+                    .filter(|token| !token.is_empty())
+                    .collect(),
+                id,
+                severity,
+            },
+        );
+    }
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(PackError::new(file, problems.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pack_validates_and_every_rule_is_annotated() {
+        let pack = Pack::default_pack().map_err(|e| e.to_string());
+        let Ok(pack) = pack else {
+            unreachable!("default pack: {pack:?}")
+        };
+        assert_eq!(pack.id, "jp-espa");
+        assert_eq!(pack.sha256.len(), 64);
+        let rules = pack.rules();
+        assert_eq!(rules.len(), 15);
+        assert!(
+            rules
+                .iter()
+                .all(|rule| !rule.legal_basis.is_empty() && !rule.title_ja.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_rule_without_legal_basis_is_refused() {
+        let policies = DEFAULT_POLICIES.replacen(
+            "@legal_basis(\"ESPA Art. 52(1)-(3): the facility",
+            "@note(\"ESPA Art. 52(1)-(3): the facility",
+            1,
+        );
+        let error = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("p/policies.cedar"), "{error}");
+        assert!(
+            error.contains("JP-ESPA-001: missing @legal_basis"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_severity_that_does_not_fit_its_action_is_refused() {
+        let policies =
+            DEFAULT_POLICIES.replacen("@severity(\"prohibited\")", "@severity(\"notice\")", 1);
+        let error = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("must forbid exactly the action \"procure_without_notice\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_typo_in_an_attribute_fails_schema_validation() {
+        let policies = DEFAULT_POLICIES.replacen("resource.critical &&", "resource.critcal &&", 1);
+        let error = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("critcal"), "{error}");
+    }
+}
