@@ -124,33 +124,59 @@ pub fn load_bundle(
     reference: &ReferenceData,
     day: Date,
 ) -> Result<LoadedBundle, InputErrors> {
-    let mut errors = Errors::default();
-    let mut hash = InputHash::default();
     let display = path.display().to_string();
-    let sheets = if path.is_dir() {
-        read_folder(path, &mut hash, &mut errors)
-    } else {
-        let bytes = std::fs::read(path).map_err(|error| unreadable(&display, &error))?;
-        hash.add(&file_name(path), &bytes);
-        match extension(path).as_str() {
-            "xlsx" | "xlsm" => read_workbook(&display, bytes, &mut errors),
-            "json" => read_document(&display, &bytes, &mut errors),
-            other => {
-                return Err(InputErrors::one(InputError::new(
-                    Location::File { file: display },
-                    "(path)",
-                    "a folder of CSV files, an .xlsx workbook or a .json document",
-                    format!("a file with extension {other:?}"),
-                )));
-            }
+    if path.is_dir() {
+        return load_bundle_files(&display, read_dir_files(path)?, reference, day);
+    }
+    let bytes = std::fs::read(path).map_err(|error| unreadable(&display, &error))?;
+    let mut hash = InputHash::default();
+    hash.add(&file_name(path), &bytes);
+    let mut errors = Errors::default();
+    let sheets = match extension(path).as_str() {
+        "xlsx" | "xlsm" => read_workbook(&display, bytes, &mut errors),
+        "json" => read_document(&display, &bytes, &mut errors),
+        other => {
+            return Err(InputErrors::one(InputError::new(
+                Location::File { file: display },
+                "(path)",
+                "a folder of CSV files, an .xlsx workbook or a .json document",
+                format!("a file with extension {other:?}"),
+            )));
         }
     };
+    finish(&display, sheets, hash, errors, reference, day)
+}
+
+/// Reads a bundle folder given as (file name, bytes) pairs, e.g. an example
+/// compiled into the binary. `label` stands for the folder in messages.
+pub fn load_bundle_files(
+    label: &str,
+    files: Vec<(String, Vec<u8>)>,
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
+    let mut hash = InputHash::default();
+    let mut errors = Errors::default();
+    let sheets = read_folder(label, &files, &mut hash, &mut errors);
+    finish(label, sheets, hash, errors, reference, day)
+}
+
+fn finish(
+    label: &str,
+    sheets: Sheets,
+    hash: InputHash,
+    mut errors: Errors,
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
     let (input_sha256, files) = hash.finish();
     let mut warnings = Vec::new();
     let inventory = check(sheets, reference, day, &mut errors, &mut warnings);
     let inventory = errors.finish(inventory)?.ok_or_else(|| {
         InputError::new(
-            Location::File { file: display },
+            Location::File {
+                file: label.to_owned(),
+            },
             "operator",
             "an operator",
             "none",
@@ -162,6 +188,31 @@ pub fn load_bundle(
         files,
         warnings,
     })
+}
+
+/// The files of a bundle folder that shinsa reads, with their bytes.
+fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    let display = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|error| unreadable(&display, &error))?;
+    let mut files = Vec::new();
+    let mut errors = Errors::default();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = file_name(&path);
+        let wanted = name == "operator.toml"
+            || name.ends_with(".cdx.json")
+            || TABLES
+                .iter()
+                .any(|spec| name == format!("{}.csv", spec.name));
+        if !wanted || !path.is_file() {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => files.push((name, bytes)),
+            Err(error) => errors.push(unreadable(&path.display().to_string(), &error)),
+        }
+    }
+    errors.finish(files)
 }
 
 fn unreadable(file: &str, error: &std::io::Error) -> InputError {
@@ -188,53 +239,48 @@ fn extension(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read_folder(dir: &Path, hash: &mut InputHash, errors: &mut Errors) -> Sheets {
+fn read_folder(
+    label: &str,
+    files: &[(String, Vec<u8>)],
+    hash: &mut InputHash,
+    errors: &mut Errors,
+) -> Sheets {
     let mut sheets = Sheets::default();
-    let operator_path = dir.join("operator.toml");
-    let operator_name = operator_path.display().to_string();
-    match std::fs::read(&operator_path) {
-        Ok(bytes) => {
-            hash.add("operator.toml", &bytes);
-            sheets.operator = read_operator_toml(&operator_name, &bytes, errors);
+    let full = |name: &str| format!("{label}/{name}");
+    let find = |name: &str| files.iter().find(|(file, _)| file == name).map(|(_, b)| b);
+    match find("operator.toml") {
+        Some(bytes) => {
+            hash.add("operator.toml", bytes);
+            sheets.operator = read_operator_toml(&full("operator.toml"), bytes, errors);
         }
-        Err(error) => errors.push(unreadable(&operator_name, &error)),
+        None => errors.push(InputError::new(
+            Location::File {
+                file: full("operator.toml"),
+            },
+            "(file)",
+            "an operator.toml describing the operator",
+            "no such file",
+        )),
     }
     for spec in TABLES {
-        let path = dir.join(format!("{}.csv", spec.name));
-        if !path.exists() {
-            continue;
-        }
-        let name = path.display().to_string();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                hash.add(&file_name(&path), &bytes);
-                sheets
-                    .tables
-                    .insert(spec.name, table::read_csv(&name, &bytes, &spec, errors));
-            }
-            Err(error) => errors.push(unreadable(&name, &error)),
+        let name = format!("{}.csv", spec.name);
+        if let Some(bytes) = find(&name) {
+            hash.add(&name, bytes);
+            sheets.tables.insert(
+                spec.name,
+                table::read_csv(&full(&name), bytes, &spec, errors),
+            );
         }
     }
-    let mut bom_paths: Vec<_> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| file_name(path).ends_with(".cdx.json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    bom_paths.sort();
-    for path in bom_paths {
-        let name = path.display().to_string();
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                hash.add(&file_name(&path), &bytes);
-                if let Some(value) = parse_json(&name, &bytes, errors) {
-                    sheets.boms.push((file_name(&path), value));
-                }
-            }
-            Err(error) => errors.push(unreadable(&name, &error)),
+    let mut boms: Vec<&(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".cdx.json"))
+        .collect();
+    boms.sort();
+    for (name, bytes) in boms {
+        hash.add(name, bytes);
+        if let Some(value) = parse_json(&full(name), bytes, errors) {
+            sheets.boms.push((name.clone(), value));
         }
     }
     sheets

@@ -13,5 +13,5 @@ mod error;
 pub mod reference;
 mod table;
 
-pub use bundle::{INVENTORY_SCHEMA, LoadedBundle, load_bundle};
+pub use bundle::{INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files};
 pub use error::{InputError, InputErrors, Location};

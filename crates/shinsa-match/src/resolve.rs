@@ -648,11 +648,14 @@ fn scope_covers(
     }
     if let Some(UseRestriction::PublicSafetyOrCriticalInfrastructure) = entry.scope.use_restriction
     {
+        // Screening reads the restriction conservatively: equipment of a
+        // designated critical-infrastructure operator is presumed to serve
+        // that infrastructure (its operation, or surveillance of it).
         if critical {
             notes.push("use restriction met: part of a critical facility".to_owned());
-        } else if designated && lineage.contains(&"video_surveillance") {
+        } else if designated {
             notes.push(
-                "use restriction met: physical security surveillance at a designated critical-infrastructure operator"
+                "use restriction met: used by a designated critical-infrastructure operator"
                     .to_owned(),
             );
         } else {

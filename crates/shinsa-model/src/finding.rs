@@ -100,6 +100,9 @@ pub enum Evidence {
         why: Vec<String>,
         /// The register field the name came from (`manufacturer`).
         role: String,
+        /// The controlling owner that is listed, when the listing reaches
+        /// the party through ownership rather than by its own name.
+        through: Option<String>,
         /// The entry's scope as the list writes it.
         scope: String,
         citation: String,
@@ -162,6 +165,8 @@ pub struct Finding {
     pub subject_name: String,
     pub rule: RuleRef,
     pub title: String,
+    /// The title in Japanese.
+    pub title_ja: String,
     pub explanation: String,
     pub evidence: Vec<Evidence>,
     pub provenance: Provenance,

@@ -104,6 +104,7 @@ pub fn screen(
                             policy_version: pack.version_label(),
                         },
                         title: rule.title.clone(),
+                        title_ja: rule.title_ja.clone(),
                         explanation: explain(rule, name, &evidence),
                         evidence,
                         provenance: provenance.clone(),
@@ -148,6 +149,7 @@ fn evaluation_error(
             policy_version: pack.version_label(),
         },
         title: "A rule could not be evaluated".to_owned(),
+        title_ja: "ルールを評価できませんでした".to_owned(),
         explanation: errors.join("; "),
         evidence: errors
             .iter()
@@ -159,26 +161,57 @@ fn evaluation_error(
     }
 }
 
-/// One sentence per finding: the title, the subject, and the first facts.
+/// One sentence per finding: the title, the subject, and the facts, with
+/// list matches of the same name grouped and repeated facts said once.
 fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
-    let facts: Vec<String> = evidence
-        .iter()
-        .filter_map(|item| match item {
-            Evidence::ListMatch {
-                role,
-                matched_name,
-                listed_name,
-                list,
-                entry,
-                score,
-                ..
-            } => Some(format!(
-                "{role} {matched_name:?} is {listed_name:?} ({list}/{entry}, score {score:.2})"
-            )),
+    let mut facts: Vec<String> = Vec::new();
+    let mut push = |fact: String| {
+        if !facts.contains(&fact) {
+            facts.push(fact);
+        }
+    };
+    // (role, name, through) → (lists, best score)
+    let mut matches: Vec<((String, String, Option<String>), (Vec<String>, f64))> = Vec::new();
+    for item in evidence {
+        if let Evidence::ListMatch {
+            role,
+            matched_name,
+            list,
+            score,
+            through,
+            ..
+        } = item
+        {
+            let key = (role.clone(), matched_name.clone(), through.clone());
+            match matches.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, (lists, best))) => {
+                    if !lists.contains(list) {
+                        lists.push(list.clone());
+                    }
+                    *best = best.max(*score);
+                }
+                None => matches.push((key, (vec![list.clone()], *score))),
+            }
+        }
+    }
+    for ((role, name, through), (lists, score)) in &matches {
+        push(match through {
+            Some(owner) => format!(
+                "{role} {name:?} is controlled by {owner:?}, listed on {}",
+                lists.join(", ")
+            ),
+            None => format!(
+                "{role} {name:?} is listed on {} (name score {score:.2})",
+                lists.join(", ")
+            ),
+        });
+    }
+    for item in evidence {
+        match item {
             Evidence::Ownership {
                 path,
                 effective_share,
-            } => Some(format!(
+            } => push(format!(
                 "{} ({effective_share:.0}% effective)",
                 path.join(" → ")
             )),
@@ -187,7 +220,7 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                 party,
                 country,
                 groups,
-            } if !groups.is_empty() => Some(format!(
+            } if !groups.is_empty() => push(format!(
                 "{role}{} in {country} ({})",
                 party
                     .as_ref()
@@ -195,14 +228,14 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                     .unwrap_or_default(),
                 groups.join(", ")
             )),
-            Evidence::Categorical { why, list, .. } => Some(format!("{list}: {why}")),
-            Evidence::ContractChain { path } => Some(path.join(" → ")),
+            Evidence::Categorical { why, list, .. } => push(format!("{list}: {why}")),
+            Evidence::ContractChain { path } => push(path.join(" → ")),
             Evidence::Flow {
                 destination,
                 country,
                 provider,
                 ..
-            } => Some(format!(
+            } => push(format!(
                 "to {destination}{}{}",
                 country
                     .as_ref()
@@ -213,10 +246,10 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                     .map(|p| format!(" ({p})"))
                     .unwrap_or_default()
             )),
-            Evidence::Fact { text } => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
+            Evidence::Fact { text } => push(text.clone()),
+            _ => {}
+        }
+    }
     if facts.is_empty() {
         format!("{}: {subject}", rule.title)
     } else {
@@ -270,6 +303,7 @@ impl Context_<'_> {
                 score: round(hit.listing.name_match.score),
                 why,
                 role: hit.role.to_owned(),
+                through: through(&hit.listing.via),
                 scope: entry
                     .map(|entry| entry.scope.text.clone())
                     .unwrap_or_default(),
@@ -382,6 +416,7 @@ impl Context_<'_> {
                     score: round(listing.name_match.score),
                     why: listing.name_match.why.clone(),
                     role: "contractor".to_owned(),
+                    through: through(&listing.via),
                     scope: String::new(),
                     citation: String::new(),
                 });
@@ -451,6 +486,13 @@ impl Context_<'_> {
                 ),
             });
         }
+    }
+}
+
+fn through(via: &ListingVia) -> Option<String> {
+    match via {
+        ListingVia::Direct => None,
+        ListingVia::Owner(path) => Some(path.owner_name.clone()),
     }
 }
 

@@ -1,1 +1,21 @@
-fn main() {}
+//! `shinsa`: screen critical-infrastructure registers against supply-chain
+//! security lists and sector policy.
+
+mod cli;
+mod demo;
+mod output;
+mod screening;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(cli::EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Command-line interface: arguments, help text and exit codes.
+
+use crate::output::{self, Format, Language};
+use crate::screening::{self, Outcome};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shinsa_model::{Date, Severity, parse_date};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// No finding at or above `--fail-on`.
+pub const EXIT_CLEAN: u8 = 0;
+/// Findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Bad input or usage; nothing was written.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shinsa",
+    version,
+    about = "shinsa (審査): screen a critical-infrastructure operator's register against supply-chain security lists and sector policy",
+    long_about = "shinsa (審査) screens an operator's register — equipment and its components, suppliers and \
+who owns them, contractors and their subcontractors, data flows — against restricted-party lists \
+(FCC Covered List, NDAA §889, DoD 1260H, Entity List, UK and EU designations) and a sector policy \
+pack written in Cedar (Japan's Economic Security Promotion Act by default). Every finding carries its \
+evidence (which name matched which list entry and why, the ownership path, the countries) and its \
+legal basis, and records what produced it so that it can be reproduced.",
+    after_help = "Examples:\n  shinsa demo                                  screen the bundled example utility\n  \
+shinsa screen ./my-bundle                    screen a CSV folder\n  \
+shinsa screen register.xlsx --format json    the same sheets in one workbook, as JSON\n  \
+shinsa screen bundle.json --as-of 2025-01-01 --fail-on prohibited\n  \
+shinsa lists ls                              the bundled lists, their versions and hashes\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad input or usage."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Screen a register bundle (CSV folder, .xlsx workbook or .json document).
+    #[command(
+        after_help = "A bundle folder holds operator.toml and any of parties.csv, ownership.csv, \
+assets.csv, contracts.csv, dataflows.csv and *.cdx.json (CycloneDX 1.6). A workbook has sheets with \
+the same names (and an `operator` sheet); a JSON document follows schema/inventory.schema.json.\n\n\
+Bad input is reported with file, line and column (or cell, or JSON pointer), the field, what was \
+expected and what was found, all at once; exit code 2; nothing is written."
+    )]
+    Screen(ScreenArgs),
+    /// Screen the bundled example (a fictional electricity utility) and print the findings.
+    Demo(DemoArgs),
+    /// Reference lists.
+    Lists {
+        #[command(subcommand)]
+        command: ListsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ListsCommand {
+    /// The lists shinsa screens against: id, name, legal effect, version, entries, SHA-256.
+    Ls {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// A reference-data folder laid out like the project's data/ (default: the bundled data).
+        #[arg(long, value_name = "DIR")]
+        reference: Option<PathBuf>,
+    },
+}
+
+/// Severity threshold for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Prohibited,
+    Review,
+    Notice,
+    /// Never exit 1.
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            Self::Prohibited => Some(Severity::Prohibited),
+            Self::Review => Some(Severity::Review),
+            Self::Notice => Some(Severity::Notice),
+            Self::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// Screen as of this day (YYYY-MM-DD): decides which list entries,
+    /// exceptions, ownerships and sectors apply. Default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    as_of: Option<Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Language of titles in table and CSV output.
+    #[arg(long, value_enum, default_value_t = Language::En)]
+    lang: Language,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Review)]
+    fail_on: FailOn,
+    /// Write the output to FILE instead of standard output (written only on success).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// A policy pack folder (pack.toml, schema.cedarschema, policies.cedar). Default: jp-espa.
+    #[arg(long, value_name = "DIR")]
+    pack: Option<PathBuf>,
+    /// A reference-data folder laid out like data/. Default: the bundled data.
+    #[arg(long, value_name = "DIR")]
+    reference: Option<PathBuf>,
+    /// Lowest name-match score that counts as a match, 0 to 1.
+    #[arg(long, default_value_t = shinsa_match::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    threshold: f64,
+}
+
+#[derive(Debug, Args)]
+struct ScreenArgs {
+    /// The bundle: a folder of CSV files, an .xlsx workbook or a .json document.
+    path: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_day(text: &str) -> Result<Date, String> {
+    parse_date(text).map_err(|error| error.to_string())
+}
+
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!("expected a number from 0 to 1, found {text:?}")),
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Screen(args) => {
+            let source = screening::Source::Path(args.path);
+            screen(source, &args.common)
+        }
+        Command::Demo(args) => screen(screening::Source::Demo, &args.common),
+        Command::Lists {
+            command: ListsCommand::Ls { format, reference },
+        } => {
+            let reference = screening::reference(reference.as_deref())?;
+            emit(&output::lists(&reference, format)?)?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+    }
+}
+
+fn screen(source: screening::Source, common: &Common) -> anyhow::Result<ExitCode> {
+    let day = common
+        .as_of
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let options = screening::Options {
+        day,
+        pack: common.pack.clone(),
+        reference: common.reference.clone(),
+        threshold: common.threshold,
+    };
+    let outcome = match screening::run(&source, &options)? {
+        Outcome::Screened(report) => report,
+        Outcome::BadInput(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let text = output::report(&outcome, common.format, common.lang)?;
+    match &common.output {
+        Some(path) => write_atomically(path, &text)?,
+        None => emit(&text)?,
+    }
+    let failing = common.fail_on.threshold().is_some_and(|threshold| {
+        outcome
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= threshold)
+    });
+    Ok(ExitCode::from(if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }))
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes through a temporary file in the same folder, so a reader never
+/// sees half a report.
+fn write_atomically(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let temporary = path.with_extension("shinsa-partial");
+    std::fs::write(&temporary, text).with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("writing {}", path.display()))
+}

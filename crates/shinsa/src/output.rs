@@ -1,0 +1,256 @@
+//! Rendering reports and list overviews as a table, JSON or CSV.
+
+use crate::screening::Report;
+use clap::ValueEnum;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::json;
+use shinsa_model::{Finding, ReferenceData, Severity};
+use std::io::IsTerminal;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// One JSON document with the summary, provenance and every finding.
+    Json,
+    /// One row per finding, evidence as compact JSON.
+    Csv,
+}
+
+/// Language of titles and labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Language {
+    En,
+    Ja,
+}
+
+fn severity_label(severity: Severity, language: Language) -> &'static str {
+    match (severity, language) {
+        (Severity::Prohibited, Language::En) => "PROHIBITED",
+        (Severity::Review, Language::En) => "REVIEW",
+        (Severity::Notice, Language::En) => "notice",
+        (Severity::Prohibited, Language::Ja) => "禁止",
+        (Severity::Review, Language::Ja) => "要審査",
+        (Severity::Notice, Language::Ja) => "注意",
+    }
+}
+
+fn title(finding: &Finding, language: Language) -> &str {
+    match language {
+        Language::Ja if !finding.title_ja.is_empty() => &finding.title_ja,
+        _ => &finding.title,
+    }
+}
+
+/// The explanation without the title and subject it opens with.
+fn reasons(finding: &Finding) -> &str {
+    let prefix = format!("{}: {}: ", finding.title, finding.subject_name);
+    finding
+        .explanation
+        .strip_prefix(&prefix)
+        .unwrap_or(&finding.explanation)
+}
+
+fn count(findings: &[Finding], severity: Severity) -> usize {
+    findings.iter().filter(|f| f.severity == severity).count()
+}
+
+fn new_table() -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if !std::io::stdout().is_terminal() {
+        table.set_width(160);
+    }
+    table
+}
+
+/// Renders a screening report.
+pub fn report(report: &Report, format: Format, language: Language) -> anyhow::Result<String> {
+    let findings = &report.findings;
+    match format {
+        Format::Json => {
+            let document = json!({
+                "operator": report.operator,
+                "sector": report.sector_name,
+                "as_of": report.as_of.to_string(),
+                "summary": {
+                    "subjects_screened": report.subjects,
+                    "prohibited": count(findings, Severity::Prohibited),
+                    "review": count(findings, Severity::Review),
+                    "notice": count(findings, Severity::Notice),
+                },
+                "provenance": report.provenance,
+                "warnings": report.warnings,
+                "findings": findings,
+            });
+            Ok(format!("{}\n", serde_json::to_string_pretty(&document)?))
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record([
+                "id",
+                "severity",
+                "rule",
+                "subject_kind",
+                "subject_id",
+                "subject_name",
+                "title",
+                "explanation",
+                "legal_basis",
+                "evidence",
+                "policy_version",
+                "input_sha256",
+                "as_of",
+            ])?;
+            for finding in findings {
+                writer.write_record([
+                    finding.id.as_str(),
+                    finding.severity.as_str(),
+                    finding.rule.id.as_str(),
+                    finding.subject.kind.as_str(),
+                    finding.subject.id.as_str(),
+                    finding.subject_name.as_str(),
+                    title(finding, language),
+                    finding.explanation.as_str(),
+                    finding.rule.legal_basis.as_str(),
+                    &serde_json::to_string(&finding.evidence)?,
+                    finding.rule.policy_version.as_str(),
+                    finding.provenance.input_sha256.as_str(),
+                    finding.provenance.as_of.as_str(),
+                ])?;
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => Ok(table(report, language)),
+    }
+}
+
+fn table(report: &Report, language: Language) -> String {
+    let findings = &report.findings;
+    let (operator_label, screened_label, summary_label) = match language {
+        Language::En => ("Operator", "Screened", "Findings"),
+        Language::Ja => ("事業者", "審査対象", "指摘"),
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{operator_label}: {} ({}) — {}\n",
+        report.operator.name, report.operator.id, report.sector_name
+    ));
+    out.push_str(&format!(
+        "{screened_label}: {} subjects as of {} · pack {} · input sha256:{}\n",
+        report.subjects,
+        report.as_of,
+        report.provenance.policy,
+        &report.provenance.input_sha256[..16.min(report.provenance.input_sha256.len())]
+    ));
+    out.push_str(&format!(
+        "{summary_label}: {} {} · {} {} · {} {}\n",
+        count(findings, Severity::Prohibited),
+        severity_label(Severity::Prohibited, language),
+        count(findings, Severity::Review),
+        severity_label(Severity::Review, language),
+        count(findings, Severity::Notice),
+        severity_label(Severity::Notice, language),
+    ));
+    if findings.is_empty() {
+        out.push_str(match language {
+            Language::En => "No findings.\n",
+            Language::Ja => "指摘はありません。\n",
+        });
+        return out;
+    }
+    let mut table = new_table();
+    let header = match language {
+        Language::En => ["Severity", "Rule", "Subject", "Finding", "Evidence"],
+        Language::Ja => ["重要度", "ルール", "対象", "指摘", "根拠"],
+    };
+    table.set_header(header);
+    for finding in findings {
+        table.add_row([
+            severity_label(finding.severity, language).to_owned(),
+            finding.rule.id.clone(),
+            format!(
+                "{} {}\n{}",
+                finding.subject.kind.as_str(),
+                finding.subject.id,
+                finding.subject_name
+            ),
+            title(finding, language).to_owned(),
+            reasons(finding).to_owned(),
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
+}
+
+/// Renders the list overview for `lists ls`.
+pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String> {
+    let rows: Vec<[String; 7]> = reference
+        .lists
+        .iter()
+        .map(|list| {
+            let entries = reference
+                .entries
+                .iter()
+                .filter(|e| e.list == list.id)
+                .count();
+            [
+                list.id.clone(),
+                list.name.clone(),
+                list.jurisdiction.to_string(),
+                format!("{:?}", list.legal_effect).to_lowercase(),
+                list.version.to_string(),
+                entries.to_string(),
+                list.sha256.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "id",
+        "name",
+        "jurisdiction",
+        "legal_effect",
+        "version",
+        "entries",
+        "sha256",
+    ];
+    match format {
+        Format::Json => {
+            let document: Vec<serde_json::Value> = reference
+                .lists
+                .iter()
+                .zip(&rows)
+                .map(|(list, row)| {
+                    json!({
+                        "id": list.id, "name": list.name, "publisher": list.publisher,
+                        "jurisdiction": list.jurisdiction, "legal_effect": list.legal_effect,
+                        "version": list.version.to_string(), "entries": row[5].parse::<usize>().unwrap_or(0),
+                        "sha256": list.sha256, "source": list.source,
+                    })
+                })
+                .collect();
+            Ok(format!("{}\n", serde_json::to_string_pretty(&document)?))
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(header)?;
+            for row in &rows {
+                writer.write_record(row)?;
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => {
+            let mut table = new_table();
+            table.set_header(header);
+            for row in rows {
+                let mut row = row;
+                row[6] = format!("{}…", &row[6][..16.min(row[6].len())]);
+                table.add_row(row);
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The screening pipeline as the CLI runs it: reference data, bundle,
+//! resolve, evaluate. Each step is a library call; this module only wires
+//! them together and reports progress.
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use shinsa_ingest::{InputErrors, LoadedBundle};
+use shinsa_model::{Date, Finding, Operator, Provenance, ReferenceData};
+use shinsa_policy::Pack;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the register comes from.
+#[derive(Debug)]
+pub enum Source {
+    Path(PathBuf),
+    /// The example compiled into the binary.
+    Demo,
+}
+
+/// How to screen.
+#[derive(Debug)]
+pub struct Options {
+    pub day: Date,
+    pub pack: Option<PathBuf>,
+    pub reference: Option<PathBuf>,
+    pub threshold: f64,
+}
+
+/// A finished screening.
+#[derive(Debug)]
+pub struct Report {
+    pub operator: Operator,
+    pub sector_name: String,
+    pub as_of: Date,
+    pub subjects: usize,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+    pub provenance: Provenance,
+}
+
+/// Either a report, or the input's errors (exit 2).
+#[derive(Debug)]
+pub enum Outcome {
+    Screened(Report),
+    BadInput(InputErrors),
+}
+
+/// Reference data: bundled, or from a folder.
+pub fn reference(dir: Option<&Path>) -> anyhow::Result<ReferenceData> {
+    let loaded = match dir {
+        Some(dir) => shinsa_ingest::reference::load_dir(dir),
+        None => shinsa_ingest::reference::bundled(),
+    };
+    loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))
+}
+
+fn progress() -> ProgressBar {
+    let bar = ProgressBar::new(4);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Runs the pipeline.
+pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
+    let bar = progress();
+    bar.set_message("loading reference data and policy pack");
+    let reference = reference(options.reference.as_deref())?;
+    let pack = match &options.pack {
+        Some(dir) => Pack::load_dir(dir),
+        None => Pack::default_pack(),
+    }
+    .context("policy pack")?;
+    bar.inc(1);
+    bar.set_message("reading the register");
+    let loaded = match source {
+        Source::Path(path) => shinsa_ingest::load_bundle(path, &reference, options.day),
+        Source::Demo => crate::demo::load(&reference, options.day),
+    };
+    let loaded: LoadedBundle = match loaded {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            bar.finish_and_clear();
+            return Ok(Outcome::BadInput(errors));
+        }
+    };
+    bar.inc(1);
+    bar.set_message("resolving names, ownership and list scope");
+    let matcher = shinsa_match::Matcher::new(&reference);
+    let register = shinsa_match::resolve(
+        &loaded.inventory,
+        &reference,
+        &matcher,
+        options.day,
+        options.threshold,
+    );
+    bar.inc(1);
+    bar.set_message("evaluating the policy");
+    let provenance = Provenance {
+        input_sha256: loaded.input_sha256.clone(),
+        lists: reference
+            .lists
+            .iter()
+            .map(|list| {
+                (
+                    list.id.clone(),
+                    format!("{} sha256:{}", list.version, list.sha256),
+                )
+            })
+            .collect::<BTreeMap<_, _>>(),
+        policy: pack.version_label(),
+        software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
+        as_of: options.day.to_string(),
+    };
+    let findings = shinsa_policy::screen(&register, &reference, &pack, &provenance)?;
+    bar.inc(1);
+    bar.finish_and_clear();
+    let sector_name = reference
+        .find_sector(&loaded.inventory.operator.sector, options.day)
+        .map(|sector| format!("{} ({})", sector.name_en, sector.name_ja))
+        .unwrap_or_else(|| loaded.inventory.operator.sector.clone());
+    let inventory = &loaded.inventory;
+    Ok(Outcome::Screened(Report {
+        operator: inventory.operator.clone(),
+        sector_name,
+        as_of: options.day,
+        subjects: inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len(),
+        findings,
+        warnings: loaded.warnings,
+        provenance,
+    }))
+}
