@@ -2,6 +2,9 @@
 //! must be accepted and every `invalid-*` refused with a message that names
 //! the file and a JSON pointer.
 
+// Tests fail loudly: panics and unwraps are how they report.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 fn suite() -> Vec<(String, Vec<u8>)> {

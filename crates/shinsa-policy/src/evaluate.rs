@@ -161,6 +161,9 @@ fn evaluation_error(
     }
 }
 
+/// A name of the register in one role, and the owner it is listed through.
+type MatchKey = (String, String, Option<String>);
+
 /// One sentence per finding: the title, the subject, and the facts, with
 /// list matches of the same name grouped and repeated facts said once.
 fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
@@ -170,8 +173,7 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
             facts.push(fact);
         }
     };
-    // (role, name, through) → (lists, best score)
-    let mut matches: Vec<((String, String, Option<String>), (Vec<String>, f64))> = Vec::new();
+    let mut matches: Vec<(MatchKey, (Vec<String>, f64))> = Vec::new();
     for item in evidence {
         if let Evidence::ListMatch {
             role,
@@ -496,13 +498,18 @@ fn through(via: &ListingVia) -> Option<String> {
     }
 }
 
+/// Adds an ownership path unless the finding shows it already (several
+/// listings reach a party through the same owner).
 fn push_ownership(start: &str, path: &OwnerPath, out: &mut Vec<Evidence>) {
     let mut hops = vec![start.to_owned()];
     hops.extend(path.hops.iter().cloned());
-    out.push(Evidence::Ownership {
+    let item = Evidence::Ownership {
         path: hops,
         effective_share: round(path.share),
-    });
+    };
+    if !out.contains(&item) {
+        out.push(item);
+    }
 }
 
 /// Scores and shares are shown to two decimals; more is noise in a report.

@@ -43,7 +43,7 @@ pub struct Report {
 /// Either a report, or the input's errors (exit 2).
 #[derive(Debug)]
 pub enum Outcome {
-    Screened(Report),
+    Screened(Box<Report>),
     BadInput(InputErrors),
 }
 
@@ -125,7 +125,7 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         .map(|sector| format!("{} ({})", sector.name_en, sector.name_ja))
         .unwrap_or_else(|| loaded.inventory.operator.sector.clone());
     let inventory = &loaded.inventory;
-    Ok(Outcome::Screened(Report {
+    Ok(Outcome::Screened(Box::new(Report {
         operator: inventory.operator.clone(),
         sector_name,
         as_of: options.day,
@@ -133,5 +133,5 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         findings,
         warnings: loaded.warnings,
         provenance,
-    }))
+    })))
 }
