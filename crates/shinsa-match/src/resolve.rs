@@ -568,12 +568,17 @@ fn resolve_assets(
                         continue;
                     };
                     match scope_covers(entry, asset, &lineage, critical, designated, day) {
-                        Ok(note) => listings.push(AssetListing {
-                            role,
-                            party: party.clone(),
-                            listing: listing.clone(),
-                            scope_note: note,
-                        }),
+                        Ok(mut note) => {
+                            if let ListingVia::Owner(owner) = &listing.via {
+                                note.push_str(&affiliate_note(entry, owner));
+                            }
+                            listings.push(AssetListing {
+                                role,
+                                party: party.clone(),
+                                listing: listing.clone(),
+                                scope_note: note,
+                            });
+                        }
                         Err(reason) => out_of_scope.push((listing.entry.clone(), reason)),
                     }
                 }
@@ -598,6 +603,22 @@ fn resolve_assets(
             }
         })
         .collect()
+}
+
+/// How a listing reaches a controlled company: by the entry's own words,
+/// or by the 50 % control rule shinsa applies to every list.
+fn affiliate_note(entry: &ListEntry, owner: &OwnerPath) -> String {
+    if entry.includes_affiliates {
+        format!(
+            "; the entry extends to subsidiaries and affiliates, and {} holds {:.0}%",
+            owner.owner_name, owner.share
+        )
+    } else {
+        format!(
+            "; the entry names the company only; applied because {} controls {:.0}% (≥ {CONTROL_SHARE:.0}% rule)",
+            owner.owner_name, owner.share
+        )
+    }
 }
 
 /// An exception the asset claims and the entry still keeps open on `day`.

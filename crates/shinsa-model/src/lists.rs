@@ -37,6 +37,18 @@ impl LegalEffect {
         "sanctions",
     ];
 
+    /// The name used in data files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProcurementBan => "procurement_ban",
+            Self::ContractingBan => "contracting_ban",
+            Self::ExportControl => "export_control",
+            Self::Designation => "designation",
+            Self::Advisory => "advisory",
+            Self::Sanctions => "sanctions",
+        }
+    }
+
     /// Parses one of [`Self::NAMES`].
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {

@@ -201,7 +201,7 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
                 list.id.clone(),
                 list.name.clone(),
                 list.jurisdiction.to_string(),
-                format!("{:?}", list.legal_effect).to_lowercase(),
+                list.legal_effect.as_str().to_owned(),
                 list.version.to_string(),
                 entries.to_string(),
                 list.sha256.clone(),

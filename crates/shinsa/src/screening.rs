@@ -76,6 +76,20 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         None => Pack::default_pack(),
     }
     .context("policy pack")?;
+    let mut warnings = Vec::new();
+    let pack_in_force = pack.effective_from <= options.day
+        && pack.effective_until.is_none_or(|until| options.day < until);
+    if !pack_in_force {
+        warnings.push(format!(
+            "pack {} is in force from {}{}; screening as of {} uses it anyway",
+            pack.version_label(),
+            pack.effective_from,
+            pack.effective_until
+                .map(|until| format!(" until {until}"))
+                .unwrap_or_default(),
+            options.day
+        ));
+    }
     bar.inc(1);
     bar.set_message("reading the register");
     let loaded = match source {
@@ -131,7 +145,7 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         as_of: options.day,
         subjects: inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len(),
         findings,
-        warnings: loaded.warnings,
+        warnings: warnings.into_iter().chain(loaded.warnings).collect(),
         provenance,
     })))
 }
