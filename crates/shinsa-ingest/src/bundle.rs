@@ -47,6 +47,7 @@ pub(crate) const ASSETS: TableSpec = TableSpec {
         "location",
         "status",
         "bom",
+        "bom_for",
         "exceptions",
     ],
 };
@@ -129,22 +130,44 @@ pub fn load_bundle(
         return load_bundle_files(&display, read_dir_files(path)?, reference, day);
     }
     let bytes = std::fs::read(path).map_err(|error| unreadable(&display, &error))?;
+    match extension(path).as_str() {
+        "xlsx" | "xlsm" => load_workbook(&display, bytes, reference, day),
+        "json" => load_document(&display, bytes, reference, day),
+        other => Err(InputErrors::one(InputError::new(
+            Location::File { file: display },
+            "(path)",
+            "a folder of CSV files, an .xlsx workbook or a .json document",
+            format!("a file with extension {other:?}"),
+        ))),
+    }
+}
+
+/// Reads a bundle from the bytes of an XLSX workbook named `label`.
+pub fn load_workbook(
+    label: &str,
+    bytes: Vec<u8>,
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
     let mut hash = InputHash::default();
-    hash.add(&file_name(path), &bytes);
+    hash.add(label, &bytes);
     let mut errors = Errors::default();
-    let sheets = match extension(path).as_str() {
-        "xlsx" | "xlsm" => read_workbook(&display, bytes, &mut errors),
-        "json" => read_document(&display, &bytes, &mut errors),
-        other => {
-            return Err(InputErrors::one(InputError::new(
-                Location::File { file: display },
-                "(path)",
-                "a folder of CSV files, an .xlsx workbook or a .json document",
-                format!("a file with extension {other:?}"),
-            )));
-        }
-    };
-    finish(&display, sheets, hash, errors, reference, day)
+    let sheets = read_workbook(label, bytes, &mut errors);
+    finish(label, sheets, hash, errors, reference, day)
+}
+
+/// Reads a bundle from the bytes of a JSON document named `label`.
+pub fn load_document(
+    label: &str,
+    bytes: Vec<u8>,
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
+    let mut hash = InputHash::default();
+    hash.add(label, &bytes);
+    let mut errors = Errors::default();
+    let sheets = read_document(label, &bytes, &mut errors);
+    finish(label, sheets, hash, errors, reference, day)
 }
 
 /// Reads a bundle folder given as (file name, bytes) pairs, e.g. an example
@@ -905,8 +928,14 @@ fn check_assets(
         if let Some(parent) = row.text("parent") {
             parents.push((id.clone(), parent, row.location_of("parent")));
         }
-        if let Some(bom) = row.text("bom") {
-            bom_files.insert(bom, (id.clone(), row.location_of("bom")));
+        // DESIGN.md calls the column `bom_for`; `bom` is accepted as well.
+        if let Some(bom) = row.text("bom").or_else(|| row.text("bom_for")) {
+            let field = if row.text("bom").is_some() {
+                "bom"
+            } else {
+                "bom_for"
+            };
+            bom_files.insert(bom, (id.clone(), row.location_of(field)));
         }
         assets.push(Asset {
             id,

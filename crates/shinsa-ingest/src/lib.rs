@@ -13,5 +13,7 @@ mod error;
 pub mod reference;
 mod table;
 
-pub use bundle::{INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files};
+pub use bundle::{
+    INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files, load_document, load_workbook,
+};
 pub use error::{InputError, InputErrors, Location};

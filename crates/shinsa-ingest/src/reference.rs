@@ -122,11 +122,26 @@ const EXCEPTIONS: TableSpec = TableSpec {
 
 /// The reference data compiled into shinsa.
 pub fn bundled() -> Result<ReferenceData, InputErrors> {
-    let files: HashMap<&str, Vec<u8>> = BUNDLED
+    let files: Vec<(String, Vec<u8>)> = BUNDLED
         .iter()
-        .map(|(name, text)| (*name, text.as_bytes().to_vec()))
+        .map(|(name, text)| ((*name).to_owned(), text.as_bytes().to_vec()))
         .collect();
-    parse(|name| files.get(name).cloned().ok_or(()), "data/")
+    load_files("data/", &files)
+}
+
+/// Reads reference data given as (path under `data/`, bytes) pairs; `prefix`
+/// stands for the folder in messages.
+pub fn load_files(prefix: &str, files: &[(String, Vec<u8>)]) -> Result<ReferenceData, InputErrors> {
+    parse(
+        |name| {
+            files
+                .iter()
+                .find(|(file, _)| file == name)
+                .map(|(_, bytes)| bytes.clone())
+                .ok_or(())
+        },
+        prefix,
+    )
 }
 
 /// Reads reference data from a folder laid out like `data/`.

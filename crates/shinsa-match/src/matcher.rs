@@ -13,6 +13,11 @@ use std::collections::{HashMap, HashSet};
 /// Score at or above which a match is reported (the alerting threshold).
 pub const DEFAULT_THRESHOLD: f64 = 0.85;
 
+/// Score of a match on the name without its country words ("Hytera Japan"
+/// for "Hytera"): high, but below an exact match so that a listed national
+/// subsidiary wins over its parent when both are known.
+const BASE_KEY_SCORE: f64 = 0.97;
+
 /// Jaro-Winkler similarity from which two long tokens count as the same word.
 const TOKEN_SIMILARITY: f64 = 0.92;
 
@@ -47,6 +52,7 @@ pub struct NameMatch {
 pub struct Matcher {
     targets: Vec<Target>,
     by_key: HashMap<String, Vec<usize>>,
+    by_base_key: HashMap<String, Vec<usize>>,
     by_token: HashMap<String, Vec<usize>>,
 }
 
@@ -77,10 +83,15 @@ impl Matcher {
             }
         }
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_base_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_token: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, target) in targets.iter().enumerate() {
             by_key
                 .entry(target.analysed.key.clone())
+                .or_default()
+                .push(index);
+            by_base_key
+                .entry(target.analysed.base_key.clone())
                 .or_default()
                 .push(index);
             for token in blocking_keys(&target.analysed) {
@@ -90,6 +101,7 @@ impl Matcher {
         Self {
             targets,
             by_key,
+            by_base_key,
             by_token,
         }
     }
@@ -106,7 +118,18 @@ impl Matcher {
             .get(&query.key)
             .map(|indexes| indexes.iter().copied().collect())
             .unwrap_or_default();
-        let mut candidates: HashSet<usize> = HashSet::new();
+        let base: HashSet<usize> = self
+            .by_base_key
+            .get(&query.base_key)
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .copied()
+                    .filter(|i| !exact.contains(i))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut candidates: HashSet<usize> = base.clone();
         for token in blocking_keys(&query) {
             if let Some(indexes) = self.by_token.get(&token) {
                 candidates.extend(indexes.iter().copied());
@@ -125,9 +148,17 @@ impl Matcher {
                 ));
                 1.0
             } else {
-                let (score, mut reasons) = score(&query, &target.analysed);
-                why.append(&mut reasons);
-                score
+                let (fuzzy, mut reasons) = score(&query, &target.analysed);
+                if base.contains(index) && fuzzy < BASE_KEY_SCORE {
+                    why.push(format!(
+                        "same name once country words are set aside: {:?}",
+                        target.analysed.base_key
+                    ));
+                    BASE_KEY_SCORE
+                } else {
+                    why.append(&mut reasons);
+                    fuzzy
+                }
             };
             if let TargetRef::Identity(id) = &target.target {
                 why.push(format!(
@@ -263,6 +294,15 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
+    // "Lab" and "Labs", "Technology" and "Technologys" are one word.
+    let singular = |s: &'_ str| {
+        s.strip_suffix('s')
+            .map(str::to_owned)
+            .unwrap_or_else(|| s.to_owned())
+    };
+    if a.chars().count() >= 3 && b.chars().count() >= 3 && singular(a) == singular(b) {
+        return 0.95;
+    }
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     if has_digit(a) || has_digit(b) || a.chars().count() < 5 || b.chars().count() < 5 {
         return 0.0;
@@ -377,6 +417,32 @@ mod tests {
             matcher()
                 .find("Global Technologies", DEFAULT_THRESHOLD)
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_national_subsidiary_name_finds_its_parent() {
+        let found = matcher().find("Huawei Technologies Japan K.K.", DEFAULT_THRESHOLD);
+        assert_eq!(
+            found.first().map(|m| (m.target.clone(), m.score)),
+            Some((TargetRef::Identity("huawei".into()), 0.97))
+        );
+        assert!(
+            found[0]
+                .why
+                .iter()
+                .any(|w| w.contains("country words are set aside")),
+            "{:?}",
+            found[0].why
+        );
+    }
+
+    #[test]
+    fn plurals_of_short_words_match() {
+        let found = matcher().find("Belletech Corps", 0.0);
+        assert_eq!(
+            found.first().map(|m| m.target.clone()),
+            Some(TargetRef::Identity("belle".into()))
         );
     }
 

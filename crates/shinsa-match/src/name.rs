@@ -214,6 +214,33 @@ const GENERIC_WORDS: &[&str] = &[
     "of",
 ];
 
+/// Country and region words that national subsidiaries add to their
+/// parent's name ("Kaspersky Lab Japan", "ゼットティーイー・ジャパン").
+const COUNTRY_WORDS: &[&str] = &[
+    "japan",
+    "nippon",
+    "nihon",
+    "america",
+    "americas",
+    "usa",
+    "europe",
+    "emea",
+    "asia",
+    "apac",
+    "pacific",
+    "deutschland",
+    "germany",
+    "korea",
+    "taiwan",
+    "singapore",
+    "india",
+    "uk",
+    "france",
+    "ジャパン",
+    "日本",
+    "ジャパン株式会社",
+];
+
 /// Weight of a generic word relative to a distinctive one.
 pub const GENERIC_WEIGHT: f64 = 0.25;
 
@@ -227,6 +254,9 @@ pub struct AnalysedName {
     pub tokens: Vec<String>,
     /// The tokens joined: the exact-match key.
     pub key: String,
+    /// The key without country words, when it had any ("kaspersky lab"
+    /// for "Kaspersky Lab Japan"); equal to `key` otherwise.
+    pub base_key: String,
     /// What analysis did, for the explanation.
     pub steps: Vec<String>,
 }
@@ -234,7 +264,7 @@ pub struct AnalysedName {
 impl AnalysedName {
     /// Weight of one token: distinctive words count fully, generic ones less.
     pub fn weight(token: &str) -> f64 {
-        if GENERIC_WORDS.contains(&token) {
+        if GENERIC_WORDS.contains(&token) || COUNTRY_WORDS.contains(&token) {
             GENERIC_WEIGHT
         } else {
             1.0
@@ -362,12 +392,39 @@ pub fn analyse(name: &str) -> AnalysedName {
         }
     }
     let key = tokens.join(" ");
+    let base_key = base_key(&tokens).unwrap_or_else(|| key.clone());
     AnalysedName {
         original: name.to_owned(),
         tokens,
         key,
+        base_key,
         steps,
     }
+}
+
+/// The tokens without country words, and for unspaced names without a
+/// country word at either end; `None` when nothing would be left.
+fn base_key(tokens: &[String]) -> Option<String> {
+    let kept: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|token| !COUNTRY_WORDS.contains(token))
+        .collect();
+    let mut base = kept.join(" ");
+    for word in COUNTRY_WORDS.iter().filter(|word| !word.is_ascii()) {
+        if let Some(rest) = base
+            .strip_suffix(word)
+            .filter(|rest| rest.chars().count() >= 2)
+        {
+            base = rest.trim().to_owned();
+        } else if let Some(rest) = base
+            .strip_prefix(word)
+            .filter(|rest| rest.chars().count() >= 2)
+        {
+            base = rest.trim().to_owned();
+        }
+    }
+    (!base.is_empty()).then_some(base)
 }
 
 #[cfg(test)]
@@ -411,6 +468,22 @@ mod tests {
     fn full_width_and_case_fold_away() {
         assert_eq!(key("ＨＵＡＷＥＩ"), "huawei");
         assert_eq!(key("Int'l Grp"), "international group");
+    }
+
+    #[test]
+    fn country_words_leave_a_base_key() {
+        assert_eq!(analyse("Kaspersky Lab Japan").base_key, "kaspersky lab");
+        assert_eq!(
+            analyse("ゼットティーイー・ジャパン株式会社").base_key,
+            "ゼットティーイー"
+        );
+        assert_eq!(analyse("華為技術日本株式会社").base_key, "華為技術");
+        assert_eq!(
+            analyse("Japan").base_key,
+            "japan",
+            "a name that is only a country stays"
+        );
+        assert_eq!(analyse("Huawei").base_key, "huawei");
     }
 
     #[test]

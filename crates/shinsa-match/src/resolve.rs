@@ -444,8 +444,19 @@ pub fn resolve(
                 {
                     continue;
                 }
+                let mut name_match = listing.name_match;
+                if let Some((identity, own)) = identity_of.get(key) {
+                    name_match.why.insert(
+                        0,
+                        format!(
+                            "{name:?} recognised as {:?} (identity {identity}, score {:.2})",
+                            own.matched, own.score
+                        ),
+                    );
+                }
                 listings.push(Listing {
                     via: ListingVia::Owner(controller.clone()),
+                    name_match,
                     ..listing
                 });
             }

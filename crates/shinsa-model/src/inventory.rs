@@ -243,14 +243,25 @@ pub struct DataFlow {
 }
 
 impl DataFlow {
-    /// Whether the flow carries customer data (category `customer` or
-    /// `customer_data`, or personal data, which in this regime is customer data).
+    /// Whether the flow carries customer data. The register's words vary:
+    /// `customer`, `customer data`, `customer_information`, `subscriber`,
+    /// `personal data`, `pii`, 顧客情報, 個人情報 all count (in this regime
+    /// personal data of customers is customer data).
     pub fn carries_customer_data(&self) -> bool {
         self.data_categories.iter().any(|category| {
-            matches!(
-                category.as_str(),
-                "customer" | "customer_data" | "personal" | "personal_data"
-            )
+            let folded: String = category
+                .trim()
+                .to_lowercase()
+                .chars()
+                .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+                .collect();
+            folded.starts_with("customer")
+                || folded.starts_with("subscriber")
+                || folded.starts_with("personal")
+                || folded == "pii"
+                || folded.starts_with("顧客")
+                || folded.starts_with("個人情報")
+                || folded.starts_with("利用者情報")
         })
     }
 }
