@@ -2,30 +2,105 @@
 //! day (country-group membership, list entries in force, ownership in force)
 //! were settled by the resolver; here they become entity parents and
 //! attributes so that policies can say `in` and `contains`.
+//!
+//! Entities are built through Cedar's Rust API, not its JSON format: parsing
+//! JSON entities cost more than deciding on them (measured with
+//! `cargo bench -p shinsa-policy --bench screen`).
 
-use serde_json::{Value, json};
+use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use shinsa_match::ResolvedRegister;
 use shinsa_model::{CountryCode, ReferenceData};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
 
 pub(crate) const NAMESPACE: &str = "Shinsa";
 
-pub(crate) fn uid(kind: &str, id: &str) -> Value {
-    json!({"type": format!("{NAMESPACE}::{kind}"), "id": id})
+/// Makes entity uids, parsing each type name once.
+#[derive(Debug, Default)]
+pub(crate) struct Uids {
+    types: HashMap<&'static str, EntityTypeName>,
 }
 
-fn reference(kind: &str, id: &str) -> Value {
-    json!({"__entity": uid(kind, id)})
+impl Uids {
+    pub(crate) fn uid(&mut self, kind: &'static str, id: &str) -> Result<EntityUid, String> {
+        let name = match self.types.get(kind) {
+            Some(name) => name.clone(),
+            None => {
+                let name = EntityTypeName::from_str(&format!("{NAMESPACE}::{kind}"))
+                    .map_err(|error| format!("entity type {kind}: {error}"))?;
+                self.types.insert(kind, name.clone());
+                name
+            }
+        };
+        Ok(EntityUid::from_type_name_and_id(name, EntityId::new(id)))
+    }
 }
 
-fn entity(kind: &str, id: &str, attrs: Value, parents: Vec<Value>) -> Value {
-    json!({"uid": uid(kind, id), "attrs": attrs, "parents": parents})
+/// Collects entities with their attributes and parents.
+struct Store<'a> {
+    uids: &'a mut Uids,
+    entities: Vec<Entity>,
 }
 
-/// Builds the entity store for one register as JSON (Cedar's entity format).
-pub(crate) fn build(register: &ResolvedRegister, reference_data: &ReferenceData) -> Value {
+type Attrs = HashMap<String, RestrictedExpression>;
+
+impl Store<'_> {
+    fn reference(&mut self, kind: &'static str, id: &str) -> Result<RestrictedExpression, String> {
+        Ok(RestrictedExpression::new_entity_uid(
+            self.uids.uid(kind, id)?,
+        ))
+    }
+
+    fn add(
+        &mut self,
+        kind: &'static str,
+        id: &str,
+        attrs: Attrs,
+        parents: Vec<(&'static str, String)>,
+    ) -> Result<(), String> {
+        let uid = self.uids.uid(kind, id)?;
+        let parents = parents
+            .into_iter()
+            .map(|(kind, id)| self.uids.uid(kind, &id))
+            .collect::<Result<HashSet<_>, _>>()?;
+        let entity =
+            Entity::new(uid, attrs, parents).map_err(|error| format!("{kind} {id:?}: {error}"))?;
+        self.entities.push(entity);
+        Ok(())
+    }
+
+    fn set(
+        &mut self,
+        kind: &'static str,
+        ids: BTreeSet<&str>,
+    ) -> Result<RestrictedExpression, String> {
+        let members = ids
+            .into_iter()
+            .map(|id| self.reference(kind, id))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RestrictedExpression::new_set(members))
+    }
+}
+
+fn text(value: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(value.to_owned())
+}
+
+fn flag(value: bool) -> RestrictedExpression {
+    RestrictedExpression::new_bool(value)
+}
+
+/// Builds the entity store for one register.
+pub(crate) fn build(
+    register: &ResolvedRegister,
+    reference_data: &ReferenceData,
+    uids: &mut Uids,
+) -> Result<Vec<Entity>, String> {
     let day = register.as_of;
-    let mut entities = Vec::new();
+    let mut store = Store {
+        uids,
+        entities: Vec::new(),
+    };
     let mut countries: BTreeSet<CountryCode> = BTreeSet::new();
     countries.insert(register.operator.country);
 
@@ -35,186 +110,160 @@ pub(crate) fn build(register: &ResolvedRegister, reference_data: &ReferenceData)
         .map(|member| member.group.as_str())
         .collect();
     for group in groups {
-        entities.push(entity("CountryGroup", group, json!({}), vec![]));
+        store.add("CountryGroup", group, Attrs::new(), vec![])?;
     }
     for list in &reference_data.lists {
-        entities.push(entity("List", &list.id, json!({}), vec![]));
+        store.add("List", &list.id, Attrs::new(), vec![])?;
     }
-    entities.push(entity(
-        "Sector",
-        &register.operator.sector,
-        json!({}),
-        vec![],
-    ));
+    store.add("Sector", &register.operator.sector, Attrs::new(), vec![])?;
     let mut categories: BTreeSet<&str> = BTreeSet::new();
     for category in &reference_data.categories {
         categories.insert(&category.code);
         let parents = category
             .parent
             .iter()
-            .map(|parent| uid("Category", parent))
+            .map(|parent| ("Category", parent.clone()))
             .collect();
-        entities.push(entity("Category", &category.code, json!({}), parents));
+        store.add("Category", &category.code, Attrs::new(), parents)?;
     }
     for asset in &register.assets {
         if categories.insert(&asset.category) {
-            entities.push(entity("Category", &asset.category, json!({}), vec![]));
+            store.add("Category", &asset.category, Attrs::new(), vec![])?;
         }
     }
 
-    entities.push(entity(
+    let operator_attrs = Attrs::from([
+        (
+            "country".to_owned(),
+            store.reference("Country", register.operator.country.as_str())?,
+        ),
+        ("designated".to_owned(), flag(register.designated)),
+    ]);
+    store.add(
         "Operator",
         &register.operator.id,
-        json!({
-            "country": reference("Country", register.operator.country.as_str()),
-            "designated": register.designated,
-        }),
-        vec![uid("Sector", &register.operator.sector)],
-    ));
+        operator_attrs,
+        vec![("Sector", register.operator.sector.clone())],
+    )?;
 
-    let mut party_nodes: BTreeSet<String> = BTreeSet::new();
+    let mut party_nodes: BTreeSet<&str> = BTreeSet::new();
     for party in register.parties.values() {
-        party_nodes.insert(party.key.clone());
+        party_nodes.insert(&party.key);
         let mut parents = Vec::new();
         if let Some(country) = party.country {
             countries.insert(country);
-            parents.push(uid("Country", country.as_str()));
+            parents.push(("Country", country.to_string()));
         }
         for controller in &party.controllers {
-            parents.push(uid("Party", &controller.owner));
+            parents.push(("Party", controller.owner.clone()));
         }
         let lists: BTreeSet<&str> = party.listings.iter().map(|l| l.list.as_str()).collect();
-        parents.extend(lists.into_iter().map(|list| uid("List", list)));
-        entities.push(entity(
-            "Party",
-            &party.key,
-            json!({"name": party.name}),
-            parents,
-        ));
+        parents.extend(lists.into_iter().map(|list| ("List", list.to_owned())));
+        let attrs = Attrs::from([("name".to_owned(), text(&party.name))]);
+        store.add("Party", &party.key, attrs, parents)?;
     }
     // Controllers that are not themselves register names (identity-table
     // parents) exist as parties too, with their country.
-    let controllers: Vec<_> = register
+    for controller in register
         .parties
         .values()
         .flat_map(|party| &party.controllers)
-        .filter(|controller| !party_nodes.contains(&controller.owner))
-        .collect();
-    for controller in controllers {
-        if !party_nodes.insert(controller.owner.clone()) {
+    {
+        if !party_nodes.insert(&controller.owner) {
             continue;
         }
         let mut parents = Vec::new();
         if let Some(country) = controller.owner_country {
             countries.insert(country);
-            parents.push(uid("Country", country.as_str()));
+            parents.push(("Country", country.to_string()));
         }
-        entities.push(entity(
-            "Party",
-            &controller.owner,
-            json!({"name": controller.owner_name}),
-            parents,
-        ));
+        let attrs = Attrs::from([("name".to_owned(), text(&controller.owner_name))]);
+        store.add("Party", &controller.owner, attrs, parents)?;
     }
 
     for asset in &register.assets {
-        let mut attrs = serde_json::Map::new();
-        attrs.insert("name".into(), json!(asset.name));
-        attrs.insert("critical".into(), json!(asset.critical));
-        attrs.insert("category".into(), reference("Category", &asset.category));
-        attrs.insert("category_known".into(), json!(asset.category_known));
+        let mut attrs = Attrs::new();
+        attrs.insert("name".into(), text(&asset.name));
+        attrs.insert("critical".into(), flag(asset.critical));
+        attrs.insert(
+            "category".into(),
+            store.reference("Category", &asset.category)?,
+        );
+        attrs.insert("category_known".into(), flag(asset.category_known));
         if let Some(party) = &asset.manufacturer {
-            attrs.insert("manufacturer".into(), reference("Party", party));
+            attrs.insert("manufacturer".into(), store.reference("Party", party)?);
         }
         if let Some(party) = &asset.supplier {
-            attrs.insert("supplier".into(), reference("Party", party));
+            attrs.insert("supplier".into(), store.reference("Party", party)?);
         }
         if let Some(country) = asset.country_of_manufacture {
             countries.insert(country);
             attrs.insert(
                 "country_of_manufacture".into(),
-                reference("Country", country.as_str()),
+                store.reference("Country", country.as_str())?,
             );
         }
-        let lists: BTreeSet<&str> = asset
+        let lists = asset
             .listings
             .iter()
             .map(|l| l.listing.list.as_str())
             .collect();
-        attrs.insert(
-            "lists".into(),
-            Value::Array(
-                lists
-                    .into_iter()
-                    .map(|list| reference("List", list))
-                    .collect(),
-            ),
-        );
-        let categorical: BTreeSet<&str> = asset
+        attrs.insert("lists".into(), store.set("List", lists)?);
+        let categorical = asset
             .categorical
             .iter()
             .map(|hit| hit.list.as_str())
             .collect();
-        attrs.insert(
-            "categorical_lists".into(),
-            Value::Array(
-                categorical
-                    .into_iter()
-                    .map(|list| reference("List", list))
-                    .collect(),
-            ),
-        );
-        entities.push(entity("Asset", &asset.id, Value::Object(attrs), vec![]));
+        attrs.insert("categorical_lists".into(), store.set("List", categorical)?);
+        store.add("Asset", &asset.id, attrs, vec![])?;
     }
 
     for contract in &register.contracts {
-        let mut attrs = serde_json::Map::new();
+        let mut attrs = Attrs::new();
         attrs.insert(
             "contractor".into(),
-            reference("Party", &contract.contractor),
+            store.reference("Party", &contract.contractor)?,
         );
-        attrs.insert("critical".into(), json!(contract.asset_critical));
-        attrs.insert("scope".into(), json!(contract.scope.as_str()));
+        attrs.insert("critical".into(), flag(contract.asset_critical));
+        attrs.insert("scope".into(), text(contract.scope.as_str()));
         attrs.insert(
             "customer_data_access".into(),
-            json!(contract.customer_data_access),
+            flag(contract.customer_data_access),
         );
-        attrs.insert("subcontract".into(), json!(contract.is_subcontract()));
+        attrs.insert("subcontract".into(), flag(contract.is_subcontract()));
         if let Some(country) = contract.work_country {
             countries.insert(country);
             attrs.insert(
                 "work_country".into(),
-                reference("Country", country.as_str()),
+                store.reference("Country", country.as_str())?,
             );
         }
-        entities.push(entity(
-            "Contract",
-            &contract.id,
-            Value::Object(attrs),
-            vec![],
-        ));
+        store.add("Contract", &contract.id, attrs, vec![])?;
     }
 
     for flow in &register.dataflows {
-        let mut attrs = serde_json::Map::new();
-        attrs.insert("customer_data".into(), json!(flow.customer_data));
-        attrs.insert("source_critical".into(), json!(flow.source_critical));
+        let mut attrs = Attrs::new();
+        attrs.insert("customer_data".into(), flag(flow.customer_data));
+        attrs.insert("source_critical".into(), flag(flow.source_critical));
         if let Some(country) = flow.dc_country {
             countries.insert(country);
-            attrs.insert("dc_country".into(), reference("Country", country.as_str()));
+            attrs.insert(
+                "dc_country".into(),
+                store.reference("Country", country.as_str())?,
+            );
         }
         if let Some(provider) = &flow.provider {
-            attrs.insert("provider".into(), reference("Party", provider));
+            attrs.insert("provider".into(), store.reference("Party", provider)?);
         }
-        entities.push(entity("DataFlow", &flow.id, Value::Object(attrs), vec![]));
+        store.add("DataFlow", &flow.id, attrs, vec![])?;
     }
 
     for country in countries {
         let parents = reference_data
             .groups_of(country, day)
-            .map(|group| uid("CountryGroup", group))
+            .map(|group| ("CountryGroup", group.to_owned()))
             .collect();
-        entities.push(entity("Country", country.as_str(), json!({}), parents));
+        store.add("Country", country.as_str(), Attrs::new(), parents)?;
     }
-    Value::Array(entities)
+    Ok(store.entities)
 }

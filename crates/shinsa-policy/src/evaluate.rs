@@ -2,14 +2,18 @@
 //! (may it be procured; without review; without notice) and every forbid
 //! that answers "no" becomes a finding with the evidence its rule names.
 
-use crate::entities::{self, uid};
+use crate::entities::{self, Uids};
 use crate::pack::{Pack, Rule, action_for};
-use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
-use shinsa_match::{ListingVia, OwnerPath, ResolvedParty, ResolvedRegister};
-use shinsa_model::{
-    CountryCode, Evidence, Finding, Provenance, ReferenceData, RuleRef, Severity, Subject,
-    SubjectKind,
+use cedar_policy::{Authorizer, Context, Decision, Entities, Request};
+use shinsa_match::{
+    ListingVia, OwnerPath, ResolvedAsset, ResolvedContract, ResolvedDataFlow, ResolvedParty,
+    ResolvedRegister,
 };
+use shinsa_model::{
+    CountryCode, Evidence, Finding, ListEntry, Provenance, ReferenceData, RuleRef, Severity,
+    Subject, SubjectKind,
+};
+use std::collections::HashMap;
 
 /// Why screening could not run (a defect in a pack or in shinsa, never bad
 /// register data, which the readers have refused already).
@@ -24,6 +28,10 @@ pub enum ScreenError {
 struct Context_<'a> {
     register: &'a ResolvedRegister,
     reference: &'a ReferenceData,
+    assets: HashMap<&'a str, &'a ResolvedAsset>,
+    contracts: HashMap<&'a str, &'a ResolvedContract>,
+    flows: HashMap<&'a str, &'a ResolvedDataFlow>,
+    entries: HashMap<String, &'a ListEntry>,
 }
 
 /// Screens a resolved register with a pack. Findings are ordered by
@@ -34,16 +42,31 @@ pub fn screen(
     pack: &Pack,
     provenance: &Provenance,
 ) -> Result<Vec<Finding>, ScreenError> {
-    let json = entities::build(register, reference);
-    let store = Entities::from_json_value(json, Some(&pack.schema))
-        .map_err(|error| ScreenError::Entities(format!("{error:?}")))?;
-    let principal = entity_uid(uid("Operator", &register.operator.id))?;
+    let mut uids = Uids::default();
+    let built = entities::build(register, reference, &mut uids).map_err(ScreenError::Entities)?;
+    let store = Entities::from_entities(built, Some(&pack.schema))
+        .map_err(|error| ScreenError::Entities(error.to_string()))?;
+    let principal = uids
+        .uid("Operator", &register.operator.id)
+        .map_err(ScreenError::Entities)?;
     let authorizer = Authorizer::new();
     let context = Context_ {
         register,
         reference,
+        assets: register.assets.iter().map(|a| (a.id.as_str(), a)).collect(),
+        contracts: register
+            .contracts
+            .iter()
+            .map(|c| (c.id.as_str(), c))
+            .collect(),
+        flows: register
+            .dataflows
+            .iter()
+            .map(|f| (f.id.as_str(), f))
+            .collect(),
+        entries: reference.entries.iter().map(|e| (e.key(), e)).collect(),
     };
-    let mut subjects: Vec<(SubjectKind, &str, &str, &str)> = Vec::new();
+    let mut subjects: Vec<(SubjectKind, &'static str, &str, &str)> = Vec::new();
     for asset in &register.assets {
         subjects.push((SubjectKind::Asset, "Asset", &asset.id, &asset.name));
     }
@@ -63,15 +86,20 @@ pub fn screen(
     }
     let mut findings = Vec::new();
     for (kind, entity_type, id, name) in subjects {
-        let resource = entity_uid(uid(entity_type, id))?;
+        let resource = uids.uid(entity_type, id).map_err(ScreenError::Entities)?;
         for severity in [Severity::Prohibited, Severity::Review, Severity::Notice] {
-            let action = entity_uid(uid("Action", action_for(severity)))?;
+            let action = uids
+                .uid("Action", action_for(severity))
+                .map_err(ScreenError::Entities)?;
+            // The request's types come from the entities just validated
+            // against the schema; validating each request again costs more
+            // than the decision itself.
             let request = Request::new(
                 principal.clone(),
                 action,
                 resource.clone(),
                 Context::empty(),
-                Some(&pack.schema),
+                None,
             )
             .map_err(|error| ScreenError::Request(format!("{error:?}")))?;
             let response = authorizer.is_authorized(&request, &pack.policies, &store);
@@ -120,10 +148,6 @@ pub fn screen(
             .then_with(|| a.rule.id.cmp(&b.rule.id))
     });
     Ok(findings)
-}
-
-fn entity_uid(value: serde_json::Value) -> Result<EntityUid, ScreenError> {
-    EntityUid::from_json(value).map_err(|error| ScreenError::Request(format!("{error:?}")))
 }
 
 fn evaluation_error(
@@ -283,15 +307,11 @@ impl Context_<'_> {
     }
 
     fn asset_listings(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+        let Some(asset) = self.assets.get(id).copied() else {
             return;
         };
         for hit in &asset.listings {
-            let entry = self
-                .reference
-                .entries
-                .iter()
-                .find(|entry| entry.key() == hit.listing.entry);
+            let entry = self.entries.get(&hit.listing.entry).copied();
             let mut why = hit.listing.name_match.why.clone();
             why.push(hit.scope_note.clone());
             if let Some(note) = &asset.critical_note {
@@ -349,7 +369,7 @@ impl Context_<'_> {
     }
 
     fn asset_countries(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+        let Some(asset) = self.assets.get(id).copied() else {
             return;
         };
         for (role, key) in [
@@ -374,7 +394,7 @@ impl Context_<'_> {
     }
 
     fn asset_categorical(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.register.assets.iter().find(|asset| asset.id == id) else {
+        let Some(asset) = self.assets.get(id).copied() else {
             return;
         };
         for hit in &asset.categorical {
@@ -389,7 +409,7 @@ impl Context_<'_> {
     }
 
     fn contract(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(contract) = self.register.contracts.iter().find(|c| c.id == id) else {
+        let Some(contract) = self.contracts.get(id).copied() else {
             return;
         };
         let mut path = vec![self.register.operator.name.clone()];
@@ -397,10 +417,8 @@ impl Context_<'_> {
             let party = self.register.party(party_key);
             let name = party.map_or(party_key.as_str(), |p| p.name.as_str());
             let work = self
-                .register
                 .contracts
-                .iter()
-                .find(|c| &c.id == link)
+                .get(link.as_str())
                 .and_then(|c| c.work_country)
                 .map(|c| format!(", works in {c}"))
                 .unwrap_or_default();
@@ -452,7 +470,7 @@ impl Context_<'_> {
     }
 
     fn flow(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(flow) = self.register.dataflows.iter().find(|f| f.id == id) else {
+        let Some(flow) = self.flows.get(id).copied() else {
             return;
         };
         let provider = flow

@@ -1,0 +1,108 @@
+//! Screening speed: resolution and Cedar evaluation on the demo register
+//! (117 assets, 9 contracts, 8 flows) and on the same register scaled to
+//! 10,000 assets (each copy of an asset keeps its manufacturer and
+//! supplier, so the share of listed vendors stays as in the demo).
+//!
+//! `cargo bench -p shinsa-policy --bench screen`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use shinsa_model::{Inventory, Provenance, ReferenceData};
+use std::path::Path;
+use std::sync::OnceLock;
+
+fn main() {
+    divan::main();
+}
+
+struct Setup {
+    reference: ReferenceData,
+    demo: Inventory,
+    scaled: Inventory,
+    pack: shinsa_policy::Pack,
+}
+
+fn setup() -> &'static Setup {
+    static SETUP: OnceLock<Setup> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let reference = shinsa_ingest::reference::bundled().unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minato-electric");
+        let demo = shinsa_ingest::load_bundle(&dir, &reference, day())
+            .unwrap()
+            .inventory;
+        let mut scaled = demo.clone();
+        let originals = demo.assets.clone();
+        let mut copy = 0;
+        while scaled.assets.len() < 10_000 {
+            copy += 1;
+            for asset in &originals {
+                let mut clone = asset.clone();
+                clone.id = format!("{}#{copy}", asset.id);
+                clone.parent = asset
+                    .parent
+                    .as_ref()
+                    .map(|parent| format!("{parent}#{copy}"));
+                scaled.assets.push(clone);
+            }
+        }
+        Setup {
+            reference,
+            demo,
+            scaled,
+            pack: shinsa_policy::Pack::default_pack().unwrap(),
+        }
+    })
+}
+
+fn day() -> shinsa_model::Date {
+    shinsa_model::parse_date("2026-11-27").unwrap()
+}
+
+fn provenance() -> Provenance {
+    Provenance {
+        input_sha256: String::new(),
+        lists: Default::default(),
+        policy: String::new(),
+        software: String::new(),
+        as_of: String::new(),
+    }
+}
+
+#[divan::bench]
+fn build_matcher(bencher: divan::Bencher) {
+    let setup = setup();
+    bencher.bench(|| shinsa_match::Matcher::new(&setup.reference));
+}
+
+#[divan::bench(args = ["demo", "10k-assets"])]
+fn resolve(bencher: divan::Bencher, register: &str) {
+    let setup = setup();
+    let inventory = if register == "demo" {
+        &setup.demo
+    } else {
+        &setup.scaled
+    };
+    let matcher = shinsa_match::Matcher::new(&setup.reference);
+    bencher
+        .counter(divan::counter::ItemsCount::new(inventory.assets.len()))
+        .bench(|| shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85));
+}
+
+#[divan::bench(args = ["demo", "10k-assets"])]
+fn evaluate(bencher: divan::Bencher, register: &str) {
+    let setup = setup();
+    let inventory = if register == "demo" {
+        &setup.demo
+    } else {
+        &setup.scaled
+    };
+    let matcher = shinsa_match::Matcher::new(&setup.reference);
+    let resolved = shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85);
+    let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
+    // Three decisions per subject (procure, without review, without notice).
+    bencher
+        .counter(divan::counter::ItemsCount::new(subjects * 3))
+        .bench(|| {
+            shinsa_policy::screen(&resolved, &setup.reference, &setup.pack, &provenance()).unwrap()
+        });
+}
