@@ -93,8 +93,20 @@ pub struct LoadedBundle {
 struct Sheets {
     operator: Option<Row>,
     tables: BTreeMap<&'static str, Table>,
-    /// CycloneDX documents: file name and parsed JSON.
-    boms: Vec<(String, serde_json::Value)>,
+    /// CycloneDX documents.
+    boms: Vec<BomSource>,
+}
+
+/// A CycloneDX document of a bundle and where it sits.
+#[derive(Debug)]
+struct BomSource {
+    /// The name the `bom` column of assets uses (the file name).
+    name: String,
+    /// The file, for messages.
+    file: String,
+    /// JSON pointer of the BOM within `file` (empty for a `.cdx.json` file).
+    pointer: String,
+    document: serde_json::Value,
 }
 
 /// Hashes inputs in a fixed order so the same bundle always hashes the same.
@@ -302,8 +314,13 @@ fn read_folder(
     boms.sort();
     for (name, bytes) in boms {
         hash.add(name, bytes);
-        if let Some(value) = parse_json(&full(name), bytes, errors) {
-            sheets.boms.push((name.clone(), value));
+        if let Some(document) = parse_json(&full(name), bytes, errors) {
+            sheets.boms.push(BomSource {
+                name: name.clone(),
+                file: full(name),
+                pointer: String::new(),
+                document,
+            });
         }
     }
     sheets
@@ -482,7 +499,7 @@ fn read_document(file: &str, bytes: &[u8], errors: &mut Errors) -> Sheets {
     };
     let schema_errors: Vec<InputError> = validator
         .iter_errors(&document)
-        .map(|error| schema_error(file, &error))
+        .map(|error| schema_error(file, "", &error))
         .collect();
     if !schema_errors.is_empty() {
         errors.0.extend(schema_errors);
@@ -502,9 +519,12 @@ fn read_document(file: &str, bytes: &[u8], errors: &mut Errors) -> Sheets {
     }
     if let Some(boms) = document.get("boms").and_then(|value| value.as_array()) {
         for (index, bom) in boms.iter().enumerate() {
-            sheets
-                .boms
-                .push((format!("{file}#/boms/{index}"), bom.clone()));
+            sheets.boms.push(BomSource {
+                name: format!("boms/{index}"),
+                file: file.to_owned(),
+                pointer: format!("/boms/{index}"),
+                document: bom.clone(),
+            });
         }
     }
     sheets
@@ -529,8 +549,12 @@ fn inventory_validator(errors: &mut Errors) -> Option<jsonschema::Validator> {
 }
 
 /// A JSON Schema violation as an input error at the instance's pointer.
-pub(crate) fn schema_error(file: &str, error: &jsonschema::ValidationError<'_>) -> InputError {
-    let pointer = error.instance_path().to_string();
+pub(crate) fn schema_error(
+    file: &str,
+    prefix: &str,
+    error: &jsonschema::ValidationError<'_>,
+) -> InputError {
+    let pointer = format!("{prefix}{}", error.instance_path());
     let field = pointer.rsplit('/').next().unwrap_or_default();
     let instance = error.instance().to_string();
     let found: String = if instance.chars().count() > 80 {
@@ -614,10 +638,16 @@ fn check(
     let contracts = check_contracts(table(CONTRACTS.name), &asset_ids, &party_ref, errors);
     let dataflows = check_dataflows(table(DATAFLOWS.name), &asset_ids, &party_ref, errors);
 
-    for (name, document) in &sheets.boms {
-        let attached = bom_files.get(name).map(|(asset, _)| asset.clone());
-        let components =
-            cyclonedx::components_for_assets(name, document, attached, &assets, errors);
+    for bom in &sheets.boms {
+        let attached = bom_files.get(&bom.name).map(|(asset, _)| asset.clone());
+        let components = cyclonedx::components_for_assets(
+            &bom.file,
+            &bom.pointer,
+            &bom.document,
+            attached,
+            &assets,
+            errors,
+        );
         for mut component in components.into_iter().flatten() {
             if component.category_known {
                 match normalise_category(reference, &component.category) {
@@ -626,7 +656,7 @@ fn check(
                         component.category_known = false;
                         warnings.push(format!(
                             "{}: category {:?} of component {} is not in the taxonomy; kept as written",
-                            component.origin.as_deref().unwrap_or(name),
+                            component.origin.as_deref().unwrap_or(&bom.file),
                             component.category,
                             component.id
                         ));
@@ -637,7 +667,7 @@ fn check(
         }
     }
     for (name, (_, row_location)) in &bom_files {
-        if !sheets.boms.iter().any(|(file, _)| file == name) {
+        if !sheets.boms.iter().any(|bom| &bom.name == name) {
             errors.push(InputError::new(
                 row_location.clone(),
                 "bom",

@@ -71,7 +71,7 @@ pub struct CheckedBom {
 pub fn read_bom(file: &str, bytes: &[u8]) -> Result<CheckedBom, InputErrors> {
     let mut errors = Errors::default();
     let document = crate::bundle::parse_json(file, bytes, &mut errors);
-    let checked = document.and_then(|document| check_bom(file, &document, &mut errors));
+    let checked = document.and_then(|document| check_bom(file, "", &document, &mut errors));
     match (errors.finish(()), checked) {
         (Ok(()), Some(bom)) => Ok(bom),
         (Err(errors), _) => Err(errors),
@@ -86,18 +86,24 @@ pub fn read_bom(file: &str, bytes: &[u8]) -> Result<CheckedBom, InputErrors> {
     }
 }
 
+/// Checks a parsed BOM that sits at `prefix` (a JSON pointer, empty for a
+/// whole file) in `file`.
 pub(crate) fn check_bom(
     file: &str,
+    prefix: &str,
     document: &serde_json::Value,
     errors: &mut Errors,
 ) -> Option<CheckedBom> {
-    let at = |pointer: &str| Location::Pointer {
-        file: file.to_owned(),
-        pointer: if pointer.is_empty() {
-            "/".to_owned()
-        } else {
-            pointer.to_owned()
-        },
+    let at = |pointer: &str| {
+        let full = format!("{prefix}{pointer}");
+        Location::Pointer {
+            file: file.to_owned(),
+            pointer: if full.is_empty() {
+                "/".to_owned()
+            } else {
+                full
+            },
+        }
     };
     let validator = match validator() {
         Ok(validator) => validator,
@@ -113,7 +119,7 @@ pub(crate) fn check_bom(
     };
     let before = errors.0.len();
     for error in validator.iter_errors(document) {
-        errors.push(crate::bundle::schema_error(file, &error));
+        errors.push(crate::bundle::schema_error(file, prefix, &error));
     }
     if errors.0.len() > before {
         return None;
@@ -301,12 +307,13 @@ fn country_from_text(text: &str) -> Option<CountryCode> {
 /// `metadata.component` bom-ref or name against asset ids and names.
 pub(crate) fn components_for_assets(
     file: &str,
+    prefix: &str,
     document: &serde_json::Value,
     attached: Option<String>,
     assets: &[Asset],
     errors: &mut Errors,
 ) -> Option<Vec<Asset>> {
-    let bom = check_bom(file, document, errors)?;
+    let bom = check_bom(file, prefix, document, errors)?;
     let subject = attached.or_else(|| {
         let candidates = [bom.subject_ref.as_deref(), bom.subject_name.as_deref()];
         candidates.into_iter().flatten().find_map(|wanted| {
@@ -320,7 +327,7 @@ pub(crate) fn components_for_assets(
         errors.push(InputError::new(
             Location::Pointer {
                 file: file.to_owned(),
-                pointer: "/metadata/component".to_owned(),
+                pointer: format!("{prefix}/metadata/component"),
             },
             "metadata.component",
             "a BOM tied to an asset: its file named in the `bom` column of assets, \
@@ -380,7 +387,7 @@ pub(crate) fn components_for_assets(
             location: None,
             status: None,
             exceptions: Vec::new(),
-            origin: Some(format!("{file}#{}", component.pointer)),
+            origin: Some(format!("{file}#{prefix}{}", component.pointer)),
         })
         .collect();
     Some(components)

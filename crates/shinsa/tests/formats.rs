@@ -311,3 +311,104 @@ fn lists_ls_shows_versions_and_hashes() {
     assert_eq!(fcc["sha256"].as_str().map(str::len), Some(64));
     assert!(fcc["entries"].as_u64().unwrap_or(0) >= 10, "{fcc}");
 }
+
+fn bom(subject: &str, components: Value) -> Value {
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {"component": {"type": "device", "bom-ref": subject, "name": subject}},
+        "components": components,
+    })
+}
+
+#[test]
+fn a_bom_in_a_json_document_is_screened_and_its_errors_have_full_pointers() {
+    let mut document = document(&fixture("kitakaze-telecom"));
+    let quectel = json!([{
+        "type": "device", "bom-ref": "q1", "name": "LTE failover module",
+        "manufacturer": {"name": "Quectel Wireless Solutions", "address": {"country": "CN"}}
+    }]);
+    document["boms"] = json!([bom("FW-1", quectel)]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("with-bom.json");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(&path),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = findings(&run.json());
+    let component = finding(&findings, "JP-ESPA-002", "FW-1/q1");
+    let why = evidence(component, "list_match")[0]["why"].to_string();
+    assert!(why.contains("component of critical facility FW-1"), "{why}");
+
+    document["boms"][0]["components"][0]["type"] = json!("gadget");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let bad = shinsa(&["screen", path_str(&path)]);
+    assert_eq!(bad.code, 2);
+    let expected = format!(
+        "{}#/boms/0/components/0/type: field `type`",
+        path_str(&path)
+    );
+    assert!(bad.stderr.contains(&expected), "{}", bad.stderr);
+}
+
+#[test]
+fn a_bad_bom_file_in_a_folder_is_named_with_its_pointer() {
+    let dir = copy_fixture("kitakaze-telecom");
+    let mut bad = bom("FW-1", json!([]));
+    bad["bomFormat"] = json!("SPDX");
+    std::fs::write(dir.path().join("fw.cdx.json"), bad.to_string()).unwrap();
+    let run = shinsa(&["screen", path_str(dir.path())]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let expected = format!(
+        "{}/fw.cdx.json#/bomFormat: field `bomFormat`",
+        path_str(dir.path())
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+}
+
+#[test]
+fn operator_toml_errors_have_line_and_column() {
+    let dir = copy_fixture("kitakaze-telecom");
+    let operator = dir.path().join("operator.toml");
+    let text = std::fs::read_to_string(&operator).unwrap();
+    std::fs::write(
+        &operator,
+        text.replace("country = \"jp\"", "country = \"Japan\"\nsector_code = 3"),
+    )
+    .unwrap();
+    let run = shinsa(&["screen", path_str(dir.path())]);
+    assert_eq!(run.code, 2);
+    let file = format!("{}/operator.toml", path_str(dir.path()));
+    for expected in [
+        format!(
+            "{file}:6:11: field `country`: expected an ISO 3166-1 alpha-2 country code such as JP, found \"Japan\""
+        ),
+        format!("{file}:7:15: field `sector_code`"),
+    ] {
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    std::fs::write(&operator, "id = \"X\"\nname = \n").unwrap();
+    let syntax = shinsa(&["screen", path_str(dir.path())]);
+    assert_eq!(syntax.code, 2);
+    assert!(
+        syntax.stderr.contains(&format!("{file}:2:")),
+        "{}",
+        syntax.stderr
+    );
+    assert!(
+        syntax.stderr.contains("expected well-formed TOML"),
+        "{}",
+        syntax.stderr
+    );
+}
