@@ -826,17 +826,15 @@ fn check_ownership(table: &Table, parties: &HashSet<&str>, errors: &mut Errors) 
     for row in &table.rows {
         let mut party = |field: &str| {
             let id = row.required(field, errors)?;
-            if parties.contains(id.as_str()) {
-                Some(id)
-            } else {
-                errors.push(InputError::new(
-                    row.location_of(field),
-                    field,
-                    "the id of a row of parties",
-                    format!("{id:?}, which no party has"),
-                ));
-                None
-            }
+            check_reference(
+                row,
+                field,
+                &id,
+                |id| parties.contains(id),
+                "parties",
+                errors,
+            )
+            .then_some(id)
         };
         let owner = party("owner");
         let owned = party("owned");
@@ -988,28 +986,79 @@ fn check_assets(
             origin: None,
         });
     }
-    let parent_of: HashMap<&str, &str> = parents
+    check_links(
+        &parents,
+        &seen,
+        &LinkRule {
+            field: "parent",
+            target: "the id of another asset",
+            missing: "which no asset has",
+            acyclic: "a parent chain that ends (components form a tree)",
+        },
+        errors,
+    );
+    (assets, bom_files)
+}
+
+/// Records an error unless `id` (the value of `field`) is an id of `table`;
+/// returns whether it is.
+fn check_reference(
+    row: &Row,
+    field: &str,
+    id: &str,
+    known: impl Fn(&str) -> bool,
+    table: &str,
+    errors: &mut Errors,
+) -> bool {
+    let found = known(id);
+    if !found {
+        errors.push(InputError::new(
+            row.location_of(field),
+            field,
+            format!("the id of a row of {table}"),
+            format!("{id:?}, which no row of {table} has"),
+        ));
+    }
+    found
+}
+
+/// How a table's rows point at their parents, for messages.
+struct LinkRule {
+    field: &'static str,
+    target: &'static str,
+    missing: &'static str,
+    acyclic: &'static str,
+}
+
+/// Checks (child, parent, where) links: every parent exists, and no chain
+/// of parents comes back to where it started.
+fn check_links(
+    links: &[(String, String, Location)],
+    ids: &HashMap<String, Location>,
+    rule: &LinkRule,
+    errors: &mut Errors,
+) {
+    let parent_of: HashMap<&str, &str> = links
         .iter()
         .map(|(child, parent, _)| (child.as_str(), parent.as_str()))
         .collect();
-    for (child, parent, location) in &parents {
-        if !seen.contains_key(parent) {
+    for (child, parent, location) in links {
+        if !ids.contains_key(parent) {
             errors.push(InputError::new(
                 location.clone(),
-                "parent",
-                "the id of another asset",
-                format!("{parent:?}, which no asset has"),
+                rule.field,
+                rule.target,
+                format!("{parent:?}, {}", rule.missing),
             ));
         } else if reaches_itself(child, &parent_of) {
             errors.push(InputError::new(
                 location.clone(),
-                "parent",
-                "a parent chain that ends (components form a tree)",
+                rule.field,
+                rule.acyclic,
                 format!("a cycle through {child:?}"),
             ));
         }
     }
-    (assets, bom_files)
 }
 
 /// Whether following `parent_of` from `start` comes back to `start`.
@@ -1048,15 +1097,15 @@ fn check_contracts(
             "one of maintenance, management, operation, development, customer_data",
         );
         let asset = row.text("asset");
-        if let Some(asset) = &asset
-            && !assets.contains(asset)
-        {
-            errors.push(InputError::new(
-                row.location_of("asset"),
+        if let Some(asset) = &asset {
+            check_reference(
+                row,
                 "asset",
-                "the id of a row of assets",
-                format!("{asset:?}, which no asset has"),
-            ));
+                asset,
+                |id| assets.contains(id),
+                "assets",
+                errors,
+            );
         }
         let work_country = country(row, "work_country", errors);
         let customer_data_access = boolean(row, "customer_data_access", errors);
@@ -1084,27 +1133,17 @@ fn check_contracts(
             parent_contract,
         });
     }
-    let parent_of: HashMap<&str, &str> = parents
-        .iter()
-        .map(|(child, parent, _)| (child.as_str(), parent.as_str()))
-        .collect();
-    for (child, parent, location) in &parents {
-        if !seen.contains_key(parent) {
-            errors.push(InputError::new(
-                location.clone(),
-                "parent_contract",
-                "the id of another contract",
-                format!("{parent:?}, which no contract has"),
-            ));
-        } else if reaches_itself(child, &parent_of) {
-            errors.push(InputError::new(
-                location.clone(),
-                "parent_contract",
-                "a chain of subcontracts that ends at a contract of the operator",
-                format!("a cycle through {child:?}"),
-            ));
-        }
-    }
+    check_links(
+        &parents,
+        &seen,
+        &LinkRule {
+            field: "parent_contract",
+            target: "the id of another contract",
+            missing: "which no contract has",
+            acyclic: "a chain of subcontracts that ends at a contract of the operator",
+        },
+        errors,
+    );
     contracts
 }
 
@@ -1120,15 +1159,15 @@ fn check_dataflows(
         let id = row.required("id", errors);
         let destination = row.required("destination", errors);
         let source_asset = row.text("source_asset");
-        if let Some(source) = &source_asset
-            && !assets.contains(source)
-        {
-            errors.push(InputError::new(
-                row.location_of("source_asset"),
+        if let Some(source) = &source_asset {
+            check_reference(
+                row,
                 "source_asset",
-                "the id of a row of assets",
-                format!("{source:?}, which no asset has"),
-            ));
+                source,
+                |id| assets.contains(id),
+                "assets",
+                errors,
+            );
         }
         let dc_country = country(row, "dc_country", errors);
         let (Some(id), Some(destination)) = (id, destination) else {

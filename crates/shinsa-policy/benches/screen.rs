@@ -54,6 +54,16 @@ fn setup() -> &'static Setup {
     })
 }
 
+/// The register a benchmark argument names.
+fn register(name: &str) -> &'static Inventory {
+    let setup = setup();
+    if name == "demo" {
+        &setup.demo
+    } else {
+        &setup.scaled
+    }
+}
+
 fn day() -> shinsa_model::Date {
     shinsa_model::parse_date("2026-11-27").unwrap()
 }
@@ -77,11 +87,7 @@ fn build_matcher(bencher: divan::Bencher) {
 #[divan::bench(args = ["demo", "10k-assets"])]
 fn resolve(bencher: divan::Bencher, register: &str) {
     let setup = setup();
-    let inventory = if register == "demo" {
-        &setup.demo
-    } else {
-        &setup.scaled
-    };
+    let inventory = self::register(register);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     bencher
         .counter(divan::counter::ItemsCount::new(inventory.assets.len()))
@@ -91,11 +97,7 @@ fn resolve(bencher: divan::Bencher, register: &str) {
 #[divan::bench(args = ["demo", "10k-assets"])]
 fn evaluate(bencher: divan::Bencher, register: &str) {
     let setup = setup();
-    let inventory = if register == "demo" {
-        &setup.demo
-    } else {
-        &setup.scaled
-    };
+    let inventory = self::register(register);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     let resolved = shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85);
     let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
