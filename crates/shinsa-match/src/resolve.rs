@@ -260,6 +260,8 @@ pub fn resolve(
         .iter()
         .filter(|entry| entry.in_force(day))
         .collect();
+    let by_key: HashMap<String, &ListEntry> =
+        in_force.iter().map(|entry| (entry.key(), *entry)).collect();
 
     // Every name that needs resolving: register parties and free text.
     let mut names: BTreeMap<String, (String, Vec<String>, Option<CountryCode>)> = BTreeMap::new();
@@ -414,7 +416,7 @@ pub fn resolve(
             }
         }
         for (entry_key, found, name) in entry_matches.get(node).into_iter().flatten() {
-            if let Some(entry) = in_force.iter().find(|entry| entry.key() == *entry_key) {
+            if let Some(entry) = by_key.get(entry_key.as_str()) {
                 listings.push(Listing {
                     entry: entry_key.clone(),
                     list: entry.list.clone(),
@@ -488,7 +490,14 @@ pub fn resolve(
         .sectors
         .iter()
         .any(|sector| sector.code == inventory.operator.sector && sector.in_force(day));
-    let assets = resolve_assets(inventory, reference, &parties, &in_force, designated, day);
+    let assets = resolve_assets(
+        inventory,
+        reference,
+        &parties,
+        (&in_force, &by_key),
+        designated,
+        day,
+    );
     let critical: HashMap<&str, bool> = assets
         .iter()
         .map(|asset| (asset.id.as_str(), asset.critical))
@@ -527,7 +536,7 @@ fn resolve_assets(
     inventory: &Inventory,
     reference: &ReferenceData,
     parties: &BTreeMap<String, ResolvedParty>,
-    in_force: &[&ListEntry],
+    (in_force, by_key): (&[&ListEntry], &HashMap<String, &ListEntry>),
     designated: bool,
     day: Date,
 ) -> Vec<ResolvedAsset> {
@@ -574,8 +583,7 @@ fn resolve_assets(
                     continue;
                 };
                 for listing in &resolved.listings {
-                    let Some(entry) = in_force.iter().find(|entry| entry.key() == listing.entry)
-                    else {
+                    let Some(entry) = by_key.get(listing.entry.as_str()) else {
                         continue;
                     };
                     match scope_covers(entry, asset, &lineage, critical, designated, day) {
