@@ -42,6 +42,18 @@ pub fn screen(
     pack: &Pack,
     provenance: &Provenance,
 ) -> Result<Vec<Finding>, ScreenError> {
+    screen_with_progress(register, reference, pack, provenance, &mut |_, _| {})
+}
+
+/// [`screen`], calling `progress(done, total)` after each subject so that a
+/// caller can show a progress bar on a large register.
+pub fn screen_with_progress(
+    register: &ResolvedRegister,
+    reference: &ReferenceData,
+    pack: &Pack,
+    provenance: &Provenance,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<Finding>, ScreenError> {
     let mut uids = Uids::default();
     let built = entities::build(register, reference, &mut uids).map_err(ScreenError::Entities)?;
     let store = Entities::from_entities(built, Some(&pack.schema))
@@ -85,7 +97,11 @@ pub fn screen(
         ));
     }
     let mut findings = Vec::new();
-    for (kind, entity_type, id, name) in subjects {
+    let total = subjects.len();
+    for (done, (kind, entity_type, id, name)) in subjects.into_iter().enumerate() {
+        if done % 256 == 0 {
+            progress(done, total);
+        }
         let resource = uids.uid(entity_type, id).map_err(ScreenError::Entities)?;
         for severity in [Severity::Prohibited, Severity::Review, Severity::Notice] {
             let action = uids
@@ -141,6 +157,7 @@ pub fn screen(
             }
         }
     }
+    progress(total, total);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -9,5 +9,5 @@ mod entities;
 mod evaluate;
 mod pack;
 
-pub use evaluate::{ScreenError, screen};
+pub use evaluate::{ScreenError, screen, screen_with_progress};
 pub use pack::{Pack, PackError, Rule};

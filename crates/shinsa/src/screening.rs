@@ -131,7 +131,15 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
         as_of: options.day.to_string(),
     };
-    let findings = shinsa_policy::screen(&register, &reference, &pack, &provenance)?;
+    let findings = shinsa_policy::screen_with_progress(
+        &register,
+        &reference,
+        &pack,
+        &provenance,
+        &mut |done, total| {
+            bar.set_message(format!("evaluating the policy: {done}/{total} subjects"));
+        },
+    )?;
     bar.inc(1);
     bar.finish_and_clear();
     let sector_name = reference
