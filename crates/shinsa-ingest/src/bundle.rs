@@ -19,7 +19,7 @@ pub const INVENTORY_SCHEMA: &str = include_str!("../../../schema/inventory.schem
 pub(crate) const OPERATOR: TableSpec = TableSpec {
     name: "operator",
     required: &["id", "name", "sector", "country"],
-    optional: &["licence_id", "licence_status", "regulator"],
+    optional: &["licence", "licence_id", "licence_status", "regulator"],
 };
 pub(crate) const PARTIES: TableSpec = TableSpec {
     name: "parties",
@@ -742,10 +742,15 @@ fn check_operator(
             None
         }
     });
-    let licence = row.text("licence_id").map(|id| Licence {
-        id,
-        status: row.text("licence_status"),
-    });
+    // `licence = "ID"` is read as the licence id; `[licence]` with `id` and
+    // `status` as both.
+    let licence = row
+        .text("licence_id")
+        .or_else(|| row.text("licence"))
+        .map(|id| Licence {
+            id,
+            status: row.text("licence_status"),
+        });
     Some(Operator {
         id: id?,
         name: name?,

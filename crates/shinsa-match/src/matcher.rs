@@ -232,8 +232,18 @@ fn blocking_keys(name: &AnalysedName) -> Vec<String> {
 /// Names without spaces: the Dice coefficient of character bigrams.
 pub fn score(query: &AnalysedName, target: &AnalysedName) -> (f64, Vec<String>) {
     if query.is_unspaced() || target.is_unspaced() {
-        let dice = bigram_dice(&query.key, &target.key);
-        return (dice, vec![format!("character bigram overlap {dice:.2}")]);
+        let whole = bigram_dice(&query.key, &target.key);
+        let base = bigram_dice(&query.base_key, &target.base_key);
+        return if base > whole {
+            (
+                base,
+                vec![format!(
+                    "character bigram overlap {base:.2} without country words"
+                )],
+            )
+        } else {
+            (whole, vec![format!("character bigram overlap {whole:.2}")])
+        };
     }
     let mut why = Vec::new();
     let (matched_query, total_query) = side_weight(&query.tokens, &target.tokens, &mut why);
@@ -434,6 +444,15 @@ mod tests {
                 .any(|w| w.contains("country words are set aside")),
             "{:?}",
             found[0].why
+        );
+    }
+
+    #[test]
+    fn unspaced_names_are_also_compared_without_country_words() {
+        let found = matcher().find("ファーウェイ・ジャパン", DEFAULT_THRESHOLD);
+        assert_eq!(
+            found.first().map(|m| m.target.clone()),
+            Some(TargetRef::Identity("huawei".into()))
         );
     }
 
