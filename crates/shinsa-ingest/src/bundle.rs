@@ -8,7 +8,8 @@ use crate::table::{self, Row, Table, TableSpec};
 use sha2::{Digest, Sha256};
 use shinsa_model::{
     Asset, AssetKind, Contract, ContractScope, CountryCode, DataFlow, Date, Identifier, Inventory,
-    Licence, Operator, Ownership, Party, PartyRef, Percent, ReferenceData, parse_bool, parse_date,
+    Licence, Operator, Ownership, Party, PartyRef, Percent, ReferenceData, Scheme, parse_bool,
+    parse_date,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -687,6 +688,47 @@ fn check(
     })
 }
 
+/// The `identifiers` cell: `scheme:value` items. Values of the schemes
+/// shinsa knows (LEI, 法人番号, USCC, D-U-N-S, ISIN) are normalised and their
+/// check digits verified; other schemes are kept as written.
+pub(crate) fn identifiers(row: &Row, errors: &mut Errors) -> Vec<Identifier> {
+    let mut found = Vec::new();
+    for text in row.list("identifiers") {
+        let Some((scheme, value)) = text
+            .split_once(':')
+            .map(|(scheme, value)| (scheme.trim(), value.trim()))
+            .filter(|(scheme, value)| !scheme.is_empty() && !value.is_empty())
+        else {
+            errors.push(InputError::new(
+                row.location_of("identifiers"),
+                "identifiers",
+                "scheme:value, e.g. lei:5493001KJTIIGC8Y1R12 or jp_corp:7000012050002",
+                format!("{text:?}"),
+            ));
+            continue;
+        };
+        match Scheme::parse(scheme) {
+            Some(known) => match known.normalise(value) {
+                Some(normalised) => found.push(Identifier {
+                    scheme: known.as_str().to_owned(),
+                    value: normalised,
+                }),
+                None => errors.push(InputError::new(
+                    row.location_of("identifiers"),
+                    "identifiers",
+                    format!("{scheme}: {}", known.expected()),
+                    format!("{value:?}"),
+                )),
+            },
+            None => found.push(Identifier {
+                scheme: scheme.to_ascii_lowercase(),
+                value: value.to_owned(),
+            }),
+        }
+    }
+    found
+}
+
 fn country(row: &Row, field: &str, errors: &mut Errors) -> Option<CountryCode> {
     row.parse(
         field,
@@ -787,27 +829,7 @@ fn check_parties(table: &Table, errors: &mut Errors) -> Vec<Party> {
     for row in &table.rows {
         let id = row.required("id", errors);
         let name = row.required("name", errors);
-        let identifiers = row
-            .list("identifiers")
-            .into_iter()
-            .filter_map(|text| match text.split_once(':') {
-                Some((scheme, value)) if !scheme.trim().is_empty() && !value.trim().is_empty() => {
-                    Some(Identifier {
-                        scheme: scheme.trim().to_ascii_lowercase(),
-                        value: value.trim().to_owned(),
-                    })
-                }
-                _ => {
-                    errors.push(InputError::new(
-                        row.location_of("identifiers"),
-                        "identifiers",
-                        "scheme:value, e.g. lei:5493001KJTIIGC8Y1R12 or jp_corp:1234567890123",
-                        format!("{text:?}"),
-                    ));
-                    None
-                }
-            })
-            .collect();
+        let identifiers = identifiers(row, errors);
         let incorporated = country(row, "country", errors);
         let hq_country = country(row, "hq_country", errors);
         if let (Some(id), Some(name)) = (id, name)

@@ -79,6 +79,7 @@ const IDENTITIES: TableSpec = TableSpec {
     optional: &[
         "names",
         "brands",
+        "identifiers",
         "parent",
         "parent_share",
         "source",
@@ -367,6 +368,7 @@ fn identities(rows: &[Row], errors: &mut Errors) -> Vec<Identity> {
                 country: country(row, "country", errors)?,
                 names: row.list("names"),
                 brands: row.list("brands"),
+                identifiers: crate::bundle::identifiers(row, errors),
                 parent: row.text("parent"),
                 parent_share: row.parse(
                     "parent_share",

@@ -233,7 +233,9 @@ fn blocking_keys(name: &AnalysedName) -> Vec<String> {
 pub fn score(query: &AnalysedName, target: &AnalysedName) -> (f64, Vec<String>) {
     if query.is_unspaced() || target.is_unspaced() {
         let whole = bigram_dice(&query.key, &target.key);
-        let base = bigram_dice(&query.base_key, &target.base_key);
+        // Without country words a name says less: never as much as a match
+        // of the whole name (a listed subsidiary must beat its parent).
+        let base = bigram_dice(&query.base_key, &target.base_key) * BASE_KEY_SCORE;
         return if base > whole {
             (
                 base,
@@ -357,6 +359,7 @@ mod tests {
             country: CountryCode::parse("CN").unwrap_or_else(|_| unreachable!()),
             names: names.iter().map(|n| (*n).to_owned()).collect(),
             brands: Vec::new(),
+            identifiers: Vec::new(),
             parent: None,
             parent_share: None,
             source: "test".into(),
@@ -378,6 +381,11 @@ mod tests {
                     &["深圳市大疆创新科技有限公司"],
                 ),
                 identity("belle", "Belletech Corp.", &[]),
+                identity(
+                    "huawei-japan",
+                    "Huawei Technologies Japan K.K.",
+                    &["ファーウェイ・ジャパン株式会社"],
+                ),
             ],
             ..ReferenceData::default()
         })
@@ -431,8 +439,24 @@ mod tests {
     }
 
     #[test]
+    fn a_listed_subsidiary_beats_its_parent() {
+        for name in [
+            "ファーウェイ・ジャパン株式会社",
+            "Huawei Technologies Japan KK",
+        ] {
+            let found = matcher().find(name, DEFAULT_THRESHOLD);
+            let best = found.first().map(|m| (m.target.clone(), m.score));
+            assert_eq!(
+                best,
+                Some((TargetRef::Identity("huawei-japan".into()), 1.0)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn a_national_subsidiary_name_finds_its_parent() {
-        let found = matcher().find("Huawei Technologies Japan K.K.", DEFAULT_THRESHOLD);
+        let found = matcher().find("Huawei Technologies Deutschland GmbH", DEFAULT_THRESHOLD);
         assert_eq!(
             found.first().map(|m| (m.target.clone(), m.score)),
             Some((TargetRef::Identity("huawei".into()), 0.97))
@@ -449,7 +473,7 @@ mod tests {
 
     #[test]
     fn unspaced_names_are_also_compared_without_country_words() {
-        let found = matcher().find("ファーウェイ・ジャパン", DEFAULT_THRESHOLD);
+        let found = matcher().find("ファーウェイ日本", DEFAULT_THRESHOLD);
         assert_eq!(
             found.first().map(|m| m.target.clone()),
             Some(TargetRef::Identity("huawei".into()))

@@ -321,6 +321,7 @@ pub fn resolve(
             }
         }
     }
+    weigh_identifiers(inventory, reference, threshold, &mut identity_of);
 
     // The ownership graph: register holdings in force, identity parents, and
     // "same entity" links from a register name to the identity it resolved to.
@@ -529,6 +530,71 @@ pub fn resolve(
         assets,
         contracts,
         dataflows,
+    }
+}
+
+/// Score factor for a name match whose identity carries an identifier of a
+/// scheme the register also gives, with another value.
+const CONFLICTING_IDENTIFIER_FACTOR: f64 = 0.7;
+
+/// Identifiers decide before names: a register party whose identifier is
+/// that of an identity is that identity; a name match contradicted by an
+/// identifier of the same scheme is weakened, and dropped below `threshold`.
+fn weigh_identifiers(
+    inventory: &Inventory,
+    reference: &ReferenceData,
+    threshold: f64,
+    identity_of: &mut BTreeMap<String, (String, NameMatch)>,
+) {
+    for party in inventory
+        .parties
+        .iter()
+        .filter(|p| !p.identifiers.is_empty())
+    {
+        let key = format!("party:{}", party.id);
+        let shared = reference.identities.iter().find_map(|identity| {
+            party
+                .identifiers
+                .iter()
+                .find(|id| identity.identifiers.contains(id))
+                .map(|id| (identity, id))
+        });
+        if let Some((identity, identifier)) = shared {
+            let why = vec![format!(
+                "identifier {}:{} is that of {:?} in the identity table",
+                identifier.scheme, identifier.value, identity.name
+            )];
+            let matched = NameMatch {
+                target: TargetRef::Identity(identity.id.clone()),
+                matched: identity.name.clone(),
+                score: 1.0,
+                why,
+            };
+            identity_of.insert(key, (identity.id.clone(), matched));
+            continue;
+        }
+        let Some((identity_id, found)) = identity_of.get_mut(&key) else {
+            continue;
+        };
+        let conflict = reference.identity(identity_id).and_then(|identity| {
+            identity.identifiers.iter().find_map(|listed| {
+                party
+                    .identifiers
+                    .iter()
+                    .find(|own| own.scheme == listed.scheme && own.value != listed.value)
+                    .map(|own| (own.clone(), listed.clone()))
+            })
+        });
+        if let Some((own, listed)) = conflict {
+            found.score *= CONFLICTING_IDENTIFIER_FACTOR;
+            found.why.push(format!(
+                "conflicting identifier: the register gives {}:{}, the identity table {}:{} (score × {CONFLICTING_IDENTIFIER_FACTOR})",
+                own.scheme, own.value, listed.scheme, listed.value
+            ));
+            if found.score < threshold {
+                identity_of.remove(&key);
+            }
+        }
     }
 }
 

@@ -7,12 +7,14 @@
 //! reader that saw it.
 
 mod finding;
+mod identifiers;
 mod inventory;
 mod lists;
 mod primitives;
 mod reference;
 
 pub use finding::{Evidence, Finding, Provenance, RuleRef, Severity, Subject, SubjectKind};
+pub use identifiers::Scheme;
 pub use inventory::{
     Asset, AssetKind, Contract, ContractScope, DataFlow, Identifier, Inventory, Licence, Operator,
     Ownership, Party, PartyRef,

@@ -187,6 +187,8 @@ pub struct Identity {
     pub names: Vec<String>,
     /// Brands sold under (EZVIZ for Hikvision).
     pub brands: Vec<String>,
+    /// Registry identifiers (`cn_uscc:…`), check digits verified.
+    pub identifiers: Vec<crate::Identifier>,
     pub parent: Option<String>,
     pub parent_share: Option<Percent>,
     pub source: String,
