@@ -1,5 +1,6 @@
 //! Command-line interface: arguments, help text and exit codes.
 
+use crate::matching::MatchFormat;
 use crate::output::{self, Format, Language};
 use crate::screening::{self, Outcome};
 use anyhow::Context as _;
@@ -51,6 +52,16 @@ expected and what was found, all at once; exit code 2; nothing is written."
     Screen(ScreenArgs),
     /// Screen the bundled example (a fictional electricity utility) and print the findings.
     Demo(DemoArgs),
+    /// Screen names one by one against the lists: which entries each matches, and why.
+    #[command(
+        after_help = "Examples:\n  shinsa match \"ZTE Japan K.K.\" ファーウェイ \"Kaspersky Lab Japan\"\n  \
+shinsa match --input vendors.csv --format jsonl\n\n\
+--input takes a CSV with a `name` column and optionally `id`, `aliases`, `country` and \
+`identifiers` (scheme:value, e.g. cn_uscc:…; check digits are verified). A name matches a list \
+entry directly, through the identity table (brands, native-script and katakana names) or \
+through a controlling owner (≥ 50 %). Only matches at or above --threshold are shown."
+    )]
+    Match(MatchArgs),
     /// Reference lists.
     Lists {
         #[command(subcommand)]
@@ -129,6 +140,27 @@ struct ScreenArgs {
 }
 
 #[derive(Debug, Args)]
+struct MatchArgs {
+    /// Names to screen.
+    names: Vec<String>,
+    /// A CSV of names to screen (column `name`; optional `id`, `aliases`, `country`, `identifiers`).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatchFormat::Table)]
+    format: MatchFormat,
+    /// Lowest score that counts as a match, 0 to 1.
+    #[arg(long, default_value_t = shinsa_match::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    threshold: f64,
+    /// Match against the entries in force on this day (YYYY-MM-DD). Default: today (UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    as_of: Option<Date>,
+    /// A reference-data folder laid out like data/. Default: the bundled data.
+    #[arg(long, value_name = "DIR")]
+    reference: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct DemoArgs {
     #[command(flatten)]
     common: Common,
@@ -153,6 +185,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             screen(source, &args.common)
         }
         Command::Demo(args) => screen(screening::Source::Demo, &args.common),
+        Command::Match(args) => match_names(args),
         Command::Lists {
             command: ListsCommand::Ls { format, reference },
         } => {
@@ -161,6 +194,42 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
+}
+
+fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
+    let mut queries: Vec<shinsa_model::Party> = args
+        .names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| shinsa_model::Party {
+            id: format!("arg {}", index + 1),
+            name: name.clone(),
+            aliases: Vec::new(),
+            country: None,
+            hq_country: None,
+            identifiers: Vec::new(),
+        })
+        .collect();
+    if let Some(path) = &args.input {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        match shinsa_ingest::queries::read_queries(&path.display().to_string(), &bytes) {
+            Ok(mut rows) => queries.append(&mut rows),
+            Err(errors) => {
+                eprint!("{errors}");
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        }
+    }
+    if queries.is_empty() {
+        anyhow::bail!("give names to match, or --input FILE");
+    }
+    let day = args
+        .as_of
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let reference = screening::reference(args.reference.as_deref())?;
+    let results = crate::matching::run(queries, &reference, day, args.threshold)?;
+    emit(&crate::matching::render(&results, args.format)?)?;
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 fn screen(source: screening::Source, common: &Common) -> anyhow::Result<ExitCode> {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod matching;
 mod output;
 mod screening;
 

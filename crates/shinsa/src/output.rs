@@ -43,13 +43,28 @@ fn title(finding: &Finding, language: Language) -> &str {
     }
 }
 
-/// The explanation without the title and subject it opens with.
-fn reasons(finding: &Finding) -> &str {
+/// How many facts of a finding the table shows; JSON and CSV carry all.
+const TABLE_FACTS: usize = 3;
+
+/// The facts of the explanation (without the title and subject it opens
+/// with), cut to the first few for the table.
+fn reasons(finding: &Finding) -> String {
     let prefix = format!("{}: {}: ", finding.title, finding.subject_name);
-    finding
+    let facts: Vec<&str> = finding
         .explanation
         .strip_prefix(&prefix)
         .unwrap_or(&finding.explanation)
+        .split("; ")
+        .collect();
+    if facts.len() > TABLE_FACTS {
+        format!(
+            "{}; … (+{} more in --format json)",
+            facts[..TABLE_FACTS].join("; "),
+            facts.len() - TABLE_FACTS
+        )
+    } else {
+        facts.join("; ")
+    }
 }
 
 fn count(findings: &[Finding], severity: Severity) -> usize {
@@ -178,7 +193,7 @@ fn table(report: &Report, language: Language) -> String {
                 finding.subject_name
             ),
             title(finding, language).to_owned(),
-            reasons(finding).to_owned(),
+            reasons(finding),
         ]);
     }
     out.push_str(&table.to_string());

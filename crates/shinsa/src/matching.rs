@@ -1,0 +1,202 @@
+//! `shinsa match`: screen names one by one. Each query is a party of an
+//! otherwise empty register, resolved by the same code as `screen`, so a
+//! name matches here exactly when it would match in a register.
+
+use clap::ValueEnum;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+use shinsa_match::{ListingVia, Matcher, ResolvedRegister};
+use shinsa_model::{CountryCode, Date, EntryTarget, Inventory, Operator, Party, ReferenceData};
+
+/// Output format of `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchFormat {
+    /// A table for people.
+    Table,
+    /// One JSON array of query results.
+    Json,
+    /// One JSON object per query and line.
+    Jsonl,
+    /// One row per match.
+    Csv,
+}
+
+/// The identity a query was recognised as.
+#[derive(Debug, Serialize)]
+pub struct IdentityHit {
+    pub id: String,
+    /// The identity's canonical name.
+    pub name: String,
+    /// The name of the identity table the query matched (an alias, a brand,
+    /// a native-script name).
+    pub matched_name: String,
+    pub score: f64,
+}
+
+/// One list entry a query matched.
+#[derive(Debug, Serialize)]
+pub struct EntryHit {
+    pub entry_id: String,
+    pub list: String,
+    pub name: String,
+    pub score: f64,
+    pub explanation: Vec<String>,
+}
+
+/// The answer for one query, best match first.
+#[derive(Debug, Serialize)]
+pub struct QueryResult {
+    pub query: String,
+    pub identity: Option<IdentityHit>,
+    pub matches: Vec<EntryHit>,
+}
+
+/// Screens the queries as of `day`.
+pub fn run(
+    queries: Vec<Party>,
+    reference: &ReferenceData,
+    day: Date,
+    threshold: f64,
+) -> anyhow::Result<Vec<QueryResult>> {
+    let inventory = Inventory {
+        operator: Operator {
+            id: "match".to_owned(),
+            name: "shinsa match".to_owned(),
+            sector: String::new(),
+            country: CountryCode::parse("JP")?,
+            licence: None,
+            regulator: None,
+        },
+        parties: queries,
+        ownership: Vec::new(),
+        assets: Vec::new(),
+        contracts: Vec::new(),
+        dataflows: Vec::new(),
+    };
+    let matcher = Matcher::new(reference);
+    let register = shinsa_match::resolve(&inventory, reference, &matcher, day, threshold);
+    Ok(inventory
+        .parties
+        .iter()
+        .map(|party| result(&register, reference, party))
+        .collect())
+}
+
+fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party) -> QueryResult {
+    let resolved = register.party(&format!("party:{}", party.id));
+    let identity = resolved
+        .and_then(|p| p.identity.as_ref())
+        .map(|(id, found)| IdentityHit {
+            id: id.clone(),
+            name: reference
+                .identity(id)
+                .map_or_else(|| found.matched.clone(), |identity| identity.name.clone()),
+            matched_name: found.matched.clone(),
+            score: round(found.score),
+        });
+    let own_score = identity.as_ref().map(|hit| hit.score);
+    let mut matches: Vec<EntryHit> = resolved
+        .map(|p| p.listings.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|listing| {
+            let entry = reference.entries.iter().find(|e| e.key() == listing.entry);
+            let name = match entry.map(|e| &e.target) {
+                Some(EntryTarget::Named { name, .. }) => name.clone(),
+                _ => listing.name_match.matched.clone(),
+            };
+            let mut explanation = listing.name_match.why.clone();
+            let score = match &listing.via {
+                ListingVia::Direct => listing.name_match.score,
+                ListingVia::Owner(owner) => {
+                    explanation.push(format!(
+                        "controlled by {} ({:.0}%): {}",
+                        owner.owner_name,
+                        owner.share,
+                        owner.hops.join(" → ")
+                    ));
+                    own_score.unwrap_or(listing.name_match.score)
+                }
+            };
+            EntryHit {
+                entry_id: listing.entry.clone(),
+                list: listing.list.clone(),
+                name,
+                score: round(score),
+                explanation,
+            }
+        })
+        .collect();
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.entry_id.cmp(&b.entry_id))
+    });
+    QueryResult {
+        query: party.name.clone(),
+        identity,
+        matches,
+    }
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Renders the results.
+pub fn render(results: &[QueryResult], format: MatchFormat) -> anyhow::Result<String> {
+    match format {
+        MatchFormat::Json => Ok(format!("{}\n", serde_json::to_string_pretty(results)?)),
+        MatchFormat::Jsonl => {
+            let mut out = String::new();
+            for result in results {
+                out.push_str(&serde_json::to_string(result)?);
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        MatchFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["query", "entry_id", "list", "name", "score", "explanation"])?;
+            for result in results {
+                for hit in &result.matches {
+                    writer.write_record([
+                        result.query.as_str(),
+                        hit.entry_id.as_str(),
+                        hit.list.as_str(),
+                        hit.name.as_str(),
+                        &format!("{:.3}", hit.score),
+                        &hit.explanation.join("; "),
+                    ])?;
+                }
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        MatchFormat::Table => {
+            let mut table = Table::new();
+            table.load_preset(UTF8_FULL_CONDENSED);
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_header(["Query", "Recognised as", "Entry", "Listed name", "Score"]);
+            for result in results {
+                let recognised = result
+                    .identity
+                    .as_ref()
+                    .map(|hit| format!("{} ({:.2})", hit.name, hit.score))
+                    .unwrap_or_else(|| "—".to_owned());
+                if result.matches.is_empty() {
+                    table.add_row([result.query.as_str(), &recognised, "no match", "", ""]);
+                }
+                for hit in &result.matches {
+                    table.add_row([
+                        result.query.as_str(),
+                        &recognised,
+                        &hit.entry_id,
+                        &hit.name,
+                        &format!("{:.2}", hit.score),
+                    ]);
+                }
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}
