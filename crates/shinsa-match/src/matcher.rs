@@ -18,6 +18,11 @@ pub const DEFAULT_THRESHOLD: f64 = 0.85;
 /// subsidiary wins over its parent when both are known.
 const BASE_KEY_SCORE: f64 = 0.97;
 
+/// Score of a match on the romanised key only (pinyin against Latin, or
+/// the same letters spaced differently): strong, but the spelling was not
+/// the list's.
+const ROMANISED_SCORE: f64 = 0.93;
+
 /// Jaro-Winkler similarity from which two long tokens count as the same word.
 const TOKEN_SIMILARITY: f64 = 0.92;
 
@@ -35,6 +40,8 @@ struct Target {
     target: TargetRef,
     name: String,
     analysed: AnalysedName,
+    /// A Chinese company's name: its Han characters read as pinyin.
+    chinese: bool,
 }
 
 /// A resolved name with the reasons.
@@ -53,6 +60,7 @@ pub struct Matcher {
     targets: Vec<Target>,
     by_key: HashMap<String, Vec<usize>>,
     by_base_key: HashMap<String, Vec<usize>>,
+    by_romanised: HashMap<String, Vec<usize>>,
     by_token: HashMap<String, Vec<usize>>,
 }
 
@@ -61,11 +69,13 @@ impl Matcher {
     pub fn new(reference: &ReferenceData) -> Self {
         let mut targets = Vec::new();
         for identity in &reference.identities {
+            let chinese = matches!(identity.country.as_str(), "CN" | "HK" | "MO" | "TW");
             for name in identity.all_names() {
                 targets.push(Target {
                     target: TargetRef::Identity(identity.id.clone()),
                     name: name.to_owned(),
                     analysed: analyse(name),
+                    chinese,
                 });
             }
         }
@@ -79,11 +89,13 @@ impl Matcher {
                     target,
                     name: name.clone(),
                     analysed: analyse(name),
+                    chinese: true,
                 });
             }
         }
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_base_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_romanised: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_token: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, target) in targets.iter().enumerate() {
             by_key
@@ -94,6 +106,14 @@ impl Matcher {
                 .entry(target.analysed.base_key.clone())
                 .or_default()
                 .push(index);
+            if let Some(romanised) = &target.analysed.romanised
+                && (target.chinese || target.analysed.original.is_ascii())
+            {
+                by_romanised
+                    .entry(romanised.clone())
+                    .or_default()
+                    .push(index);
+            }
             for token in blocking_keys(&target.analysed) {
                 by_token.entry(token).or_default().push(index);
             }
@@ -102,6 +122,7 @@ impl Matcher {
             targets,
             by_key,
             by_base_key,
+            by_romanised,
             by_token,
         }
     }
@@ -129,7 +150,19 @@ impl Matcher {
                     .collect()
             })
             .unwrap_or_default();
-        let mut candidates: HashSet<usize> = base.clone();
+        let romanised: HashSet<usize> = query
+            .romanised
+            .as_ref()
+            .and_then(|key| self.by_romanised.get(key))
+            .map(|indexes| {
+                indexes
+                    .iter()
+                    .copied()
+                    .filter(|i| !exact.contains(i))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut candidates: HashSet<usize> = base.union(&romanised).copied().collect();
         for token in blocking_keys(&query) {
             if let Some(indexes) = self.by_token.get(&token) {
                 candidates.extend(indexes.iter().copied());
@@ -149,7 +182,13 @@ impl Matcher {
                 1.0
             } else {
                 let (fuzzy, mut reasons) = score(&query, &target.analysed);
-                if base.contains(index) && fuzzy < BASE_KEY_SCORE {
+                if romanised.contains(index) && fuzzy < ROMANISED_SCORE && !base.contains(index) {
+                    why.push(format!(
+                        "same letters in Latin script: {:?}",
+                        target.analysed.romanised.as_deref().unwrap_or_default()
+                    ));
+                    ROMANISED_SCORE
+                } else if base.contains(index) && fuzzy < BASE_KEY_SCORE {
                     why.push(format!(
                         "same name once country words are set aside: {:?}",
                         target.analysed.base_key
@@ -477,6 +516,36 @@ mod tests {
         assert_eq!(
             found.first().map(|m| m.target.clone()),
             Some(TargetRef::Identity("huawei".into()))
+        );
+    }
+
+    #[test]
+    fn pinyin_and_run_together_words_find_the_name() {
+        let zte = Matcher::new(&ReferenceData {
+            identities: vec![
+                identity("zte", "ZTE Corporation", &["中兴通讯股份有限公司"]),
+                identity("hik", "Hikvision", &[]),
+            ],
+            ..ReferenceData::default()
+        });
+        let best = |name: &str| {
+            zte.find(name, DEFAULT_THRESHOLD)
+                .first()
+                .map(|m| (m.target.clone(), m.score))
+        };
+        for name in [
+            "Zhongxing Tongxun Gufen Youxian Gongsi",
+            "Zhongxing Tongxun Co., Ltd.",
+        ] {
+            assert_eq!(
+                best(name),
+                Some((TargetRef::Identity("zte".into()), ROMANISED_SCORE)),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            best("HIK VISION"),
+            Some((TargetRef::Identity("hik".into()), ROMANISED_SCORE))
         );
     }
 

@@ -26,6 +26,11 @@ const LEGAL_FORMS_LATIN: &[&[&str]] = &[
     &["plc"],
     &["llp"],
     &["lp"],
+    // Chinese, in pinyin (股份有限公司, 有限责任公司, 有限公司, 公司)
+    &["gufen", "youxian", "gongsi"],
+    &["youxian", "zeren", "gongsi"],
+    &["youxian", "gongsi"],
+    &["gongsi"],
     // German
     &["gmbh"],
     &["mbh"],
@@ -257,6 +262,11 @@ pub struct AnalysedName {
     /// The key without country words, when it had any ("kaspersky lab"
     /// for "Kaspersky Lab Japan"); equal to `key` otherwise.
     pub base_key: String,
+    /// The name in Latin letters without spaces: pinyin syllables for a
+    /// name in Han characters (中兴通讯 → "zhongxingtongxun"), the letters
+    /// of a Latin name ("Zhongxing Tongxun", "Hik Vision" → "hikvision").
+    /// `None` for names in other scripts or mixing scripts.
+    pub romanised: Option<String>,
     /// What analysis did, for the explanation.
     pub steps: Vec<String>,
 }
@@ -393,13 +403,34 @@ pub fn analyse(name: &str) -> AnalysedName {
     }
     let key = tokens.join(" ");
     let base_key = base_key(&tokens).unwrap_or_else(|| key.clone());
+    let romanised = romanise(&base_key);
     AnalysedName {
         original: name.to_owned(),
         tokens,
         key,
         base_key,
+        romanised,
         steps,
     }
+}
+
+/// See [`AnalysedName::romanised`]. Kanji read as Japanese are not pinyin
+/// (東芝 is Toshiba, not "dongzhi"): the matcher uses Han keys only for
+/// Chinese names.
+fn romanise(key: &str) -> Option<String> {
+    use pinyin::ToPinyin;
+    let mut out = String::new();
+    for c in key.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c == ' ' {
+            continue;
+        } else {
+            let syllable = c.to_pinyin()?;
+            out.push_str(syllable.plain());
+        }
+    }
+    (out.chars().count() >= 4).then_some(out)
 }
 
 /// The tokens without country words, and for unspaced names without a
@@ -450,6 +481,10 @@ mod tests {
         assert_eq!(key("華為技術日本株式会社"), "華為技術日本");
         assert_eq!(key("中兴通讯股份有限公司"), "中兴通讯");
         assert_eq!(key("Toshiba K.K."), "toshiba");
+        assert_eq!(
+            key("Zhongxing Tongxun Gufen Youxian Gongsi"),
+            "zhongxing tongxun"
+        );
     }
 
     #[test]
@@ -484,6 +519,31 @@ mod tests {
             "a name that is only a country stays"
         );
         assert_eq!(analyse("Huawei").base_key, "huawei");
+    }
+
+    #[test]
+    fn romanised_keys_meet_across_scripts() {
+        assert_eq!(
+            analyse("中兴通讯股份有限公司").romanised.as_deref(),
+            Some("zhongxingtongxun")
+        );
+        assert_eq!(
+            analyse("Zhongxing Tongxun Co., Ltd.").romanised.as_deref(),
+            Some("zhongxingtongxun")
+        );
+        assert_eq!(
+            analyse("深圳市大疆创新科技有限公司").romanised,
+            analyse("Shenzhen Dajiang Chuangxin Keji").romanised
+        );
+        assert_eq!(
+            analyse("Hik Vision").romanised.as_deref(),
+            Some("hikvision")
+        );
+        assert_eq!(
+            analyse("ファーウェイ").romanised,
+            None,
+            "kana is not romanised here"
+        );
     }
 
     #[test]
