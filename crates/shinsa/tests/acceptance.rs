@@ -243,6 +243,15 @@ fn the_as_of_day_decides_which_entries_apply() {
     let lists = list_ids(finding(&middle, "JP-ESPA-003", "DR-1"));
     assert!(lists.contains(&"bis-entity".to_owned()), "{lists:?}");
     assert!(!lists.contains(&"fcc-covered".to_owned()), "{lists:?}");
+    // Hytera's entries cover only public-safety and critical-infrastructure
+    // use; before ESPA's sectors were in force (2023-11-17) the operator was
+    // not designated, and its non-critical radio is outside the scope.
+    let undesignated = screen_fixture("2023-06-01");
+    assert!(
+        about(&undesignated, "RAD-1").is_empty(),
+        "{:?}",
+        about(&undesignated, "RAD-1")
+    );
     // The 60 % holding starts on 2020-01-01.
     let before_holding = screen_fixture("2019-12-31");
     assert!(about(&before_holding, "RT-1").is_empty());

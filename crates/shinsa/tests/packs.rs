@@ -1,0 +1,112 @@
+//! A pack other than the default, given with `--pack DIR`: its rules run,
+//! its evidence kinds are honoured, and a broken pack is refused.
+
+// Tests fail loudly: panics and unwraps are how they report.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// The default pack plus one notice on the FCC's categorical entries.
+fn pack_with_categorical_rule() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/jp-espa");
+    for file in ["pack.toml", "schema.cedarschema", "policies.cedar"] {
+        std::fs::copy(source.join(file), dir.path().join(file)).unwrap();
+    }
+    let mut policies = std::fs::read_to_string(dir.path().join("policies.cedar")).unwrap();
+    policies.push_str(
+        r#"
+@id("TEST-CAT-1")
+@severity("notice")
+@title("Covered by an FCC categorical entry")
+@title_ja("FCC包括指定")
+@legal_basis("47 CFR 1.50002")
+@evidence("categorical")
+forbid (principal, action == Shinsa::Action::"procure_without_notice", resource is Shinsa::Asset)
+when { resource.categorical_lists.contains(Shinsa::List::"fcc-covered") };
+"#,
+    );
+    std::fs::write(dir.path().join("policies.cedar"), policies).unwrap();
+    dir
+}
+
+fn screen(bundle: &Path, pack: &Path, day: &str) -> Vec<serde_json::Value> {
+    let run = shinsa(&[
+        "screen",
+        path_str(bundle),
+        "--pack",
+        path_str(pack),
+        "--as-of",
+        day,
+        "--format",
+        "json",
+    ]);
+    assert!(run.code < 2, "{}", run.stderr);
+    let report = run.json();
+    assert!(
+        report["provenance"]["policy"]
+            .as_str()
+            .unwrap()
+            .starts_with("jp-espa@1.0.0+"),
+        "{}",
+        report["provenance"]
+    );
+    findings(&report)
+}
+
+#[test]
+fn a_categorical_rule_sees_foreign_drones_and_honours_claimed_exceptions() {
+    let pack = pack_with_categorical_rule();
+    let bundle = copy_fixture("kitakaze-telecom");
+    let findings = screen(bundle.path(), pack.path(), "2026-11-27");
+    // The Japanese drone is "produced in a foreign country" for the FCC.
+    let japanese = finding(&findings, "TEST-CAT-1", "DR-2");
+    let hit = &evidence(japanese, "categorical")[0];
+    assert_eq!(hit["entry"], "fcc-covered/foreign-uas");
+    assert_eq!(hit["why"], "drone produced in JP, outside US");
+    // The entry starts on 2025-12-22.
+    let before = screen(bundle.path(), pack.path(), "2025-12-21");
+    assert!(about(&before, "DR-2").is_empty());
+
+    // Claiming the Blue UAS exception holds until 2028-01-01.
+    let assets = bundle.path().join("assets.csv");
+    let text = std::fs::read_to_string(&assets).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[0].push_str(",exceptions");
+    for line in lines.iter_mut().skip(1) {
+        line.push_str(if line.starts_with("DR-2,") {
+            ",blue-uas"
+        } else {
+            ","
+        });
+    }
+    std::fs::write(&assets, lines.join("\n")).unwrap();
+    let claimed = screen(bundle.path(), pack.path(), "2026-11-27");
+    assert!(
+        about(&claimed, "DR-2").is_empty(),
+        "{:?}",
+        about(&claimed, "DR-2")
+    );
+    let expired = screen(bundle.path(), pack.path(), "2028-01-01");
+    finding(&expired, "TEST-CAT-1", "DR-2");
+}
+
+#[test]
+fn a_pack_that_does_not_validate_is_refused_with_its_file() {
+    let pack = pack_with_categorical_rule();
+    let policies = pack.path().join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    std::fs::write(
+        &policies,
+        text.replace("categorical_lists.contains", "categorical_list.contains"),
+    )
+    .unwrap();
+    let bundle = fixture("kitakaze-telecom");
+    let run = shinsa(&["screen", path_str(&bundle), "--pack", path_str(pack.path())]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("policies.cedar"), "{}", run.stderr);
+    assert!(run.stderr.contains("categorical_list"), "{}", run.stderr);
+}
