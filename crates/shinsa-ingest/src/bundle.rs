@@ -207,7 +207,7 @@ fn finish(
 ) -> Result<LoadedBundle, InputErrors> {
     let (input_sha256, files) = hash.finish();
     let mut warnings = Vec::new();
-    let inventory = check(sheets, reference, day, &mut errors, &mut warnings);
+    let inventory = check(label, sheets, reference, day, &mut errors, &mut warnings);
     let inventory = errors.finish(inventory)?.ok_or_else(|| {
         InputError::new(
             Location::File {
@@ -597,6 +597,7 @@ fn schema_message(error: &jsonschema::ValidationError<'_>) -> String {
 
 /// Checks the sheets of any format and builds the inventory.
 fn check(
+    label: &str,
     sheets: Sheets,
     reference: &ReferenceData,
     day: Date,
@@ -611,7 +612,7 @@ fn check(
         None => {
             errors.push(InputError::new(
                 Location::File {
-                    file: "(bundle)".to_owned(),
+                    file: label.to_owned(),
                 },
                 "operator",
                 "an operator (operator.toml, an `operator` sheet or an `operator` object)",

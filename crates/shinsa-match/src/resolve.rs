@@ -176,14 +176,15 @@ struct Edge {
     share: f64,
 }
 
-struct Graph<'a> {
+/// Who holds whom: nodes are register names (`party:`, `name:`) and
+/// identities (`identity:`), edges point from the held to its holders.
+struct Graph {
     owners: HashMap<String, Vec<Edge>>,
     names: HashMap<String, String>,
     countries: HashMap<String, Option<CountryCode>>,
-    reference: &'a ReferenceData,
 }
 
-impl Graph<'_> {
+impl Graph {
     /// Every owner reachable from `node`, aggregated over paths, with the
     /// path of the largest single contribution.
     fn owners_of(&self, node: &str) -> Vec<OwnerPath> {
@@ -324,12 +325,11 @@ pub fn resolve(
     weigh_identifiers(inventory, reference, threshold, &mut identity_of);
 
     // The ownership graph: register holdings in force, identity parents, and
-    // "same entity" links from a register name to the identity it resolved to.
+    // for a register name resolved to an identity, that identity's holders.
     let mut graph = Graph {
         owners: HashMap::new(),
         names: HashMap::new(),
         countries: HashMap::new(),
-        reference,
     };
     for identity in &reference.identities {
         let node = format!("identity:{}", identity.id);
@@ -346,7 +346,7 @@ pub fn resolve(
         graph.names.insert(key.clone(), name.clone());
         let identity_country = identity_of
             .get(key)
-            .and_then(|(id, _)| graph.reference.identity(id))
+            .and_then(|(id, _)| reference.identity(id))
             .map(|identity| identity.country);
         graph
             .countries

@@ -25,7 +25,8 @@ pub enum ScreenError {
     Request(String),
 }
 
-struct Context_<'a> {
+/// The resolved facts a finding's evidence is drawn from, indexed by id.
+struct EvidenceSource<'a> {
     register: &'a ResolvedRegister,
     reference: &'a ReferenceData,
     assets: HashMap<&'a str, &'a ResolvedAsset>,
@@ -62,7 +63,7 @@ pub fn screen_with_progress(
         .uid("Operator", &register.operator.id)
         .map_err(ScreenError::Entities)?;
     let authorizer = Authorizer::new();
-    let context = Context_ {
+    let source = EvidenceSource {
         register,
         reference,
         assets: register.assets.iter().map(|a| (a.id.as_str(), a)).collect(),
@@ -133,7 +134,7 @@ pub fn screen_with_progress(
             }
             for policy in response.diagnostics().reason() {
                 if let Some(rule) = pack.rules.get(policy) {
-                    let evidence = context.evidence(rule, kind, id);
+                    let evidence = source.evidence(rule, kind, id);
                     findings.push(Finding {
                         id: format!("{}@{}:{id}", rule.id, kind.as_str()),
                         severity: rule.severity,
@@ -300,7 +301,7 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
     }
 }
 
-impl Context_<'_> {
+impl EvidenceSource<'_> {
     fn evidence(&self, rule: &Rule, kind: SubjectKind, id: &str) -> Vec<Evidence> {
         let mut evidence = Vec::new();
         for token in &rule.evidence {
