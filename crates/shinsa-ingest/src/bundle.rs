@@ -162,11 +162,7 @@ pub fn load_workbook(
     reference: &ReferenceData,
     day: Date,
 ) -> Result<LoadedBundle, InputErrors> {
-    let mut hash = InputHash::default();
-    hash.add(label, &bytes);
-    let mut errors = Errors::default();
-    let sheets = read_workbook(label, bytes, &mut errors);
-    finish(label, sheets, hash, errors, reference, day)
+    load_single_file(label, bytes, reference, day, read_workbook)
 }
 
 /// Reads a bundle from the bytes of a JSON document named `label`.
@@ -176,10 +172,23 @@ pub fn load_document(
     reference: &ReferenceData,
     day: Date,
 ) -> Result<LoadedBundle, InputErrors> {
+    load_single_file(label, bytes, reference, day, |file, bytes, errors| {
+        read_document(file, &bytes, errors)
+    })
+}
+
+/// A bundle that is one file, read by `read`.
+fn load_single_file(
+    label: &str,
+    bytes: Vec<u8>,
+    reference: &ReferenceData,
+    day: Date,
+    read: impl FnOnce(&str, Vec<u8>, &mut Errors) -> Sheets,
+) -> Result<LoadedBundle, InputErrors> {
     let mut hash = InputHash::default();
     hash.add(label, &bytes);
     let mut errors = Errors::default();
-    let sheets = read_document(label, &bytes, &mut errors);
+    let sheets = read(label, bytes, &mut errors);
     finish(label, sheets, hash, errors, reference, day)
 }
 

@@ -139,29 +139,8 @@ impl Matcher {
             .get(&query.key)
             .map(|indexes| indexes.iter().copied().collect())
             .unwrap_or_default();
-        let base: HashSet<usize> = self
-            .by_base_key
-            .get(&query.base_key)
-            .map(|indexes| {
-                indexes
-                    .iter()
-                    .copied()
-                    .filter(|i| !exact.contains(i))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let romanised: HashSet<usize> = query
-            .romanised
-            .as_ref()
-            .and_then(|key| self.by_romanised.get(key))
-            .map(|indexes| {
-                indexes
-                    .iter()
-                    .copied()
-                    .filter(|i| !exact.contains(i))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let base = lookup(&self.by_base_key, Some(&query.base_key), &exact);
+        let romanised = lookup(&self.by_romanised, query.romanised.as_ref(), &exact);
         let mut candidates: HashSet<usize> = base.union(&romanised).copied().collect();
         for token in blocking_keys(&query) {
             if let Some(indexes) = self.by_token.get(&token) {
@@ -228,6 +207,23 @@ impl Matcher {
         });
         matches
     }
+}
+
+/// The targets filed under `key`, less those already in `found`.
+fn lookup(
+    index: &HashMap<String, Vec<usize>>,
+    key: Option<&String>,
+    found: &HashSet<usize>,
+) -> HashSet<usize> {
+    key.and_then(|key| index.get(key))
+        .map(|targets| {
+            targets
+                .iter()
+                .copied()
+                .filter(|target| !found.contains(target))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Keys under which a name is filed for candidate generation: for names
