@@ -133,6 +133,8 @@ pub enum Evidence {
     ContractChain { path: Vec<String> },
     /// A data flow leaving the country.
     Flow {
+        /// Host name, IP address or CIDR (`dst` in the DESIGN.md format).
+        #[serde(rename = "dst")]
         destination: String,
         country: Option<String>,
         provider: Option<String>,
