@@ -13,21 +13,47 @@ const DEFAULT_MANIFEST: &str = include_str!("../../../packs/jp-espa/pack.toml");
 const DEFAULT_SCHEMA: &str = include_str!("../../../packs/jp-espa/schema.cedarschema");
 const DEFAULT_POLICIES: &str = include_str!("../../../packs/jp-espa/policies.cedar");
 
-/// Why a pack cannot be used; the message names the file.
+/// Why a pack cannot be used: every problem found, each naming its file
+/// and, where Cedar reports a source span, its line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{}", problems.join("\n"))]
 pub struct PackError {
-    pub file: String,
-    pub message: String,
+    pub problems: Vec<String>,
 }
 
 impl PackError {
-    fn new(file: &str, message: impl Into<String>) -> Self {
+    fn new(file: &str, message: impl std::fmt::Display) -> Self {
         Self {
-            file: file.to_owned(),
-            message: message.into(),
+            problems: vec![format!("{file}: {message}")],
         }
     }
+
+    /// A Cedar diagnostic at its place in `source`.
+    fn located(file: &str, source: &str, diagnostic: &dyn miette::Diagnostic) -> String {
+        let offset = diagnostic
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .map(|label| label.offset());
+        match offset {
+            Some(offset) => {
+                let (line, column) = line_column(source, offset);
+                format!("{file}:{line}:{column}: {diagnostic}")
+            }
+            None => format!("{file}: {diagnostic}"),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count())
+        + 1;
+    (line, column)
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,17 +165,35 @@ impl Pack {
         };
         let effective_from = date(&manifest.effective_from)?;
         let effective_until = manifest.effective_until.as_deref().map(date).transpose()?;
-        let (schema, _warnings) = Schema::from_cedarschema_str(schema_text)
-            .map_err(|error| PackError::new(&schema_file, format!("{error:?}")))?;
-        let policies = PolicySet::from_str(policies_text)
-            .map_err(|error| PackError::new(&policies_file, format!("{error:?}")))?;
+        let (schema, _warnings) =
+            Schema::from_cedarschema_str(schema_text).map_err(|error| PackError {
+                problems: vec![PackError::located(&schema_file, schema_text, &error)],
+            })?;
+        let policies = PolicySet::from_str(policies_text).map_err(|errors| PackError {
+            problems: errors
+                .iter()
+                .map(|error| PackError::located(&policies_file, policies_text, error))
+                .collect(),
+        })?;
         let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
         if !validation.validation_passed() {
-            let messages: Vec<String> = validation
+            let problems = validation
                 .validation_errors()
-                .map(|error| format!("{error}"))
+                .map(|error| {
+                    let rule = policies
+                        .policy(error.policy_id())
+                        .and_then(|policy| policy.annotation("id"))
+                        .unwrap_or("a policy without @id");
+                    let located = PackError::located(&policies_file, policies_text, error);
+                    // Cedar names policies by position; the author knows them by @id.
+                    located.replacen(
+                        &format!("for policy `{}`, ", error.policy_id()),
+                        &format!("{rule}: "),
+                        1,
+                    )
+                })
                 .collect();
-            return Err(PackError::new(&policies_file, messages.join("; ")));
+            return Err(PackError { problems });
         }
         let rules = rules_of(&policies, &policies_file)?;
         let mut hasher = Sha256::new();
@@ -300,6 +344,35 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(error.contains("critcal"), "{error}");
+        let line = DEFAULT_POLICIES
+            .lines()
+            .position(|line| line.contains("resource.critical &&"))
+            .map_or(0, |index| index + 1);
+        let first = error.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("p/policies.cedar:{line}:")),
+            "{error}"
+        );
+        assert!(
+            first.contains("JP-ESPA-001: attribute `critcal`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line() {
+        let policies = DEFAULT_POLICIES.replacen("forbid (principal", "forbid (principle", 1);
+        let error = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let line = policies
+            .lines()
+            .position(|line| line.contains("forbid (principle"))
+            .map_or(0, |index| index + 1);
+        assert!(
+            error.starts_with(&format!("p/policies.cedar:{line}:")),
+            "{error}"
+        );
     }
 }
