@@ -10,4 +10,4 @@ mod evaluate;
 mod pack;
 
 pub use evaluate::{ScreenError, screen, screen_with_progress};
-pub use pack::{Pack, PackError, Rule};
+pub use pack::{PACK_FILES, Pack, PackError, Rule};

@@ -106,7 +106,19 @@ pub(crate) fn action_for(severity: Severity) -> &'static str {
     }
 }
 
+/// The files of a pack folder.
+pub const PACK_FILES: [&str; 3] = ["pack.toml", "schema.cedarschema", "policies.cedar"];
+
 impl Pack {
+    /// The files of the default pack, to write out and edit.
+    pub fn default_files() -> [(&'static str, &'static str); 3] {
+        [
+            (PACK_FILES[0], DEFAULT_MANIFEST),
+            (PACK_FILES[1], DEFAULT_SCHEMA),
+            (PACK_FILES[2], DEFAULT_POLICIES),
+        ]
+    }
+
     /// The pack compiled into shinsa (Japan ESPA).
     pub fn default_pack() -> Result<Self, PackError> {
         Self::from_sources(
@@ -126,9 +138,9 @@ impl Pack {
         };
         Self::from_sources(
             &dir.display().to_string(),
-            &read("pack.toml")?,
-            &read("schema.cedarschema")?,
-            &read("policies.cedar")?,
+            &read(PACK_FILES[0])?,
+            &read(PACK_FILES[1])?,
+            &read(PACK_FILES[2])?,
         )
     }
 
@@ -195,7 +207,7 @@ impl Pack {
                 .collect();
             return Err(PackError { problems });
         }
-        let rules = rules_of(&policies, &policies_file)?;
+        let rules = rules_of(&policies, &policies_file, policies_text)?;
         let mut hasher = Sha256::new();
         for part in [manifest_text, schema_text, policies_text] {
             hasher.update((part.len() as u64).to_be_bytes());
@@ -217,30 +229,49 @@ impl Pack {
 }
 
 /// Reads every forbid's annotations; permits are the base and need none.
-fn rules_of(policies: &PolicySet, file: &str) -> Result<HashMap<PolicyId, Rule>, PackError> {
+fn rules_of(
+    policies: &PolicySet,
+    file: &str,
+    source: &str,
+) -> Result<HashMap<PolicyId, Rule>, PackError> {
     let mut rules = HashMap::new();
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     let mut problems = Vec::new();
+    // Cedar keeps no position for annotations: a rule is found by its @id.
+    let lines_of = |id: &str| -> Vec<(usize, usize)> {
+        source
+            .match_indices(&format!("@id(\"{id}\")"))
+            .map(|(offset, _)| line_column(source, offset))
+            .collect()
+    };
+    let at = |id: &str, message: String| match lines_of(id).first() {
+        Some((line, column)) => format!("{file}:{line}:{column}: {message}"),
+        None => format!("{file}: {message}"),
+    };
     for policy in policies.policies() {
         if policy.effect() == cedar_policy::Effect::Permit {
             continue;
         }
         let annotation = |key: &str| policy.annotation(key).map(str::to_owned);
         let Some(id) = annotation("id") else {
-            problems.push(format!("a forbid policy ({}) has no @id", policy.id()));
+            problems.push(format!(
+                "{file}: a forbid policy has no @id (Cedar calls it {})",
+                policy.id()
+            ));
             continue;
         };
+        let mut problem = |message: String| problems.push(at(&id, message));
         let missing: Vec<&str> = ["severity", "legal_basis", "title"]
             .into_iter()
             .filter(|key| annotation(key).is_none())
             .collect();
         if !missing.is_empty() {
-            problems.push(format!("{id}: missing @{}", missing.join(", @")));
+            problem(format!("{id}: missing @{}", missing.join(", @")));
             continue;
         }
         let severity_text = annotation("severity").unwrap_or_default();
         let Some(severity) = Severity::parse(&severity_text) else {
-            problems.push(format!(
+            problem(format!(
                 "{id}: @severity must be prohibited, review or notice, found {severity_text:?}"
             ));
             continue;
@@ -251,13 +282,20 @@ fn rules_of(policies: &PolicySet, file: &str) -> Result<HashMap<PolicyId, Rule>,
             _ => false,
         };
         if !action_matches {
-            problems.push(format!(
+            problem(format!(
                 "{id}: a {severity} rule must forbid exactly the action {expected_action:?}"
             ));
             continue;
         }
         if seen.insert(id.clone(), ()).is_some() {
-            problems.push(format!("{id}: @id used by more than one policy"));
+            let lines: Vec<String> = lines_of(&id)
+                .iter()
+                .map(|(line, _)| line.to_string())
+                .collect();
+            problem(format!(
+                "{id}: @id used by more than one policy (lines {})",
+                lines.join(", ")
+            ));
             continue;
         }
         rules.insert(
@@ -280,7 +318,7 @@ fn rules_of(policies: &PolicySet, file: &str) -> Result<HashMap<PolicyId, Rule>,
     if problems.is_empty() {
         Ok(rules)
     } else {
-        Err(PackError::new(file, problems.join("; ")))
+        Err(PackError { problems })
     }
 }
 
@@ -320,6 +358,28 @@ mod tests {
         assert!(
             error.contains("JP-ESPA-001: missing @legal_basis"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_id_names_every_place() {
+        let policies = DEFAULT_POLICIES.replacen("@id(\"JP-ESPA-002\")", "@id(\"JP-ESPA-001\")", 1);
+        let error = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let line = |id: &str| {
+            DEFAULT_POLICIES
+                .lines()
+                .position(|line| line.contains(&format!("@id(\"{id}\")")))
+                .map_or(0, |index| index + 1)
+        };
+        let (first, second) = (line("JP-ESPA-001"), line("JP-ESPA-002"));
+        assert_eq!(
+            error,
+            format!(
+                "p/policies.cedar:{first}:1: JP-ESPA-001: @id used by more than one policy (lines {first}, {second})"
+            )
         );
     }
 

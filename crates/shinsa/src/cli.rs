@@ -67,6 +67,27 @@ through a controlling owner (≥ 50 %). Only matches at or above --threshold are
         #[command(subcommand)]
         command: ListsCommand,
     },
+    /// Policy packs: write the default pack out to edit, check a pack.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Write the default pack (pack.toml, schema.cedarschema, policies.cedar) to DIR to edit.
+    Export {
+        /// The folder to write; created if missing. Existing pack files are not overwritten.
+        dir: PathBuf,
+    },
+    /// Check a pack: Cedar schema validation (strict), every rule with @id, @severity,
+    /// @legal_basis and @title, ids unique, severity fitting its action. Errors name file,
+    /// line and column. Exit 0 valid, 2 not.
+    Validate {
+        /// The pack folder (default: the bundled jp-espa pack).
+        pack: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,6 +207,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => screen(screening::Source::Demo, &args.common),
         Command::Match(args) => match_names(args),
+        Command::Policy {
+            command: PolicyCommand::Export { dir },
+        } => export_pack(&dir),
+        Command::Policy {
+            command: PolicyCommand::Validate { pack },
+        } => validate_pack(pack.as_deref()),
         Command::Lists {
             command: ListsCommand::Ls { format, reference },
         } => {
@@ -194,6 +221,60 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
+}
+
+fn export_pack(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = shinsa_policy::Pack::default_files();
+    if let Some((name, _)) = files.iter().find(|(name, _)| dir.join(name).exists()) {
+        anyhow::bail!(
+            "{} exists; export into an empty folder",
+            dir.join(name).display()
+        );
+    }
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text)
+            .with_context(|| format!("writing {}", dir.join(name).display()))?;
+    }
+    eprintln!(
+        "wrote {} to {}; check it with `shinsa policy validate {}`",
+        shinsa_policy::PACK_FILES.join(", "),
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn validate_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let loaded = match dir {
+        Some(dir) => shinsa_policy::Pack::load_dir(dir),
+        None => shinsa_policy::Pack::default_pack(),
+    };
+    let pack = match loaded {
+        Ok(pack) => pack,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let mut out = format!(
+        "{} — {} ({}), in force from {}: valid, {} rules\n",
+        pack.version_label(),
+        pack.name,
+        pack.jurisdiction,
+        pack.effective_from,
+        pack.rules().len()
+    );
+    for rule in pack.rules() {
+        out.push_str(&format!(
+            "  {:<12} {:<10} {}\n",
+            rule.id,
+            rule.severity.as_str(),
+            rule.title
+        ));
+    }
+    emit(&out)?;
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {

@@ -110,3 +110,41 @@ fn a_pack_that_does_not_validate_is_refused_with_its_file() {
     assert!(run.stderr.contains("policies.cedar"), "{}", run.stderr);
     assert!(run.stderr.contains("categorical_list"), "{}", run.stderr);
 }
+
+#[test]
+fn export_then_validate_then_break_a_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("my-pack");
+    let export = shinsa(&["policy", "export", path_str(&pack)]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let valid = shinsa(&["policy", "validate", path_str(&pack)]);
+    assert_eq!(valid.code, 0, "{}", valid.stderr);
+    assert!(valid.stdout.contains("valid, 14 rules"), "{}", valid.stdout);
+    assert!(
+        valid
+            .stdout
+            .contains("JP-ESPA-001  prohibited Vendor barred"),
+        "{}",
+        valid.stdout
+    );
+
+    let again = shinsa(&["policy", "export", path_str(&pack)]);
+    assert_eq!(again.code, 2, "export never overwrites: {}", again.stderr);
+
+    let policies = pack.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    let broken = text.replacen("@severity(\"review\")", "@severity(\"urgent\")", 1);
+    std::fs::write(&policies, &broken).unwrap();
+    let line = broken
+        .lines()
+        .position(|line| line.contains("@id(\"JP-ESPA-002\")"))
+        .map(|index| index + 1)
+        .unwrap();
+    let invalid = shinsa(&["policy", "validate", path_str(&pack)]);
+    assert_eq!(invalid.code, 2);
+    let expected = format!(
+        "{}:{line}:1: JP-ESPA-002: @severity must be prohibited, review or notice, found \"urgent\"",
+        path_str(&policies)
+    );
+    assert!(invalid.stderr.contains(&expected), "{}", invalid.stderr);
+}
