@@ -5,9 +5,11 @@
 //! subject and turns every determining forbid into a finding with the
 //! evidence its rule names. No I/O beyond reading a pack folder.
 
+mod change;
 mod entities;
 mod evaluate;
 mod pack;
 
+pub use change::{FindingKey, Impact, PackDiff, diff, impact};
 pub use evaluate::{ScreenError, screen, screen_with_progress};
 pub use pack::{PACK_FILES, Pack, PackError, Rule};

@@ -92,6 +92,8 @@ pub struct Pack {
     /// SHA-256 over the manifest, schema and policies.
     pub sha256: String,
     pub(crate) schema: Schema,
+    /// The schema as written, to tell whether two packs' schemas differ.
+    pub(crate) schema_text: String,
     pub(crate) policies: PolicySet,
     /// Rules by Cedar policy id.
     pub(crate) rules: HashMap<PolicyId, Rule>,
@@ -152,6 +154,18 @@ impl Pack {
             self.version,
             &self.sha256[..12.min(self.sha256.len())]
         )
+    }
+
+    /// Each rule's `@id` with its Cedar text (annotations included), as
+    /// Cedar prints it, so that layout changes alone do not count.
+    pub fn rule_texts(&self) -> Vec<(&str, String)> {
+        self.rules
+            .iter()
+            .filter_map(|(policy, rule)| {
+                let text = self.policies.policy(policy)?.to_string();
+                Some((rule.id.as_str(), text))
+            })
+            .collect()
     }
 
     /// The rules, ordered by id.
@@ -222,6 +236,7 @@ impl Pack {
             effective_until,
             sha256: hex::encode(hasher.finalize()),
             schema,
+            schema_text: schema_text.to_owned(),
             policies,
             rules,
         })

@@ -88,6 +88,44 @@ enum PolicyCommand {
         /// The pack folder (default: the bundled jp-espa pack).
         pack: Option<PathBuf>,
     },
+    /// Rules added, removed and changed between two packs (by @id).
+    Diff {
+        /// The old pack folder, or `default` for the bundled pack.
+        old: PathBuf,
+        /// The new pack folder, or `default`.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Findings that appear and disappear on each register when NEW replaces OLD.
+    Impact {
+        /// The pack in force now (a folder, or `default`).
+        #[arg(long, value_name = "OLD")]
+        baseline: PathBuf,
+        /// The pack to assess (a folder, or `default`).
+        #[arg(long, value_name = "NEW")]
+        pack: PathBuf,
+        /// Register bundles (CSV folders, .xlsx or .json).
+        #[arg(required = true)]
+        registers: Vec<PathBuf>,
+        /// Screen as of this day (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = parse_day)]
+        as_of: Option<Date>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// A pack argument: a folder, or `default` for the bundled pack.
+fn pack_dir(path: &std::path::Path) -> Option<PathBuf> {
+    (path != std::path::Path::new("default")).then(|| path.to_path_buf())
+}
+
+fn load_pack(path: &std::path::Path) -> Result<shinsa_policy::Pack, shinsa_policy::PackError> {
+    match pack_dir(path) {
+        Some(dir) => shinsa_policy::Pack::load_dir(&dir),
+        None => shinsa_policy::Pack::default_pack(),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +251,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy {
             command: PolicyCommand::Validate { pack },
         } => validate_pack(pack.as_deref()),
+        Command::Policy {
+            command: PolicyCommand::Diff { old, new, format },
+        } => diff_packs(&old, &new, format),
+        Command::Policy {
+            command:
+                PolicyCommand::Impact {
+                    baseline,
+                    pack,
+                    registers,
+                    as_of,
+                    format,
+                },
+        } => pack_impact(&baseline, &pack, &registers, as_of, format),
         Command::Lists {
             command: ListsCommand::Ls { format, reference },
         } => {
@@ -274,6 +325,58 @@ fn validate_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
         ));
     }
     emit(&out)?;
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn diff_packs(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let (old, new) = match (load_pack(old), load_pack(new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("{error}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    emit(&output::pack_diff(
+        &shinsa_policy::diff(&old, &new),
+        format,
+    )?)?;
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn pack_impact(
+    baseline: &std::path::Path,
+    pack: &std::path::Path,
+    registers: &[PathBuf],
+    as_of: Option<Date>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let day = as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let mut impacts = Vec::new();
+    for register in registers {
+        let mut findings = Vec::new();
+        for pack in [baseline, pack] {
+            let options = screening::Options {
+                day,
+                pack: pack_dir(pack),
+                reference: None,
+                threshold: shinsa_match::DEFAULT_THRESHOLD,
+            };
+            match screening::run(&screening::Source::Path(register.clone()), &options)? {
+                Outcome::Screened(report) => findings.push(report.findings),
+                Outcome::BadInput(errors) => {
+                    eprint!("{errors}");
+                    return Ok(ExitCode::from(EXIT_BAD_INPUT));
+                }
+            }
+        }
+        let label = register.display().to_string();
+        impacts.push(shinsa_policy::impact(&label, &findings[0], &findings[1]));
+    }
+    emit(&output::impacts(&impacts, format)?)?;
     Ok(ExitCode::from(EXIT_CLEAN))
 }
 

@@ -269,3 +269,114 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
         }
     }
 }
+
+/// Renders a pack comparison.
+pub fn pack_diff(diff: &shinsa_policy::PackDiff, format: Format) -> anyhow::Result<String> {
+    let rows: Vec<(&str, &String)> = diff
+        .added
+        .iter()
+        .map(|id| ("added", id))
+        .chain(diff.removed.iter().map(|id| ("removed", id)))
+        .chain(diff.changed.iter().map(|id| ("changed", id)))
+        .collect();
+    match format {
+        Format::Json => Ok(format!("{}\n", serde_json::to_string_pretty(diff)?)),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["change", "rule"])?;
+            for (change, id) in &rows {
+                writer.write_record([*change, id.as_str()])?;
+            }
+            if diff.schema_changed {
+                writer.write_record(["changed", "(schema)"])?;
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => {
+            let mut out = format!("{} → {}\n", diff.old, diff.new);
+            if diff.is_empty() {
+                out.push_str("No rule differs.\n");
+                return Ok(out);
+            }
+            for (change, id) in rows {
+                out.push_str(&format!("  {change:<8} {id}\n"));
+            }
+            if diff.schema_changed {
+                out.push_str("  changed  (schema)\n");
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Renders the findings a pack change adds and removes, per register.
+pub fn impacts(impacts: &[shinsa_policy::Impact], format: Format) -> anyhow::Result<String> {
+    match format {
+        Format::Json => Ok(format!("{}\n", serde_json::to_string_pretty(impacts)?)),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record([
+                "register",
+                "change",
+                "rule",
+                "subject_kind",
+                "subject_id",
+                "severity",
+            ])?;
+            for impact in impacts {
+                let changes = impact
+                    .appear
+                    .iter()
+                    .map(|key| ("appears", key))
+                    .chain(impact.disappear.iter().map(|key| ("disappears", key)));
+                for (change, key) in changes {
+                    writer.write_record([
+                        impact.register.as_str(),
+                        change,
+                        key.rule.as_str(),
+                        key.subject_kind.as_str(),
+                        key.subject_id.as_str(),
+                        key.severity.as_str(),
+                    ])?;
+                }
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => {
+            let mut table = new_table();
+            table.set_header(["Register", "Change", "Rule", "Subject", "Severity"]);
+            for impact in impacts {
+                let changes = impact
+                    .appear
+                    .iter()
+                    .map(|key| ("+ appears", key))
+                    .chain(impact.disappear.iter().map(|key| ("- disappears", key)));
+                for (change, key) in changes {
+                    table.add_row([
+                        impact.register.clone(),
+                        change.to_owned(),
+                        key.rule.clone(),
+                        format!(
+                            "{} {} {}",
+                            key.subject_kind, key.subject_id, key.subject_name
+                        ),
+                        key.severity.as_str().to_owned(),
+                    ]);
+                }
+            }
+            let summary: Vec<String> = impacts
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}: {} appear, {} disappear, {} unchanged",
+                        i.register,
+                        i.appear.len(),
+                        i.disappear.len(),
+                        i.unchanged
+                    )
+                })
+                .collect();
+            Ok(format!("{table}\n{}\n", summary.join("\n")))
+        }
+    }
+}

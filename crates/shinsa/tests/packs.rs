@@ -148,3 +148,74 @@ fn export_then_validate_then_break_a_rule() {
     );
     assert!(invalid.stderr.contains(&expected), "{}", invalid.stderr);
 }
+
+#[test]
+fn diff_and_impact_show_exactly_what_a_change_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("changed");
+    assert_eq!(shinsa(&["policy", "export", path_str(&pack)]).code, 0);
+    let policies = pack.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    // Remove the drone notice; let the subcontract notice cover critical work too.
+    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
+    let end = start + text[start..].find("};").unwrap() + 2;
+    let changed = format!("{}{}", &text[..start], &text[end..]).replace(
+        "resource.subcontract && !resource.critical &&",
+        "resource.subcontract &&",
+    );
+    std::fs::write(&policies, changed).unwrap();
+
+    let diff = shinsa(&[
+        "policy",
+        "diff",
+        "default",
+        path_str(&pack),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let diff = diff.json();
+    assert_eq!(diff["removed"], serde_json::json!(["JP-ESPA-013"]));
+    assert_eq!(diff["changed"], serde_json::json!(["JP-ESPA-012"]));
+    assert_eq!(diff["added"], serde_json::json!([]));
+    assert_eq!(diff["schema_changed"], false);
+
+    let register = fixture("kitakaze-telecom");
+    let impact = shinsa(&[
+        "policy",
+        "impact",
+        "--baseline",
+        "default",
+        "--pack",
+        path_str(&pack),
+        path_str(&register),
+        "--as-of",
+        "2026-11-27",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(impact.code, 0, "{}", impact.stderr);
+    let impact = &impact.json()[0];
+    let keys = |side: &str| -> Vec<(String, String)> {
+        impact[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["rule"].as_str().unwrap().to_owned(),
+                    k["subject_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys("disappear"),
+        [("JP-ESPA-013".to_owned(), "DR-1".to_owned())]
+    );
+    assert_eq!(
+        keys("appear"),
+        [("JP-ESPA-012".to_owned(), "K-3".to_owned())]
+    );
+    assert!(impact["unchanged"].as_u64().unwrap() > 15, "{impact}");
+}
