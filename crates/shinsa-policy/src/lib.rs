@@ -9,6 +9,7 @@ mod change;
 mod entities;
 mod evaluate;
 mod pack;
+pub mod pack_test;
 
 pub use change::{FindingKey, Impact, PackDiff, diff, impact};
 pub use evaluate::{ScreenError, screen, screen_with_progress};

@@ -108,6 +108,34 @@ pub(crate) fn action_for(severity: Severity) -> &'static str {
     }
 }
 
+/// The default pack's own tests (`policy test`), with their register.
+const DEFAULT_TESTS: [(&str, &str); 6] = [
+    (
+        "tests/core.toml",
+        include_str!("../../../packs/jp-espa/tests/core.toml"),
+    ),
+    (
+        "tests/core/operator.toml",
+        include_str!("../../../packs/jp-espa/tests/core/operator.toml"),
+    ),
+    (
+        "tests/core/parties.csv",
+        include_str!("../../../packs/jp-espa/tests/core/parties.csv"),
+    ),
+    (
+        "tests/core/assets.csv",
+        include_str!("../../../packs/jp-espa/tests/core/assets.csv"),
+    ),
+    (
+        "tests/core/contracts.csv",
+        include_str!("../../../packs/jp-espa/tests/core/contracts.csv"),
+    ),
+    (
+        "tests/core/dataflows.csv",
+        include_str!("../../../packs/jp-espa/tests/core/dataflows.csv"),
+    ),
+];
+
 /// The files of a pack folder.
 pub const PACK_FILES: [&str; 3] = ["pack.toml", "schema.cedarschema", "policies.cedar"];
 
@@ -119,6 +147,11 @@ impl Pack {
             (PACK_FILES[1], DEFAULT_SCHEMA),
             (PACK_FILES[2], DEFAULT_POLICIES),
         ]
+    }
+
+    /// The default pack's tests and their registers, by path in the pack.
+    pub fn default_test_files() -> [(&'static str, &'static str); 6] {
+        DEFAULT_TESTS
     }
 
     /// The pack compiled into shinsa (Japan ESPA).

@@ -88,6 +88,12 @@ enum PolicyCommand {
         /// The pack folder (default: the bundled jp-espa pack).
         pack: Option<PathBuf>,
     },
+    /// Run a pack's own tests (tests/*.toml): each names a register beside it and what
+    /// the pack must decide about its subjects. Exit 0 all pass, 1 a test fails, 2 bad input.
+    Test {
+        /// The pack folder (default: the bundled jp-espa pack and its tests).
+        pack: Option<PathBuf>,
+    },
     /// Rules added, removed and changed between two packs (by @id).
     Diff {
         /// The old pack folder, or `default` for the bundled pack.
@@ -243,7 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let source = screening::Source::Path(args.path);
             screen(source, &args.common)
         }
-        Command::Demo(args) => screen(screening::Source::Demo, &args.common),
+        Command::Demo(args) => screen(crate::demo::source(), &args.common),
         Command::Match(args) => match_names(args),
         Command::Policy {
             command: PolicyCommand::Export { dir },
@@ -251,6 +257,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy {
             command: PolicyCommand::Validate { pack },
         } => validate_pack(pack.as_deref()),
+        Command::Policy {
+            command: PolicyCommand::Test { pack },
+        } => test_pack(pack.as_deref()),
         Command::Policy {
             command: PolicyCommand::Diff { old, new, format },
         } => diff_packs(&old, &new, format),
@@ -283,9 +292,15 @@ fn export_pack(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
             dir.join(name).display()
         );
     }
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text)
-            .with_context(|| format!("writing {}", dir.join(name).display()))?;
+    for (name, text) in files
+        .into_iter()
+        .chain(shinsa_policy::Pack::default_test_files())
+    {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     eprintln!(
         "wrote {} to {}; check it with `shinsa policy validate {}`",
@@ -326,6 +341,136 @@ fn validate_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     }
     emit(&out)?;
     Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// A pack test with the register it screens.
+struct TestCase {
+    file: String,
+    source: Result<shinsa_policy::pack_test::PackTest, String>,
+    register: screening::Source,
+}
+
+/// The tests of a pack folder, or of the bundled pack.
+fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
+    use shinsa_policy::pack_test::parse_test;
+    let mut cases = Vec::new();
+    match dir {
+        Some(dir) => {
+            let tests = dir.join("tests");
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
+                .with_context(|| format!("reading {}", tests.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+                .collect();
+            files.sort();
+            for path in files {
+                let file = path.display().to_string();
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text =
+                    std::fs::read_to_string(&path).with_context(|| format!("reading {file}"))?;
+                let parsed = parse_test(&file, &name, &text);
+                let register = match &parsed {
+                    Ok(test) => tests.join(&test.register),
+                    Err(_) => tests.clone(),
+                };
+                cases.push(TestCase {
+                    file,
+                    source: parsed,
+                    register: screening::Source::Path(register),
+                });
+            }
+        }
+        None => {
+            let all = shinsa_policy::Pack::default_test_files();
+            for (path, text) in all
+                .iter()
+                .filter(|(path, _)| path.ends_with(".toml") && path.matches('/').count() == 1)
+            {
+                let name = path.trim_start_matches("tests/").trim_end_matches(".toml");
+                let file = format!("packs/jp-espa/{path}");
+                let parsed = parse_test(&file, name, text);
+                let folder = match &parsed {
+                    Ok(test) => format!("tests/{}/", test.register),
+                    Err(_) => String::new(),
+                };
+                let files = all
+                    .iter()
+                    .filter_map(|(path, text)| {
+                        path.strip_prefix(&folder)
+                            .map(|file| (file.to_owned(), text.as_bytes().to_vec()))
+                    })
+                    .collect();
+                let label = format!("packs/jp-espa/{}", folder.trim_end_matches('/'));
+                cases.push(TestCase {
+                    file,
+                    source: parsed,
+                    register: screening::Source::Files { label, files },
+                });
+            }
+        }
+    }
+    Ok(cases)
+}
+
+fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let cases = pack_tests(dir)?;
+    if cases.is_empty() {
+        anyhow::bail!("the pack has no tests (tests/*.toml)");
+    }
+    let (mut passed, mut failed) = (0, 0);
+    let mut out = String::new();
+    for case in cases {
+        let test = match case.source {
+            Ok(test) => test,
+            Err(error) => {
+                eprintln!("{error}");
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        };
+        let options = screening::Options {
+            day: test.as_of,
+            pack: dir.map(std::path::Path::to_path_buf),
+            reference: None,
+            threshold: shinsa_match::DEFAULT_THRESHOLD,
+        };
+        let report = match screening::run(&case.register, &options)? {
+            Outcome::Screened(report) => report,
+            Outcome::BadInput(errors) => {
+                eprint!("{}: its register does not load:\n{errors}", case.file);
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        };
+        let failures = shinsa_policy::pack_test::failures(&test, &report.findings);
+        if failures.is_empty() {
+            passed += 1;
+            out.push_str(&format!(
+                "ok   {} — {} ({} expectations)\n",
+                test.name,
+                test.description,
+                test.expectations.len()
+            ));
+        } else {
+            failed += 1;
+            out.push_str(&format!(
+                "FAIL {} — {} ({})\n",
+                test.name, test.description, case.file
+            ));
+            for failure in failures {
+                out.push_str(&format!("       {failure}\n"));
+            }
+        }
+    }
+    out.push_str(&format!("{passed} passed, {failed} failed\n"));
+    emit(&out)?;
+    Ok(ExitCode::from(if failed == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
 }
 
 fn diff_packs(

@@ -1,8 +1,7 @@
 //! The example register compiled into the binary, so `shinsa demo` runs
 //! anywhere without the source tree.
 
-use shinsa_ingest::{InputErrors, LoadedBundle};
-use shinsa_model::{Date, ReferenceData};
+use crate::screening::Source;
 
 /// Where the example lives in the source tree (used as its label).
 pub const LABEL: &str = "examples/minato-electric";
@@ -38,11 +37,13 @@ const FILES: [(&str, &str); 7] = [
     ),
 ];
 
-/// Reads the example.
-pub fn load(reference: &ReferenceData, day: Date) -> Result<LoadedBundle, InputErrors> {
-    let files = FILES
-        .iter()
-        .map(|(name, text)| ((*name).to_owned(), text.as_bytes().to_vec()))
-        .collect();
-    shinsa_ingest::load_bundle_files(LABEL, files, reference, day)
+/// The example as a screening source.
+pub fn source() -> Source {
+    Source::Files {
+        label: LABEL.to_owned(),
+        files: FILES
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), text.as_bytes().to_vec()))
+            .collect(),
+    }
 }

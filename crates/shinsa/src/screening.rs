@@ -15,8 +15,12 @@ use std::time::Duration;
 #[derive(Debug)]
 pub enum Source {
     Path(PathBuf),
-    /// The example compiled into the binary.
-    Demo,
+    /// A bundle folder's files held in memory (the demo, a pack's tests),
+    /// named `label` in messages.
+    Files {
+        label: String,
+        files: Vec<(String, Vec<u8>)>,
+    },
 }
 
 /// How to screen.
@@ -94,7 +98,9 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
     bar.set_message("reading the register");
     let loaded = match source {
         Source::Path(path) => shinsa_ingest::load_bundle(path, &reference, options.day),
-        Source::Demo => crate::demo::load(&reference, options.day),
+        Source::Files { label, files } => {
+            shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
+        }
     };
     let loaded: LoadedBundle = match loaded {
         Ok(loaded) => loaded,

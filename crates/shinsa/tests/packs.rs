@@ -219,3 +219,54 @@ fn diff_and_impact_show_exactly_what_a_change_does() {
     );
     assert!(impact["unchanged"].as_u64().unwrap() > 15, "{impact}");
 }
+
+#[test]
+fn policy_test_passes_on_the_default_pack_and_fails_on_a_broken_expectation_or_rule() {
+    let bundled = shinsa(&["policy", "test"]);
+    assert_eq!(bundled.code, 0, "{}{}", bundled.stdout, bundled.stderr);
+    assert!(bundled.stdout.contains("ok   core"), "{}", bundled.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("p");
+    assert_eq!(shinsa(&["policy", "export", path_str(&pack)]).code, 0);
+    let exported = shinsa(&["policy", "test", path_str(&pack)]);
+    assert_eq!(exported.code, 0, "{}{}", exported.stdout, exported.stderr);
+
+    // A wrong expectation.
+    let test_file = pack.join("tests/core.toml");
+    let original = std::fs::read_to_string(&test_file).unwrap();
+    let wrong = original.replacen(
+        "subject = \"asset:CISCO\"\nseverity = \"clear\"",
+        "subject = \"asset:CISCO\"\nseverity = \"review\"",
+        1,
+    );
+    assert_ne!(wrong, original);
+    std::fs::write(&test_file, &wrong).unwrap();
+    let failing = shinsa(&["policy", "test", path_str(&pack)]);
+    assert_eq!(failing.code, 1, "{}", failing.stdout);
+    assert!(failing.stdout.contains("FAIL core"), "{}", failing.stdout);
+    assert!(
+        failing
+            .stdout
+            .contains("asset:CISCO: expected review, found clear"),
+        "{}",
+        failing.stdout
+    );
+    std::fs::write(&test_file, &original).unwrap();
+
+    // A rule removed from the pack.
+    let policies = pack.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
+    let end = start + text[start..].find("};").unwrap() + 2;
+    std::fs::write(&policies, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let broken = shinsa(&["policy", "test", path_str(&pack)]);
+    assert_eq!(broken.code, 1, "{}", broken.stdout);
+    assert!(
+        broken.stdout.contains(
+            "asset:DRONE-CN: expected rules [JP-ESPA-003, JP-ESPA-013], fired [JP-ESPA-003]"
+        ),
+        "{}",
+        broken.stdout
+    );
+}
