@@ -55,10 +55,7 @@ pub fn screen_with_progress(
     provenance: &Provenance,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Finding>, ScreenError> {
-    let mut uids = Uids::default();
-    let built = entities::build(register, reference, &mut uids).map_err(ScreenError::Entities)?;
-    let store = Entities::from_entities(built, Some(&pack.schema))
-        .map_err(|error| ScreenError::Entities(error.to_string()))?;
+    let (store, mut uids) = entity_store(register, reference, pack)?;
     let principal = uids
         .uid("Operator", &register.operator.id)
         .map_err(ScreenError::Entities)?;
@@ -166,6 +163,29 @@ pub fn screen_with_progress(
             .then_with(|| a.rule.id.cmp(&b.rule.id))
     });
     Ok(findings)
+}
+
+/// The Cedar entities of a register, checked against the pack's schema.
+pub(crate) fn entity_store(
+    register: &ResolvedRegister,
+    reference: &ReferenceData,
+    pack: &Pack,
+) -> Result<(Entities, Uids), ScreenError> {
+    let mut uids = Uids::default();
+    let built = entities::build(register, reference, &mut uids).map_err(ScreenError::Entities)?;
+    let store = Entities::from_entities(built, Some(&pack.schema))
+        .map_err(|error| ScreenError::Entities(error.to_string()))?;
+    Ok((store, uids))
+}
+
+/// The Cedar entity type of a subject kind.
+pub(crate) fn entity_type(kind: SubjectKind) -> Option<&'static str> {
+    match kind {
+        SubjectKind::Asset => Some("Asset"),
+        SubjectKind::Contract => Some("Contract"),
+        SubjectKind::Dataflow => Some("DataFlow"),
+        _ => None,
+    }
 }
 
 fn evaluation_error(

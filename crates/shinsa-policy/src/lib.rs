@@ -8,9 +8,11 @@
 mod change;
 mod entities;
 mod evaluate;
+mod explain;
 mod pack;
 pub mod pack_test;
 
 pub use change::{FindingKey, Impact, PackDiff, diff, impact};
 pub use evaluate::{ScreenError, screen, screen_with_progress};
+pub use explain::{Explanation, RuleOutcome, explain};
 pub use pack::{PACK_FILES, Pack, PackError, Rule};

@@ -94,6 +94,22 @@ enum PolicyCommand {
         /// The pack folder (default: the bundled jp-espa pack and its tests).
         pack: Option<PathBuf>,
     },
+    /// For one subject of a register: every rule of the pack, whether it fired, and why.
+    Explain {
+        /// The register bundle.
+        register: PathBuf,
+        /// The subject as kind:id, e.g. asset:BS-1, contract:K-3, dataflow:D-1.
+        #[arg(long, value_parser = parse_subject)]
+        subject: shinsa_model::Subject,
+        /// The pack folder (default: the bundled pack).
+        #[arg(long, value_name = "DIR")]
+        pack: Option<PathBuf>,
+        /// Screen as of this day (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = parse_day)]
+        as_of: Option<Date>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Rules added, removed and changed between two packs (by @id).
     Diff {
         /// The old pack folder, or `default` for the bundled pack.
@@ -235,6 +251,27 @@ fn parse_day(text: &str) -> Result<Date, String> {
     parse_date(text).map_err(|error| error.to_string())
 }
 
+fn parse_subject(text: &str) -> Result<shinsa_model::Subject, String> {
+    use shinsa_model::SubjectKind;
+    let (kind, id) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected kind:id such as asset:BS-1, found {text:?}"))?;
+    let kind = match kind {
+        "asset" => SubjectKind::Asset,
+        "contract" => SubjectKind::Contract,
+        "dataflow" => SubjectKind::Dataflow,
+        other => {
+            return Err(format!(
+                "expected asset, contract or dataflow, found {other:?}"
+            ));
+        }
+    };
+    Ok(shinsa_model::Subject {
+        kind,
+        id: id.to_owned(),
+    })
+}
+
 fn parse_threshold(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
@@ -263,6 +300,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy {
             command: PolicyCommand::Diff { old, new, format },
         } => diff_packs(&old, &new, format),
+        Command::Policy {
+            command:
+                PolicyCommand::Explain {
+                    register,
+                    subject,
+                    pack,
+                    as_of,
+                    format,
+                },
+        } => explain_subject(register, &subject, pack, as_of, format),
         Command::Policy {
             command:
                 PolicyCommand::Impact {
@@ -471,6 +518,48 @@ fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+fn explain_subject(
+    register: PathBuf,
+    subject: &shinsa_model::Subject,
+    pack: Option<PathBuf>,
+    as_of: Option<Date>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let options = screening::Options {
+        day: as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+        pack,
+        reference: None,
+        threshold: shinsa_match::DEFAULT_THRESHOLD,
+    };
+    let bar = screening::progress();
+    let prepared = screening::prepare(&screening::Source::Path(register), &options, &bar)?;
+    bar.finish_and_clear();
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let explanation = shinsa_policy::explain(
+        &prepared.register,
+        &prepared.reference,
+        &prepared.pack,
+        &prepared.provenance,
+        subject,
+    )?;
+    let Some(explanation) = explanation else {
+        eprintln!(
+            "the register has no {}:{}",
+            subject.kind.as_str(),
+            subject.id
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    };
+    emit(&output::explanation(&explanation, format)?)?;
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 fn diff_packs(

@@ -380,3 +380,80 @@ pub fn impacts(impacts: &[shinsa_policy::Impact], format: Format) -> anyhow::Res
         }
     }
 }
+
+/// Renders `policy explain`.
+pub fn explanation(
+    explanation: &shinsa_policy::Explanation,
+    format: Format,
+) -> anyhow::Result<String> {
+    match format {
+        Format::Json => Ok(format!("{}\n", serde_json::to_string_pretty(explanation)?)),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["rule", "severity", "applies", "fired", "reason"])?;
+            for rule in &explanation.rules {
+                writer.write_record([
+                    rule.id.as_str(),
+                    rule.severity.as_str(),
+                    if rule.applies { "yes" } else { "no" },
+                    if rule.fired { "yes" } else { "no" },
+                    rule.reason.as_str(),
+                ])?;
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => {
+            let subject = &explanation.subject;
+            let attributes: Vec<String> = explanation.entity["attrs"]
+                .as_object()
+                .map(|attrs| {
+                    attrs
+                        .iter()
+                        .map(|(name, value)| format!("{name}={}", cedar_value(value)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut out = format!(
+                "{} {} as the rules see it: {}\n",
+                subject.kind.as_str(),
+                subject.id,
+                attributes.join(", ")
+            );
+            let mut table = new_table();
+            table.set_header(["Rule", "Severity", "Fired", "Why"]);
+            for rule in explanation.rules.iter().filter(|rule| rule.applies) {
+                table.add_row([
+                    rule.id.clone(),
+                    rule.severity.as_str().to_owned(),
+                    if rule.fired { "yes" } else { "no" }.to_owned(),
+                    rule.reason.clone(),
+                ]);
+            }
+            let other = explanation
+                .rules
+                .iter()
+                .filter(|rule| !rule.applies)
+                .count();
+            out.push_str(&format!(
+                "{table}\n{other} rules are written for other kinds of subject.\n"
+            ));
+            Ok(out)
+        }
+    }
+}
+
+/// A Cedar JSON value as a policy author writes it: `Country::"JP"`, `[..]`.
+fn cedar_value(value: &serde_json::Value) -> String {
+    if let Some(entity) = value.get("__entity") {
+        let kind = entity["type"].as_str().unwrap_or_default();
+        let kind = kind.strip_prefix("Shinsa::").unwrap_or(kind);
+        return format!("{kind}::{}", entity["id"]);
+    }
+    match value {
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(cedar_value).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}

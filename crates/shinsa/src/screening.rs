@@ -60,7 +60,7 @@ pub fn reference(dir: Option<&Path>) -> anyhow::Result<ReferenceData> {
     loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))
 }
 
-fn progress() -> ProgressBar {
+pub fn progress() -> ProgressBar {
     let bar = ProgressBar::new(4);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
@@ -70,9 +70,24 @@ fn progress() -> ProgressBar {
     bar
 }
 
-/// Runs the pipeline.
-pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
-    let bar = progress();
+/// A register read and resolved, with what screening it needs.
+#[derive(Debug)]
+pub struct Prepared {
+    pub reference: ReferenceData,
+    pub pack: Pack,
+    pub loaded: LoadedBundle,
+    pub register: shinsa_match::ResolvedRegister,
+    pub provenance: Provenance,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the reference data, the pack and the register, and resolves it.
+/// `Ok(Err(errors))` is bad register input.
+pub fn prepare(
+    source: &Source,
+    options: &Options,
+    bar: &ProgressBar,
+) -> anyhow::Result<Result<Prepared, InputErrors>> {
     bar.set_message("loading reference data and policy pack");
     let reference = reference(options.reference.as_deref())?;
     let pack = match &options.pack {
@@ -104,10 +119,7 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
     };
     let loaded: LoadedBundle = match loaded {
         Ok(loaded) => loaded,
-        Err(errors) => {
-            bar.finish_and_clear();
-            return Ok(Outcome::BadInput(errors));
-        }
+        Err(errors) => return Ok(Err(errors)),
     };
     bar.inc(1);
     bar.set_message("resolving names, ownership and list scope");
@@ -120,7 +132,6 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         options.threshold,
     );
     bar.inc(1);
-    bar.set_message("evaluating the policy");
     let provenance = Provenance {
         input_sha256: loaded.input_sha256.clone(),
         lists: reference
@@ -137,29 +148,52 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
         as_of: options.day.to_string(),
     };
+    warnings.extend(loaded.warnings.iter().cloned());
+    Ok(Ok(Prepared {
+        reference,
+        pack,
+        loaded,
+        register,
+        provenance,
+        warnings,
+    }))
+}
+
+/// Runs the pipeline.
+pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
+    let bar = progress();
+    let prepared = match prepare(source, options, &bar)? {
+        Ok(prepared) => prepared,
+        Err(errors) => {
+            bar.finish_and_clear();
+            return Ok(Outcome::BadInput(errors));
+        }
+    };
+    bar.set_message("evaluating the policy");
     let findings = shinsa_policy::screen_with_progress(
-        &register,
-        &reference,
-        &pack,
-        &provenance,
+        &prepared.register,
+        &prepared.reference,
+        &prepared.pack,
+        &prepared.provenance,
         &mut |done, total| {
             bar.set_message(format!("evaluating the policy: {done}/{total} subjects"));
         },
     )?;
     bar.inc(1);
     bar.finish_and_clear();
-    let sector_name = reference
-        .find_sector(&loaded.inventory.operator.sector, options.day)
+    let inventory = &prepared.loaded.inventory;
+    let sector_name = prepared
+        .reference
+        .find_sector(&inventory.operator.sector, options.day)
         .map(|sector| format!("{} ({})", sector.name_en, sector.name_ja))
-        .unwrap_or_else(|| loaded.inventory.operator.sector.clone());
-    let inventory = &loaded.inventory;
+        .unwrap_or_else(|| inventory.operator.sector.clone());
     Ok(Outcome::Screened(Box::new(Report {
         operator: inventory.operator.clone(),
         sector_name,
         as_of: options.day,
         subjects: inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len(),
         findings,
-        warnings: warnings.into_iter().chain(loaded.warnings).collect(),
-        provenance,
+        warnings: prepared.warnings,
+        provenance: prepared.provenance,
     })))
 }

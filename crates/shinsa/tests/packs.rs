@@ -270,3 +270,55 @@ fn policy_test_passes_on_the_default_pack_and_fails_on_a_broken_expectation_or_r
         broken.stdout
     );
 }
+
+#[test]
+fn explain_says_for_every_rule_whether_it_fired_and_why() {
+    let register = fixture("kitakaze-telecom");
+    let run = shinsa(&[
+        "policy",
+        "explain",
+        path_str(&register),
+        "--subject",
+        "contract:K-3",
+        "--as-of",
+        "2026-11-27",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let explanation = run.json();
+    let rules = explanation["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 14, "every rule is considered");
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(rule("JP-ESPA-011")["fired"], true);
+    assert!(
+        rule("JP-ESPA-011")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("works in IN")
+    );
+    assert_eq!(rule("JP-ESPA-007")["fired"], false);
+    assert_eq!(rule("JP-ESPA-007")["applies"], true);
+    assert!(
+        rule("JP-ESPA-007")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("condition is false")
+    );
+    assert_eq!(rule("JP-ESPA-001")["applies"], false);
+    assert_eq!(explanation["entity"]["attrs"]["subcontract"], true);
+
+    let missing = shinsa(&[
+        "policy",
+        "explain",
+        path_str(&register),
+        "--subject",
+        "asset:NOPE",
+    ]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("the register has no asset:NOPE"),
+        "{}",
+        missing.stderr
+    );
+}

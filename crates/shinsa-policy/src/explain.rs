@@ -1,0 +1,134 @@
+//! `policy explain`: for one subject, every rule of the pack, whether it
+//! applies to the subject's kind, whether it fired, and why.
+
+use crate::evaluate::{ScreenError, entity_store, entity_type, screen};
+use crate::pack::{Pack, action_for};
+use cedar_policy::{
+    Authorizer, Context, Decision, Policy, PolicyId, PolicySet, Request, ResourceConstraint,
+};
+use serde::Serialize;
+use shinsa_match::ResolvedRegister;
+use shinsa_model::{Provenance, ReferenceData, Severity, Subject};
+
+/// One rule as it met the subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOutcome {
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    /// Whether the rule is written for this kind of subject.
+    pub applies: bool,
+    pub fired: bool,
+    /// The finding's explanation when it fired; otherwise why not.
+    pub reason: String,
+    /// The rule as Cedar prints it.
+    pub policy: String,
+}
+
+/// Every rule of a pack against one subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub subject: Subject,
+    /// The subject as the rules see it: Cedar's entity, attributes and parents.
+    pub entity: serde_json::Value,
+    pub rules: Vec<RuleOutcome>,
+}
+
+/// Explains the pack's decision on `subject`; `None` when the register has
+/// no such subject.
+pub fn explain(
+    register: &ResolvedRegister,
+    reference: &ReferenceData,
+    pack: &Pack,
+    provenance: &Provenance,
+    subject: &Subject,
+) -> Result<Option<Explanation>, ScreenError> {
+    let Some(kind) = entity_type(subject.kind) else {
+        return Ok(None);
+    };
+    let (store, mut uids) = entity_store(register, reference, pack)?;
+    let resource = uids.uid(kind, &subject.id).map_err(ScreenError::Entities)?;
+    let Some(entity) = store.get(&resource) else {
+        return Ok(None);
+    };
+    let entity_json = entity.to_json_value().unwrap_or_default();
+    let principal = uids
+        .uid("Operator", &register.operator.id)
+        .map_err(ScreenError::Entities)?;
+    let findings = screen(register, reference, pack, provenance)?;
+    let base = Policy::parse(
+        Some(PolicyId::new("explain-base")),
+        "permit (principal, action, resource);",
+    )
+    .map_err(|error| ScreenError::Request(error.to_string()))?;
+    let authorizer = Authorizer::new();
+    let mut rules = Vec::new();
+    for rule in pack.rules() {
+        let Some(policy) = pack
+            .rules
+            .iter()
+            .find(|(_, r)| r.id == rule.id)
+            .and_then(|(id, _)| pack.policies.policy(id))
+        else {
+            continue;
+        };
+        let applies = match policy.resource_constraint() {
+            ResourceConstraint::Is(name) | ResourceConstraint::IsIn(name, _) => {
+                name.basename() == kind
+            }
+            _ => true,
+        };
+        let finding = findings
+            .iter()
+            .find(|f| f.rule.id == rule.id && f.subject == *subject);
+        let reason = match (&finding, applies) {
+            (Some(finding), _) => finding.explanation.clone(),
+            (None, false) => format!("written for another kind of subject, not {kind}"),
+            (None, true) => {
+                // Ask Cedar about this rule alone, to tell "condition not
+                // met" from "could not be evaluated".
+                let single = PolicySet::from_policies([base.clone(), policy.clone()])
+                    .map_err(|error| ScreenError::Request(error.to_string()))?;
+                let action = uids
+                    .uid("Action", action_for(rule.severity))
+                    .map_err(ScreenError::Entities)?;
+                let request = Request::new(
+                    principal.clone(),
+                    action,
+                    resource.clone(),
+                    Context::empty(),
+                    None,
+                )
+                .map_err(|error| ScreenError::Request(error.to_string()))?;
+                let response = authorizer.is_authorized(&request, &single, &store);
+                let errors: Vec<String> = response
+                    .diagnostics()
+                    .errors()
+                    .map(|error| error.to_string())
+                    .collect();
+                if !errors.is_empty() {
+                    format!("could not be evaluated: {}", errors.join("; "))
+                } else if response.decision() == Decision::Deny {
+                    "its condition holds, but the finding was not kept (a defect in shinsa)"
+                        .to_owned()
+                } else {
+                    "its condition is false for this subject (see the entity's attributes and parents)".to_owned()
+                }
+            }
+        };
+        rules.push(RuleOutcome {
+            id: rule.id.clone(),
+            severity: rule.severity,
+            title: rule.title.clone(),
+            applies,
+            fired: finding.is_some(),
+            reason,
+            policy: policy.to_string(),
+        });
+    }
+    Ok(Some(Explanation {
+        subject: subject.clone(),
+        entity: entity_json,
+        rules,
+    }))
+}
