@@ -102,6 +102,12 @@ pub fn screen_with_progress(
         }
         let resource = uids.uid(entity_type, id).map_err(ScreenError::Entities)?;
         for severity in [Severity::Prohibited, Severity::Review, Severity::Notice] {
+            let Some(policies) = pack
+                .by_request
+                .get(&(action_for(severity).to_owned(), entity_type.to_owned()))
+            else {
+                continue; // no forbid can deny this request
+            };
             let action = uids
                 .uid("Action", action_for(severity))
                 .map_err(ScreenError::Entities)?;
@@ -116,7 +122,7 @@ pub fn screen_with_progress(
                 None,
             )
             .map_err(|error| ScreenError::Request(format!("{error:?}")))?;
-            let response = authorizer.is_authorized(&request, &pack.policies, &store);
+            let response = authorizer.is_authorized(&request, policies, &store);
             let errors: Vec<String> = response
                 .diagnostics()
                 .errors()
