@@ -11,6 +11,7 @@ mod evaluate;
 mod explain;
 mod pack;
 pub mod pack_test;
+pub mod signing;
 
 pub use change::{FindingKey, Impact, PackDiff, diff, impact};
 pub use evaluate::{ScreenError, screen, screen_with_progress};

@@ -110,6 +110,24 @@ enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Make an Ed25519 key pair for signing packs: the secret goes to KEYFILE (hex, mode
+    /// 0600), the public key to KEYFILE.pub and standard output.
+    Keygen { keyfile: PathBuf },
+    /// Sign a pack folder with a secret key: writes DIR/pack.sig over the pack's id,
+    /// version and content hash.
+    Sign {
+        pack: PathBuf,
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+    /// Check DIR/pack.sig against the pack's content. Exit 0 holds, 1 does not, 2 no
+    /// signature or bad input.
+    Verify {
+        pack: PathBuf,
+        /// Public keys (hex) the signer must be one of; repeat for several.
+        #[arg(long, value_name = "KEY")]
+        trust: Vec<String>,
+    },
     /// Rules added, removed and changed between two packs (by @id).
     Diff {
         /// The old pack folder, or `default` for the bundled pack.
@@ -298,6 +316,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: PolicyCommand::Test { pack },
         } => test_pack(pack.as_deref()),
         Command::Policy {
+            command: PolicyCommand::Keygen { keyfile },
+        } => keygen(&keyfile),
+        Command::Policy {
+            command: PolicyCommand::Sign { pack, key },
+        } => sign_pack(&pack, &key),
+        Command::Policy {
+            command: PolicyCommand::Verify { pack, trust },
+        } => verify_pack(&pack, &trust),
+        Command::Policy {
             command: PolicyCommand::Diff { old, new, format },
         } => diff_packs(&old, &new, format),
         Command::Policy {
@@ -388,6 +415,82 @@ fn validate_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
     }
     emit(&out)?;
     Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn keygen(keyfile: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use std::io::Write as _;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|error| anyhow::anyhow!("no randomness: {error}"))?;
+    let key = shinsa_policy::signing::signing_key(&hex::encode(secret))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(keyfile)
+        .with_context(|| format!("creating {} (it must not exist yet)", keyfile.display()))?;
+    writeln!(file, "{}", hex::encode(secret))?;
+    let public = hex::encode(key.verifying_key().to_bytes());
+    let public_file = keyfile.with_extension("pub");
+    std::fs::write(&public_file, format!("{public}\n"))?;
+    emit(&format!("{public}\n"))?;
+    eprintln!(
+        "secret key in {} (keep it), public key in {}",
+        keyfile.display(),
+        public_file.display()
+    );
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn sign_pack(dir: &std::path::Path, keyfile: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let pack = match shinsa_policy::Pack::load_dir(dir) {
+        Ok(pack) => pack,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let secret = std::fs::read_to_string(keyfile)
+        .with_context(|| format!("reading {}", keyfile.display()))?;
+    let key = shinsa_policy::signing::signing_key(&secret)?;
+    let signature = shinsa_policy::signing::sign(&pack, &key);
+    shinsa_policy::signing::write_signature(dir, &signature).map_err(anyhow::Error::msg)?;
+    eprintln!("signed {} with {}", signature.pack, signature.public_key);
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+fn verify_pack(dir: &std::path::Path, trusted: &[String]) -> anyhow::Result<ExitCode> {
+    let pack = match shinsa_policy::Pack::load_dir(dir) {
+        Ok(pack) => pack,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let Some(signature) =
+        shinsa_policy::signing::read_signature(dir).map_err(anyhow::Error::msg)?
+    else {
+        eprintln!(
+            "{} has no {}",
+            dir.display(),
+            shinsa_policy::signing::SIGNATURE_FILE
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    };
+    match shinsa_policy::signing::verify(&pack, &signature, trusted) {
+        Ok(()) => {
+            emit(&format!(
+                "signature holds: {} signed by {}\n",
+                pack.version_label(),
+                signature.public_key
+            ))?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+        Err(error) => {
+            eprintln!("signature does not hold: {error}");
+            Ok(ExitCode::from(EXIT_FINDINGS))
+        }
+    }
 }
 
 /// A pack test with the register it screens.

@@ -322,3 +322,67 @@ fn explain_says_for_every_rule_whether_it_fired_and_why() {
         missing.stderr
     );
 }
+
+#[test]
+fn a_signed_pack_verifies_until_a_rule_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("pack");
+    let key = dir.path().join("regulator.key");
+    assert_eq!(shinsa(&["policy", "export", path_str(&pack)]).code, 0);
+    let unsigned = shinsa(&["policy", "verify", path_str(&pack)]);
+    assert_eq!(unsigned.code, 2, "{}", unsigned.stderr);
+
+    let keygen = shinsa(&["policy", "keygen", path_str(&key)]);
+    assert_eq!(keygen.code, 0, "{}", keygen.stderr);
+    let public = keygen.stdout.trim().to_owned();
+    assert_eq!(public.len(), 64);
+    assert_eq!(
+        shinsa(&["policy", "keygen", path_str(&key)]).code,
+        2,
+        "a key is never overwritten"
+    );
+    assert_eq!(
+        shinsa(&["policy", "sign", path_str(&pack), "--key", path_str(&key)]).code,
+        0
+    );
+
+    let trusted = shinsa(&["policy", "verify", path_str(&pack), "--trust", &public]);
+    assert_eq!(trusted.code, 0, "{}", trusted.stderr);
+    assert!(
+        trusted
+            .stdout
+            .starts_with("signature holds: jp-espa@1.0.0+"),
+        "{}",
+        trusted.stdout
+    );
+    let stranger = shinsa(&[
+        "policy",
+        "verify",
+        path_str(&pack),
+        "--trust",
+        &"ab".repeat(32),
+    ]);
+    assert_eq!(stranger.code, 1);
+    assert!(
+        stranger.stderr.contains("not a trusted key"),
+        "{}",
+        stranger.stderr
+    );
+
+    let policies = pack.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    std::fs::write(
+        &policies,
+        text.replacen("resource.critical &&", "true &&", 1),
+    )
+    .unwrap();
+    let tampered = shinsa(&["policy", "verify", path_str(&pack), "--trust", &public]);
+    assert_eq!(tampered.code, 1);
+    assert!(
+        tampered
+            .stderr
+            .contains("does not match this pack's content"),
+        "{}",
+        tampered.stderr
+    );
+}
