@@ -3,7 +3,8 @@
 //! 10,000 assets (each copy of an asset keeps its manufacturer and
 //! supplier, so the share of listed vendors stays as in the demo).
 //!
-//! `cargo bench -p shinsa-policy --bench screen`
+//! `cargo bench -p shinsa-policy --bench screen`; the 1,000,000-subject run
+//! (one sample, about a minute and a few GB) is `... -- million`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -20,6 +21,26 @@ struct Setup {
     demo: Inventory,
     scaled: Inventory,
     pack: shinsa_policy::Pack,
+}
+
+/// The demo's assets copied until the register holds `count` of them.
+fn scale(demo: &Inventory, count: usize) -> Inventory {
+    let mut scaled = demo.clone();
+    let originals = demo.assets.clone();
+    let mut copy = 0;
+    while scaled.assets.len() < count {
+        copy += 1;
+        for asset in &originals {
+            let mut clone = asset.clone();
+            clone.id = format!("{}#{copy}", asset.id);
+            clone.parent = asset
+                .parent
+                .as_ref()
+                .map(|parent| format!("{parent}#{copy}"));
+            scaled.assets.push(clone);
+        }
+    }
+    scaled
 }
 
 fn setup() -> &'static Setup {
@@ -102,6 +123,22 @@ fn evaluate(bencher: divan::Bencher, register: &str) {
     let resolved = shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85);
     let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
     // Three decisions per subject (procure, without review, without notice).
+    bencher
+        .counter(divan::counter::ItemsCount::new(subjects * 3))
+        .bench(|| {
+            shinsa_policy::screen(&resolved, &setup.reference, &setup.pack, &provenance()).unwrap()
+        });
+}
+
+/// Issue 4's scale: the demo register at 1,000,000 assets, resolved and
+/// evaluated once (entities, three decisions per subject, evidence).
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn million(bencher: divan::Bencher) {
+    let setup = setup();
+    let inventory = scale(&setup.demo, 1_000_000);
+    let matcher = shinsa_match::Matcher::new(&setup.reference);
+    let resolved = shinsa_match::resolve(&inventory, &setup.reference, &matcher, day(), 0.85);
+    let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
     bencher
         .counter(divan::counter::ItemsCount::new(subjects * 3))
         .bench(|| {
