@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod matching;
 mod output;
+mod policy_commands;
 mod screening;
 
 use clap::Parser;
