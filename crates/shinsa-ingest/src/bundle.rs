@@ -8,8 +8,8 @@ use crate::table::{self, Row, Table, TableSpec};
 use sha2::{Digest, Sha256};
 use shinsa_model::{
     Asset, AssetKind, Contract, ContractScope, CountryCode, DataFlow, Date, Identifier, Inventory,
-    Licence, Operator, Ownership, Party, PartyRef, Percent, ReferenceData, Scheme, parse_bool,
-    parse_date,
+    Licence, Operator, Ownership, Party, PartyRef, Percent, ReferenceData, Scheme, line_column,
+    parse_bool, parse_date,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -358,18 +358,6 @@ pub(crate) fn parse_json(
             None
         }
     }
-}
-
-/// Line and column (1-based, in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |last| last.chars().count())
-        + 1;
-    (line, column)
 }
 
 fn read_operator_toml(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Row> {

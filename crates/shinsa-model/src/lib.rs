@@ -22,5 +22,7 @@ pub use inventory::{
 pub use lists::{
     EntryException, EntryTarget, Identity, LegalEffect, ListEntry, ListInfo, Scope, UseRestriction,
 };
-pub use primitives::{CountryCode, Date, Percent, PrimitiveError, parse_bool, parse_date};
+pub use primitives::{
+    CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
+};
 pub use reference::{Category, CountryGroupMember, ReferenceData, Sector};

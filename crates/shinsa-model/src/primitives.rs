@@ -26,6 +26,19 @@ impl PrimitiveError {
     }
 }
 
+/// 1-based line and column (in characters) of a byte offset in `text`, for
+/// messages that point into a file.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count())
+        + 1;
+    (line, column)
+}
+
 /// Parses an ISO 8601 calendar date (`2024-05-17`).
 pub fn parse_date(text: &str) -> Result<Date, PrimitiveError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");

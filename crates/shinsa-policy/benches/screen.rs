@@ -51,21 +51,7 @@ fn setup() -> &'static Setup {
         let demo = shinsa_ingest::load_bundle(&dir, &reference, day())
             .unwrap()
             .inventory;
-        let mut scaled = demo.clone();
-        let originals = demo.assets.clone();
-        let mut copy = 0;
-        while scaled.assets.len() < 10_000 {
-            copy += 1;
-            for asset in &originals {
-                let mut clone = asset.clone();
-                clone.id = format!("{}#{copy}", asset.id);
-                clone.parent = asset
-                    .parent
-                    .as_ref()
-                    .map(|parent| format!("{parent}#{copy}"));
-                scaled.assets.push(clone);
-            }
-        }
+        let scaled = scale(&demo, 10_000);
         Setup {
             reference,
             demo,

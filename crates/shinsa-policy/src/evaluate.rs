@@ -4,7 +4,7 @@
 
 use crate::entities::{self, Uids};
 use crate::pack::{Pack, Rule, action_for};
-use cedar_policy::{Authorizer, Context, Decision, Entities, Request};
+use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
 use shinsa_match::{
     ListingVia, OwnerPath, ResolvedAsset, ResolvedContract, ResolvedDataFlow, ResolvedParty,
     ResolvedRegister,
@@ -108,20 +108,7 @@ pub fn screen_with_progress(
             else {
                 continue; // no forbid can deny this request
             };
-            let action = uids
-                .uid("Action", action_for(severity))
-                .map_err(ScreenError::Entities)?;
-            // The request's types come from the entities just validated
-            // against the schema; validating each request again costs more
-            // than the decision itself.
-            let request = Request::new(
-                principal.clone(),
-                action,
-                resource.clone(),
-                Context::empty(),
-                None,
-            )
-            .map_err(|error| ScreenError::Request(format!("{error:?}")))?;
+            let request = request(&mut uids, &principal, severity, &resource)?;
             let response = authorizer.is_authorized(&request, policies, &store);
             let errors: Vec<String> = response
                 .diagnostics()
@@ -169,6 +156,28 @@ pub fn screen_with_progress(
             .then_with(|| a.rule.id.cmp(&b.rule.id))
     });
     Ok(findings)
+}
+
+/// The request "may `principal` do the action of `severity` to `resource`".
+/// Its types come from entities already validated against the schema;
+/// validating each request again would cost more than the decision.
+pub(crate) fn request(
+    uids: &mut Uids,
+    principal: &EntityUid,
+    severity: Severity,
+    resource: &EntityUid,
+) -> Result<Request, ScreenError> {
+    let action = uids
+        .uid("Action", action_for(severity))
+        .map_err(ScreenError::Entities)?;
+    Request::new(
+        principal.clone(),
+        action,
+        resource.clone(),
+        Context::empty(),
+        None,
+    )
+    .map_err(|error| ScreenError::Request(error.to_string()))
 }
 
 /// The Cedar entities of a register, checked against the pack's schema.

@@ -1,11 +1,9 @@
 //! `policy explain`: for one subject, every rule of the pack, whether it
 //! applies to the subject's kind, whether it fired, and why.
 
-use crate::evaluate::{ScreenError, entity_store, entity_type, screen};
-use crate::pack::{Pack, action_for};
-use cedar_policy::{
-    Authorizer, Context, Decision, Policy, PolicyId, PolicySet, Request, ResourceConstraint,
-};
+use crate::evaluate::{ScreenError, entity_store, entity_type, request, screen};
+use crate::pack::Pack;
+use cedar_policy::{Authorizer, Decision, Policy, PolicyId, PolicySet, ResourceConstraint};
 use serde::Serialize;
 use shinsa_match::ResolvedRegister;
 use shinsa_model::{Provenance, ReferenceData, Severity, Subject};
@@ -89,17 +87,7 @@ pub fn explain(
                 // met" from "could not be evaluated".
                 let single = PolicySet::from_policies([base.clone(), policy.clone()])
                     .map_err(|error| ScreenError::Request(error.to_string()))?;
-                let action = uids
-                    .uid("Action", action_for(rule.severity))
-                    .map_err(ScreenError::Entities)?;
-                let request = Request::new(
-                    principal.clone(),
-                    action,
-                    resource.clone(),
-                    Context::empty(),
-                    None,
-                )
-                .map_err(|error| ScreenError::Request(error.to_string()))?;
+                let request = request(&mut uids, &principal, rule.severity, &resource)?;
                 let response = authorizer.is_authorized(&request, &single, &store);
                 let errors: Vec<String> = response
                     .diagnostics()

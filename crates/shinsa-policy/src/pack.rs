@@ -4,7 +4,7 @@
 use cedar_policy::{ActionConstraint, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shinsa_model::{Date, Severity, parse_date};
+use shinsa_model::{Date, Severity, line_column, parse_date};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
@@ -42,18 +42,6 @@ impl PackError {
             None => format!("{file}: {diagnostic}"),
         }
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |last| last.chars().count())
-        + 1;
-    (line, column)
 }
 
 #[derive(Debug, Deserialize)]
