@@ -201,9 +201,10 @@ struct Common {
     /// Language of titles in table and CSV output.
     #[arg(long, value_enum, default_value_t = Language::En)]
     lang: Language,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Review)]
-    fail_on: FailOn,
+    /// Exit 1 when a finding is at or above this severity. Default: review for
+    /// `screen`, never for `demo` (a demonstration is not a failure).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
     /// Write the output to FILE instead of standard output (written only on success).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -290,9 +291,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Screen(args) => {
             let source = screening::Source::Path(args.path);
-            screen(source, &args.common)
+            screen(source, &args.common, FailOn::Review)
         }
-        Command::Demo(args) => screen(crate::demo::source(), &args.common),
+        Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
         Command::Match(args) => match_names(args),
         Command::Policy {
             command: PolicyCommand::Export { dir },
@@ -381,7 +382,11 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(EXIT_CLEAN))
 }
 
-fn screen(source: screening::Source, common: &Common) -> anyhow::Result<ExitCode> {
+fn screen(
+    source: screening::Source,
+    common: &Common,
+    default_fail_on: FailOn,
+) -> anyhow::Result<ExitCode> {
     let day = common
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
@@ -406,7 +411,8 @@ fn screen(source: screening::Source, common: &Common) -> anyhow::Result<ExitCode
         Some(path) => write_atomically(path, &text)?,
         None => emit(&text)?,
     }
-    let failing = common.fail_on.threshold().is_some_and(|threshold| {
+    let fail_on = common.fail_on.unwrap_or(default_fail_on);
+    let failing = fail_on.threshold().is_some_and(|threshold| {
         outcome
             .findings
             .iter()
