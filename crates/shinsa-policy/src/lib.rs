@@ -5,6 +5,7 @@
 //! subject and turns every determining forbid into a finding with the
 //! evidence its rule names. No I/O beyond reading a pack folder.
 
+pub mod catalogue;
 mod change;
 mod entities;
 mod evaluate;

@@ -208,9 +208,14 @@ struct Common {
     /// Write the output to FILE instead of standard output (written only on success).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// A policy pack folder (pack.toml, schema.cedarschema, policies.cedar). Default: jp-espa.
+    /// The policy pack: a folder (pack.toml, schema.cedarschema, policies.cedar), or
+    /// ID@VERSION to re-run a past decision, or ID for the version in force on --as-of
+    /// (among the bundled packs and those in --packs). Default: the bundled jp-espa.
+    #[arg(long, value_name = "DIR|ID[@VERSION]")]
+    pack: Option<String>,
+    /// A folder of pack folders (versions of packs) that --pack ID[@VERSION] chooses from.
     #[arg(long, value_name = "DIR")]
-    pack: Option<PathBuf>,
+    packs: Option<PathBuf>,
     /// A reference-data folder laid out like data/. Default: the bundled data.
     #[arg(long, value_name = "DIR")]
     reference: Option<PathBuf>,
@@ -393,6 +398,7 @@ fn screen(
     let options = screening::Options {
         day,
         pack: common.pack.clone(),
+        packs: common.packs.clone(),
         reference: common.reference.clone(),
         threshold: common.threshold,
     };

@@ -249,7 +249,8 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
         };
         let options = screening::Options {
             day: test.as_of,
-            pack: dir.map(std::path::Path::to_path_buf),
+            pack: dir.map(|dir| dir.display().to_string()),
+            packs: None,
             reference: None,
             threshold: shinsa_match::DEFAULT_THRESHOLD,
         };
@@ -298,7 +299,8 @@ pub(crate) fn explain_subject(
 ) -> anyhow::Result<ExitCode> {
     let options = screening::Options {
         day: as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
-        pack,
+        pack: pack.map(|dir| dir.display().to_string()),
+        packs: None,
         reference: None,
         threshold: shinsa_match::DEFAULT_THRESHOLD,
     };
@@ -361,7 +363,8 @@ pub(crate) fn pack_impact(
         for pack in [baseline, pack] {
             let options = screening::Options {
                 day,
-                pack: pack_dir(pack),
+                pack: pack_dir(pack).map(|dir| dir.display().to_string()),
+                packs: None,
                 reference: None,
                 threshold: shinsa_match::DEFAULT_THRESHOLD,
             };

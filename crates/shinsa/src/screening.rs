@@ -27,7 +27,10 @@ pub enum Source {
 #[derive(Debug)]
 pub struct Options {
     pub day: Date,
-    pub pack: Option<PathBuf>,
+    /// A pack folder, or `ID[@VERSION]`; `None` for the bundled pack.
+    pub pack: Option<String>,
+    /// A catalogue of pack folders for `ID[@VERSION]`.
+    pub packs: Option<PathBuf>,
     pub reference: Option<PathBuf>,
     pub threshold: f64,
 }
@@ -70,6 +73,35 @@ pub fn progress() -> ProgressBar {
     bar
 }
 
+/// The pack `options` name: a folder, `ID@VERSION`, or `ID` in force on
+/// the day, from the bundled packs and the `--packs` catalogue.
+fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
+    let spec = match &options.pack {
+        Some(spec) if Path::new(spec).is_dir() => {
+            return Pack::load_dir(Path::new(spec)).context("policy pack");
+        }
+        Some(spec) => spec.clone(),
+        None if options.packs.is_some() => "jp-espa".to_owned(),
+        None => return Pack::default_pack().context("policy pack"),
+    };
+    let mut packs = vec![Pack::default_pack().context("policy pack")?];
+    if let Some(catalogue) = &options.packs {
+        let mut folders: Vec<PathBuf> = std::fs::read_dir(catalogue)
+            .with_context(|| format!("reading {}", catalogue.display()))?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.join(shinsa_policy::PACK_FILES[0]).is_file())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            packs.push(Pack::load_dir(&folder).context("policy pack")?);
+        }
+    }
+    shinsa_policy::catalogue::select(&packs, &spec, options.day)
+        .cloned()
+        .map_err(anyhow::Error::msg)
+}
+
 /// A register read and resolved, with what screening it needs.
 #[derive(Debug)]
 pub struct Prepared {
@@ -90,11 +122,7 @@ pub fn prepare(
 ) -> anyhow::Result<Result<Prepared, InputErrors>> {
     bar.set_message("loading reference data and policy pack");
     let reference = reference(options.reference.as_deref())?;
-    let pack = match &options.pack {
-        Some(dir) => Pack::load_dir(dir),
-        None => Pack::default_pack(),
-    }
-    .context("policy pack")?;
+    let pack = choose_pack(options)?;
     let mut warnings = Vec::new();
     let pack_in_force = pack.effective_from <= options.day
         && pack.effective_until.is_none_or(|until| options.day < until);

@@ -386,3 +386,98 @@ fn a_signed_pack_verifies_until_a_rule_changes() {
         tampered.stderr
     );
 }
+
+fn policy_of(args: &[&str]) -> (String, Vec<serde_json::Value>) {
+    let register = fixture("kitakaze-telecom");
+    let mut all = vec![
+        "screen",
+        path_str(&register),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    all.extend_from_slice(args);
+    let run = shinsa(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    (
+        report["provenance"]["policy"].as_str().unwrap().to_owned(),
+        findings(&report),
+    )
+}
+
+#[test]
+fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
+    let (exact, _) = policy_of(&["--pack", "jp-espa@1.0.0", "--as-of", "2026-11-27"]);
+    assert!(exact.starts_with("jp-espa@1.0.0+"), "{exact}");
+    let register = fixture("kitakaze-telecom");
+    let unknown = shinsa(&["screen", path_str(&register), "--pack", "jp-espa@9.9.9"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown
+            .stderr
+            .contains("no pack jp-espa@9.9.9; available: jp-espa@1.0.0 (from 2024-05-17)"),
+        "{}",
+        unknown.stderr
+    );
+
+    // A catalogue with a version 2.0.0 in force from 2027, without the drone notice.
+    let catalogue = tempfile::tempdir().unwrap();
+    let v2 = catalogue.path().join("jp-espa-2");
+    assert_eq!(shinsa(&["policy", "export", path_str(&v2)]).code, 0);
+    let manifest = v2.join("pack.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("version = \"1.0.0\"", "version = \"2.0.0\"")
+            .replace(
+                "effective_from = \"2024-05-17\"",
+                "effective_from = \"2027-01-01\"",
+            ),
+    )
+    .unwrap();
+    let policies = v2.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
+    let end = start + text[start..].find("};").unwrap() + 2;
+    std::fs::write(&policies, format!("{}{}", &text[..start], &text[end..])).unwrap();
+
+    let packs = path_str(catalogue.path());
+    let drone_notice = |findings: &[serde_json::Value]| {
+        findings
+            .iter()
+            .any(|f| f["rule"]["id"] == "JP-ESPA-013" && f["subject"]["id"] == "DR-1")
+    };
+    let (before, findings) = policy_of(&[
+        "--packs",
+        packs,
+        "--pack",
+        "jp-espa",
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert!(before.starts_with("jp-espa@1.0.0+"), "{before}");
+    assert!(drone_notice(&findings));
+    let (after, findings) = policy_of(&[
+        "--packs",
+        packs,
+        "--pack",
+        "jp-espa",
+        "--as-of",
+        "2027-02-01",
+    ]);
+    assert!(after.starts_with("jp-espa@2.0.0+"), "{after}");
+    assert!(!drone_notice(&findings));
+    // A past decision re-run with the version it was made with.
+    let (past, findings) = policy_of(&[
+        "--packs",
+        packs,
+        "--pack",
+        "jp-espa@1.0.0",
+        "--as-of",
+        "2027-02-01",
+    ]);
+    assert!(past.starts_with("jp-espa@1.0.0+"), "{past}");
+    assert!(drone_notice(&findings));
+}
