@@ -9,6 +9,15 @@ mod common;
 use common::*;
 use std::path::Path;
 
+/// Deletes the rule with `@id(id)` from a pack folder's policies.
+fn remove_rule(pack: &Path, id: &str) {
+    let policies = pack.join("policies.cedar");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    let start = text.find(&format!("@id(\"{id}\")")).unwrap();
+    let end = start + text[start..].find("};").unwrap() + 2;
+    std::fs::write(&policies, format!("{}{}", &text[..start], &text[end..])).unwrap();
+}
+
 /// The default pack plus one notice on the FCC's categorical entries.
 fn pack_with_categorical_rule() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -154,12 +163,11 @@ fn diff_and_impact_show_exactly_what_a_change_does() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("changed");
     assert_eq!(shinsa(&["policy", "export", path_str(&pack)]).code, 0);
+    // Remove the drone notice; let the subcontract notice cover critical work too.
+    remove_rule(&pack, "JP-ESPA-013");
     let policies = pack.join("policies.cedar");
     let text = std::fs::read_to_string(&policies).unwrap();
-    // Remove the drone notice; let the subcontract notice cover critical work too.
-    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
-    let end = start + text[start..].find("};").unwrap() + 2;
-    let changed = format!("{}{}", &text[..start], &text[end..]).replace(
+    let changed = text.replace(
         "resource.subcontract && !resource.critical &&",
         "resource.subcontract &&",
     );
@@ -255,11 +263,7 @@ fn policy_test_passes_on_the_default_pack_and_fails_on_a_broken_expectation_or_r
     std::fs::write(&test_file, &original).unwrap();
 
     // A rule removed from the pack.
-    let policies = pack.join("policies.cedar");
-    let text = std::fs::read_to_string(&policies).unwrap();
-    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
-    let end = start + text[start..].find("};").unwrap() + 2;
-    std::fs::write(&policies, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    remove_rule(&pack, "JP-ESPA-013");
     let broken = shinsa(&["policy", "test", path_str(&pack)]);
     assert_eq!(broken.code, 1, "{}", broken.stdout);
     assert!(
@@ -437,11 +441,7 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
             ),
     )
     .unwrap();
-    let policies = v2.join("policies.cedar");
-    let text = std::fs::read_to_string(&policies).unwrap();
-    let start = text.find("@id(\"JP-ESPA-013\")").unwrap();
-    let end = start + text[start..].find("};").unwrap() + 2;
-    std::fs::write(&policies, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    remove_rule(&v2, "JP-ESPA-013");
 
     let packs = path_str(catalogue.path());
     let drone_notice = |findings: &[serde_json::Value]| {
