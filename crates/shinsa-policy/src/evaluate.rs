@@ -109,12 +109,7 @@ pub fn screen_with_progress(
                 continue; // no forbid can deny this request
             };
             let request = request(&mut uids, &principal, severity, &resource)?;
-            let response = authorizer.is_authorized(&request, policies, &store);
-            let errors: Vec<String> = response
-                .diagnostics()
-                .errors()
-                .map(|error| error.to_string())
-                .collect();
+            let (response, errors) = ask(&authorizer, &request, policies, &store);
             if !errors.is_empty() {
                 // Fail closed: a rule that cannot be evaluated is a review.
                 findings.push(evaluation_error(kind, id, name, pack, provenance, &errors));
@@ -156,6 +151,22 @@ pub fn screen_with_progress(
             .then_with(|| a.rule.id.cmp(&b.rule.id))
     });
     Ok(findings)
+}
+
+/// Cedar's answer to a request, with its evaluation errors as text.
+pub(crate) fn ask(
+    authorizer: &Authorizer,
+    request: &Request,
+    policies: &cedar_policy::PolicySet,
+    store: &Entities,
+) -> (cedar_policy::Response, Vec<String>) {
+    let response = authorizer.is_authorized(request, policies, store);
+    let errors = response
+        .diagnostics()
+        .errors()
+        .map(|error| error.to_string())
+        .collect();
+    (response, errors)
 }
 
 /// The request "may `principal` do the action of `severity` to `resource`".

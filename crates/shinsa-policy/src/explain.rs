@@ -1,7 +1,7 @@
 //! `policy explain`: for one subject, every rule of the pack, whether it
 //! applies to the subject's kind, whether it fired, and why.
 
-use crate::evaluate::{ScreenError, entity_store, entity_type, request, screen};
+use crate::evaluate::{ScreenError, ask, entity_store, entity_type, request, screen};
 use crate::pack::Pack;
 use cedar_policy::{Authorizer, Decision, Policy, PolicyId, PolicySet, ResourceConstraint};
 use serde::Serialize;
@@ -88,12 +88,7 @@ pub fn explain(
                 let single = PolicySet::from_policies([base.clone(), policy.clone()])
                     .map_err(|error| ScreenError::Request(error.to_string()))?;
                 let request = request(&mut uids, &principal, rule.severity, &resource)?;
-                let response = authorizer.is_authorized(&request, &single, &store);
-                let errors: Vec<String> = response
-                    .diagnostics()
-                    .errors()
-                    .map(|error| error.to_string())
-                    .collect();
+                let (response, errors) = ask(&authorizer, &request, &single, &store);
                 if !errors.is_empty() {
                     format!("could not be evaluated: {}", errors.join("; "))
                 } else if response.decision() == Decision::Deny {

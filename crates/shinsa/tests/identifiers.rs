@@ -24,7 +24,8 @@ fn bundle(parties: &str) -> tempfile::TempDir {
     dir
 }
 
-fn rules(dir: &tempfile::TempDir) -> Vec<String> {
+/// Screens the bundle as of 2026-11-27; its JSON report.
+fn report(dir: &tempfile::TempDir) -> serde_json::Value {
     let run = shinsa(&[
         "screen",
         path_str(dir.path()),
@@ -34,7 +35,11 @@ fn rules(dir: &tempfile::TempDir) -> Vec<String> {
         "json",
     ]);
     assert!(run.code < 2, "{}", run.stderr);
-    findings(&run.json())
+    run.json()
+}
+
+fn rules(dir: &tempfile::TempDir) -> Vec<String> {
+    findings(&report(dir))
         .iter()
         .map(|f| f["rule"]["id"].as_str().unwrap().to_owned())
         .collect()
@@ -46,15 +51,7 @@ fn an_identifier_match_wins_over_an_unknown_name() {
     let dir = bundle(
         "id,name,country,identifiers\nP1,Sea Dragon Trading,JP,cn_uscc:914403001922038216\n",
     );
-    let run = shinsa(&[
-        "screen",
-        path_str(dir.path()),
-        "--as-of",
-        "2026-11-27",
-        "--format",
-        "json",
-    ]);
-    let findings = findings(&run.json());
+    let findings = findings(&report(&dir));
     let prohibited = finding(&findings, "JP-ESPA-001", "R1");
     let why = evidence(prohibited, "list_match")[0]["why"].to_string();
     assert!(
