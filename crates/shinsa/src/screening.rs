@@ -80,6 +80,9 @@ fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
         Some(spec) if Path::new(spec).is_dir() => {
             return Pack::load_dir(Path::new(spec)).context("policy pack");
         }
+        Some(spec) if spec.contains(std::path::MAIN_SEPARATOR) || spec.starts_with('.') => {
+            anyhow::bail!("policy pack: no pack folder {spec}");
+        }
         Some(spec) => spec.clone(),
         None if options.packs.is_some() => "jp-espa".to_owned(),
         None => return Pack::default_pack().context("policy pack"),

@@ -426,6 +426,14 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
         unknown.stderr
     );
 
+    let typo = shinsa(&["screen", path_str(&register), "--pack", "./no-such-pack"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("no pack folder ./no-such-pack"),
+        "{}",
+        typo.stderr
+    );
+
     // A catalogue with a version 2.0.0 in force from 2027, without the drone notice.
     let catalogue = tempfile::tempdir().unwrap();
     let v2 = catalogue.path().join("jp-espa-2");
