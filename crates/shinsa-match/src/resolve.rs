@@ -5,8 +5,8 @@
 
 use crate::matcher::{Matcher, NameMatch, TargetRef};
 use shinsa_model::{
-    ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator, PartyRef,
-    ReferenceData, UseRestriction,
+    AssetKind, ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator,
+    PartyRef, ReferenceData, UseRestriction,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -90,6 +90,7 @@ pub struct CategoricalHit {
 pub struct ResolvedAsset {
     pub id: String,
     pub name: String,
+    pub kind: AssetKind,
     pub category: String,
     pub category_known: bool,
     /// Critical itself or part of a critical facility.
@@ -675,6 +676,7 @@ fn resolve_assets(
             ResolvedAsset {
                 id: asset.id.clone(),
                 name: asset.name.clone(),
+                kind: asset.kind,
                 category: asset.category.clone(),
                 category_known: asset.category_known,
                 critical,

@@ -108,6 +108,16 @@ impl AssetKind {
     /// The names the bundle format accepts.
     pub const NAMES: &'static [&'static str] = &["equipment", "program", "component", "service"];
 
+    /// The name as written in the bundle format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Equipment => "equipment",
+            Self::Program => "program",
+            Self::Component => "component",
+            Self::Service => "service",
+        }
+    }
+
     /// Parses one of [`Self::NAMES`].
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {

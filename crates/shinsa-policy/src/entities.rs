@@ -184,6 +184,7 @@ pub(crate) fn build(
     for asset in &register.assets {
         let mut attrs = Attrs::new();
         attrs.insert("name".into(), text(&asset.name));
+        attrs.insert("kind".into(), text(asset.kind.as_str()));
         attrs.insert("critical".into(), flag(asset.critical));
         attrs.insert(
             "category".into(),

@@ -56,6 +56,7 @@ pub fn screen_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Finding>, ScreenError> {
     let (store, mut uids) = entity_store(register, reference, pack)?;
+    let context = context(register.as_of)?;
     let principal = uids
         .uid("Operator", &register.operator.id)
         .map_err(ScreenError::Entities)?;
@@ -108,7 +109,7 @@ pub fn screen_with_progress(
             else {
                 continue; // no forbid can deny this request
             };
-            let request = request(&mut uids, &principal, severity, &resource)?;
+            let request = request(&mut uids, &principal, severity, &resource, &context)?;
             let (response, errors) = ask(&authorizer, &request, policies, &store);
             if !errors.is_empty() {
                 // Fail closed: a rule that cannot be evaluated is a review.
@@ -177,6 +178,7 @@ pub(crate) fn request(
     principal: &EntityUid,
     severity: Severity,
     resource: &EntityUid,
+    context: &Context,
 ) -> Result<Request, ScreenError> {
     let action = uids
         .uid("Action", action_for(severity))
@@ -185,9 +187,21 @@ pub(crate) fn request(
         principal.clone(),
         action,
         resource.clone(),
-        Context::empty(),
+        context.clone(),
         None,
     )
+    .map_err(|error| ScreenError::Request(error.to_string()))
+}
+
+/// The request context: the screening day as yyyymmdd, for dated rules.
+pub(crate) fn context(day: shinsa_model::Date) -> Result<Context, ScreenError> {
+    let yyyymmdd = i64::from(day.year()) * 10_000
+        + i64::from(u8::from(day.month())) * 100
+        + i64::from(day.day());
+    Context::from_pairs([(
+        "as_of".to_owned(),
+        cedar_policy::RestrictedExpression::new_long(yyyymmdd),
+    )])
     .map_err(|error| ScreenError::Request(error.to_string()))
 }
 

@@ -1,7 +1,7 @@
 //! `policy explain`: for one subject, every rule of the pack, whether it
 //! applies to the subject's kind, whether it fired, and why.
 
-use crate::evaluate::{ScreenError, ask, entity_store, entity_type, request, screen};
+use crate::evaluate::{ScreenError, ask, context, entity_store, entity_type, request, screen};
 use crate::pack::Pack;
 use cedar_policy::{Authorizer, Decision, Policy, PolicyId, PolicySet, ResourceConstraint};
 use serde::Serialize;
@@ -54,6 +54,7 @@ pub fn explain(
         .uid("Operator", &register.operator.id)
         .map_err(ScreenError::Entities)?;
     let findings = screen(register, reference, pack, provenance)?;
+    let context = context(register.as_of)?;
     let base = Policy::parse(
         Some(PolicyId::new("explain-base")),
         "permit (principal, action, resource);",
@@ -87,7 +88,7 @@ pub fn explain(
                 // met" from "could not be evaluated".
                 let single = PolicySet::from_policies([base.clone(), policy.clone()])
                     .map_err(|error| ScreenError::Request(error.to_string()))?;
-                let request = request(&mut uids, &principal, rule.severity, &resource)?;
+                let request = request(&mut uids, &principal, rule.severity, &resource, &context)?;
                 let (response, errors) = ask(&authorizer, &request, &single, &store);
                 if !errors.is_empty() {
                     format!("could not be evaluated: {}", errors.join("; "))
