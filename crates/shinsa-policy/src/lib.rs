@@ -17,4 +17,4 @@ pub mod signing;
 pub use change::{FindingKey, Impact, PackDiff, diff, impact};
 pub use evaluate::{ScreenError, screen, screen_with_progress};
 pub use explain::{Explanation, RuleOutcome, explain};
-pub use pack::{PACK_FILES, Pack, PackError, Rule};
+pub use pack::{BUNDLED, BundledPack, PACK_FILES, Pack, PackError, Rule};

@@ -9,8 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 
+#[cfg(test)]
 const DEFAULT_MANIFEST: &str = include_str!("../../../packs/jp-espa/pack.toml");
+#[cfg(test)]
 const DEFAULT_SCHEMA: &str = include_str!("../../../packs/jp-espa/schema.cedarschema");
+#[cfg(test)]
 const DEFAULT_POLICIES: &str = include_str!("../../../packs/jp-espa/policies.cedar");
 
 /// Why a pack cannot be used: every problem found, each naming its file
@@ -101,60 +104,79 @@ pub(crate) fn action_for(severity: Severity) -> &'static str {
     }
 }
 
-/// The default pack's own tests (`policy test`), with their register.
-const DEFAULT_TESTS: [(&str, &str); 6] = [
-    (
-        "tests/core.toml",
-        include_str!("../../../packs/jp-espa/tests/core.toml"),
-    ),
-    (
-        "tests/core/operator.toml",
-        include_str!("../../../packs/jp-espa/tests/core/operator.toml"),
-    ),
-    (
-        "tests/core/parties.csv",
-        include_str!("../../../packs/jp-espa/tests/core/parties.csv"),
-    ),
-    (
-        "tests/core/assets.csv",
-        include_str!("../../../packs/jp-espa/tests/core/assets.csv"),
-    ),
-    (
-        "tests/core/contracts.csv",
-        include_str!("../../../packs/jp-espa/tests/core/contracts.csv"),
-    ),
-    (
-        "tests/core/dataflows.csv",
-        include_str!("../../../packs/jp-espa/tests/core/dataflows.csv"),
-    ),
+/// A pack compiled into shinsa: its folder under `packs/` and every file,
+/// tests and their registers included, by path within the pack.
+#[derive(Debug, Clone, Copy)]
+pub struct BundledPack {
+    pub id: &'static str,
+    pub files: &'static [(&'static str, &'static str)],
+}
+
+macro_rules! pack_files {
+    ($folder:literal: $($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../../packs/", $folder, "/", $path)))),*]
+    };
+}
+
+/// The bundled packs; the first is the default.
+pub const BUNDLED: [BundledPack; 3] = [
+    BundledPack {
+        id: "jp-espa",
+        files: pack_files!("jp-espa": "pack.toml", "schema.cedarschema", "policies.cedar",
+            "tests/core.toml", "tests/core/operator.toml", "tests/core/parties.csv",
+            "tests/core/assets.csv", "tests/core/contracts.csv", "tests/core/dataflows.csv"),
+    },
+    BundledPack {
+        id: "us",
+        files: pack_files!("us": "pack.toml", "schema.cedarschema", "policies.cedar",
+            "tests/grid.toml", "tests/grid-2027.toml", "tests/grid/operator.toml",
+            "tests/grid/parties.csv", "tests/grid/assets.csv", "tests/grid/contracts.csv",
+            "tests/grid/dataflows.csv"),
+    },
+    BundledPack {
+        id: "generic",
+        files: pack_files!("generic": "pack.toml", "schema.cedarschema", "policies.cedar",
+            "tests/plant.toml", "tests/plant/operator.toml", "tests/plant/assets.csv",
+            "tests/plant/contracts.csv", "tests/plant/dataflows.csv"),
+    },
 ];
+
+impl BundledPack {
+    /// The text of one file of the pack.
+    pub fn file(&self, path: &str) -> Option<&'static str> {
+        self.files
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, text)| *text)
+    }
+
+    /// Loads the pack.
+    pub fn load(&self) -> Result<Pack, PackError> {
+        let file = |name: &str| {
+            self.file(name)
+                .ok_or_else(|| PackError::new(&format!("packs/{}/{name}", self.id), "missing"))
+        };
+        Pack::from_sources(
+            &format!("packs/{}", self.id),
+            file(PACK_FILES[0])?,
+            file(PACK_FILES[1])?,
+            file(PACK_FILES[2])?,
+        )
+    }
+}
 
 /// The files of a pack folder.
 pub const PACK_FILES: [&str; 3] = ["pack.toml", "schema.cedarschema", "policies.cedar"];
 
 impl Pack {
-    /// The files of the default pack, to write out and edit.
-    pub fn default_files() -> [(&'static str, &'static str); 3] {
-        [
-            (PACK_FILES[0], DEFAULT_MANIFEST),
-            (PACK_FILES[1], DEFAULT_SCHEMA),
-            (PACK_FILES[2], DEFAULT_POLICIES),
-        ]
-    }
-
-    /// The default pack's tests and their registers, by path in the pack.
-    pub fn default_test_files() -> [(&'static str, &'static str); 6] {
-        DEFAULT_TESTS
-    }
-
-    /// The pack compiled into shinsa (Japan ESPA).
+    /// The pack compiled into shinsa as the default (Japan ESPA).
     pub fn default_pack() -> Result<Self, PackError> {
-        Self::from_sources(
-            "packs/jp-espa",
-            DEFAULT_MANIFEST,
-            DEFAULT_SCHEMA,
-            DEFAULT_POLICIES,
-        )
+        BUNDLED[0].load()
+    }
+
+    /// Every bundled pack.
+    pub fn bundled() -> Result<Vec<Self>, PackError> {
+        BUNDLED.iter().map(BundledPack::load).collect()
     }
 
     /// Reads a pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`).

@@ -80,6 +80,9 @@ enum PolicyCommand {
     Export {
         /// The folder to write; created if missing. Existing pack files are not overwritten.
         dir: PathBuf,
+        /// Which bundled pack: jp-espa (default), us or generic.
+        #[arg(long, default_value = "jp-espa")]
+        id: String,
     },
     /// Check a pack: Cedar schema validation (strict), every rule with @id, @severity,
     /// @legal_basis and @title, ids unique, severity fitting its action. Errors name file,
@@ -91,7 +94,7 @@ enum PolicyCommand {
     /// Run a pack's own tests (tests/*.toml): each names a register beside it and what
     /// the pack must decide about its subjects. Exit 0 all pass, 1 a test fails, 2 bad input.
     Test {
-        /// The pack folder (default: the bundled jp-espa pack and its tests).
+        /// The pack folder (default: every bundled pack with its tests).
         pack: Option<PathBuf>,
     },
     /// For one subject of a register: every rule of the pack, whether it fired, and why.
@@ -301,8 +304,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
         Command::Match(args) => match_names(args),
         Command::Policy {
-            command: PolicyCommand::Export { dir },
-        } => crate::policy_commands::export_pack(&dir),
+            command: PolicyCommand::Export { dir, id },
+        } => crate::policy_commands::export_pack(&dir, &id),
         Command::Policy {
             command: PolicyCommand::Validate { pack },
         } => crate::policy_commands::validate_pack(pack.as_deref()),

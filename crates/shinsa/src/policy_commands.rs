@@ -29,19 +29,22 @@ fn pack_or_exit(loaded: Result<Pack, shinsa_policy::PackError>) -> Result<Pack, 
     })
 }
 
-pub(crate) fn export_pack(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn export_pack(dir: &std::path::Path, id: &str) -> anyhow::Result<ExitCode> {
+    let Some(bundled) = shinsa_policy::BUNDLED.iter().find(|pack| pack.id == id) else {
+        let ids: Vec<&str> = shinsa_policy::BUNDLED.iter().map(|pack| pack.id).collect();
+        anyhow::bail!("no bundled pack {id}; bundled: {}", ids.join(", "));
+    };
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = shinsa_policy::Pack::default_files();
-    if let Some((name, _)) = files.iter().find(|(name, _)| dir.join(name).exists()) {
+    if let Some(name) = shinsa_policy::PACK_FILES
+        .iter()
+        .find(|name| dir.join(name).exists())
+    {
         anyhow::bail!(
             "{} exists; export into an empty folder",
             dir.join(name).display()
         );
     }
-    for (name, text) in files
-        .into_iter()
-        .chain(shinsa_policy::Pack::default_test_files())
-    {
+    for (name, text) in bundled.files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -49,8 +52,8 @@ pub(crate) fn export_pack(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     eprintln!(
-        "wrote {} to {}; check it with `shinsa policy validate {}`",
-        shinsa_policy::PACK_FILES.join(", "),
+        "wrote pack {id} ({} files, tests included) to {}; check it with `shinsa policy validate {}`",
+        bundled.files.len(),
         dir.display(),
         dir.display()
     );
@@ -161,12 +164,14 @@ pub(crate) fn verify_pack(dir: &std::path::Path, trusted: &[String]) -> anyhow::
 
 /// A pack test with the register it screens.
 struct TestCase {
+    /// The bundled pack the test belongs to (`None`: the folder under test).
+    pack: Option<String>,
     file: String,
     source: Result<shinsa_policy::pack_test::PackTest, String>,
     register: screening::Source,
 }
 
-/// The tests of a pack folder, or of the bundled pack.
+/// The tests of a pack folder, or of every bundled pack.
 fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
     use shinsa_policy::pack_test::parse_test;
     let mut cases = Vec::new();
@@ -194,6 +199,7 @@ fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
                     Err(_) => tests.clone(),
                 };
                 cases.push(TestCase {
+                    pack: None,
                     file,
                     source: parsed,
                     register: screening::Source::Path(register),
@@ -201,31 +207,36 @@ fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
             }
         }
         None => {
-            let all = shinsa_policy::Pack::default_test_files();
-            for (path, text) in all
-                .iter()
-                .filter(|(path, _)| path.ends_with(".toml") && path.matches('/').count() == 1)
-            {
-                let name = path.trim_start_matches("tests/").trim_end_matches(".toml");
-                let file = format!("packs/jp-espa/{path}");
-                let parsed = parse_test(&file, name, text);
-                let folder = match &parsed {
-                    Ok(test) => format!("tests/{}/", test.register),
-                    Err(_) => String::new(),
-                };
-                let files = all
-                    .iter()
-                    .filter_map(|(path, text)| {
-                        path.strip_prefix(&folder)
-                            .map(|file| (file.to_owned(), text.as_bytes().to_vec()))
-                    })
-                    .collect();
-                let label = format!("packs/jp-espa/{}", folder.trim_end_matches('/'));
-                cases.push(TestCase {
-                    file,
-                    source: parsed,
-                    register: screening::Source::Files { label, files },
+            for bundled in &shinsa_policy::BUNDLED {
+                let tests = bundled.files.iter().filter(|(path, _)| {
+                    path.starts_with("tests/")
+                        && path.ends_with(".toml")
+                        && path.matches('/').count() == 1
                 });
+                for (path, text) in tests {
+                    let name = path.trim_start_matches("tests/").trim_end_matches(".toml");
+                    let file = format!("packs/{}/{path}", bundled.id);
+                    let parsed = parse_test(&file, name, text);
+                    let folder = match &parsed {
+                        Ok(test) => format!("tests/{}/", test.register),
+                        Err(_) => String::new(),
+                    };
+                    let files = bundled
+                        .files
+                        .iter()
+                        .filter_map(|(path, text)| {
+                            path.strip_prefix(&folder)
+                                .map(|file| (file.to_owned(), text.as_bytes().to_vec()))
+                        })
+                        .collect();
+                    let label = format!("packs/{}/{}", bundled.id, folder.trim_end_matches('/'));
+                    cases.push(TestCase {
+                        pack: Some(bundled.id.to_owned()),
+                        file,
+                        source: parsed,
+                        register: screening::Source::Files { label, files },
+                    });
+                }
             }
         }
     }
@@ -249,7 +260,10 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
         };
         let options = screening::Options {
             day: test.as_of,
-            pack: dir.map(|dir| dir.display().to_string()),
+            pack: case
+                .pack
+                .clone()
+                .or_else(|| dir.map(|dir| dir.display().to_string())),
             packs: None,
             reference: None,
             threshold: shinsa_match::DEFAULT_THRESHOLD,
@@ -262,10 +276,16 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
             }
         };
         let failures = shinsa_policy::pack_test::failures(&test, &report.findings);
+        let prefix = case
+            .pack
+            .as_deref()
+            .map(|id| format!("{id}/"))
+            .unwrap_or_default();
         if failures.is_empty() {
             passed += 1;
             out.push_str(&format!(
-                "ok   {} — {} ({} expectations)\n",
+                "ok   {}{} — {} ({} expectations)\n",
+                prefix,
                 test.name,
                 test.description,
                 test.expectations.len()
@@ -273,8 +293,8 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
         } else {
             failed += 1;
             out.push_str(&format!(
-                "FAIL {} — {} ({})\n",
-                test.name, test.description, case.file
+                "FAIL {}{} — {} ({})\n",
+                prefix, test.name, test.description, case.file
             ));
             for failure in failures {
                 out.push_str(&format!("       {failure}\n"));

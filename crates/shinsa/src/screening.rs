@@ -87,7 +87,7 @@ fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
         None if options.packs.is_some() => "jp-espa".to_owned(),
         None => return Pack::default_pack().context("policy pack"),
     };
-    let mut packs = vec![Pack::default_pack().context("policy pack")?];
+    let mut packs = Pack::bundled().context("policy pack")?;
     if let Some(catalogue) = &options.packs {
         let mut folders: Vec<PathBuf> = std::fs::read_dir(catalogue)
             .with_context(|| format!("reading {}", catalogue.display()))?

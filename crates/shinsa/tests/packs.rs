@@ -232,7 +232,14 @@ fn diff_and_impact_show_exactly_what_a_change_does() {
 fn policy_test_passes_on_the_default_pack_and_fails_on_a_broken_expectation_or_rule() {
     let bundled = shinsa(&["policy", "test"]);
     assert_eq!(bundled.code, 0, "{}{}", bundled.stdout, bundled.stderr);
-    assert!(bundled.stdout.contains("ok   core"), "{}", bundled.stdout);
+    for test in [
+        "ok   jp-espa/core",
+        "ok   us/grid",
+        "ok   us/grid-2027",
+        "ok   generic/plant",
+    ] {
+        assert!(bundled.stdout.contains(test), "{}", bundled.stdout);
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("p");
@@ -419,9 +426,7 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
     let unknown = shinsa(&["screen", path_str(&register), "--pack", "jp-espa@9.9.9"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown
-            .stderr
-            .contains("no pack jp-espa@9.9.9; available: jp-espa@1.0.0 (from 2024-05-17)"),
+        unknown.stderr.contains("no pack jp-espa@9.9.9; available: generic@1.0.0 (from 2021-01-19), jp-espa@1.0.0 (from 2024-05-17), us@1.0.0 (from 2021-03-12)"),
         "{}",
         unknown.stderr
     );
@@ -488,4 +493,54 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
     ]);
     assert!(past.starts_with("jp-espa@1.0.0+"), "{past}");
     assert!(drone_notice(&findings));
+}
+
+#[test]
+fn the_us_pack_is_bundled_and_exportable() {
+    let register = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/us/tests/grid");
+    let (policy, findings) = {
+        let run = shinsa(&[
+            "screen",
+            path_str(&register),
+            "--pack",
+            "us",
+            "--as-of",
+            "2026-11-27",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let report = run.json();
+        (
+            report["provenance"]["policy"].as_str().unwrap().to_owned(),
+            findings(&report),
+        )
+    };
+    assert!(policy.starts_with("us@1.0.0+"), "{policy}");
+    let router = finding(&findings, "US-FCC-001", "RTR");
+    assert_eq!(router["severity"], "prohibited");
+
+    let dir = tempfile::tempdir().unwrap();
+    let export = shinsa(&["policy", "export", path_str(dir.path()), "--id", "us"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let tested = shinsa(&["policy", "test", path_str(dir.path())]);
+    assert_eq!(tested.code, 0, "{}{}", tested.stdout, tested.stderr);
+    assert!(
+        tested.stdout.contains("2 passed, 0 failed"),
+        "{}",
+        tested.stdout
+    );
+    let unknown = shinsa(&[
+        "policy",
+        "export",
+        path_str(&dir.path().join("x")),
+        "--id",
+        "fr",
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("bundled: jp-espa, us, generic"),
+        "{}",
+        unknown.stderr
+    );
 }
