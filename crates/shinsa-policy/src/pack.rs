@@ -56,6 +56,9 @@ struct Manifest {
     version: String,
     effective_from: String,
     effective_until: Option<String>,
+    /// List id → the list version (date) the rules were written against.
+    #[serde(default)]
+    lists: BTreeMap<String, String>,
 }
 
 /// One rule's metadata, read from its annotations.
@@ -80,6 +83,8 @@ pub struct Pack {
     pub version: String,
     pub effective_from: Date,
     pub effective_until: Option<Date>,
+    /// The list versions the pack was written against (list id → date).
+    pub expected_lists: BTreeMap<String, Date>,
     /// SHA-256 over the manifest, schema and policies.
     pub sha256: String,
     pub(crate) schema: Schema,
@@ -174,6 +179,27 @@ impl Pack {
         BUNDLED[0].load()
     }
 
+    /// Where the reference lists differ from the versions the pack expects,
+    /// one sentence each (a list it expects that is missing, or another date).
+    pub fn list_mismatches(&self, lists: &[shinsa_model::ListInfo]) -> Vec<String> {
+        self.expected_lists
+            .iter()
+            .filter_map(
+                |(id, expected)| match lists.iter().find(|list| &list.id == id) {
+                    None => Some(format!(
+                        "pack {} expects list {id} ({expected}), which is not loaded",
+                        self.id
+                    )),
+                    Some(list) if list.version != *expected => Some(format!(
+                        "pack {} was written against {id} of {expected}; the loaded version is {}",
+                        self.id, list.version
+                    )),
+                    Some(_) => None,
+                },
+            )
+            .collect()
+    }
+
     /// Every bundled pack.
     pub fn bundled() -> Result<Vec<Self>, PackError> {
         BUNDLED.iter().map(BundledPack::load).collect()
@@ -239,6 +265,11 @@ impl Pack {
         };
         let effective_from = date(&manifest.effective_from)?;
         let effective_until = manifest.effective_until.as_deref().map(date).transpose()?;
+        let expected_lists = manifest
+            .lists
+            .iter()
+            .map(|(list, version)| Ok((list.clone(), date(version)?)))
+            .collect::<Result<BTreeMap<_, _>, PackError>>()?;
         let (schema, _warnings) =
             Schema::from_cedarschema_str(schema_text).map_err(|error| PackError {
                 problems: vec![PackError::located(&schema_file, schema_text, &error)],
@@ -284,6 +315,7 @@ impl Pack {
             version: manifest.version,
             effective_from,
             effective_until,
+            expected_lists,
             sha256: hex::encode(hasher.finalize()),
             schema,
             schema_text: schema_text.to_owned(),

@@ -140,6 +140,7 @@ pub fn prepare(
             options.day
         ));
     }
+    warnings.extend(pack.list_mismatches(&reference.lists));
     bar.inc(1);
     bar.set_message("reading the register");
     let loaded = match source {

@@ -544,3 +544,44 @@ fn the_us_pack_is_bundled_and_exportable() {
         unknown.stderr
     );
 }
+
+#[test]
+fn a_list_version_other_than_the_packs_is_a_warning() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let reference = tempfile::tempdir().unwrap();
+    for file in [
+        "sectors.csv",
+        "country_groups.csv",
+        "categories.csv",
+        "identities.csv",
+        "lists/lists.csv",
+        "lists/entries.csv",
+        "lists/exceptions.csv",
+    ] {
+        let target = reference.path().join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(data.join(file), &target).unwrap();
+    }
+    let lists = reference.path().join("lists/lists.csv");
+    let text = std::fs::read_to_string(&lists).unwrap();
+    std::fs::write(
+        &lists,
+        text.replace("procurement_ban,2026-07-28", "procurement_ban,2026-11-01"),
+    )
+    .unwrap();
+    let register = fixture("kitakaze-telecom");
+    let run = shinsa(&[
+        "screen",
+        path_str(&register),
+        "--reference",
+        path_str(reference.path()),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: pack jp-espa was written against fcc-covered of 2026-07-28; the loaded version is 2026-11-01"),
+        "{}",
+        run.stderr
+    );
+}
