@@ -473,7 +473,7 @@ mod tests {
         assert_eq!(pack.id, "jp-espa");
         assert_eq!(pack.sha256.len(), 64);
         let rules = pack.rules();
-        assert_eq!(rules.len(), 14);
+        assert_eq!(rules.len(), 15);
         assert!(
             rules
                 .iter()
