@@ -549,15 +549,7 @@ fn the_us_pack_is_bundled_and_exportable() {
 fn a_list_version_other_than_the_packs_is_a_warning() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let reference = tempfile::tempdir().unwrap();
-    for file in [
-        "sectors.csv",
-        "country_groups.csv",
-        "categories.csv",
-        "identities.csv",
-        "lists/lists.csv",
-        "lists/entries.csv",
-        "lists/exceptions.csv",
-    ] {
+    for file in shinsa_ingest::reference::FILES {
         let target = reference.path().join(file);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(data.join(file), &target).unwrap();
