@@ -5,8 +5,8 @@
 
 use crate::matcher::{Matcher, NameMatch, TargetRef};
 use shinsa_model::{
-    AssetKind, ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator,
-    PartyRef, ReferenceData, UseRestriction,
+    Asset, ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator, PartyRef,
+    ReferenceData, UseRestriction,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,17 +88,15 @@ pub struct CategoricalHit {
 /// An asset with its facts resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedAsset {
-    pub id: String,
-    pub name: String,
-    pub kind: AssetKind,
-    pub category: String,
-    pub category_known: bool,
-    /// Critical itself or part of a critical facility.
+    /// The register row as read.
+    pub asset: Asset,
+    /// Critical itself or part of a critical facility (the row's own flag
+    /// says only the former).
     pub critical: bool,
     pub critical_note: Option<String>,
+    /// Party keys of the manufacturer and supplier.
     pub manufacturer: Option<String>,
     pub supplier: Option<String>,
-    pub country_of_manufacture: Option<CountryCode>,
     /// Listings of the manufacturer or supplier whose scope covers the asset.
     pub listings: Vec<AssetListing>,
     /// Listings of its parties that do not cover it, with the reason.
@@ -502,7 +500,7 @@ pub fn resolve(
     );
     let critical: HashMap<&str, bool> = assets
         .iter()
-        .map(|asset| (asset.id.as_str(), asset.critical))
+        .map(|asset| (asset.asset.id.as_str(), asset.critical))
         .collect();
     let contracts = resolve_contracts(inventory, &critical);
     let dataflows = inventory
@@ -607,7 +605,7 @@ fn resolve_assets(
     designated: bool,
     day: Date,
 ) -> Vec<ResolvedAsset> {
-    let by_id: HashMap<&str, &shinsa_model::Asset> = inventory
+    let by_id: HashMap<&str, &Asset> = inventory
         .assets
         .iter()
         .map(|asset| (asset.id.as_str(), asset))
@@ -674,16 +672,11 @@ fn resolve_assets(
                 .filter_map(|entry| categorical_hit(entry, asset, &lineage, day))
                 .collect();
             ResolvedAsset {
-                id: asset.id.clone(),
-                name: asset.name.clone(),
-                kind: asset.kind,
-                category: asset.category.clone(),
-                category_known: asset.category_known,
                 critical,
                 critical_note,
                 manufacturer: asset.manufacturer.as_ref().map(party_key),
                 supplier: asset.supplier.as_ref().map(party_key),
-                country_of_manufacture: asset.country_of_manufacture,
+                asset: asset.clone(),
                 listings,
                 out_of_scope,
                 categorical,
@@ -711,7 +704,7 @@ fn affiliate_note(entry: &ListEntry, owner: &OwnerPath) -> String {
 /// An exception the asset claims and the entry still keeps open on `day`.
 fn open_exception<'a>(
     entry: &'a ListEntry,
-    asset: &shinsa_model::Asset,
+    asset: &Asset,
     day: Date,
 ) -> Option<&'a shinsa_model::EntryException> {
     entry.exceptions.iter().find(|exception| {
@@ -722,7 +715,7 @@ fn open_exception<'a>(
 /// Whether a named entry's scope covers the asset: `Ok(why)` or `Err(why not)`.
 fn scope_covers(
     entry: &ListEntry,
-    asset: &shinsa_model::Asset,
+    asset: &Asset,
     lineage: &[&str],
     critical: bool,
     designated: bool,
@@ -783,7 +776,7 @@ fn scope_covers(
 
 fn categorical_hit(
     entry: &ListEntry,
-    asset: &shinsa_model::Asset,
+    asset: &Asset,
     lineage: &[&str],
     day: Date,
 ) -> Option<CategoricalHit> {

@@ -127,8 +127,8 @@ pub(crate) fn build(
         store.add("Category", &category.code, Attrs::new(), parents)?;
     }
     for asset in &register.assets {
-        if categories.insert(&asset.category) {
-            store.add("Category", &asset.category, Attrs::new(), vec![])?;
+        if categories.insert(&asset.asset.category) {
+            store.add("Category", &asset.asset.category, Attrs::new(), vec![])?;
         }
     }
 
@@ -183,21 +183,21 @@ pub(crate) fn build(
 
     for asset in &register.assets {
         let mut attrs = Attrs::new();
-        attrs.insert("name".into(), text(&asset.name));
-        attrs.insert("kind".into(), text(asset.kind.as_str()));
+        attrs.insert("name".into(), text(&asset.asset.name));
+        attrs.insert("kind".into(), text(asset.asset.kind.as_str()));
         attrs.insert("critical".into(), flag(asset.critical));
         attrs.insert(
             "category".into(),
-            store.reference("Category", &asset.category)?,
+            store.reference("Category", &asset.asset.category)?,
         );
-        attrs.insert("category_known".into(), flag(asset.category_known));
+        attrs.insert("category_known".into(), flag(asset.asset.category_known));
         if let Some(party) = &asset.manufacturer {
             attrs.insert("manufacturer".into(), store.reference("Party", party)?);
         }
         if let Some(party) = &asset.supplier {
             attrs.insert("supplier".into(), store.reference("Party", party)?);
         }
-        if let Some(country) = asset.country_of_manufacture {
+        if let Some(country) = asset.asset.country_of_manufacture {
             countries.insert(country);
             attrs.insert(
                 "country_of_manufacture".into(),
@@ -216,7 +216,7 @@ pub(crate) fn build(
             .map(|hit| hit.list.as_str())
             .collect();
         attrs.insert("categorical_lists".into(), store.set("List", categorical)?);
-        store.add("Asset", &asset.id, attrs, vec![])?;
+        store.add("Asset", &asset.asset.id, attrs, vec![])?;
     }
 
     for contract in &register.contracts {

@@ -64,7 +64,11 @@ pub fn screen_with_progress(
     let source = EvidenceSource {
         register,
         reference,
-        assets: register.assets.iter().map(|a| (a.id.as_str(), a)).collect(),
+        assets: register
+            .assets
+            .iter()
+            .map(|a| (a.asset.id.as_str(), a))
+            .collect(),
         contracts: register
             .contracts
             .iter()
@@ -79,7 +83,12 @@ pub fn screen_with_progress(
     };
     let mut subjects: Vec<(SubjectKind, &'static str, &str, &str)> = Vec::new();
     for asset in &register.assets {
-        subjects.push((SubjectKind::Asset, "Asset", &asset.id, &asset.name));
+        subjects.push((
+            SubjectKind::Asset,
+            "Asset",
+            &asset.asset.id,
+            &asset.asset.name,
+        ));
     }
     for contract in &register.contracts {
         let name = register
@@ -458,7 +467,7 @@ impl EvidenceSource<'_> {
                 self.party_country(role, party, out);
             }
         }
-        if let Some(country) = asset.country_of_manufacture {
+        if let Some(country) = asset.asset.country_of_manufacture {
             out.push(Evidence::Country {
                 role: "country of manufacture".to_owned(),
                 party: None,
