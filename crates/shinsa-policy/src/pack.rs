@@ -260,8 +260,15 @@ impl Pack {
         let policies_file = format!("{origin}/policies.cedar");
         let manifest: Manifest = toml::from_str(manifest_text)
             .map_err(|error| PackError::new(&manifest_file, error.to_string()))?;
+        // A bad date is named at the line that holds its quoted value.
         let date = |text: &str| {
-            parse_date(text).map_err(|error| PackError::new(&manifest_file, error.to_string()))
+            parse_date(text).map_err(|error| {
+                let line = manifest_text
+                    .lines()
+                    .position(|line| line.contains(&format!("\"{text}\"")))
+                    .map_or(String::new(), |index| format!(":{}", index + 1));
+                PackError::new(&format!("{manifest_file}{line}"), error.to_string())
+            })
         };
         let effective_from = date(&manifest.effective_from)?;
         let effective_until = manifest.effective_until.as_deref().map(date).transpose()?;
@@ -554,6 +561,23 @@ mod tests {
         assert!(
             first.contains("JP-ESPA-001: attribute `critcal`"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_date_in_the_manifest_names_its_line() {
+        let manifest = DEFAULT_MANIFEST.replace("2024-05-17", "2024-13-17");
+        let error = Pack::from_sources("p", &manifest, DEFAULT_SCHEMA, DEFAULT_POLICIES)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let line = manifest
+            .lines()
+            .position(|line| line.contains("2024-13-17"))
+            .map_or(0, |index| index + 1);
+        assert_eq!(
+            error,
+            format!("p/pack.toml:{line}: expected a date as YYYY-MM-DD, found \"2024-13-17\"")
         );
     }
 
