@@ -8,8 +8,8 @@
 //! `cargo bench -p shinsa-policy --bench screen`).
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
-use shinsa_match::ResolvedRegister;
-use shinsa_model::{CountryCode, ReferenceData};
+use shinsa_match::{ResolvedAsset, ResolvedContract, ResolvedDataFlow, ResolvedRegister};
+use shinsa_model::{CountryCode, ReferenceData, SubjectKind};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 
@@ -40,6 +40,8 @@ impl Uids {
 struct Store<'a> {
     uids: &'a mut Uids,
     entities: Vec<Entity>,
+    /// The type and attribute names of the last entity added.
+    shape: String,
 }
 
 type Attrs = HashMap<String, RestrictedExpression>;
@@ -58,6 +60,9 @@ impl Store<'_> {
         attrs: Attrs,
         parents: Vec<(&'static str, String)>,
     ) -> Result<(), String> {
+        let mut names: Vec<&str> = attrs.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        self.shape = format!("{kind}:{}", names.join(","));
         let uid = self.uids.uid(kind, id)?;
         let parents = parents
             .into_iter()
@@ -90,8 +95,75 @@ fn flag(value: bool) -> RestrictedExpression {
     RestrictedExpression::new_bool(value)
 }
 
-/// Builds the entity store for one register.
-pub(crate) fn build(
+/// A subject of screening: the entities that nothing else refers to, so
+/// that they can be built and decided in chunks over one shared store.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SubjectRef<'a> {
+    Asset(&'a ResolvedAsset),
+    Contract(&'a ResolvedContract),
+    DataFlow(&'a ResolvedDataFlow),
+}
+
+impl<'a> SubjectRef<'a> {
+    /// Every subject of a register: assets, contracts, then data flows.
+    pub(crate) fn all(register: &'a ResolvedRegister) -> Vec<Self> {
+        let assets = register.assets.iter().map(SubjectRef::Asset);
+        let contracts = register.contracts.iter().map(SubjectRef::Contract);
+        let flows = register.dataflows.iter().map(SubjectRef::DataFlow);
+        assets.chain(contracts).chain(flows).collect()
+    }
+
+    pub(crate) fn kind(self) -> SubjectKind {
+        match self {
+            SubjectRef::Asset(_) => SubjectKind::Asset,
+            SubjectRef::Contract(_) => SubjectKind::Contract,
+            SubjectRef::DataFlow(_) => SubjectKind::Dataflow,
+        }
+    }
+
+    /// The Cedar entity type.
+    pub(crate) fn entity_type(self) -> &'static str {
+        match self {
+            SubjectRef::Asset(_) => "Asset",
+            SubjectRef::Contract(_) => "Contract",
+            SubjectRef::DataFlow(_) => "DataFlow",
+        }
+    }
+
+    pub(crate) fn id(self) -> &'a str {
+        match self {
+            SubjectRef::Asset(asset) => &asset.asset.id,
+            SubjectRef::Contract(contract) => &contract.id,
+            SubjectRef::DataFlow(flow) => &flow.id,
+        }
+    }
+
+    /// The name a finding shows: the asset's, the contractor's, the flow's
+    /// destination.
+    pub(crate) fn name(self, register: &'a ResolvedRegister) -> &'a str {
+        match self {
+            SubjectRef::Asset(asset) => &asset.asset.name,
+            SubjectRef::Contract(contract) => register
+                .party(&contract.contractor)
+                .map_or(contract.contractor.as_str(), |party| party.name.as_str()),
+            SubjectRef::DataFlow(flow) => &flow.destination,
+        }
+    }
+
+    /// The country the subject's entity refers to.
+    fn country(self) -> Option<CountryCode> {
+        match self {
+            SubjectRef::Asset(asset) => asset.asset.country_of_manufacture,
+            SubjectRef::Contract(contract) => contract.work_country,
+            SubjectRef::DataFlow(flow) => flow.dc_country,
+        }
+    }
+}
+
+/// The entities every subject refers to (countries and their groups, lists,
+/// categories, the operator, parties and their controllers), built once
+/// per register.
+pub(crate) fn shared(
     register: &ResolvedRegister,
     reference_data: &ReferenceData,
     uids: &mut Uids,
@@ -100,10 +172,15 @@ pub(crate) fn build(
     let mut store = Store {
         uids,
         entities: Vec::new(),
+        shape: String::new(),
     };
     let mut countries: BTreeSet<CountryCode> = BTreeSet::new();
     countries.insert(register.operator.country);
-
+    countries.extend(
+        SubjectRef::all(register)
+            .into_iter()
+            .filter_map(SubjectRef::country),
+    );
     let groups: BTreeSet<&str> = reference_data
         .country_groups
         .iter()
@@ -127,7 +204,9 @@ pub(crate) fn build(
         store.add("Category", &category.code, Attrs::new(), parents)?;
     }
     for asset in &register.assets {
-        if categories.insert(&asset.asset.category) {
+        if !categories.contains(asset.asset.category.as_str())
+            && categories.insert(&asset.asset.category)
+        {
             store.add("Category", &asset.asset.category, Attrs::new(), vec![])?;
         }
     }
@@ -181,84 +260,6 @@ pub(crate) fn build(
         store.add("Party", &controller.owner, attrs, parents)?;
     }
 
-    for asset in &register.assets {
-        let mut attrs = Attrs::new();
-        attrs.insert("name".into(), text(&asset.asset.name));
-        attrs.insert("kind".into(), text(asset.asset.kind.as_str()));
-        attrs.insert("critical".into(), flag(asset.critical));
-        attrs.insert(
-            "category".into(),
-            store.reference("Category", &asset.asset.category)?,
-        );
-        attrs.insert("category_known".into(), flag(asset.asset.category_known));
-        if let Some(party) = &asset.manufacturer {
-            attrs.insert("manufacturer".into(), store.reference("Party", party)?);
-        }
-        if let Some(party) = &asset.supplier {
-            attrs.insert("supplier".into(), store.reference("Party", party)?);
-        }
-        if let Some(country) = asset.asset.country_of_manufacture {
-            countries.insert(country);
-            attrs.insert(
-                "country_of_manufacture".into(),
-                store.reference("Country", country.as_str())?,
-            );
-        }
-        let lists = asset
-            .listings
-            .iter()
-            .map(|l| l.listing.list.as_str())
-            .collect();
-        attrs.insert("lists".into(), store.set("List", lists)?);
-        let categorical = asset
-            .categorical
-            .iter()
-            .map(|hit| hit.list.as_str())
-            .collect();
-        attrs.insert("categorical_lists".into(), store.set("List", categorical)?);
-        store.add("Asset", &asset.asset.id, attrs, vec![])?;
-    }
-
-    for contract in &register.contracts {
-        let mut attrs = Attrs::new();
-        attrs.insert(
-            "contractor".into(),
-            store.reference("Party", &contract.contractor)?,
-        );
-        attrs.insert("critical".into(), flag(contract.asset_critical));
-        attrs.insert("scope".into(), text(contract.scope.as_str()));
-        attrs.insert(
-            "customer_data_access".into(),
-            flag(contract.customer_data_access),
-        );
-        attrs.insert("subcontract".into(), flag(contract.is_subcontract()));
-        if let Some(country) = contract.work_country {
-            countries.insert(country);
-            attrs.insert(
-                "work_country".into(),
-                store.reference("Country", country.as_str())?,
-            );
-        }
-        store.add("Contract", &contract.id, attrs, vec![])?;
-    }
-
-    for flow in &register.dataflows {
-        let mut attrs = Attrs::new();
-        attrs.insert("customer_data".into(), flag(flow.customer_data));
-        attrs.insert("source_critical".into(), flag(flow.source_critical));
-        if let Some(country) = flow.dc_country {
-            countries.insert(country);
-            attrs.insert(
-                "dc_country".into(),
-                store.reference("Country", country.as_str())?,
-            );
-        }
-        if let Some(provider) = &flow.provider {
-            attrs.insert("provider".into(), store.reference("Party", provider)?);
-        }
-        store.add("DataFlow", &flow.id, attrs, vec![])?;
-    }
-
     for country in countries {
         let parents = reference_data
             .groups_of(country, day)
@@ -267,4 +268,101 @@ pub(crate) fn build(
         store.add("Country", country.as_str(), Attrs::new(), parents)?;
     }
     Ok(store.entities)
+}
+
+/// The entity of one subject, and its shape: its type and the names of
+/// its attributes. The shared entities it refers to come from [`shared`].
+pub(crate) fn subject(
+    subject: SubjectRef<'_>,
+    uids: &mut Uids,
+) -> Result<(Entity, String), String> {
+    let mut store = Store {
+        uids,
+        entities: Vec::with_capacity(1),
+        shape: String::new(),
+    };
+    add_subject(&mut store, subject)?;
+    let entity = store
+        .entities
+        .pop()
+        .ok_or_else(|| format!("no entity built for {}", subject.id()))?;
+    Ok((entity, store.shape))
+}
+
+fn add_subject(store: &mut Store<'_>, subject: SubjectRef<'_>) -> Result<(), String> {
+    match subject {
+        SubjectRef::Asset(asset) => {
+            let mut attrs = Attrs::new();
+            attrs.insert("name".into(), text(&asset.asset.name));
+            attrs.insert("kind".into(), text(asset.asset.kind.as_str()));
+            attrs.insert("critical".into(), flag(asset.critical));
+            attrs.insert(
+                "category".into(),
+                store.reference("Category", &asset.asset.category)?,
+            );
+            attrs.insert("category_known".into(), flag(asset.asset.category_known));
+            if let Some(party) = &asset.manufacturer {
+                attrs.insert("manufacturer".into(), store.reference("Party", party)?);
+            }
+            if let Some(party) = &asset.supplier {
+                attrs.insert("supplier".into(), store.reference("Party", party)?);
+            }
+            if let Some(country) = asset.asset.country_of_manufacture {
+                attrs.insert(
+                    "country_of_manufacture".into(),
+                    store.reference("Country", country.as_str())?,
+                );
+            }
+            let lists = asset
+                .listings
+                .iter()
+                .map(|l| l.listing.list.as_str())
+                .collect();
+            attrs.insert("lists".into(), store.set("List", lists)?);
+            let categorical = asset
+                .categorical
+                .iter()
+                .map(|hit| hit.list.as_str())
+                .collect();
+            attrs.insert("categorical_lists".into(), store.set("List", categorical)?);
+            store.add("Asset", &asset.asset.id, attrs, vec![])?;
+        }
+        SubjectRef::Contract(contract) => {
+            let mut attrs = Attrs::new();
+            attrs.insert(
+                "contractor".into(),
+                store.reference("Party", &contract.contractor)?,
+            );
+            attrs.insert("critical".into(), flag(contract.asset_critical));
+            attrs.insert("scope".into(), text(contract.scope.as_str()));
+            attrs.insert(
+                "customer_data_access".into(),
+                flag(contract.customer_data_access),
+            );
+            attrs.insert("subcontract".into(), flag(contract.is_subcontract()));
+            if let Some(country) = contract.work_country {
+                attrs.insert(
+                    "work_country".into(),
+                    store.reference("Country", country.as_str())?,
+                );
+            }
+            store.add("Contract", &contract.id, attrs, vec![])?;
+        }
+        SubjectRef::DataFlow(flow) => {
+            let mut attrs = Attrs::new();
+            attrs.insert("customer_data".into(), flag(flow.customer_data));
+            attrs.insert("source_critical".into(), flag(flow.source_critical));
+            if let Some(country) = flow.dc_country {
+                attrs.insert(
+                    "dc_country".into(),
+                    store.reference("Country", country.as_str())?,
+                );
+            }
+            if let Some(provider) = &flow.provider {
+                attrs.insert("provider".into(), store.reference("Party", provider)?);
+            }
+            store.add("DataFlow", &flow.id, attrs, vec![])?;
+        }
+    }
+    Ok(())
 }

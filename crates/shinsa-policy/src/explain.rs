@@ -1,7 +1,8 @@
 //! `policy explain`: for one subject, every rule of the pack, whether it
 //! applies to the subject's kind, whether it fired, and why.
 
-use crate::evaluate::{ScreenError, ask, context, entity_store, entity_type, request, screen};
+use crate::entities::SubjectRef;
+use crate::evaluate::{EntityStores, ScreenError, ask, context, request, screen};
 use crate::pack::Pack;
 use cedar_policy::{Authorizer, Decision, Policy, PolicyId, PolicySet, ResourceConstraint};
 use serde::Serialize;
@@ -41,10 +42,16 @@ pub fn explain(
     provenance: &Provenance,
     subject: &Subject,
 ) -> Result<Option<Explanation>, ScreenError> {
-    let Some(kind) = entity_type(subject.kind) else {
+    let Some(found) = SubjectRef::all(register)
+        .into_iter()
+        .find(|candidate| candidate.kind() == subject.kind && candidate.id() == subject.id)
+    else {
         return Ok(None);
     };
-    let (store, mut uids) = entity_store(register, reference, pack)?;
+    let kind = found.entity_type();
+    let mut stores = EntityStores::new(register, reference, pack)?;
+    let store = stores.with(&[found])?;
+    let mut uids = stores.uids;
     let resource = uids.uid(kind, &subject.id).map_err(ScreenError::Entities)?;
     let Some(entity) = store.get(&resource) else {
         return Ok(None);
