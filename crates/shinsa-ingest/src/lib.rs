@@ -10,6 +10,7 @@
 mod bundle;
 pub mod cyclonedx;
 mod error;
+pub mod lists;
 pub mod queries;
 pub mod reference;
 mod table;

@@ -253,6 +253,7 @@ fn parse(
         lists,
         entries,
         identities,
+        listed: Vec::new(),
     })
 }
 

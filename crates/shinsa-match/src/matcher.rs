@@ -79,7 +79,28 @@ impl Matcher {
                 });
             }
         }
+        // Imported lists: every name of every listed party.
+        let mut imported: HashSet<String> = HashSet::new();
+        for (list, party) in &reference.listed {
+            let key = format!("{list}/{}", party.id);
+            let chinese = party
+                .countries
+                .iter()
+                .any(|c| matches!(c.as_str(), "CN" | "HK" | "MO" | "TW"));
+            for name in &party.names {
+                targets.push(Target {
+                    target: TargetRef::Entry(key.clone()),
+                    name: name.clone(),
+                    analysed: analyse(name),
+                    chinese,
+                });
+            }
+            imported.insert(key);
+        }
         for entry in &reference.entries {
+            if imported.contains(&entry.key()) {
+                continue; // indexed above with all its names
+            }
             if let EntryTarget::Named { name, identity } = &entry.target {
                 let target = match identity {
                     Some(identity) => TargetRef::Identity(identity.clone()),

@@ -20,7 +20,8 @@ pub use inventory::{
     Ownership, Party, PartyRef,
 };
 pub use lists::{
-    EntryException, EntryTarget, Identity, LegalEffect, ListEntry, ListInfo, Scope, UseRestriction,
+    EntryException, EntryTarget, Identity, ImportedList, LegalEffect, ListChanges, ListEntry,
+    ListInfo, ListedParty, PartyKind, Relation, RelationKind, Scope, UseRestriction,
 };
 pub use primitives::{
     CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,

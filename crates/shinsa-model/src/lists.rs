@@ -203,3 +203,168 @@ impl Identity {
             .chain(self.brands.iter().map(String::as_str))
     }
 }
+
+/// What kind of party a list names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    Person,
+    Organization,
+    Vessel,
+    Aircraft,
+    /// The list does not say.
+    Unknown,
+}
+
+impl PartyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Organization => "organization",
+            Self::Vessel => "vessel",
+            Self::Aircraft => "aircraft",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// How one listed party relates to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    /// The other party's id in the same list version.
+    pub to: String,
+    /// `owned_by` (FtM Ownership: `to` holds `share` of this party) or
+    /// `linked_to` (OFAC "Linked To:", a link the list does not qualify).
+    pub kind: RelationKind,
+    pub share: Option<Percent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationKind {
+    OwnedBy,
+    LinkedTo,
+}
+
+/// A party named by an imported list (OFAC, the Consolidated Screening
+/// List, the UN list, OpenSanctions): every name it goes by and what the
+/// list says about it, kept as the list wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListedParty {
+    /// Unique within its list version (OFAC `ent_num`, UN `DATAID`, FtM id).
+    pub id: String,
+    pub kind: PartyKind,
+    /// The primary name first, then aliases.
+    pub names: Vec<String>,
+    /// Countries of nationality, incorporation or address.
+    pub countries: Vec<CountryCode>,
+    /// Identifiers of a known scheme, check digits verified.
+    pub identifiers: Vec<crate::Identifier>,
+    /// Other identifiers as the list writes them ("Registration Number 123").
+    pub other_ids: Vec<String>,
+    pub programs: Vec<String>,
+    pub relations: Vec<Relation>,
+    /// False for parties a list carries only as the other end of a relation
+    /// (an FtM company that is owned by a target but not itself listed).
+    pub target: bool,
+    pub remarks: String,
+}
+
+impl ListedParty {
+    /// The primary name.
+    pub fn name(&self) -> &str {
+        self.names.first().map_or("", String::as_str)
+    }
+}
+
+/// One imported version of a list: its description and its parties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedList {
+    pub info: ListInfo,
+    pub parties: Vec<ListedParty>,
+}
+
+impl ImportedList {
+    /// The list entries screening reads: one per listed party, naming it by
+    /// its primary name. Sanctions lists reach companies their targets
+    /// control (OFAC's 50 % rule), so entries include affiliates.
+    pub fn entries(&self) -> Vec<ListEntry> {
+        self.parties
+            .iter()
+            .filter(|party| party.target)
+            .map(|party| ListEntry {
+                list: self.info.id.clone(),
+                id: party.id.clone(),
+                target: EntryTarget::Named {
+                    name: party.name().to_owned(),
+                    identity: None,
+                },
+                scope: Scope {
+                    product_classes: Vec::new(),
+                    use_restriction: None,
+                    text: if party.programs.is_empty() {
+                        "all dealings".to_owned()
+                    } else {
+                        format!("programs {}", party.programs.join(", "))
+                    },
+                },
+                includes_affiliates: self.info.legal_effect == LegalEffect::Sanctions,
+                added: self.info.version,
+                removed: None,
+                exceptions: Vec::new(),
+                citation: self.info.source.clone(),
+                source: self.info.source.clone(),
+                verified: true,
+            })
+            .collect()
+    }
+}
+
+/// What changed between two versions of a list, by party id.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ListChanges {
+    pub added: Vec<ListedParty>,
+    pub removed: Vec<ListedParty>,
+    /// (old, new) for parties whose names, kind, countries, identifiers,
+    /// programs or relations differ.
+    pub changed: Vec<(ListedParty, ListedParty)>,
+}
+
+impl ImportedList {
+    /// The parties added, removed and changed from `self` to `newer`.
+    pub fn changes_to(&self, newer: &ImportedList) -> ListChanges {
+        use std::collections::HashMap;
+        let old: HashMap<&str, &ListedParty> =
+            self.parties.iter().map(|p| (p.id.as_str(), p)).collect();
+        let new: HashMap<&str, &ListedParty> =
+            newer.parties.iter().map(|p| (p.id.as_str(), p)).collect();
+        let mut changes = ListChanges::default();
+        for party in &newer.parties {
+            match old.get(party.id.as_str()) {
+                None => changes.added.push(party.clone()),
+                Some(before) if !same_listing(before, party) => {
+                    changes.changed.push(((*before).clone(), party.clone()));
+                }
+                Some(_) => {}
+            }
+        }
+        for party in &self.parties {
+            if !new.contains_key(party.id.as_str()) {
+                changes.removed.push(party.clone());
+            }
+        }
+        changes
+    }
+}
+
+/// Whether two versions of a party say the same for screening (remarks
+/// wording aside).
+fn same_listing(a: &ListedParty, b: &ListedParty) -> bool {
+    a.kind == b.kind
+        && a.names == b.names
+        && a.countries == b.countries
+        && a.identifiers == b.identifiers
+        && a.programs == b.programs
+        && a.relations == b.relations
+        && a.target == b.target
+}

@@ -2,7 +2,7 @@
 //! category taxonomy, lists and the vendor identity table. All of it is dated
 //! and sourced, because all of it changes.
 
-use crate::lists::{Identity, ListEntry, ListInfo};
+use crate::lists::{Identity, ImportedList, ListEntry, ListInfo, ListedParty};
 use crate::primitives::{CountryCode, Date};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,10 @@ pub struct ReferenceData {
     pub lists: Vec<ListInfo>,
     pub entries: Vec<ListEntry>,
     pub identities: Vec<Identity>,
+    /// Parties of imported lists (OFAC, CSL, UN, OpenSanctions), whose
+    /// entries are in `entries` too; keyed by `list/id` there.
+    #[serde(default)]
+    pub listed: Vec<(String, ListedParty)>,
 }
 
 impl ReferenceData {
@@ -94,6 +98,25 @@ impl ReferenceData {
                 .and_then(|category| category.parent.as_deref());
         }
         lineage
+    }
+
+    /// Adds an imported list version, replacing any list of the same id.
+    pub fn add_imported(&mut self, list: ImportedList) {
+        let id = list.info.id.clone();
+        self.lists.retain(|info| info.id != id);
+        self.entries.retain(|entry| entry.list != id);
+        self.listed.retain(|(list, _)| *list != id);
+        self.entries.extend(list.entries());
+        self.lists.push(list.info);
+        self.listed
+            .extend(list.parties.into_iter().map(|party| (id.clone(), party)));
+    }
+
+    /// Keeps only the lists with these ids (and their entries and parties).
+    pub fn retain_lists(&mut self, ids: &[String]) {
+        self.lists.retain(|info| ids.contains(&info.id));
+        self.entries.retain(|entry| ids.contains(&entry.list));
+        self.listed.retain(|(list, _)| ids.contains(list));
     }
 
     /// The list with this id.

@@ -31,7 +31,8 @@ legal basis, and records what produced it so that it can be reproduced.",
 shinsa screen ./my-bundle                    screen a CSV folder\n  \
 shinsa screen register.xlsx --format json    the same sheets in one workbook, as JSON\n  \
 shinsa screen bundle.json --as-of 2025-01-01 --fail-on prohibited\n  \
-shinsa lists ls                              the bundled lists, their versions and hashes\n\n\
+shinsa lists ls                              the bundled lists, their versions and hashes\n\
+shinsa lists import sdn.csv alt.csv add.csv  import a published list (OFAC, CSL, UN, OpenSanctions)\n\n\
 Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad input or usage."
 )]
 pub struct Cli {
@@ -161,14 +162,67 @@ enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 enum ListsCommand {
-    /// The lists shinsa screens against: id, name, legal effect, version, entries, SHA-256.
+    /// The lists shinsa screens against (bundled and imported): id, name, legal effect,
+    /// version, entries, SHA-256.
     Ls {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// A reference-data folder laid out like the project's data/ (default: the bundled data).
         #[arg(long, value_name = "DIR")]
         reference: Option<PathBuf>,
+        #[command(flatten)]
+        lists: ListsDir,
     },
+    /// Import published lists: OFAC SDN or non-SDN CSV (give sdn.csv with alt.csv, add.csv
+    /// and sdn_comments.csv, or cons_prim.csv with its cons_* files), the Consolidated
+    /// Screening List (CSV or JSON), the UN consolidated XML, OpenSanctions FtM JSON lines.
+    #[command(
+        after_help = "Examples:\n  shinsa lists import sdn.csv alt.csv add.csv sdn_comments.csv --version 2026-11-26\n  \
+shinsa lists import consolidated.xml targets.nested.json\n\n\
+Every file is read and checked before anything is saved; a bad record is reported with its file \
+and line and nothing is imported. Each version is saved with its date and SHA-256 and is used by \
+`screen` and `match` from then on (the newest version of each list)."
+    )]
+    Import {
+        /// The list files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The list id (default: ofac-sdn, ofac-cons, us-csl, un-sc or opensanctions).
+        #[arg(long)]
+        id: Option<String>,
+        /// The publication day (default: the day the file states, else today).
+        #[arg(long, value_name = "DATE", value_parser = parse_day)]
+        version: Option<Date>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        lists: ListsDir,
+    },
+    /// What changed between two versions of a list: parties added, removed and changed.
+    Diff {
+        /// The older version: a file saved by `lists import`, or a list file.
+        old: PathBuf,
+        /// The newer version.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Where imported lists are kept.
+#[derive(Debug, Args)]
+struct ListsDir {
+    /// The folder of imported lists (default: $SHINSA_LISTS_DIR, else ~/.local/share/shinsa/lists).
+    #[arg(long = "lists-dir", value_name = "DIR", env = "SHINSA_LISTS_DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl ListsDir {
+    fn path(&self) -> PathBuf {
+        self.dir
+            .clone()
+            .unwrap_or_else(crate::list_store::default_dir)
+    }
 }
 
 /// Severity threshold for the exit code.
@@ -225,6 +279,8 @@ struct Common {
     /// Lowest name-match score that counts as a match, 0 to 1.
     #[arg(long, default_value_t = shinsa_match::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
     threshold: f64,
+    #[command(flatten)]
+    lists: ListsDir,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +310,11 @@ struct MatchArgs {
     /// A reference-data folder laid out like data/. Default: the bundled data.
     #[arg(long, value_name = "DIR")]
     reference: Option<PathBuf>,
+    /// Match only against these lists (ids as `lists ls` shows them, comma-separated).
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    lists: Vec<String>,
+    #[command(flatten)]
+    lists_dir: ListsDir,
 }
 
 #[derive(Debug, Args)]
@@ -345,12 +406,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => crate::policy_commands::pack_impact(&baseline, &pack, &registers, as_of, format),
         Command::Lists {
-            command: ListsCommand::Ls { format, reference },
+            command:
+                ListsCommand::Ls {
+                    format,
+                    reference,
+                    lists,
+                },
         } => {
-            let reference = screening::reference(reference.as_deref())?;
+            let reference = screening::reference(reference.as_deref(), Some(&lists.path()))?;
             emit(&output::lists(&reference, format)?)?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
+        Command::Lists {
+            command:
+                ListsCommand::Import {
+                    files,
+                    id,
+                    version,
+                    format,
+                    lists,
+                },
+        } => crate::list_commands::import(&files, &lists.path(), id, version, format),
+        Command::Lists {
+            command: ListsCommand::Diff { old, new, format },
+        } => crate::list_commands::diff(&old, &new, format),
     }
 }
 
@@ -384,7 +463,14 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
     let day = args
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let reference = screening::reference(args.reference.as_deref())?;
+    let mut reference =
+        screening::reference(args.reference.as_deref(), Some(&args.lists_dir.path()))?;
+    if !args.lists.is_empty() {
+        if let Some(unknown) = args.lists.iter().find(|id| reference.list(id).is_none()) {
+            anyhow::bail!("no list {unknown:?}; `shinsa lists ls` shows the lists");
+        }
+        reference.retain_lists(&args.lists);
+    }
     let results = crate::matching::run(queries, &reference, day, args.threshold)?;
     emit(&crate::matching::render(&results, args.format)?)?;
     Ok(ExitCode::from(EXIT_CLEAN))
@@ -403,6 +489,7 @@ fn screen(
         pack: common.pack.clone(),
         packs: common.packs.clone(),
         reference: common.reference.clone(),
+        lists_dir: Some(common.lists.path()),
         threshold: common.threshold,
     };
     let outcome = match screening::run(&source, &options)? {

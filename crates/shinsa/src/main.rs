@@ -3,6 +3,8 @@
 
 mod cli;
 mod demo;
+mod list_commands;
+mod list_store;
 mod matching;
 mod output;
 mod policy_commands;

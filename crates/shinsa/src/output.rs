@@ -457,3 +457,31 @@ fn cedar_value(value: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Renders rows as a table or CSV, or `document` as JSON.
+pub fn rows(
+    header: &[&str],
+    rows: &[Vec<String>],
+    document: &impl serde::Serialize,
+    format: Format,
+) -> anyhow::Result<String> {
+    match format {
+        Format::Json => Ok(format!("{}\n", serde_json::to_string_pretty(document)?)),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(header)?;
+            for row in rows {
+                writer.write_record(row)?;
+            }
+            Ok(String::from_utf8(writer.into_inner()?)?)
+        }
+        Format::Table => {
+            let mut table = new_table();
+            table.set_header(header);
+            for row in rows {
+                table.add_row(row);
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}

@@ -266,6 +266,7 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
                 .or_else(|| dir.map(|dir| dir.display().to_string())),
             packs: None,
             reference: None,
+            lists_dir: None,
             threshold: shinsa_match::DEFAULT_THRESHOLD,
         };
         let report = match screening::run(&case.register, &options)? {
@@ -322,6 +323,7 @@ pub(crate) fn explain_subject(
         pack: pack.map(|dir| dir.display().to_string()),
         packs: None,
         reference: None,
+        lists_dir: Some(crate::list_store::default_dir()),
         threshold: shinsa_match::DEFAULT_THRESHOLD,
     };
     let bar = screening::progress();
@@ -386,6 +388,7 @@ pub(crate) fn pack_impact(
                 pack: pack_dir(pack).map(|dir| dir.display().to_string()),
                 packs: None,
                 reference: None,
+                lists_dir: Some(crate::list_store::default_dir()),
                 threshold: shinsa_match::DEFAULT_THRESHOLD,
             };
             match screening::run(&screening::Source::Path(register.clone()), &options)? {

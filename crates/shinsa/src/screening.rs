@@ -32,6 +32,9 @@ pub struct Options {
     /// A catalogue of pack folders for `ID[@VERSION]`.
     pub packs: Option<PathBuf>,
     pub reference: Option<PathBuf>,
+    /// The folder of imported lists, whose newest versions are used; `None`
+    /// for the bundled lists alone (pack tests must not depend on imports).
+    pub lists_dir: Option<PathBuf>,
     pub threshold: f64,
 }
 
@@ -55,12 +58,18 @@ pub enum Outcome {
 }
 
 /// Reference data: bundled, or from a folder.
-pub fn reference(dir: Option<&Path>) -> anyhow::Result<ReferenceData> {
+/// The bundled reference data (or a folder laid out like it) and the
+/// newest version of every list imported into `lists_dir`.
+pub fn reference(dir: Option<&Path>, lists_dir: Option<&Path>) -> anyhow::Result<ReferenceData> {
     let loaded = match dir {
         Some(dir) => shinsa_ingest::reference::load_dir(dir),
         None => shinsa_ingest::reference::bundled(),
     };
-    loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))
+    let mut reference = loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))?;
+    if let Some(lists_dir) = lists_dir {
+        crate::list_store::add_latest(&mut reference, lists_dir)?;
+    }
+    Ok(reference)
 }
 
 pub fn progress() -> ProgressBar {
@@ -124,7 +133,7 @@ pub fn prepare(
     bar: &ProgressBar,
 ) -> anyhow::Result<Result<Prepared, InputErrors>> {
     bar.set_message("loading reference data and policy pack");
-    let reference = reference(options.reference.as_deref())?;
+    let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
     let pack = choose_pack(options)?;
     let mut warnings = Vec::new();
     let pack_in_force = pack.effective_from <= options.day

@@ -24,6 +24,11 @@ impl Run {
 pub fn shinsa(args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_shinsa"))
         .args(args)
+        // Lists a developer imported must not change what the tests see.
+        .env(
+            "SHINSA_LISTS_DIR",
+            std::env::temp_dir().join("shinsa-tests-no-lists"),
+        )
         .output()
         .unwrap_or_else(|error| panic!("running shinsa: {error}"));
     Run {

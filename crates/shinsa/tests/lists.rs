@@ -1,0 +1,125 @@
+//! `shinsa lists import`, `lists ls`, `lists diff` and `match --lists` on
+//! rows of the real OFAC files.
+
+mod common;
+
+use common::shinsa;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> String {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shinsa-ingest/tests/fixtures/lists")
+        .join(name);
+    path.display().to_string()
+}
+
+#[test]
+fn imported_lists_are_saved_listed_and_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists_dir = dir.path().display().to_string();
+    let run = shinsa(&[
+        "lists",
+        "import",
+        "--lists-dir",
+        &lists_dir,
+        "--version",
+        "2025-12-01",
+        "--format",
+        "json",
+        &fixture("cons_prim.csv"),
+        &fixture("cons_alt.csv"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let imported = run.json();
+    assert_eq!(imported[0]["id"], "ofac-cons");
+    assert_eq!(imported[0]["parties"], 4);
+    assert_eq!(imported[0]["version"], "2025-12-01");
+
+    let run = shinsa(&["lists", "ls", "--lists-dir", &lists_dir, "--format", "json"]);
+    let listed = run.json();
+    let cons = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|list| list["id"] == "ofac-cons")
+        .expect("the imported list is listed");
+    assert_eq!(cons["entries"], 4);
+    assert_eq!(cons["sha256"].as_str().unwrap().len(), 64);
+
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--lists",
+        "ofac-cons",
+        "--format",
+        "jsonl",
+        "VTB Bank PJSC",
+        "Cisco Systems",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["query"], "VTB Bank PJSC");
+    assert_eq!(lines[0]["matches"][0]["entry_id"], "ofac-cons/17013");
+    assert_eq!(lines[0]["matches"][0]["list"], "ofac-cons");
+    assert!(lines[0]["matches"][0]["score"].as_f64().unwrap() >= 0.85);
+    assert_eq!(lines[1]["matches"].as_array().unwrap().len(), 0);
+
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--lists",
+        "no-such",
+        "VTB",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no list \"no-such\""), "{}", run.stderr);
+}
+
+#[test]
+fn a_bad_file_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists_dir = dir.path().join("lists");
+    let bad = dir.path().join("alt.csv");
+    std::fs::write(&bad, "999,1,\"aka\",\"GHOST\",-0- \n").unwrap();
+    let run = shinsa(&[
+        "lists",
+        "import",
+        "--lists-dir",
+        &lists_dir.display().to_string(),
+        &fixture("sdn.csv"),
+        &bad.display().to_string(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("alt.csv:1:1"), "{}", run.stderr);
+    assert!(!lists_dir.exists(), "nothing was saved");
+}
+
+#[test]
+fn diff_of_two_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("sdn.csv");
+    let text = std::fs::read_to_string(fixture("sdn.csv")).unwrap();
+    std::fs::write(&newer, text.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();
+    let run = shinsa(&[
+        "lists",
+        "diff",
+        &fixture("sdn.csv"),
+        &newer.display().to_string(),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("removed,36,AEROCARIBBEAN AIRLINES"),
+        "{}",
+        run.stdout
+    );
+}
