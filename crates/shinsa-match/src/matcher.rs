@@ -26,6 +26,15 @@ const ROMANISED_SCORE: f64 = 0.93;
 /// Jaro-Winkler similarity from which two long tokens count as the same word.
 const TOKEN_SIMILARITY: f64 = 0.92;
 
+/// Credit for two words written as one ("HONGKONG" for "HONG KONG").
+const RUN_TOGETHER_SIMILARITY: f64 = 0.95;
+
+/// Credit for a word of four letters or more one edit from the other.
+const ONE_EDIT_SIMILARITY: f64 = 0.9;
+
+/// Credit for an initial against a name that starts with it.
+const INITIAL_SIMILARITY: f64 = 0.8;
+
 /// What a target name stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TargetRef {
@@ -44,6 +53,17 @@ struct Target {
     chinese: bool,
 }
 
+impl Target {
+    fn new(target: TargetRef, name: &str, chinese: bool) -> Self {
+        Self {
+            target,
+            name: name.to_owned(),
+            analysed: analyse(name),
+            chinese,
+        }
+    }
+}
+
 /// A resolved name with the reasons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameMatch {
@@ -58,10 +78,10 @@ pub struct NameMatch {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     targets: Vec<Target>,
-    by_key: HashMap<String, Vec<usize>>,
-    by_base_key: HashMap<String, Vec<usize>>,
-    by_romanised: HashMap<String, Vec<usize>>,
-    by_token: HashMap<String, Vec<usize>>,
+    by_key: HashMap<String, Vec<u32>>,
+    by_base_key: HashMap<String, Vec<u32>>,
+    by_romanised: HashMap<String, Vec<u32>>,
+    by_token: HashMap<String, Vec<u32>>,
 }
 
 impl Matcher {
@@ -71,12 +91,11 @@ impl Matcher {
         for identity in &reference.identities {
             let chinese = matches!(identity.country.as_str(), "CN" | "HK" | "MO" | "TW");
             for name in identity.all_names() {
-                targets.push(Target {
-                    target: TargetRef::Identity(identity.id.clone()),
-                    name: name.to_owned(),
-                    analysed: analyse(name),
+                targets.push(Target::new(
+                    TargetRef::Identity(identity.id.clone()),
+                    name,
                     chinese,
-                });
+                ));
             }
         }
         // Imported lists: every name of every listed party.
@@ -88,12 +107,7 @@ impl Matcher {
                 .iter()
                 .any(|c| matches!(c.as_str(), "CN" | "HK" | "MO" | "TW"));
             for name in &party.names {
-                targets.push(Target {
-                    target: TargetRef::Entry(key.clone()),
-                    name: name.clone(),
-                    analysed: analyse(name),
-                    chinese,
-                });
+                targets.push(Target::new(TargetRef::Entry(key.clone()), name, chinese));
             }
             imported.insert(key);
         }
@@ -106,19 +120,18 @@ impl Matcher {
                     Some(identity) => TargetRef::Identity(identity.clone()),
                     None => TargetRef::Entry(entry.key()),
                 };
-                targets.push(Target {
-                    target,
-                    name: name.clone(),
-                    analysed: analyse(name),
-                    chinese: true,
-                });
+                targets.push(Target::new(target, name, true));
             }
         }
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_base_key: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_romanised: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_token: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_base_key: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_romanised: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_token: HashMap<String, Vec<u32>> = HashMap::new();
         for (index, target) in targets.iter().enumerate() {
+            // More than four billion names is beyond any list: they go unindexed.
+            let Ok(index) = u32::try_from(index) else {
+                break;
+            };
             by_key
                 .entry(target.analysed.key.clone())
                 .or_default()
@@ -135,8 +148,11 @@ impl Matcher {
                     .or_default()
                     .push(index);
             }
-            for token in blocking_keys(&target.analysed) {
-                by_token.entry(token).or_default().push(index);
+            for (token, _) in blocking_keys(&target.analysed) {
+                let postings = by_token.entry(token).or_default();
+                if postings.last() != Some(&index) {
+                    postings.push(index);
+                }
             }
         }
         Self {
@@ -150,77 +166,126 @@ impl Matcher {
 
     /// The best match per target for `name`, best first, at or above
     /// `threshold`.
+    ///
+    /// Candidates are the names filed under the query's keys. A candidate
+    /// is scored only if it could reach `threshold` with the query words it
+    /// shares a key with (plus generic words and initials, which are not
+    /// keys): the bound depends on the query and that candidate alone, so
+    /// adding an unrelated name to the list never changes a score.
     pub fn find(&self, name: &str, threshold: f64) -> Vec<NameMatch> {
         let query = analyse(name);
         if query.key.is_empty() {
             return Vec::new();
         }
-        let exact: HashSet<usize> = self
-            .by_key
-            .get(&query.key)
-            .map(|indexes| indexes.iter().copied().collect())
-            .unwrap_or_default();
-        let base = lookup(&self.by_base_key, Some(&query.base_key), &exact);
-        let romanised = lookup(&self.by_romanised, query.romanised.as_ref(), &exact);
-        let mut candidates: HashSet<usize> = base.union(&romanised).copied().collect();
-        for token in blocking_keys(&query) {
-            if let Some(indexes) = self.by_token.get(&token) {
-                candidates.extend(indexes.iter().copied());
+        let exact = postings(&self.by_key, Some(&query.key));
+        let base = postings(&self.by_base_key, Some(&query.base_key));
+        let romanised = postings(&self.by_romanised, query.romanised.as_ref());
+        let mut best: HashMap<&TargetRef, (f64, u32, Basis)> = HashMap::new();
+        let mut keep = |index: u32, score: f64, basis: Basis| {
+            if score < threshold {
+                return;
+            }
+            let Some(target) = self.targets.get(index as usize) else {
+                return;
+            };
+            let slot = best.entry(&target.target).or_insert((score, index, basis));
+            if score > slot.0 {
+                *slot = (score, index, basis);
+            }
+        };
+        for &index in exact {
+            keep(index, 1.0, Basis::Exact);
+        }
+        let spaced = !query.is_unspaced();
+        let weights = &query.weights;
+        let query_weight = query.total_weight;
+        // What a query word can earn without sharing a key with the
+        // candidate: generic words and particles are not keys, and an
+        // initial may stand for a name.
+        let unkeyed: Vec<f64> = query
+            .tokens
+            .iter()
+            .zip(weights)
+            .map(|(token, &weight)| match token.chars().count() {
+                _ if weight < 1.0 => weight,
+                1 => weight * INITIAL_SIMILARITY,
+                _ => 0.0,
+            })
+            .collect();
+        let mut covered: foldhash::HashMap<u32, u64> = foldhash::HashMap::default();
+        for (key, token) in blocking_keys(&query) {
+            if let Some(indexes) = self.by_token.get(&key) {
+                let bit = 1u64 << token.min(63);
+                for &index in indexes {
+                    *covered.entry(index).or_default() |= bit;
+                }
             }
         }
-        let mut best: HashMap<TargetRef, NameMatch> = HashMap::new();
-        for index in exact.iter().chain(candidates.difference(&exact)) {
-            let Some(target) = self.targets.get(*index) else {
+        let special: HashSet<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
+        for &index in &special {
+            if exact.contains(&index) {
+                continue;
+            }
+            let Some(target) = self.targets.get(index as usize) else {
                 continue;
             };
-            let mut why = query.steps.clone();
-            let score = if exact.contains(index) {
-                why.push(format!(
-                    "same name after analysis: {:?}",
-                    target.analysed.key
-                ));
-                1.0
+            let fuzzy = score_with(&query, &target.analysed, None);
+            let (score, basis) = if romanised.contains(&index)
+                && fuzzy < ROMANISED_SCORE
+                && !base.contains(&index)
+            {
+                (ROMANISED_SCORE, Basis::Romanised)
+            } else if base.contains(&index) && fuzzy < BASE_KEY_SCORE {
+                (BASE_KEY_SCORE, Basis::BaseKey)
             } else {
-                let (fuzzy, mut reasons) = score(&query, &target.analysed);
-                if romanised.contains(index) && fuzzy < ROMANISED_SCORE && !base.contains(index) {
-                    why.push(format!(
-                        "same letters in Latin script: {:?}",
-                        target.analysed.romanised.as_deref().unwrap_or_default()
-                    ));
-                    ROMANISED_SCORE
-                } else if base.contains(index) && fuzzy < BASE_KEY_SCORE {
-                    why.push(format!(
-                        "same name once country words are set aside: {:?}",
-                        target.analysed.base_key
-                    ));
-                    BASE_KEY_SCORE
-                } else {
-                    why.append(&mut reasons);
-                    fuzzy
-                }
+                (fuzzy, Basis::Fuzzy)
             };
-            if let TargetRef::Identity(id) = &target.target {
-                why.push(format!(
-                    "identity table: {:?} is a name of {id}",
-                    target.name
-                ));
-            }
-            let better = best
-                .get(&target.target)
-                .is_none_or(|current| score > current.score);
-            if score >= threshold && better {
-                best.insert(
-                    target.target.clone(),
-                    NameMatch {
-                        target: target.target.clone(),
-                        matched: target.name.clone(),
-                        score,
-                        why,
-                    },
-                );
-            }
+            keep(index, score, basis);
         }
-        let mut matches: Vec<NameMatch> = best.into_values().collect();
+        for (&index, &mask) in &covered {
+            if special.contains(&index) {
+                continue;
+            }
+            let Some(target) = self.targets.get(index as usize) else {
+                continue;
+            };
+            if spaced && !target.analysed.is_unspaced() {
+                let reachable: f64 = weights
+                    .iter()
+                    .zip(&unkeyed)
+                    .enumerate()
+                    .map(|(at, (weight, unkeyed))| {
+                        if mask & (1u64 << at.min(63)) != 0 {
+                            *weight
+                        } else {
+                            *unkeyed
+                        }
+                    })
+                    .sum();
+                let target_weight = target.analysed.total_weight;
+                let bound = (reachable + target_weight) / (query_weight + target_weight);
+                if bound < threshold {
+                    continue;
+                }
+            }
+            keep(
+                index,
+                score_with(&query, &target.analysed, None),
+                Basis::Fuzzy,
+            );
+        }
+        let mut matches: Vec<NameMatch> = best
+            .into_values()
+            .filter_map(|(score, index, basis)| {
+                let target = self.targets.get(index as usize)?;
+                Some(NameMatch {
+                    target: target.target.clone(),
+                    matched: target.name.clone(),
+                    score,
+                    why: explain(&query, target, basis),
+                })
+            })
+            .collect();
         matches.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -230,114 +295,175 @@ impl Matcher {
     }
 }
 
-/// The targets filed under `key`, less those already in `found`.
-fn lookup(
-    index: &HashMap<String, Vec<usize>>,
-    key: Option<&String>,
-    found: &HashSet<usize>,
-) -> HashSet<usize> {
-    key.and_then(|key| index.get(key))
-        .map(|targets| {
-            targets
-                .iter()
-                .copied()
-                .filter(|target| !found.contains(target))
-                .collect()
-        })
-        .unwrap_or_default()
+/// How a candidate reached its score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Basis {
+    Exact,
+    Romanised,
+    BaseKey,
+    Fuzzy,
 }
 
-/// Keys under which a name is filed for candidate generation: for names
-/// with spaces, each distinctive token, its first three and its last three
-/// letters (so a typo in one half still finds the name); for names without
+/// The reasons for a match, worked out only for the matches returned.
+fn explain(query: &AnalysedName, target: &Target, basis: Basis) -> Vec<String> {
+    let mut why = query.steps.clone();
+    match basis {
+        Basis::Exact => why.push(format!(
+            "same name after analysis: {:?}",
+            target.analysed.key
+        )),
+        Basis::Romanised => why.push(format!(
+            "same letters in Latin script: {:?}",
+            target.analysed.romanised.as_deref().unwrap_or_default()
+        )),
+        Basis::BaseKey => why.push(format!(
+            "same name once country words are set aside: {:?}",
+            target.analysed.base_key
+        )),
+        Basis::Fuzzy => {
+            score_with(query, &target.analysed, Some(&mut why));
+        }
+    }
+    if let TargetRef::Identity(id) = &target.target {
+        why.push(format!(
+            "identity table: {:?} is a name of {id}",
+            target.name
+        ));
+    }
+    why
+}
+
+/// The names filed under `key`.
+fn postings<'a>(index: &'a HashMap<String, Vec<u32>>, key: Option<&String>) -> &'a [u32] {
+    key.and_then(|key| index.get(key))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Keys under which a name is filed for candidate generation, each with
+/// the token it comes from. For names with spaces: each distinctive token;
+/// from seven letters its first and its last three letters (one or two
+/// edits leave one of them whole); from four to six letters the token
+/// with each letter deleted in turn, so that any one edit (substitution,
+/// insertion, deletion, transposition) shares a key. For names without
 /// spaces, character bigrams.
-fn blocking_keys(name: &AnalysedName) -> Vec<String> {
+fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
+    let mut keys: Vec<(String, usize)> = Vec::new();
     if name.is_unspaced() {
         let chars: Vec<char> = name.key.chars().filter(|c| !c.is_whitespace()).collect();
         if chars.len() < 2 {
-            return vec![name.key.clone()];
+            return vec![(name.key.clone(), 0)];
         }
-        chars.windows(2).map(|pair| pair.iter().collect()).collect()
+        for pair in chars.windows(2) {
+            keys.push((pair.iter().collect(), 0));
+        }
     } else {
-        let mut keys = Vec::new();
-        for token in name
-            .tokens
-            .iter()
-            .filter(|t| AnalysedName::weight(t) == 1.0)
-        {
-            keys.push(token.clone());
+        for (at, token) in name.tokens.iter().enumerate() {
             let chars: Vec<char> = token.chars().collect();
-            if chars.len() >= 5 {
-                keys.push(format!("^{}", chars.iter().take(3).collect::<String>()));
-                keys.push(format!(
-                    "{}$",
-                    chars.iter().skip(chars.len() - 3).collect::<String>()
-                ));
+            if AnalysedName::weight(token) < 1.0 || chars.len() < 2 {
+                continue;
+            }
+            keys.push((token.clone(), at));
+            match chars.len() {
+                4..=6 => {
+                    keys.push((format!("~{token}"), at));
+                    for skip in 0..chars.len() {
+                        let deleted: String = chars
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| *i != skip)
+                            .map(|(_, c)| c)
+                            .collect();
+                        keys.push((format!("~{deleted}"), at));
+                    }
+                }
+                7.. => {
+                    keys.push((format!("^{}", chars.iter().take(3).collect::<String>()), at));
+                    keys.push((
+                        format!(
+                            "{}$",
+                            chars.iter().skip(chars.len() - 3).collect::<String>()
+                        ),
+                        at,
+                    ));
+                }
+                _ => {}
             }
         }
-        keys
     }
+    keys.sort();
+    keys.dedup_by(|a, b| a.0 == b.0);
+    keys
 }
 
 /// Similarity of two analysed names in [0, 1], with the reasons.
 ///
 /// Names with spaces: every token of both names is paired with its most
-/// similar token on the other side (equal, or Jaro-Winkler ≥ 0.92 for words
-/// of five letters or more; digits only equal); the score is the weighted
-/// share of tokens that found a partner, generic words weighing a quarter.
-/// Names without spaces: the Dice coefficient of character bigrams.
+/// similar token on the other side (equal; typo-tolerant for longer words;
+/// an initial for a name; two words run together; digits only equal); the
+/// score is the weighted share of tokens that found a partner, generic
+/// words weighing a quarter. Names without spaces: the Dice coefficient of
+/// character bigrams.
 pub fn score(query: &AnalysedName, target: &AnalysedName) -> (f64, Vec<String>) {
+    let mut why = Vec::new();
+    let score = score_with(query, target, Some(&mut why));
+    (score, why)
+}
+
+/// [`score`], writing reasons only when asked: most candidates are scored
+/// and dropped, and their reasons would cost more than their scores.
+fn score_with(query: &AnalysedName, target: &AnalysedName, why: Option<&mut Vec<String>>) -> f64 {
     if query.is_unspaced() || target.is_unspaced() {
         let whole = bigram_dice(&query.key, &target.key);
         // Without country words a name says less: never as much as a match
         // of the whole name (a listed subsidiary must beat its parent).
         let base = bigram_dice(&query.base_key, &target.base_key) * BASE_KEY_SCORE;
-        return if base > whole {
-            (
-                base,
-                vec![format!(
-                    "character bigram overlap {base:.2} without country words"
-                )],
-            )
+        let (score, reason) = if base > whole {
+            (base, "without country words")
         } else {
-            (whole, vec![format!("character bigram overlap {whole:.2}")])
+            (whole, "")
         };
+        if let Some(why) = why {
+            why.push(
+                format!("character bigram overlap {score:.2} {reason}")
+                    .trim()
+                    .to_owned(),
+            );
+        }
+        return score;
     }
-    let mut why = Vec::new();
-    let (matched_query, total_query) = side_weight(&query.tokens, &target.tokens, &mut why);
-    let (matched_target, total_target) =
-        side_weight(&target.tokens, &query.tokens, &mut Vec::new());
+    let mut why = why;
+    let (matched_query, total_query) = side_weight(query, &target.tokens, why.as_deref_mut());
+    let (matched_target, total_target) = side_weight(target, &query.tokens, None);
     let total = total_query + total_target;
     if total == 0.0 {
-        return (0.0, why);
+        return 0.0;
     }
-    let score = (matched_query + matched_target) / total;
-    let unmatched: Vec<&String> = target
-        .tokens
-        .iter()
-        .chain(&query.tokens)
-        .filter(|token| !query.tokens.contains(token) || !target.tokens.contains(token))
-        .collect();
-    if !unmatched.is_empty() {
-        why.push(format!(
-            "words on one side only: {}",
-            unmatched
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    if let Some(why) = why {
+        let unmatched: Vec<&str> = target
+            .tokens
+            .iter()
+            .chain(&query.tokens)
+            .filter(|token| !query.tokens.contains(token) || !target.tokens.contains(token))
+            .map(String::as_str)
+            .collect();
+        if !unmatched.is_empty() {
+            why.push(format!("words on one side only: {}", unmatched.join(", ")));
+        }
     }
-    (score, why)
+    (matched_query + matched_target) / total
 }
 
-/// Weighted share of `tokens` that find a partner in `other`.
-fn side_weight(tokens: &[String], other: &[String], why: &mut Vec<String>) -> (f64, f64) {
+/// Weighted share of `tokens` that find a partner in `other`. A token
+/// equal to two neighbouring tokens of the other side run together
+/// ("STOCKCOMPANY", "HONGKONG") finds both.
+fn side_weight(
+    name: &AnalysedName,
+    other: &[String],
+    mut why: Option<&mut Vec<String>>,
+) -> (f64, f64) {
+    let tokens = &name.tokens;
     let mut matched = 0.0;
-    let mut total = 0.0;
-    for token in tokens {
-        let weight = AnalysedName::weight(token);
-        total += weight;
+    for (token, &weight) in tokens.iter().zip(&name.weights) {
         let best = other
             .iter()
             .map(|candidate| (candidate, token_similarity(token, candidate)))
@@ -346,41 +472,108 @@ fn side_weight(tokens: &[String], other: &[String], why: &mut Vec<String>) -> (f
             && similarity > 0.0
         {
             matched += weight * similarity;
-            if partner == token {
-                why.push(format!("word matched: {token}"));
-            } else {
+            if let Some(why) = why.as_deref_mut() {
+                if partner == token {
+                    why.push(format!("word matched: {token}"));
+                } else {
+                    why.push(format!(
+                        "word matched with typo tolerance: {token} ~ {partner} ({similarity:.2})"
+                    ));
+                }
+            }
+        } else if let Some(pair) = other.windows(2).find(|pair| {
+            token.len() == pair[0].len() + pair[1].len()
+                && token.starts_with(pair[0].as_str())
+                && token.ends_with(pair[1].as_str())
+        }) {
+            matched += weight * RUN_TOGETHER_SIMILARITY;
+            if let Some(why) = why.as_deref_mut() {
                 why.push(format!(
-                    "word matched with typo tolerance: {token} ~ {partner} ({similarity:.2})"
+                    "words run together: {token} = {} {}",
+                    pair[0], pair[1]
                 ));
+            }
+        } else if let Some(joined) = run_together_into(token, tokens, other) {
+            matched += weight * RUN_TOGETHER_SIMILARITY;
+            if let Some(why) = why.as_deref_mut() {
+                why.push(format!("words run together: {joined}"));
             }
         }
     }
-    (matched, total)
+    (matched, name.total_weight)
+}
+
+/// Whether `token` is half of a pair of neighbouring tokens that the other
+/// side writes as one word; the pair as written there.
+fn run_together_into(token: &str, tokens: &[String], other: &[String]) -> Option<String> {
+    let at = tokens.iter().position(|t| t == token)?;
+    let joins = |first: &str, second: &str, word: &str| {
+        word.len() == first.len() + second.len()
+            && word.starts_with(first)
+            && word.ends_with(second)
+    };
+    let previous = at.checked_sub(1).and_then(|i| tokens.get(i));
+    let next = tokens.get(at + 1);
+    other.iter().find_map(|word| {
+        if previous.is_some_and(|prev| joins(prev, token, word))
+            || next.is_some_and(|next| joins(token, next, word))
+        {
+            Some(word.clone())
+        } else {
+            None
+        }
+    })
+}
+
+/// Similarity of two tokens: 1 when equal; otherwise typo tolerance that
+/// grows with length (one edit from four letters, two from eight, or
+/// Jaro-Winkler ≥ 0.92 from five), and an initial for a given name.
+/// Digits are never approximated: "11420" is not "11421".
+fn singular(word: &str) -> &str {
+    word.strip_suffix('s').unwrap_or(word)
 }
 
 fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
+    let (len_a, len_b) = (a.chars().count(), b.chars().count());
     // "Lab" and "Labs", "Technology" and "Technologys" are one word.
-    let singular = |s: &'_ str| {
-        s.strip_suffix('s')
-            .map(str::to_owned)
-            .unwrap_or_else(|| s.to_owned())
-    };
-    if a.chars().count() >= 3 && b.chars().count() >= 3 && singular(a) == singular(b) {
+    if len_a >= 3 && len_b >= 3 && singular(a) == singular(b) {
         return 0.95;
     }
-    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
-    if has_digit(a) || has_digit(b) || a.chars().count() < 5 || b.chars().count() < 5 {
+    // "S." for "Sayyad": an initial says little, but does not contradict.
+    if (len_a == 1 || len_b == 1) && a.chars().next() == b.chars().next() {
+        return INITIAL_SIMILARITY;
+    }
+    let shorter = len_a.min(len_b);
+    let apart = len_a.abs_diff(len_b);
+    // Neither one or two edits nor Jaro-Winkler ≥ 0.92 reach words this
+    // different in length; skip the costly comparisons.
+    if shorter < 4 || apart > 2 {
         return 0.0;
     }
-    let similarity = strsim::jaro_winkler(a, b);
-    if similarity >= TOKEN_SIMILARITY {
-        similarity
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    if has_digit(a) || has_digit(b) {
+        return 0.0;
+    }
+    let edits = strsim::osa_distance(a, b);
+    let by_edits: f64 = match (edits, shorter) {
+        (1, 4..) => ONE_EDIT_SIMILARITY,
+        (2, 8..) => 0.86,
+        _ => 0.0,
+    };
+    let by_jaro = if shorter >= 5 {
+        let similarity = strsim::jaro_winkler(a, b);
+        if similarity >= TOKEN_SIMILARITY {
+            similarity
+        } else {
+            0.0
+        }
     } else {
         0.0
-    }
+    };
+    by_edits.max(by_jaro)
 }
 
 fn bigram_dice(a: &str, b: &str) -> f64 {
@@ -560,9 +753,10 @@ mod tests {
                 "{name}"
             );
         }
-        assert_eq!(
-            best("HIK VISION"),
-            Some((TargetRef::Identity("hik".into()), ROMANISED_SCORE))
+        let hik = best("HIK VISION");
+        assert!(
+            matches!(&hik, Some((TargetRef::Identity(id), s)) if id == "hik" && *s > ROMANISED_SCORE && *s < 1.0),
+            "{hik:?}"
         );
     }
 

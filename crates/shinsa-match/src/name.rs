@@ -61,8 +61,16 @@ const LEGAL_FORMS_LATIN: &[&[&str]] = &[
     &["нао"],
     &["ао"],
     // Romance, Nordic, Dutch
+    &["sa", "de", "cv"],
+    &["s", "de", "rl"],
     &["sa"],
     &["sas"],
+    &["ltda"],
+    &["sl"],
+    &["cjsc"],
+    &["ojsc"],
+    &["pjsc"],
+    &["jsc"],
     &["sarl"],
     &["srl"],
     &["spa"],
@@ -179,6 +187,19 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("svcs", "services"),
     ("elec", "electric"),
     ("natl", "national"),
+    ("comp", "company"),
+    ("cmpny", "company"),
+    ("trdg", "trading"),
+    ("srvcs", "services"),
+    ("assn", "association"),
+    ("inst", "institute"),
+    ("univ", "university"),
+    ("eng", "engineering"),
+    ("engg", "engineering"),
+    ("dev", "development"),
+    ("invt", "investment"),
+    ("mgmt", "management"),
+    ("bros", "brothers"),
 ];
 
 /// Words so common in company names that a match on them alone means little.
@@ -246,6 +267,17 @@ const COUNTRY_WORDS: &[&str] = &[
     "ジャパン株式会社",
 ];
 
+/// Particles of personal and place names ("al", "bin", "de", "van"): part
+/// of the name, but shared by so many that they say little.
+const PARTICLES: &[&str] = &[
+    "al", "el", "bin", "ibn", "bint", "abu", "abd", "ben", "de", "da", "do", "dos", "das", "del",
+    "della", "di", "du", "la", "le", "van", "von", "der", "den", "ter", "y", "e", "and", "of",
+    "the",
+];
+
+/// Weight of a particle relative to a distinctive word.
+pub const PARTICLE_WEIGHT: f64 = 0.5;
+
 /// Weight of a generic word relative to a distinctive one.
 pub const GENERIC_WEIGHT: f64 = 0.25;
 
@@ -269,6 +301,9 @@ pub struct AnalysedName {
     pub romanised: Option<String>,
     /// What analysis did, for the explanation.
     pub steps: Vec<String>,
+    /// [`AnalysedName::weight`] of each token, and their sum.
+    pub weights: Vec<f64>,
+    pub total_weight: f64,
 }
 
 impl AnalysedName {
@@ -276,6 +311,8 @@ impl AnalysedName {
     pub fn weight(token: &str) -> f64 {
         if GENERIC_WORDS.contains(&token) || COUNTRY_WORDS.contains(&token) {
             GENERIC_WEIGHT
+        } else if PARTICLES.contains(&token) {
+            PARTICLE_WEIGHT
         } else {
             1.0
         }
@@ -301,6 +338,7 @@ fn is_unspaced_script(c: char) -> bool {
 /// marks that split words are spaces too.
 pub fn fold(text: &str) -> String {
     let normalised: String = text.nfkc().collect::<String>().to_lowercase();
+    let normalised = join_dotted(&normalised);
     let mut out = String::with_capacity(normalised.len());
     for c in normalised.chars() {
         if c.is_alphanumeric() || c == '(' || c == ')' || c == '㈱' {
@@ -312,6 +350,63 @@ pub fn fold(text: &str) -> String {
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Letters written with dots become one word: "s.a." is "sa", "l.l.c."
+/// is "llc", "c.i." is "ci" (a lone initial, "s.", stays a letter).
+fn join_dotted(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let letters: Vec<&str> = word.split('.').collect();
+            let dotted = letters.len() >= 3
+                && letters.last().is_some_and(|last| last.chars().count() <= 1)
+                && letters[..letters.len() - 1]
+                    .iter()
+                    .all(|part| part.chars().count() == 1 && part.chars().all(char::is_alphabetic));
+            if dotted {
+                word.replace('.', "")
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Legal-form words long enough that a one-letter slip ("comany",
+/// "limted") still reads as them.
+const LONG_LEGAL_WORDS: &[&str] = &["company", "limited", "corporation", "incorporated"];
+
+/// Legal forms that are often run onto the word before ("tradingcompany",
+/// "bankplc", "groupltd").
+const TRAILING_LEGAL_WORDS: &[&str] = &["company", "limited", "ltd", "plc", "llc", "gmbh"];
+
+/// Splits a legal form run onto the end of a word, and reads a misspelt
+/// long legal-form word as the word.
+fn separate_legal_words(tokens: Vec<String>, steps: &mut Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(tokens.len() + 1);
+    for token in tokens {
+        if let Some(word) = LONG_LEGAL_WORDS.iter().find(|word| {
+            token.len() >= 6 && **word != token && strsim::osa_distance(&token, word) == 1
+        }) {
+            steps.push(format!("read as the legal form {word}: {token}"));
+            out.push((*word).to_owned());
+            continue;
+        }
+        let split = TRAILING_LEGAL_WORDS.iter().find_map(|word| {
+            let rest = token.strip_suffix(word)?;
+            (rest.chars().count() >= 3 || rest == "co").then(|| (rest.to_owned(), *word))
+        });
+        match split {
+            Some((rest, word)) => {
+                steps.push(format!("legal form run on: {token} → {rest} {word}"));
+                out.push(rest);
+                out.push(word.to_owned());
+            }
+            None => out.push(token),
+        }
+    }
+    out
 }
 
 /// Analyses a name: fold, strip legal forms and place prefixes, expand
@@ -361,12 +456,20 @@ pub fn analyse(name: &str) -> AnalysedName {
             break;
         }
     }
-    let mut tokens: Vec<String> = text
+    let tokens: Vec<String> = text
         .split(' ')
         .filter(|token| !token.is_empty())
         .map(|token| token.trim_matches(|c| c == '(' || c == ')').to_owned())
         .filter(|token| !token.is_empty())
         .collect();
+    let mut tokens = separate_legal_words(tokens, &mut steps);
+    // Abbreviations first, so that "COMP LTD" is the legal form it stands for.
+    for token in &mut tokens {
+        if let Some((_, long)) = ABBREVIATIONS.iter().find(|(short, _)| short == token) {
+            steps.push(format!("abbreviation expanded: {token} → {long}"));
+            *token = (*long).to_owned();
+        }
+    }
     // Legal forms among the tokens, longest sequence first, anywhere but a
     // name that is nothing but a legal form keeps it.
     let mut removed_forms = Vec::new();
@@ -395,17 +498,14 @@ pub fn analyse(name: &str) -> AnalysedName {
         steps.push(format!("place prefix removed: {first}"));
         tokens.remove(0);
     }
-    for token in &mut tokens {
-        if let Some((_, long)) = ABBREVIATIONS.iter().find(|(short, _)| short == token) {
-            steps.push(format!("abbreviation expanded: {token} → {long}"));
-            *token = (*long).to_owned();
-        }
-    }
     let key = tokens.join(" ");
     let base_key = base_key(&tokens).unwrap_or_else(|| key.clone());
     let romanised = romanise(&base_key);
+    let weights: Vec<f64> = tokens.iter().map(|t| AnalysedName::weight(t)).collect();
     AnalysedName {
         original: name.to_owned(),
+        total_weight: weights.iter().sum(),
+        weights,
         tokens,
         key,
         base_key,
