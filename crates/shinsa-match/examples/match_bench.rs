@@ -153,11 +153,13 @@ fn run(queries: &str, out: &str, files: &[String]) {
 
 /// A deterministic name of two to four words from a syllable inventory.
 fn synthetic_name(seed: u64) -> String {
-    const SYLLABLES: &[&str] = &[
-        "ka", "to", "ri", "mon", "sal", "ver", "dan", "lo", "pe", "zu", "hai", "nor", "bel", "tre",
-        "qi", "ang", "shen", "vik", "ora", "lum", "gar", "ste", "fin", "cor", "mar", "tel", "vo",
-        "xin", "rad", "ul", "bra", "eko", "nis", "pol", "sev", "tam", "jun", "wen", "oz", "kir",
+    // 120 syllables: two-syllable words repeat like common name words
+    // ("trading", "ivanov"), three-syllable ones like rarer ones.
+    const ONSETS: &[&str] = &[
+        "k", "t", "r", "m", "s", "v", "d", "l", "p", "z", "h", "n", "b", "g", "sh", "ch", "f", "j",
+        "w", "y",
     ];
+    const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai"];
     const FORMS: &[&str] = &[
         "",
         "",
@@ -183,7 +185,8 @@ fn synthetic_name(seed: u64) -> String {
         let syllables = 2 + (next() % 2) as usize;
         let mut word = String::new();
         for _ in 0..syllables {
-            word.push_str(SYLLABLES[(next() % SYLLABLES.len() as u64) as usize]);
+            word.push_str(ONSETS[(next() % ONSETS.len() as u64) as usize]);
+            word.push_str(VOWELS[(next() % VOWELS.len() as u64) as usize]);
         }
         name.push(word);
     }

@@ -7,6 +7,7 @@
 pub mod matcher;
 pub mod name;
 pub mod resolve;
+pub mod translit;
 
 pub use matcher::{DEFAULT_THRESHOLD, Matcher, NameMatch, TargetRef};
 pub use resolve::{

@@ -51,18 +51,44 @@ struct Target {
     analysed: AnalysedName,
     /// A Chinese company's name: its Han characters read as pinyin.
     chinese: bool,
+    /// The transliteration scheme, when `analysed` is a Latin spelling of
+    /// `name` (Cyrillic, Hangul, kana, Greek).
+    spelling: Option<&'static str>,
 }
 
 impl Target {
-    fn new(target: TargetRef, name: &str, chinese: bool) -> Self {
-        Self {
-            target,
+    /// The name as written and each of its Latin spellings.
+    fn all(target: &TargetRef, name: &str, chinese: bool) -> Vec<Self> {
+        let mut out = vec![Self {
+            target: target.clone(),
             name: name.to_owned(),
-            analysed: analyse(name),
+            analysed: without_steps(analyse(name)),
             chinese,
+            spelling: None,
+        }];
+        for (latin, scheme) in crate::translit::latin_spellings(name) {
+            out.push(Self {
+                target: target.clone(),
+                name: name.to_owned(),
+                analysed: without_steps(analyse(&latin)),
+                chinese,
+                spelling: Some(scheme),
+            });
         }
+        out
     }
 }
+
+/// A target's analysis steps are never shown (the query's are): not kept.
+fn without_steps(mut analysed: AnalysedName) -> AnalysedName {
+    analysed.steps = Vec::new();
+    analysed.original = String::new();
+    analysed
+}
+
+/// A match through a Latin spelling is slightly less sure than one of the
+/// names as written.
+const SPELLING_FACTOR: f64 = 0.97;
 
 /// A resolved name with the reasons.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +117,8 @@ impl Matcher {
         for identity in &reference.identities {
             let chinese = matches!(identity.country.as_str(), "CN" | "HK" | "MO" | "TW");
             for name in identity.all_names() {
-                targets.push(Target::new(
-                    TargetRef::Identity(identity.id.clone()),
+                targets.extend(Target::all(
+                    &TargetRef::Identity(identity.id.clone()),
                     name,
                     chinese,
                 ));
@@ -107,7 +133,7 @@ impl Matcher {
                 .iter()
                 .any(|c| matches!(c.as_str(), "CN" | "HK" | "MO" | "TW"));
             for name in &party.names {
-                targets.push(Target::new(TargetRef::Entry(key.clone()), name, chinese));
+                targets.extend(Target::all(&TargetRef::Entry(key.clone()), name, chinese));
             }
             imported.insert(key);
         }
@@ -120,7 +146,7 @@ impl Matcher {
                     Some(identity) => TargetRef::Identity(identity.clone()),
                     None => TargetRef::Entry(entry.key()),
                 };
-                targets.push(Target::new(target, name, true));
+                targets.extend(Target::all(&target, name, true));
             }
         }
         let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
@@ -141,7 +167,7 @@ impl Matcher {
                 .or_default()
                 .push(index);
             if let Some(romanised) = &target.analysed.romanised
-                && (target.chinese || target.analysed.original.is_ascii())
+                && (target.chinese || target.name.is_ascii())
             {
                 by_romanised
                     .entry(romanised.clone())
@@ -173,24 +199,80 @@ impl Matcher {
     /// keys): the bound depends on the query and that candidate alone, so
     /// adding an unrelated name to the list never changes a score.
     pub fn find(&self, name: &str, threshold: f64) -> Vec<NameMatch> {
+        let mut best: HashMap<&TargetRef, Candidate<'_>> = HashMap::new();
         let query = analyse(name);
+        self.search(&query, None, threshold, &mut best);
+        let spellings: Vec<(AnalysedName, &'static str)> = crate::translit::latin_spellings(name)
+            .into_iter()
+            .map(|(latin, scheme)| (analyse(&latin), scheme))
+            .collect();
+        for (spelt, scheme) in &spellings {
+            self.search(spelt, Some(scheme), threshold, &mut best);
+        }
+        let mut matches: Vec<NameMatch> = best
+            .into_values()
+            .map(|found| {
+                let query = match found.query_spelling {
+                    Some(scheme) => spellings
+                        .iter()
+                        .find(|(_, s)| *s == scheme)
+                        .map_or(&query, |(spelt, _)| spelt),
+                    None => &query,
+                };
+                NameMatch {
+                    target: found.target.target.clone(),
+                    matched: found.target.name.clone(),
+                    score: found.score,
+                    why: explain(query, found.target, found.basis, found.query_spelling),
+                }
+            })
+            .collect();
+        matches.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.matched.cmp(&b.matched))
+        });
+        matches
+    }
+
+    /// Adds the candidates of one spelling of the query to `best`.
+    fn search<'a>(
+        &'a self,
+        query: &AnalysedName,
+        query_spelling: Option<&'static str>,
+        threshold: f64,
+        best: &mut HashMap<&'a TargetRef, Candidate<'a>>,
+    ) {
         if query.key.is_empty() {
-            return Vec::new();
+            return;
         }
         let exact = postings(&self.by_key, Some(&query.key));
         let base = postings(&self.by_base_key, Some(&query.base_key));
         let romanised = postings(&self.by_romanised, query.romanised.as_ref());
-        let mut best: HashMap<&TargetRef, (f64, u32, Basis)> = HashMap::new();
         let mut keep = |index: u32, score: f64, basis: Basis| {
-            if score < threshold {
-                return;
-            }
             let Some(target) = self.targets.get(index as usize) else {
                 return;
             };
-            let slot = best.entry(&target.target).or_insert((score, index, basis));
-            if score > slot.0 {
-                *slot = (score, index, basis);
+            let score = if target.spelling.is_some() || query_spelling.is_some() {
+                score * SPELLING_FACTOR
+            } else {
+                score
+            };
+            if score < threshold {
+                return;
+            }
+            let found = Candidate {
+                target,
+                score,
+                basis,
+                query_spelling,
+            };
+            match best.get_mut(&target.target) {
+                Some(slot) if slot.score >= score => {}
+                Some(slot) => *slot = found,
+                None => {
+                    best.insert(&target.target, found);
+                }
             }
         };
         for &index in exact {
@@ -213,7 +295,7 @@ impl Matcher {
             })
             .collect();
         let mut covered: foldhash::HashMap<u32, u64> = foldhash::HashMap::default();
-        for (key, token) in blocking_keys(&query) {
+        for (key, token) in blocking_keys(query) {
             if let Some(indexes) = self.by_token.get(&key) {
                 let bit = 1u64 << token.min(63);
                 for &index in indexes {
@@ -229,7 +311,7 @@ impl Matcher {
             let Some(target) = self.targets.get(index as usize) else {
                 continue;
             };
-            let fuzzy = score_with(&query, &target.analysed, None);
+            let fuzzy = score_with(query, &target.analysed, None);
             let (score, basis) = if romanised.contains(&index)
                 && fuzzy < ROMANISED_SCORE
                 && !base.contains(&index)
@@ -270,29 +352,19 @@ impl Matcher {
             }
             keep(
                 index,
-                score_with(&query, &target.analysed, None),
+                score_with(query, &target.analysed, None),
                 Basis::Fuzzy,
             );
         }
-        let mut matches: Vec<NameMatch> = best
-            .into_values()
-            .filter_map(|(score, index, basis)| {
-                let target = self.targets.get(index as usize)?;
-                Some(NameMatch {
-                    target: target.target.clone(),
-                    matched: target.name.clone(),
-                    score,
-                    why: explain(&query, target, basis),
-                })
-            })
-            .collect();
-        matches.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.matched.cmp(&b.matched))
-        });
-        matches
     }
+}
+
+/// The best way found so far to one target.
+struct Candidate<'a> {
+    target: &'a Target,
+    score: f64,
+    basis: Basis,
+    query_spelling: Option<&'static str>,
 }
 
 /// How a candidate reached its score.
@@ -305,8 +377,25 @@ enum Basis {
 }
 
 /// The reasons for a match, worked out only for the matches returned.
-fn explain(query: &AnalysedName, target: &Target, basis: Basis) -> Vec<String> {
+fn explain(
+    query: &AnalysedName,
+    target: &Target,
+    basis: Basis,
+    query_spelling: Option<&str>,
+) -> Vec<String> {
     let mut why = query.steps.clone();
+    if let Some(scheme) = query_spelling {
+        why.push(format!(
+            "query spelt in Latin letters ({scheme}): {}",
+            query.key
+        ));
+    }
+    if let Some(scheme) = target.spelling {
+        why.push(format!(
+            "listed name spelt in Latin letters ({scheme}): {}",
+            target.analysed.key
+        ));
+    }
     match basis {
         Basis::Exact => why.push(format!(
             "same name after analysis: {:?}",
@@ -526,7 +615,8 @@ fn run_together_into(token: &str, tokens: &[String], other: &[String]) -> Option
 }
 
 /// Similarity of two tokens: 1 when equal; otherwise typo tolerance that
-/// grows with length (one edit from four letters, two from eight, or
+/// grows with length (one edit from four letters — inside the word for
+/// four —, two from eight, or
 /// Jaro-Winkler ≥ 0.92 from five), and an initial for a given name.
 /// Digits are never approximated: "11420" is not "11421".
 fn singular(word: &str) -> &str {
@@ -558,8 +648,12 @@ fn token_similarity(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let edits = strsim::osa_distance(a, b);
+    // Four-letter words differ by one letter far too often ("yong" and
+    // "song", "chol" and "choe"): only inside the word, both ends kept.
+    let ends_kept = a.chars().next() == b.chars().next() && a.chars().last() == b.chars().last();
     let by_edits: f64 = match (edits, shorter) {
-        (1, 4..) => ONE_EDIT_SIMILARITY,
+        (1, 4) if ends_kept => ONE_EDIT_SIMILARITY,
+        (1, 5..) => ONE_EDIT_SIMILARITY,
         (2, 8..) => 0.86,
         _ => 0.0,
     };
@@ -758,6 +852,44 @@ mod tests {
             matches!(&hik, Some((TargetRef::Identity(id), s)) if id == "hik" && *s > ROMANISED_SCORE && *s < 1.0),
             "{hik:?}"
         );
+    }
+
+    #[test]
+    fn names_in_other_scripts_meet_their_latin_spellings() {
+        let matcher = Matcher::new(&ReferenceData {
+            identities: vec![
+                identity("putin", "PUTIN, Vladimir Vladimirovich", &[]),
+                identity("kim", "KIM Jong Un", &[]),
+                identity("rosneft", "Роснефть", &[]),
+            ],
+            ..ReferenceData::default()
+        });
+        for (query, expected) in [
+            ("Владимир Владимирович Путин", "putin"),
+            ("김정은", "kim"),
+            ("Rosneft", "rosneft"),
+        ] {
+            let found = matcher.find(query, DEFAULT_THRESHOLD);
+            let first = found.first().unwrap_or_else(|| panic!("{query}: no match"));
+            assert_eq!(
+                first.target,
+                TargetRef::Identity(expected.into()),
+                "{query}"
+            );
+            assert!(
+                first.score < 1.0 && first.score >= 0.9,
+                "{query}: {}",
+                first.score
+            );
+            assert!(
+                first
+                    .why
+                    .iter()
+                    .any(|w| w.contains("spelt in Latin letters")),
+                "{query}: {:?}",
+                first.why
+            );
+        }
     }
 
     #[test]
