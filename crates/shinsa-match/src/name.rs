@@ -420,6 +420,10 @@ pub fn analyse(name: &str) -> AnalysedName {
     let mut text = folded;
     // Forms written without spaces, at either end ("株式会社東芝", "华为技术有限公司").
     for _ in 0..3 {
+        // A name that is nothing but a legal form keeps it.
+        if LEGAL_FORMS_CJK.iter().any(|form| fold(form) == text) {
+            break;
+        }
         let mut changed = false;
         for form in LEGAL_FORMS_CJK {
             let form = fold(form);
@@ -486,6 +490,16 @@ pub fn analyse(name: &str) -> AnalysedName {
             } else {
                 index += 1;
             }
+        }
+    }
+    // A legal form in Han or kana standing as a word of its own, wherever
+    // it stands ("Co. 有限公司 Huawei").
+    let mut at = 0;
+    while at < tokens.len() && tokens.len() > 1 {
+        if LEGAL_FORMS_CJK.iter().any(|form| fold(form) == tokens[at]) {
+            removed_forms.push(tokens.remove(at));
+        } else {
+            at += 1;
         }
     }
     if !removed_forms.is_empty() {

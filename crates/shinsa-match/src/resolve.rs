@@ -6,7 +6,7 @@
 use crate::matcher::{Matcher, NameMatch, TargetRef};
 use shinsa_model::{
     Asset, ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator, PartyRef,
-    ReferenceData, UseRestriction,
+    ReferenceData, RelationKind, UseRestriction,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -298,7 +298,20 @@ pub fn resolve(
         }
     }
 
-    // Identity and entry matches per name.
+    // Identity and entry matches per name; for names that are parties of
+    // an imported list with ownership relations, the best such party.
+    let listed_keys: std::collections::HashSet<String> = reference
+        .listed
+        .iter()
+        .filter(|(_, party)| {
+            party
+                .relations
+                .iter()
+                .any(|relation| relation.kind == RelationKind::OwnedBy)
+        })
+        .map(|(list, party)| format!("{list}/{}", party.id))
+        .collect();
+    let mut listed_of: BTreeMap<String, (String, NameMatch)> = BTreeMap::new();
     let mut identity_of: BTreeMap<String, (String, NameMatch)> = BTreeMap::new();
     let mut entry_matches: BTreeMap<String, Vec<(String, NameMatch, String)>> = BTreeMap::new();
     for (key, (_, all_names, _)) in &names {
@@ -313,10 +326,21 @@ pub fn resolve(
                             identity_of.insert(key.clone(), (id.clone(), found.clone()));
                         }
                     }
-                    TargetRef::Entry(entry) => entry_matches
-                        .entry(key.clone())
-                        .or_default()
-                        .push((entry.clone(), found.clone(), name.clone())),
+                    TargetRef::Entry(entry) => {
+                        if listed_keys.contains(entry.as_str()) {
+                            let better = listed_of
+                                .get(key)
+                                .is_none_or(|(_, current)| found.score > current.score);
+                            if better {
+                                listed_of.insert(key.clone(), (entry.clone(), found.clone()));
+                            }
+                        }
+                        entry_matches.entry(key.clone()).or_default().push((
+                            entry.clone(),
+                            found.clone(),
+                            name.clone(),
+                        ));
+                    }
                 }
             }
         }
@@ -364,6 +388,58 @@ pub fn resolve(
                 owner: format!("party:{}", holding.owner),
                 share: holding.share.value(),
             });
+    }
+    // Ownership published with a list (OpenSanctions Ownership): the
+    // holder is a node of the graph like any other. OFAC "Linked To" links
+    // do not say ownership and stay out of the 50 % arithmetic.
+    let holders: std::collections::HashSet<String> = reference
+        .listed
+        .iter()
+        .flat_map(|(list, party)| {
+            party
+                .relations
+                .iter()
+                .filter(|relation| relation.kind == RelationKind::OwnedBy)
+                .map(move |relation| format!("{list}/{}", relation.to))
+        })
+        .collect();
+    for (list, party) in &reference.listed {
+        let key = format!("{list}/{}", party.id);
+        let owned_by: Vec<Edge> = party
+            .relations
+            .iter()
+            .filter(|relation| relation.kind == RelationKind::OwnedBy)
+            .filter_map(|relation| {
+                Some(Edge {
+                    owner: format!("listed:{list}/{}", relation.to),
+                    share: relation.share?.value(),
+                })
+            })
+            .collect();
+        if owned_by.is_empty() && !holders.contains(&key) {
+            continue;
+        }
+        let node = format!("listed:{key}");
+        graph.names.insert(node.clone(), party.name().to_owned());
+        graph
+            .countries
+            .insert(node.clone(), party.countries.first().copied());
+        if !owned_by.is_empty() {
+            graph.owners.entry(node).or_default().extend(owned_by);
+        }
+    }
+    // A name recognised as a listed party has that party's owners too.
+    for (key, (listed, _)) in &listed_of {
+        let inherited: Vec<Edge> = graph
+            .owners
+            .get(&format!("listed:{listed}"))
+            .cloned()
+            .unwrap_or_default();
+        graph
+            .owners
+            .entry(key.clone())
+            .or_default()
+            .extend(inherited);
     }
     // A name resolved to an identity has that identity's owners too.
     for (key, (identity, _)) in &identity_of {
@@ -414,6 +490,26 @@ pub fn resolve(
                     });
                 }
             }
+        }
+        if let Some(listed) = node.strip_prefix("listed:")
+            && let Some(entry) = by_key.get(listed)
+        {
+            let matched = match &entry.target {
+                EntryTarget::Named { name, .. } => name.clone(),
+                EntryTarget::Categorical { category, .. } => category.clone(),
+            };
+            listings.push(Listing {
+                entry: listed.to_owned(),
+                list: entry.list.clone(),
+                via: ListingVia::Direct,
+                name_match: NameMatch {
+                    target: TargetRef::Entry(listed.to_owned()),
+                    matched,
+                    score: 1.0,
+                    why: vec![format!("listed on {} as entry {}", entry.list, entry.id)],
+                },
+                register_name: register_name.to_owned(),
+            });
         }
         for (entry_key, found, name) in entry_matches.get(node).into_iter().flatten() {
             if let Some(entry) = by_key.get(entry_key.as_str()) {

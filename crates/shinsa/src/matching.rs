@@ -118,6 +118,7 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
                     own_score.unwrap_or(listing.name_match.score)
                 }
             };
+            explanation.extend(links(reference, &listing.entry));
             EntryHit {
                 entry_id: listing.entry.clone(),
                 list: listing.list.clone(),
@@ -137,6 +138,34 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
         identity,
         matches,
     }
+}
+
+/// The links a list publishes for an entry (OFAC "Linked To:"), as
+/// sentences: not ownership, but what an analyst looks at next.
+fn links(reference: &ReferenceData, entry: &str) -> Vec<String> {
+    let Some((list, id)) = entry.split_once('/') else {
+        return Vec::new();
+    };
+    let Some((_, party)) = reference
+        .listed
+        .iter()
+        .find(|(l, party)| l == list && party.id == id)
+    else {
+        return Vec::new();
+    };
+    party
+        .relations
+        .iter()
+        .filter(|relation| relation.kind == shinsa_model::RelationKind::LinkedTo)
+        .map(|relation| {
+            let name = reference
+                .listed
+                .iter()
+                .find(|(l, other)| l == list && other.id == relation.to)
+                .map_or(relation.to.as_str(), |(_, other)| other.name());
+            format!("the list links it to {name} ({list}/{})", relation.to)
+        })
+        .collect()
 }
 
 fn round(value: f64) -> f64 {

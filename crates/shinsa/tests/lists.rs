@@ -68,6 +68,20 @@ fn imported_lists_are_saved_listed_and_matched() {
     assert_eq!(lines[0]["matches"][0]["entry_id"], "ofac-cons/17013");
     assert_eq!(lines[0]["matches"][0]["list"], "ofac-cons");
     assert!(lines[0]["matches"][0]["score"].as_f64().unwrap() >= 0.85);
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--format",
+        "json",
+        "BM Bank JSC",
+    ]);
+    let bm = run.json();
+    let why = bm[0]["matches"][0]["explanation"].to_string();
+    assert!(
+        why.contains("the list links it to VTB BANK PUBLIC JOINT STOCK COMPANY (ofac-cons/17013)"),
+        "{why}"
+    );
     assert_eq!(lines[1]["matches"].as_array().unwrap().len(), 0);
 
     let run = shinsa(&[
@@ -121,5 +135,68 @@ fn diff_of_two_versions() {
         run.stdout.contains("removed,36,AEROCARIBBEAN AIRLINES"),
         "{}",
         run.stdout
+    );
+}
+
+/// OpenSanctions Ownership feeds the same 50 % arithmetic as a register's
+/// own holdings: multiplied along a chain, summed over chains.
+#[test]
+fn ownership_published_with_a_list_gives_derived_hits() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.ftm.json");
+    let lines = [
+        r#"{"id": "p", "schema": "Company", "target": true, "properties": {"name": ["Northwind Listed Group"], "country": ["ru"]}}"#,
+        r#"{"id": "c", "schema": "Company", "target": false, "properties": {"name": ["Kestrel Trading"], "country": ["hk"]}}"#,
+        r#"{"id": "g", "schema": "Company", "target": false, "properties": {"name": ["Osprey Components"], "country": ["hk"]}}"#,
+        r#"{"id": "h", "schema": "Company", "target": false, "properties": {"name": ["Heron Logistics"], "country": ["hk"]}}"#,
+        r#"{"id": "o1", "schema": "Ownership", "properties": {"owner": ["p"], "asset": ["c"], "percentage": ["60"]}}"#,
+        r#"{"id": "o2", "schema": "Ownership", "properties": {"owner": ["c"], "asset": ["g"], "percentage": ["80"]}}"#,
+        r#"{"id": "o3", "schema": "Ownership", "properties": {"owner": ["c"], "asset": ["h"], "percentage": ["80"]}}"#,
+        r#"{"id": "o4", "schema": "Ownership", "properties": {"owner": ["p"], "asset": ["h"], "percentage": ["30"]}}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let lists_dir = dir.path().join("lists").display().to_string();
+    let run = shinsa(&[
+        "lists",
+        "import",
+        "--lists-dir",
+        &lists_dir,
+        &file.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--lists",
+        "opensanctions",
+        "--format",
+        "json",
+        "Kestrel Trading Limited",
+        "Osprey Components",
+        "Heron Logistics",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let results = run.json();
+    let entries = |at: usize| -> Vec<String> {
+        results[at]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // 60 %: controlled, with the path.
+    assert_eq!(entries(0), ["opensanctions/p"]);
+    let why = results[0]["matches"][0]["explanation"].to_string();
+    assert!(why.contains("Northwind Listed Group (60%)"), "{why}");
+    // 60 % × 80 % = 48 %: not controlled.
+    assert!(entries(1).is_empty(), "{:?}", entries(1));
+    // 30 % + 48 % = 78 %: controlled.
+    assert_eq!(entries(2), ["opensanctions/p"]);
+    assert!(
+        results[2]["matches"][0]["explanation"]
+            .to_string()
+            .contains("78%")
     );
 }
