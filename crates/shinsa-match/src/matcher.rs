@@ -104,6 +104,10 @@ pub struct NameMatch {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     targets: Vec<Target>,
+    /// Each target's total token weight, or `None` for a name in a script
+    /// without spaces (no bound applies): kept apart from `targets` so that
+    /// pruning a candidate does not touch its name.
+    bound_weights: Vec<Option<f32>>,
     by_key: HashMap<String, Vec<u32>>,
     by_base_key: HashMap<String, Vec<u32>>,
     by_romanised: HashMap<String, Vec<u32>>,
@@ -182,6 +186,12 @@ impl Matcher {
             }
         }
         Self {
+            bound_weights: targets
+                .iter()
+                .map(|target| {
+                    (!target.analysed.is_unspaced()).then_some(target.analysed.total_weight as f32)
+                })
+                .collect(),
             targets,
             by_key,
             by_base_key,
@@ -294,15 +304,7 @@ impl Matcher {
                 _ => 0.0,
             })
             .collect();
-        let mut covered: foldhash::HashMap<u32, u64> = foldhash::HashMap::default();
-        for (key, token) in blocking_keys(query) {
-            if let Some(indexes) = self.by_token.get(&key) {
-                let bit = 1u64 << token.min(63);
-                for &index in indexes {
-                    *covered.entry(index).or_default() |= bit;
-                }
-            }
-        }
+        let covered = self.coverage(query);
         let special: HashSet<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
         for &index in &special {
             if exact.contains(&index) {
@@ -324,14 +326,9 @@ impl Matcher {
             };
             keep(index, score, basis);
         }
-        for (&index, &mask) in &covered {
-            if special.contains(&index) {
-                continue;
-            }
-            let Some(target) = self.targets.get(index as usize) else {
-                continue;
-            };
-            if spaced && !target.analysed.is_unspaced() {
+        for &(index, mask) in &covered {
+            if spaced && let Some(Some(target_weight)) = self.bound_weights.get(index as usize) {
+                let target_weight = f64::from(*target_weight);
                 let reachable: f64 = weights
                     .iter()
                     .zip(&unkeyed)
@@ -344,18 +341,63 @@ impl Matcher {
                         }
                     })
                     .sum();
-                let target_weight = target.analysed.total_weight;
-                let bound = (reachable + target_weight) / (query_weight + target_weight);
+                // A small margin: the weights are stored as f32.
+                let bound = (reachable + target_weight) / (query_weight + target_weight) + 1e-6;
                 if bound < threshold {
                     continue;
                 }
             }
+            if special.contains(&index) {
+                continue;
+            }
+            let Some(target) = self.targets.get(index as usize) else {
+                continue;
+            };
             keep(
                 index,
                 score_with(query, &target.analysed, None),
                 Basis::Fuzzy,
             );
         }
+    }
+}
+
+impl Matcher {
+    /// Each name filed under a key of `query`, with the query tokens (as a
+    /// bit mask) it shares a key with. Counted in a dense array per thread:
+    /// a hash map cost most of a query's time on large lists.
+    fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64)> {
+        thread_local! {
+            static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        MASKS.with(|masks| {
+            let mut masks = masks.borrow_mut();
+            if masks.len() < self.targets.len() {
+                masks.resize(self.targets.len(), 0);
+            }
+            let mut touched: Vec<u32> = Vec::new();
+            for (key, token) in blocking_keys(query) {
+                let Some(indexes) = self.by_token.get(&key) else {
+                    continue;
+                };
+                let bit = 1u64 << token.min(63);
+                for &index in indexes {
+                    if let Some(mask) = masks.get_mut(index as usize) {
+                        if *mask == 0 {
+                            touched.push(index);
+                        }
+                        *mask |= bit;
+                    }
+                }
+            }
+            touched
+                .into_iter()
+                .map(|index| {
+                    let slot = masks.get_mut(index as usize);
+                    (index, slot.map_or(0, std::mem::take))
+                })
+                .collect()
+        })
     }
 }
 
@@ -455,7 +497,13 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
             match chars.len() {
                 4..=6 => {
                     keys.push((format!("~{token}"), at));
-                    for skip in 0..chars.len() {
+                    // Four-letter words are compared with both ends kept.
+                    let inner = if chars.len() == 4 {
+                        1..3
+                    } else {
+                        0..chars.len()
+                    };
+                    for skip in inner {
                         let deleted: String = chars
                             .iter()
                             .enumerate()
