@@ -108,10 +108,63 @@ pub struct Matcher {
     /// without spaces (no bound applies): kept apart from `targets` so that
     /// pruning a candidate does not touch its name.
     bound_weights: Vec<Option<f32>>,
-    by_key: HashMap<String, Vec<u32>>,
-    by_base_key: HashMap<String, Vec<u32>>,
-    by_romanised: HashMap<String, Vec<u32>>,
-    by_token: HashMap<String, Vec<u32>>,
+    by_key: KeyIndex,
+    by_base_key: KeyIndex,
+    by_romanised: KeyIndex,
+    by_token: KeyIndex,
+}
+
+/// Names filed under keys, stored compactly: the keys' 64-bit hashes
+/// sorted, each with the start of its run of name indexes. A million names
+/// file some twenty million keys; a map of strings to vectors took most of
+/// the memory. Two keys with the same hash share a run: candidates, never
+/// results, since exact keys are checked against the name (see `search`).
+#[derive(Debug, Clone, Default)]
+struct KeyIndex {
+    hashes: Vec<u64>,
+    starts: Vec<u32>,
+    names: Vec<u32>,
+}
+
+impl KeyIndex {
+    fn hash(key: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x5348_494e_5341).hash_one(key)
+    }
+
+    /// Builds the index from (key hash, name index) pairs.
+    fn build(mut pairs: Vec<(u64, u32)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut index = Self::default();
+        for (hash, name) in pairs {
+            if index.hashes.last() != Some(&hash) {
+                index.hashes.push(hash);
+                index
+                    .starts
+                    .push(u32::try_from(index.names.len()).unwrap_or(u32::MAX));
+            }
+            index.names.push(name);
+        }
+        index.hashes.shrink_to_fit();
+        index.starts.shrink_to_fit();
+        index.names.shrink_to_fit();
+        index
+    }
+
+    /// The names filed under `key`.
+    fn get(&self, key: &str) -> &[u32] {
+        let hash = Self::hash(key);
+        let Ok(at) = self.hashes.binary_search(&hash) else {
+            return &[];
+        };
+        let start = self.starts.get(at).map_or(0, |s| *s as usize);
+        let end = self
+            .starts
+            .get(at + 1)
+            .map_or(self.names.len(), |s| *s as usize);
+        self.names.get(start..end).unwrap_or(&[])
+    }
 }
 
 impl Matcher {
@@ -153,38 +206,37 @@ impl Matcher {
                 targets.extend(Target::all(&target, name, true));
             }
         }
-        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_base_key: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_romanised: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_token: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_key = Vec::with_capacity(targets.len());
+        let mut by_base_key = Vec::new();
+        let mut by_romanised = Vec::new();
+        let mut by_token = Vec::new();
         for (index, target) in targets.iter().enumerate() {
             // More than four billion names is beyond any list: they go unindexed.
             let Ok(index) = u32::try_from(index) else {
                 break;
             };
-            by_key
-                .entry(target.analysed.key.clone())
-                .or_default()
-                .push(index);
-            by_base_key
-                .entry(target.analysed.base_key.clone())
-                .or_default()
-                .push(index);
+            by_key.push((KeyIndex::hash(&target.analysed.key), index));
+            // Base and romanised keys equal to the key are found through
+            // `by_key`; only those that differ are filed again.
+            if target.analysed.base_key != target.analysed.key {
+                by_base_key.push((KeyIndex::hash(&target.analysed.base_key), index));
+            }
             if let Some(romanised) = &target.analysed.romanised
                 && (target.chinese || target.name.is_ascii())
+                && *romanised != target.analysed.key
             {
-                by_romanised
-                    .entry(romanised.clone())
-                    .or_default()
-                    .push(index);
+                by_romanised.push((KeyIndex::hash(romanised), index));
             }
             for (token, _) in blocking_keys(&target.analysed) {
-                let postings = by_token.entry(token).or_default();
-                if postings.last() != Some(&index) {
-                    postings.push(index);
-                }
+                by_token.push((KeyIndex::hash(&token), index));
             }
         }
+        let (by_key, by_base_key, by_romanised, by_token) = (
+            KeyIndex::build(by_key),
+            KeyIndex::build(by_base_key),
+            KeyIndex::build(by_romanised),
+            KeyIndex::build(by_token),
+        );
         Self {
             bound_weights: targets
                 .iter()
@@ -256,9 +308,41 @@ impl Matcher {
         if query.key.is_empty() {
             return;
         }
-        let exact = postings(&self.by_key, Some(&query.key));
-        let base = postings(&self.by_base_key, Some(&query.base_key));
-        let romanised = postings(&self.by_romanised, query.romanised.as_ref());
+        // Hashes may collide: a key match counts only if the name has the key.
+        let filed =
+            |index: &KeyIndex, key: &str, has: &dyn Fn(&AnalysedName) -> bool| -> Vec<u32> {
+                index
+                    .get(key)
+                    .iter()
+                    .copied()
+                    .filter(|at| {
+                        self.targets
+                            .get(*at as usize)
+                            .is_some_and(|target| has(&target.analysed))
+                    })
+                    .collect()
+            };
+        let exact = filed(&self.by_key, &query.key, &|name| name.key == query.key);
+        let exact = exact.as_slice();
+        let mut base = filed(&self.by_base_key, &query.base_key, &|name| {
+            name.base_key == query.base_key
+        });
+        if query.base_key != query.key {
+            base.extend(filed(&self.by_key, &query.base_key, &|name| {
+                name.key == query.base_key
+            }));
+        }
+        let base = base.as_slice();
+        let mut romanised = Vec::new();
+        if let Some(key) = &query.romanised {
+            romanised = filed(&self.by_romanised, key, &|name| {
+                name.romanised.as_ref() == Some(key)
+            });
+            if *key != query.key {
+                romanised.extend(filed(&self.by_key, key, &|name| name.key == *key));
+            }
+        }
+        let romanised = romanised.as_slice();
         let mut keep = |index: u32, score: f64, basis: Basis| {
             let Some(target) = self.targets.get(index as usize) else {
                 return;
@@ -305,6 +389,7 @@ impl Matcher {
             })
             .collect();
         let covered = self.coverage(query);
+        let mut memo = Similarities::default();
         let special: HashSet<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
         for &index in &special {
             if exact.contains(&index) {
@@ -313,7 +398,7 @@ impl Matcher {
             let Some(target) = self.targets.get(index as usize) else {
                 continue;
             };
-            let fuzzy = score_with(query, &target.analysed, None);
+            let fuzzy = score_with(query, &target.analysed, None, Some(&mut memo));
             let (score, basis) = if romanised.contains(&index)
                 && fuzzy < ROMANISED_SCORE
                 && !base.contains(&index)
@@ -355,7 +440,7 @@ impl Matcher {
             };
             keep(
                 index,
-                score_with(query, &target.analysed, None),
+                score_with(query, &target.analysed, None, Some(&mut memo)),
                 Basis::Fuzzy,
             );
         }
@@ -377,9 +462,7 @@ impl Matcher {
             }
             let mut touched: Vec<u32> = Vec::new();
             for (key, token) in blocking_keys(query) {
-                let Some(indexes) = self.by_token.get(&key) else {
-                    continue;
-                };
+                let indexes = self.by_token.get(&key);
                 let bit = 1u64 << token.min(63);
                 for &index in indexes {
                     if let Some(mask) = masks.get_mut(index as usize) {
@@ -452,7 +535,7 @@ fn explain(
             target.analysed.base_key
         )),
         Basis::Fuzzy => {
-            score_with(query, &target.analysed, Some(&mut why));
+            score_with(query, &target.analysed, Some(&mut why), None);
         }
     }
     if let TargetRef::Identity(id) = &target.target {
@@ -462,12 +545,6 @@ fn explain(
         ));
     }
     why
-}
-
-/// The names filed under `key`.
-fn postings<'a>(index: &'a HashMap<String, Vec<u32>>, key: Option<&String>) -> &'a [u32] {
-    key.and_then(|key| index.get(key))
-        .map_or(&[], Vec::as_slice)
 }
 
 /// Keys under which a name is filed for candidate generation, each with
@@ -542,13 +619,26 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
 /// character bigrams.
 pub fn score(query: &AnalysedName, target: &AnalysedName) -> (f64, Vec<String>) {
     let mut why = Vec::new();
-    let score = score_with(query, target, Some(&mut why));
+    let score = score_with(query, target, Some(&mut why), None);
     (score, why)
 }
 
 /// [`score`], writing reasons only when asked: most candidates are scored
 /// and dropped, and their reasons would cost more than their scores.
-fn score_with(query: &AnalysedName, target: &AnalysedName, why: Option<&mut Vec<String>>) -> f64 {
+/// Similarities of query words to list words, remembered across the
+/// candidates of one query: lists repeat their words, and comparing two
+/// words was the largest cost left on large lists.
+#[derive(Default)]
+struct Similarities<'a> {
+    known: foldhash::HashMap<(usize, &'a str), f64>,
+}
+
+fn score_with<'a>(
+    query: &AnalysedName,
+    target: &'a AnalysedName,
+    why: Option<&mut Vec<String>>,
+    memo: Option<&mut Similarities<'a>>,
+) -> f64 {
     if query.is_unspaced() || target.is_unspaced() {
         let whole = bigram_dice(&query.key, &target.key);
         // Without country words a name says less: never as much as a match
@@ -569,8 +659,31 @@ fn score_with(query: &AnalysedName, target: &AnalysedName, why: Option<&mut Vec<
         return score;
     }
     let mut why = why;
-    let (matched_query, total_query) = side_weight(query, &target.tokens, why.as_deref_mut());
-    let (matched_target, total_target) = side_weight(target, &query.tokens, None);
+    let columns = target.tokens.len();
+    let mut similarities = Vec::with_capacity(query.tokens.len() * columns);
+    let mut memo = memo;
+    for (at, word) in query.tokens.iter().enumerate() {
+        for other in &target.tokens {
+            let similarity = match memo.as_deref_mut() {
+                Some(memo) => *memo
+                    .known
+                    .entry((at, other.as_str()))
+                    .or_insert_with(|| token_similarity(word, other)),
+                None => token_similarity(word, other),
+            };
+            similarities.push(similarity);
+        }
+    }
+    let between = |row: usize, column: usize| {
+        similarities
+            .get(row * columns + column)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (matched_query, total_query) =
+        side_weight(query, &target.tokens, between, why.as_deref_mut());
+    let (matched_target, total_target) =
+        side_weight(target, &query.tokens, |j, i| between(i, j), None);
     let total = total_query + total_target;
     if total == 0.0 {
         return 0.0;
@@ -596,14 +709,16 @@ fn score_with(query: &AnalysedName, target: &AnalysedName, why: Option<&mut Vec<
 fn side_weight(
     name: &AnalysedName,
     other: &[String],
+    similarity: impl Fn(usize, usize) -> f64,
     mut why: Option<&mut Vec<String>>,
 ) -> (f64, f64) {
     let tokens = &name.tokens;
     let mut matched = 0.0;
-    for (token, &weight) in tokens.iter().zip(&name.weights) {
+    for (at, (token, &weight)) in tokens.iter().zip(&name.weights).enumerate() {
         let best = other
             .iter()
-            .map(|candidate| (candidate, token_similarity(token, candidate)))
+            .enumerate()
+            .map(|(index, candidate)| (candidate, similarity(at, index)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((partner, similarity)) = best
             && similarity > 0.0
