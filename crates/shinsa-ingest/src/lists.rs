@@ -615,6 +615,7 @@ fn read_ofac(
             } else if part.contains("Number")
                 || part.contains("No.")
                 || part.starts_with("LEI")
+                || part.starts_with("Equity Ticker")
                 || part.starts_with("ISIN")
             {
                 party.other_ids.push(part.trim_end_matches('.').to_owned());

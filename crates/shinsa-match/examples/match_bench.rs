@@ -198,8 +198,8 @@ fn synthetic_name(seed: u64) -> String {
 }
 
 fn synthetic(count: usize) {
-    use shinsa_model::{CountryCode, ImportedList, LegalEffect, ListInfo, ListedParty, PartyKind};
-    let parties = (0..count)
+    use shinsa_model::{ListedParty, PartyKind};
+    let parties: Vec<ListedParty> = (0..count)
         .map(|i| ListedParty {
             id: i.to_string(),
             kind: PartyKind::Organization,
@@ -213,20 +213,15 @@ fn synthetic(count: usize) {
             remarks: String::new(),
         })
         .collect();
-    let list = ImportedList {
-        info: ListInfo {
-            id: "synthetic".into(),
-            name: "synthetic".into(),
-            publisher: "bench".into(),
-            jurisdiction: CountryCode::parse("XX").unwrap(),
-            legal_effect: LegalEffect::Sanctions,
-            version: shinsa_model::parse_date("2026-11-27").unwrap(),
-            source: String::new(),
-            sha256: String::new(),
-        },
-        parties,
+    // Only the parties: the list entries screening derives from them are
+    // not part of the index.
+    let reference = ReferenceData {
+        listed: parties
+            .into_iter()
+            .map(|party: ListedParty| ("synthetic".to_owned(), party))
+            .collect(),
+        ..ReferenceData::default()
     };
-    let reference = reference(vec![list]);
     let started = Instant::now();
     let matcher = Matcher::new(&reference);
     let build = started.elapsed().as_secs_f64();

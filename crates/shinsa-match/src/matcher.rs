@@ -79,11 +79,28 @@ impl Target {
     }
 }
 
-/// A target's analysis steps are never shown (the query's are): not kept.
+/// What a target keeps of its analysis: not the steps (the query's are
+/// shown), nor a base or romanised key equal to the key (empty or `None`
+/// then means "the key"); a million names are a lot of strings.
 fn without_steps(mut analysed: AnalysedName) -> AnalysedName {
     analysed.steps = Vec::new();
     analysed.original = String::new();
+    if analysed.base_key == analysed.key {
+        analysed.base_key = String::new();
+    }
+    if analysed.romanised.as_ref() == Some(&analysed.key) {
+        analysed.romanised = None;
+    }
     analysed
+}
+
+/// A target's base key (see [`without_steps`]).
+fn base_key_of(name: &AnalysedName) -> &str {
+    if name.base_key.is_empty() {
+        &name.key
+    } else {
+        &name.base_key
+    }
 }
 
 /// A match through a Latin spelling is slightly less sure than one of the
@@ -209,7 +226,8 @@ impl Matcher {
         let mut by_key = Vec::with_capacity(targets.len());
         let mut by_base_key = Vec::new();
         let mut by_romanised = Vec::new();
-        let mut by_token = Vec::new();
+        // About ten keys per name: reserved once rather than doubled into.
+        let mut by_token = Vec::with_capacity(targets.len().saturating_mul(10));
         for (index, target) in targets.iter().enumerate() {
             // More than four billion names is beyond any list: they go unindexed.
             let Ok(index) = u32::try_from(index) else {
@@ -218,12 +236,11 @@ impl Matcher {
             by_key.push((KeyIndex::hash(&target.analysed.key), index));
             // Base and romanised keys equal to the key are found through
             // `by_key`; only those that differ are filed again.
-            if target.analysed.base_key != target.analysed.key {
+            if !target.analysed.base_key.is_empty() {
                 by_base_key.push((KeyIndex::hash(&target.analysed.base_key), index));
             }
             if let Some(romanised) = &target.analysed.romanised
                 && (target.chinese || target.name.is_ascii())
-                && *romanised != target.analysed.key
             {
                 by_romanised.push((KeyIndex::hash(romanised), index));
             }
@@ -528,11 +545,15 @@ fn explain(
         )),
         Basis::Romanised => why.push(format!(
             "same letters in Latin script: {:?}",
-            target.analysed.romanised.as_deref().unwrap_or_default()
+            target
+                .analysed
+                .romanised
+                .as_deref()
+                .unwrap_or(&target.analysed.key)
         )),
         Basis::BaseKey => why.push(format!(
             "same name once country words are set aside: {:?}",
-            target.analysed.base_key
+            base_key_of(&target.analysed)
         )),
         Basis::Fuzzy => {
             score_with(query, &target.analysed, Some(&mut why), None);
@@ -643,7 +664,7 @@ fn score_with<'a>(
         let whole = bigram_dice(&query.key, &target.key);
         // Without country words a name says less: never as much as a match
         // of the whole name (a listed subsidiary must beat its parent).
-        let base = bigram_dice(&query.base_key, &target.base_key) * BASE_KEY_SCORE;
+        let base = bigram_dice(base_key_of(query), base_key_of(target)) * BASE_KEY_SCORE;
         let (score, reason) = if base > whole {
             (base, "without country words")
         } else {

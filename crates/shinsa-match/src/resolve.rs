@@ -346,6 +346,7 @@ pub fn resolve(
         }
     }
     weigh_identifiers(inventory, reference, threshold, &mut identity_of);
+    weigh_listed_identifiers(inventory, reference, threshold, &mut entry_matches);
 
     // The ownership graph: register holdings in force, identity parents, and
     // for a register name resolved to an identity, that identity's holders.
@@ -631,6 +632,81 @@ pub fn resolve(
 /// Score factor for a name match whose identity carries an identifier of a
 /// scheme the register also gives, with another value.
 const CONFLICTING_IDENTIFIER_FACTOR: f64 = 0.7;
+
+/// The same for parties of imported lists: a register party with the
+/// identifier (LEI, USCC, ISIN…) of a listed party matches it whatever its
+/// name; a name match to a listed party whose identifier of the same scheme
+/// differs is scored × 0.7 and dropped below the threshold.
+fn weigh_listed_identifiers(
+    inventory: &Inventory,
+    reference: &ReferenceData,
+    threshold: f64,
+    entry_matches: &mut BTreeMap<String, Vec<(String, NameMatch, String)>>,
+) {
+    let parties_with_ids: Vec<_> = inventory
+        .parties
+        .iter()
+        .filter(|p| !p.identifiers.is_empty())
+        .collect();
+    if parties_with_ids.is_empty() {
+        return;
+    }
+    let listed: HashMap<String, &shinsa_model::ListedParty> = reference
+        .listed
+        .iter()
+        .map(|(list, party)| (format!("{list}/{}", party.id), party))
+        .collect();
+    let mut by_identifier: HashMap<&shinsa_model::Identifier, Vec<&String>> = HashMap::new();
+    for (entry, party) in listed.iter().filter(|(_, party)| party.target) {
+        for identifier in &party.identifiers {
+            by_identifier.entry(identifier).or_default().push(entry);
+        }
+    }
+    for party in parties_with_ids {
+        let key = format!("party:{}", party.id);
+        let matches = entry_matches.entry(key).or_default();
+        for (entry, found, _) in matches.iter_mut() {
+            let Some(listed) = listed.get(entry.as_str()) else {
+                continue;
+            };
+            let conflict = listed.identifiers.iter().find_map(|theirs| {
+                party
+                    .identifiers
+                    .iter()
+                    .find(|own| own.scheme == theirs.scheme && own.value != theirs.value)
+                    .map(|own| (own.clone(), theirs.clone()))
+            });
+            if let Some((own, theirs)) = conflict {
+                found.score *= CONFLICTING_IDENTIFIER_FACTOR;
+                found.why.push(format!(
+                    "conflicting identifier: the register gives {}:{}, the list {}:{} (score × {CONFLICTING_IDENTIFIER_FACTOR})",
+                    own.scheme, own.value, theirs.scheme, theirs.value
+                ));
+            }
+        }
+        matches.retain(|(_, found, _)| found.score >= threshold);
+        for identifier in &party.identifiers {
+            for &entry in by_identifier.get(identifier).into_iter().flatten() {
+                let Some(listed) = listed.get(entry.as_str()) else {
+                    continue;
+                };
+                let found = NameMatch {
+                    target: TargetRef::Entry(entry.clone()),
+                    matched: listed.name().to_owned(),
+                    score: 1.0,
+                    why: vec![format!(
+                        "identifier {}:{} is that of {:?} on the list",
+                        identifier.scheme,
+                        identifier.value,
+                        listed.name()
+                    )],
+                };
+                matches.retain(|(known, _, _)| known != entry);
+                matches.push((entry.clone(), found, party.name.clone()));
+            }
+        }
+    }
+}
 
 /// Identifiers decide before names: a register party whose identifier is
 /// that of an identity is that identity; a name match contradicted by an

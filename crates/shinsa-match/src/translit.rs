@@ -18,26 +18,60 @@ fn has(text: &str, range: std::ops::RangeInclusive<char>) -> bool {
 pub fn latin_spellings(name: &str) -> Vec<(String, &'static str)> {
     let lower = name.to_lowercase();
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    let mut push = |text: String, scheme: &'static str| {
+    let push = |out: &mut Vec<(String, &'static str)>, text: String, scheme: &'static str| {
         if text != lower && !out.iter().any(|(known, _)| *known == text) {
             out.push((text, scheme));
         }
     };
     if has(&lower, '\u{0400}'..='\u{04FF}') {
-        push(cyrillic(&lower, &BGN_PCGN), "Cyrillic, BGN/PCGN");
-        push(cyrillic(&lower, &ENGLISH), "Cyrillic, English usage");
+        push(&mut out, cyrillic(&lower, &BGN_PCGN), "Cyrillic, BGN/PCGN");
+        push(
+            &mut out,
+            cyrillic(&lower, &ENGLISH),
+            "Cyrillic, English usage",
+        );
     }
     if has(&lower, '\u{0370}'..='\u{03FF}') {
-        push(greek(&lower), "Greek, ELOT 743");
+        push(&mut out, greek(&lower), "Greek, ELOT 743");
     }
     if has(&lower, '\u{AC00}'..='\u{D7A3}') {
-        push(hangul(&lower, &REVISED), "Hangul, Revised Romanization");
-        push(hangul(&lower, &NORTHERN), "Hangul, McCune–Reischauer usage");
+        push(
+            &mut out,
+            hangul(&lower, &REVISED),
+            "Hangul, Revised Romanization",
+        );
+        push(
+            &mut out,
+            hangul(&lower, &NORTHERN),
+            "Hangul, McCune–Reischauer usage",
+        );
     }
     if has(&lower, '\u{3041}'..='\u{30FA}') && !lower.chars().any(is_han) {
-        push(kana(&lower), "kana, Hepburn");
+        push(&mut out, kana(&lower), "kana, Hepburn");
+    }
+    // Other scripts (Arabic, Hebrew, Thai, Armenian, Georgian…): a generic
+    // letter-by-letter reading, weaker than a scheme but better than none.
+    // Never for names with Han or kana: deunicode reads kanji as Mandarin.
+    let east_asian = lower
+        .chars()
+        .any(|c| is_han(c) || ('\u{3041}'..='\u{30FA}').contains(&c));
+    if out.is_empty()
+        && !east_asian
+        && lower
+            .chars()
+            .any(|c| c.is_alphabetic() && !c.is_ascii() && !is_latin(c))
+    {
+        let generic = deunicode::deunicode(&lower).to_lowercase();
+        if generic.chars().any(|c| c.is_ascii_alphabetic()) {
+            push(&mut out, generic, "generic transliteration");
+        }
     }
     out
+}
+
+/// Latin letters with diacritics ("é", "ş") fold through NFKC elsewhere.
+fn is_latin(c: char) -> bool {
+    matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
 }
 
 fn is_han(c: char) -> bool {
@@ -435,6 +469,17 @@ mod tests {
     #[test]
     fn greek() {
         assert_eq!(spellings("Αθήνα"), ["athina"]);
+    }
+
+    #[test]
+    fn other_scripts_get_a_generic_reading() {
+        let arabic = spellings("محمد");
+        assert_eq!(arabic.len(), 1);
+        assert!(arabic[0].starts_with('m'), "{arabic:?}");
+        assert!(
+            spellings("Müller").is_empty(),
+            "Latin with diacritics is folded elsewhere"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ fn every_identity_name_finds_its_vendor_first() {
             // Ties at the top are allowed only between names of this vendor.
             let ok = first.as_ref().is_some_and(|(target, score)| {
                 *target == expected
-                    || found.iter().any(|m| m.target == expected && m.score >= *score)
+                    || found
+                        .iter()
+                        .any(|m| m.target == expected && m.score >= *score)
             });
             if !ok {
                 wrong.push(format!("{name:?} ({}) → {first:?}", identity.id));
@@ -32,5 +34,10 @@ fn every_identity_name_finds_its_vendor_first() {
         }
     }
     assert!(checked > 100, "{checked} names checked");
-    assert!(wrong.is_empty(), "{} of {checked} names:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} names:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -200,3 +200,56 @@ fn ownership_published_with_a_list_gives_derived_hits() {
             .contains("78%")
     );
 }
+
+/// An identifier of a listed party decides before names: it matches under
+/// any name, and one of the same scheme that differs outweighs the name.
+#[test]
+fn identifiers_from_list_remarks_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists_dir = dir.path().join("lists").display().to_string();
+    let run = shinsa(&[
+        "lists",
+        "import",
+        "--lists-dir",
+        &lists_dir,
+        &fixture("cons_prim.csv"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let queries = dir.path().join("queries.csv");
+    std::fs::write(
+        &queries,
+        "name,identifiers\n\
+         Westlake Camera Works,cn_uscc:91330000733796106P\n\
+         Hangzhou Hikvision Digital Technology Co Ltd,cn_uscc:914403001922038216\n",
+    )
+    .unwrap();
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--lists",
+        "ofac-cons",
+        "--format",
+        "json",
+        "--input",
+        &queries.display().to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let results = run.json();
+    let entries = |at: usize| -> Vec<String> {
+        results[at]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(entries(0), ["ofac-cons/30946"], "the USCC of Hikvision");
+    assert!(
+        results[0]["matches"][0]["explanation"]
+            .to_string()
+            .contains("identifier cn_uscc:91330000733796106P")
+    );
+    // Hikvision's name with Huawei's USCC: Huawei by identifier, not Hikvision.
+    assert_eq!(entries(1), ["ofac-cons/30947"]);
+}
