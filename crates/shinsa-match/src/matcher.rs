@@ -29,6 +29,9 @@ const TOKEN_SIMILARITY: f64 = 0.92;
 /// Credit for two words written as one ("HONGKONG" for "HONG KONG").
 const RUN_TOGETHER_SIMILARITY: f64 = 0.95;
 
+/// Credit for two words with the same sound key.
+const PHONETIC_SIMILARITY: f64 = 0.6;
+
 /// Credit for a word of four letters or more one edit from the other.
 const ONE_EDIT_SIMILARITY: f64 = 0.9;
 
@@ -592,6 +595,9 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
                 continue;
             }
             keys.push((token.clone(), at));
+            if let Some(code) = crate::name::phonetic(token) {
+                keys.push((format!("%{code}"), at));
+            }
             match chars.len() {
                 4..=6 => {
                     keys.push((format!("~{token}"), at));
@@ -822,10 +828,18 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     }
     let shorter = len_a.min(len_b);
     let apart = len_a.abs_diff(len_b);
+    // Words that sound alike ("jon", "john"; "gasprom", "gazprom").
+    let by_sound = if shorter >= 3
+        && crate::name::phonetic(a).is_some_and(|code| Some(code) == crate::name::phonetic(b))
+    {
+        PHONETIC_SIMILARITY
+    } else {
+        0.0
+    };
     // Neither one or two edits nor Jaro-Winkler ≥ 0.92 reach words this
     // different in length; skip the costly comparisons.
     if shorter < 4 || apart > 2 {
-        return 0.0;
+        return by_sound;
     }
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     if has_digit(a) || has_digit(b) {
@@ -851,7 +865,7 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     } else {
         0.0
     };
-    by_edits.max(by_jaro)
+    by_edits.max(by_jaro).max(by_sound)
 }
 
 fn bigram_dice(a: &str, b: &str) -> f64 {

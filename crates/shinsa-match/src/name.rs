@@ -409,6 +409,18 @@ fn separate_legal_words(tokens: Vec<String>, steps: &mut Vec<String>) -> Vec<Str
     out
 }
 
+/// [`LEGAL_FORMS_CJK`] folded, once.
+fn folded_cjk_forms() -> &'static [String] {
+    static FOLDED: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        LEGAL_FORMS_CJK
+            .iter()
+            .map(|form| fold(form))
+            .filter(|form| !form.is_empty())
+            .collect()
+    });
+    &FOLDED
+}
+
 /// Analyses a name: fold, strip legal forms and place prefixes, expand
 /// abbreviations, and record each step.
 pub fn analyse(name: &str) -> AnalysedName {
@@ -421,24 +433,21 @@ pub fn analyse(name: &str) -> AnalysedName {
     // Forms written without spaces, at either end ("株式会社東芝", "华为技术有限公司").
     for _ in 0..3 {
         // A name that is nothing but a legal form keeps it.
-        if LEGAL_FORMS_CJK.iter().any(|form| fold(form) == text) {
+        if folded_cjk_forms().contains(&text) {
             break;
         }
         let mut changed = false;
-        for form in LEGAL_FORMS_CJK {
-            let form = fold(form);
-            if form.is_empty() {
-                continue;
-            }
+        for form in folded_cjk_forms() {
+            let form = form.as_str();
             if let Some(rest) = text
-                .strip_suffix(&form)
+                .strip_suffix(form)
                 .filter(|rest| !rest.trim().is_empty())
             {
                 steps.push(format!("legal form removed: {form}"));
                 text = rest.trim().to_owned();
                 changed = true;
             } else if let Some(rest) = text
-                .strip_prefix(&form)
+                .strip_prefix(form)
                 .filter(|rest| !rest.trim().is_empty())
             {
                 steps.push(format!("legal form removed: {form}"));
@@ -496,7 +505,7 @@ pub fn analyse(name: &str) -> AnalysedName {
     // it stands ("Co. 有限公司 Huawei").
     let mut at = 0;
     while at < tokens.len() && tokens.len() > 1 {
-        if LEGAL_FORMS_CJK.iter().any(|form| fold(form) == tokens[at]) {
+        if folded_cjk_forms().contains(&tokens[at]) {
             removed_forms.push(tokens.remove(at));
         } else {
             at += 1;
@@ -572,6 +581,49 @@ fn base_key(tokens: &[String]) -> Option<String> {
     (!base.is_empty()).then_some(base)
 }
 
+/// A sound key for a word in Latin letters: letters that sound alike
+/// merge (b/p, d/t, c/g/k/q, s/z/x, f/v/w), vowels after the first letter
+/// and h, y are dropped, doubles collapse ("john" and "jon" are "jn",
+/// "mohammed" and "muhamad" are "amt"). `None` for words with other
+/// characters or under three letters, and when fewer than two sounds
+/// remain.
+pub fn phonetic(word: &str) -> Option<String> {
+    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let bytes = word.as_bytes();
+    let mut out = String::with_capacity(word.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let next = bytes.get(index + 1).copied();
+        let (sound, used) = match (byte, next) {
+            (b'p', Some(b'h')) => (Some('f'), 2),
+            (b'k' | b'g', Some(b'h')) => (Some('k'), 2),
+            (b't' | b'd', Some(b'h')) => (Some('t'), 2),
+            (b's' | b'z', Some(b'h')) | (b'c', Some(b'h')) => (Some('j'), 2),
+            (b'c', Some(b'k')) => (Some('k'), 2),
+            (b'c', Some(b'e' | b'i' | b'y')) => (Some('s'), 1),
+            (b't', Some(b's' | b'z')) => (Some('s'), 2),
+            (b'd', Some(b'j')) => (Some('j'), 2),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y', _) => (out.is_empty().then_some('a'), 1),
+            (b'h', _) => (None, 1),
+            (b'b' | b'p', _) => (Some('p'), 1),
+            (b'd' | b't', _) => (Some('t'), 1),
+            (b'c' | b'g' | b'k' | b'q', _) => (Some('k'), 1),
+            (b's' | b'z' | b'x', _) => (Some('s'), 1),
+            (b'f' | b'v' | b'w', _) => (Some('f'), 1),
+            (other, _) => (Some(char::from(other)), 1),
+        };
+        if let Some(sound) = sound
+            && !out.ends_with(sound)
+        {
+            out.push(sound);
+        }
+        index += used;
+    }
+    (out.len() >= 2).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,6 +685,15 @@ mod tests {
             "a name that is only a country stays"
         );
         assert_eq!(analyse("Huawei").base_key, "huawei");
+    }
+
+    #[test]
+    fn words_that_sound_alike_share_a_key() {
+        assert_eq!(phonetic("john"), phonetic("jon"));
+        assert_eq!(phonetic("mohammed"), phonetic("muhamad"));
+        assert_eq!(phonetic("gazprom"), phonetic("gasprom"));
+        assert_ne!(phonetic("bush"), phonetic("habbash"));
+        assert_eq!(phonetic("al"), None);
     }
 
     #[test]
