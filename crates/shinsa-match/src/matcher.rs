@@ -595,7 +595,9 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
                 continue;
             }
             keys.push((token.clone(), at));
-            if let Some(code) = crate::name::phonetic(token) {
+            // Sound keys of three sounds or more: shorter ones ("jn") file
+            // too many names to narrow anything down.
+            if let Some(code) = crate::name::phonetic(token).filter(|code| code.len() >= 3) {
                 keys.push((format!("%{code}"), at));
             }
             match chars.len() {
