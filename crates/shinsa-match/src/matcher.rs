@@ -689,10 +689,19 @@ fn score_with<'a>(
     }
     let mut why = why;
     let columns = target.tokens.len();
-    let mut similarities = Vec::with_capacity(query.tokens.len() * columns);
+    // Most names have a handful of words: the table lives on the stack.
+    let cells = query.tokens.len() * columns;
+    let mut on_stack = [0.0f64; 64];
+    let mut on_heap = Vec::new();
+    let similarities: &mut [f64] = if cells <= on_stack.len() {
+        on_stack.get_mut(..cells).unwrap_or_default()
+    } else {
+        on_heap.resize(cells, 0.0);
+        &mut on_heap
+    };
     let mut memo = memo;
     for (at, word) in query.tokens.iter().enumerate() {
-        for other in &target.tokens {
+        for (column, other) in target.tokens.iter().enumerate() {
             let similarity = match memo.as_deref_mut() {
                 Some(memo) => *memo
                     .known
@@ -700,9 +709,12 @@ fn score_with<'a>(
                     .or_insert_with(|| token_similarity(word, other)),
                 None => token_similarity(word, other),
             };
-            similarities.push(similarity);
+            if let Some(cell) = similarities.get_mut(at * columns + column) {
+                *cell = similarity;
+            }
         }
     }
+    let similarities: &[f64] = similarities;
     let between = |row: usize, column: usize| {
         similarities
             .get(row * columns + column)
@@ -811,6 +823,38 @@ fn run_together_into(token: &str, tokens: &[String], other: &[String]) -> Option
 /// four —, two from eight, or
 /// Jaro-Winkler ≥ 0.92 from five), and an initial for a given name.
 /// Digits are never approximated: "11420" is not "11421".
+/// Optimal-string-alignment distance (adjacent transpositions count one),
+/// on the stack for the short ASCII words names are made of.
+fn edit_distance(a: &str, b: &str) -> usize {
+    const MAX: usize = 40;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() >= MAX || b.len() >= MAX || !a.is_ascii() || !b.is_ascii() {
+        return strsim::osa_distance(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
+    }
+    let mut before = [0usize; MAX];
+    let mut previous = [0usize; MAX];
+    let mut current = [0usize; MAX];
+    for (j, slot) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *slot = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1);
+            }
+            current[j] = best;
+        }
+        before = previous;
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 fn singular(word: &str) -> &str {
     word.strip_suffix('s').unwrap_or(word)
 }
@@ -831,9 +875,7 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     let shorter = len_a.min(len_b);
     let apart = len_a.abs_diff(len_b);
     // Words that sound alike ("jon", "john"; "gasprom", "gazprom").
-    let by_sound = if shorter >= 3
-        && crate::name::phonetic(a).is_some_and(|code| Some(code) == crate::name::phonetic(b))
-    {
+    let by_sound = if shorter >= 3 && crate::name::same_sound(a, b) {
         PHONETIC_SIMILARITY
     } else {
         0.0
@@ -847,7 +889,7 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     if has_digit(a) || has_digit(b) {
         return 0.0;
     }
-    let edits = strsim::osa_distance(a, b);
+    let edits = edit_distance(a, b);
     // Four-letter words differ by one letter far too often ("yong" and
     // "song", "chol" and "choe"): only inside the word, both ends kept.
     let ends_kept = a.chars().next() == b.chars().next() && a.chars().last() == b.chars().last();
@@ -1089,6 +1131,35 @@ mod tests {
                 "{query}: {:?}",
                 first.why
             );
+        }
+    }
+
+    #[test]
+    fn edit_distance_is_osa() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "kestrel",
+            "kastrel",
+            "mohammed",
+            "muhamad",
+            "gupta",
+            "gutpa",
+            "rahab",
+            "rahb",
+            "ca",
+            "abc",
+            "владимир",
+            "vladimir",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(edit_distance(a, b), strsim::osa_distance(a, b), "{a} {b}");
+            }
         }
     }
 

@@ -588,40 +588,65 @@ fn base_key(tokens: &[String]) -> Option<String> {
 /// characters or under three letters, and when fewer than two sounds
 /// remain.
 pub fn phonetic(word: &str) -> Option<String> {
-    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+    let mut buffer = [0u8; SOUND_KEY_MAX];
+    let length = sound_key(word, &mut buffer)?;
+    buffer
+        .get(..length)
+        .map(|sounds| sounds.iter().map(|&b| char::from(b)).collect())
+}
+
+/// Whether two words have the same sound key, without allocating (the
+/// scorer asks this for many word pairs).
+pub fn same_sound(a: &str, b: &str) -> bool {
+    let (mut left, mut right) = ([0u8; SOUND_KEY_MAX], [0u8; SOUND_KEY_MAX]);
+    match (sound_key(a, &mut left), sound_key(b, &mut right)) {
+        (Some(x), Some(y)) => x == y && left.get(..x) == right.get(..y),
+        _ => false,
+    }
+}
+
+/// Longest word given a sound key.
+const SOUND_KEY_MAX: usize = 48;
+
+/// Writes the sound key of `word` into `out`; its length, or `None`.
+fn sound_key(word: &str, out: &mut [u8; SOUND_KEY_MAX]) -> Option<usize> {
+    if word.len() < 3 || word.len() > SOUND_KEY_MAX || !word.bytes().all(|b| b.is_ascii_lowercase())
+    {
         return None;
     }
     let bytes = word.as_bytes();
-    let mut out = String::with_capacity(word.len());
+    let mut length = 0usize;
     let mut index = 0;
     while let Some(&byte) = bytes.get(index) {
         let next = bytes.get(index + 1).copied();
         let (sound, used) = match (byte, next) {
-            (b'p', Some(b'h')) => (Some('f'), 2),
-            (b'k' | b'g', Some(b'h')) => (Some('k'), 2),
-            (b't' | b'd', Some(b'h')) => (Some('t'), 2),
-            (b's' | b'z', Some(b'h')) | (b'c', Some(b'h')) => (Some('j'), 2),
-            (b'c', Some(b'k')) => (Some('k'), 2),
-            (b'c', Some(b'e' | b'i' | b'y')) => (Some('s'), 1),
-            (b't', Some(b's' | b'z')) => (Some('s'), 2),
-            (b'd', Some(b'j')) => (Some('j'), 2),
-            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y', _) => (out.is_empty().then_some('a'), 1),
+            (b'p', Some(b'h')) => (Some(b'f'), 2),
+            (b'k' | b'g', Some(b'h')) => (Some(b'k'), 2),
+            (b't' | b'd', Some(b'h')) => (Some(b't'), 2),
+            (b's' | b'z', Some(b'h')) | (b'c', Some(b'h')) => (Some(b'j'), 2),
+            (b'c', Some(b'k')) => (Some(b'k'), 2),
+            (b'c', Some(b'e' | b'i' | b'y')) => (Some(b's'), 1),
+            (b't', Some(b's' | b'z')) => (Some(b's'), 2),
+            (b'd', Some(b'j')) => (Some(b'j'), 2),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y', _) => ((length == 0).then_some(b'a'), 1),
             (b'h', _) => (None, 1),
-            (b'b' | b'p', _) => (Some('p'), 1),
-            (b'd' | b't', _) => (Some('t'), 1),
-            (b'c' | b'g' | b'k' | b'q', _) => (Some('k'), 1),
-            (b's' | b'z' | b'x', _) => (Some('s'), 1),
-            (b'f' | b'v' | b'w', _) => (Some('f'), 1),
-            (other, _) => (Some(char::from(other)), 1),
+            (b'b' | b'p', _) => (Some(b'p'), 1),
+            (b'd' | b't', _) => (Some(b't'), 1),
+            (b'c' | b'g' | b'k' | b'q', _) => (Some(b'k'), 1),
+            (b's' | b'z' | b'x', _) => (Some(b's'), 1),
+            (b'f' | b'v' | b'w', _) => (Some(b'f'), 1),
+            (other, _) => (Some(other), 1),
         };
-        if let Some(sound) = sound
-            && !out.ends_with(sound)
-        {
-            out.push(sound);
+        if let Some(sound) = sound {
+            let repeated = length > 0 && out.get(length - 1) == Some(&sound);
+            if !repeated && let Some(slot) = out.get_mut(length) {
+                *slot = sound;
+                length += 1;
+            }
         }
         index += used;
     }
-    (out.len() >= 2).then_some(out)
+    (length >= 2).then_some(length)
 }
 
 #[cfg(test)]
