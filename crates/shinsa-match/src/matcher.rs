@@ -124,10 +124,11 @@ pub struct NameMatch {
 #[derive(Debug, Clone)]
 pub struct Matcher {
     targets: Vec<Target>,
-    /// Each target's total token weight, or `None` for a name in a script
-    /// without spaces (no bound applies): kept apart from `targets` so that
-    /// pruning a candidate does not touch its name.
-    bound_weights: Vec<Option<f32>>,
+    /// Each target's total word weight and the weight its words that are
+    /// not keys can earn (generic words, particles, initials), or `None`
+    /// for a name in a script without spaces (no bound applies): kept apart
+    /// from `targets` so that pruning a candidate does not touch its name.
+    bound_weights: Vec<Option<(f32, f32)>>,
     by_key: KeyIndex,
     by_base_key: KeyIndex,
     by_romanised: KeyIndex,
@@ -247,8 +248,11 @@ impl Matcher {
             {
                 by_romanised.push((KeyIndex::hash(romanised), index));
             }
-            for (token, _) in blocking_keys(&target.analysed) {
-                by_token.push((KeyIndex::hash(&token), index));
+            // Token keys also say which word of the name they come from.
+            if index < TOKEN_FILING_LIMIT {
+                for (token, at) in blocking_keys(&target.analysed) {
+                    by_token.push((KeyIndex::hash(&token), filed_word(index, at)));
+                }
             }
         }
         let (by_key, by_base_key, by_romanised, by_token) = (
@@ -261,7 +265,13 @@ impl Matcher {
             bound_weights: targets
                 .iter()
                 .map(|target| {
-                    (!target.analysed.is_unspaced()).then_some(target.analysed.total_weight as f32)
+                    let name = &target.analysed;
+                    (!name.is_unspaced()).then(|| {
+                        (
+                            name.total_weight as f32,
+                            unkeyed_credit(name).iter().sum::<f64>() as f32,
+                        )
+                    })
                 })
                 .collect(),
             targets,
@@ -398,16 +408,14 @@ impl Matcher {
         // What a query word can earn without sharing a key with the
         // candidate: generic words and particles are not keys, and an
         // initial may stand for a name.
-        let unkeyed: Vec<f64> = query
+        let unkeyed = unkeyed_credit(query);
+        // Each initial of the query may stand for a word of the list's name.
+        let query_initials = query
             .tokens
             .iter()
-            .zip(weights)
-            .map(|(token, &weight)| match token.chars().count() {
-                _ if weight < 1.0 => weight,
-                1 => weight * INITIAL_SIMILARITY,
-                _ => 0.0,
-            })
-            .collect();
+            .filter(|token| token.chars().count() == 1)
+            .count() as f64
+            * INITIAL_SIMILARITY;
         let covered = self.coverage(query);
         let mut memo = Similarities::default();
         let special: HashSet<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
@@ -431,23 +439,33 @@ impl Matcher {
             };
             keep(index, score, basis);
         }
-        for &(index, mask) in &covered {
-            if spaced && let Some(Some(target_weight)) = self.bound_weights.get(index as usize) {
+        for &(index, query_words, target_words) in &covered {
+            if spaced
+                && let Some(Some((target_weight, target_unkeyed))) =
+                    self.bound_weights.get(index as usize)
+            {
                 let target_weight = f64::from(*target_weight);
                 let reachable: f64 = weights
                     .iter()
                     .zip(&unkeyed)
                     .enumerate()
                     .map(|(at, (weight, unkeyed))| {
-                        if mask & (1u64 << at.min(63)) != 0 {
+                        if query_words & (1u64 << at.min(63)) != 0 {
                             *weight
                         } else {
                             *unkeyed
                         }
                     })
                     .sum();
+                // On the list's side, only its words that share a key with
+                // the query (all of weight 1) and those that are not keys
+                // can find a partner.
+                let reachable_target = (f64::from(target_words.count_ones())
+                    + f64::from(*target_unkeyed)
+                    + query_initials)
+                    .min(target_weight);
                 // A small margin: the weights are stored as f32.
-                let bound = (reachable + target_weight) / (query_weight + target_weight) + 1e-6;
+                let bound = (reachable + reachable_target) / (query_weight + target_weight) + 1e-6;
                 if bound < threshold {
                     continue;
                 }
@@ -471,37 +489,67 @@ impl Matcher {
     /// Each name filed under a key of `query`, with the query tokens (as a
     /// bit mask) it shares a key with. Counted in a dense array per thread:
     /// a hash map cost most of a query's time on large lists.
-    fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64)> {
+    fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64, u64)> {
         thread_local! {
-            static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+            static MASKS: std::cell::RefCell<Vec<(u64, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         MASKS.with(|masks| {
             let mut masks = masks.borrow_mut();
             if masks.len() < self.targets.len() {
-                masks.resize(self.targets.len(), 0);
+                masks.resize(self.targets.len(), (0, 0));
             }
             let mut touched: Vec<u32> = Vec::new();
             for (key, token) in blocking_keys(query) {
-                let indexes = self.by_token.get(&key);
                 let bit = 1u64 << token.min(63);
-                for &index in indexes {
+                for &filed in self.by_token.get(&key) {
+                    let (index, word) = (filed / WORDS_PER_NAME, filed % WORDS_PER_NAME);
                     if let Some(mask) = masks.get_mut(index as usize) {
-                        if *mask == 0 {
+                        if mask.0 == 0 {
                             touched.push(index);
                         }
-                        *mask |= bit;
+                        mask.0 |= bit;
+                        mask.1 |= 1u64 << word;
                     }
                 }
             }
+            touched.sort_unstable();
+            touched.dedup();
             touched
                 .into_iter()
                 .map(|index| {
-                    let slot = masks.get_mut(index as usize);
-                    (index, slot.map_or(0, std::mem::take))
+                    let (query_words, target_words) =
+                        masks.get_mut(index as usize).map_or((0, 0), std::mem::take);
+                    (index, query_words, target_words)
                 })
                 .collect()
         })
     }
+}
+
+/// Token keys are filed as `name index × 64 + word position`.
+const WORDS_PER_NAME: u32 = 64;
+
+/// Names past this index are not filed by token (they would overflow the
+/// encoding): 67 million names, beyond any list.
+const TOKEN_FILING_LIMIT: u32 = u32::MAX / WORDS_PER_NAME;
+
+fn filed_word(index: u32, word: usize) -> u32 {
+    index * WORDS_PER_NAME + u32::try_from(word.min(63)).unwrap_or(63)
+}
+
+/// What each word of a name can earn without sharing a key with the other
+/// name: generic words and particles are not keys (full weight), an
+/// initial may stand for a name, other words earn nothing.
+fn unkeyed_credit(name: &AnalysedName) -> Vec<f64> {
+    name.tokens
+        .iter()
+        .zip(&name.weights)
+        .map(|(token, &weight)| match token.chars().count() {
+            _ if weight < 1.0 => weight,
+            1 => weight * INITIAL_SIMILARITY,
+            _ => 0.0,
+        })
+        .collect()
 }
 
 /// The best way found so far to one target.
@@ -602,6 +650,11 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
             }
             match chars.len() {
                 4..=6 => {
+                    if chars.len() == 6 {
+                        // Six letters also meet seven by their ends.
+                        keys.push((format!("^{}", chars.iter().take(3).collect::<String>()), at));
+                        keys.push((format!("{}$", chars.iter().skip(3).collect::<String>()), at));
+                    }
                     keys.push((format!("~{token}"), at));
                     // Four-letter words are compared with both ends kept.
                     let inner = if chars.len() == 4 {
