@@ -512,8 +512,6 @@ impl Matcher {
                     }
                 }
             }
-            touched.sort_unstable();
-            touched.dedup();
             touched
                 .into_iter()
                 .map(|index| {
@@ -673,11 +671,17 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
                     }
                 }
                 7.. => {
-                    keys.push((format!("^{}", chars.iter().take(3).collect::<String>()), at));
+                    // Three-letter ends: four would be narrower, but lost
+                    // yente's two-typo positives (UN top-1 97.2 % → 96.0 %).
+                    let width = 3;
+                    keys.push((
+                        format!("^{}", chars.iter().take(width).collect::<String>()),
+                        at,
+                    ));
                     keys.push((
                         format!(
                             "{}$",
-                            chars.iter().skip(chars.len() - 3).collect::<String>()
+                            chars.iter().skip(chars.len() - width).collect::<String>()
                         ),
                         at,
                     ));
