@@ -231,6 +231,16 @@ impl Graph {
             .collect()
     }
 
+    /// Gives `node` the owners of `from` (a name recognised as a company
+    /// is held as that company is).
+    fn inherit_owners(&mut self, node: &str, from: &str) {
+        let inherited: Vec<Edge> = self.owners.get(from).cloned().unwrap_or_default();
+        self.owners
+            .entry(node.to_owned())
+            .or_default()
+            .extend(inherited);
+    }
+
     fn name(&self, node: &str) -> String {
         self.names
             .get(node)
@@ -429,31 +439,13 @@ pub fn resolve(
             graph.owners.entry(node).or_default().extend(owned_by);
         }
     }
-    // A name recognised as a listed party has that party's owners too.
+    // A name recognised as a listed party or resolved to an identity has
+    // that party's or identity's owners too.
     for (key, (listed, _)) in &listed_of {
-        let inherited: Vec<Edge> = graph
-            .owners
-            .get(&format!("listed:{listed}"))
-            .cloned()
-            .unwrap_or_default();
-        graph
-            .owners
-            .entry(key.clone())
-            .or_default()
-            .extend(inherited);
+        graph.inherit_owners(key, &format!("listed:{listed}"));
     }
-    // A name resolved to an identity has that identity's owners too.
     for (key, (identity, _)) in &identity_of {
-        let inherited: Vec<Edge> = graph
-            .owners
-            .get(&format!("identity:{identity}"))
-            .cloned()
-            .unwrap_or_default();
-        graph
-            .owners
-            .entry(key.clone())
-            .or_default()
-            .extend(inherited);
+        graph.inherit_owners(key, &format!("identity:{identity}"));
     }
 
     // Direct listings of a node: its identity's entries, or entries matched

@@ -73,7 +73,7 @@ pub fn import(
         "sha256",
         "saved",
     ];
-    crate::cli::emit(&output::rows(&header, &rows, &document, format)?)?;
+    crate::cli::emit(&output::rows_output(&header, &rows, &document, format)?)?;
     Ok(ExitCode::from(crate::cli::EXIT_CLEAN))
 }
 
@@ -148,7 +148,7 @@ pub fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> 
         );
     }
     let header = ["change", "id", "party", "what changed"];
-    crate::cli::emit(&output::rows(&header, &rows, &document, format)?)?;
+    crate::cli::emit(&output::rows_output(&header, &rows, &document, format)?)?;
     Ok(ExitCode::from(crate::cli::EXIT_CLEAN))
 }
 

@@ -203,24 +203,41 @@ fn table(report: &Report, language: Language) -> String {
 
 /// Renders the list overview for `lists ls`.
 pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String> {
-    let rows: Vec<[String; 7]> = reference
+    let mut entries: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for entry in &reference.entries {
+        *entries.entry(entry.list.as_str()).or_default() += 1;
+    }
+    let count = |id: &str| entries.get(id).copied().unwrap_or(0);
+    let rows: Vec<Vec<String>> = reference
         .lists
         .iter()
         .map(|list| {
-            let entries = reference
-                .entries
-                .iter()
-                .filter(|e| e.list == list.id)
-                .count();
-            [
+            let sha256 = if format == Format::Table {
+                format!("{}…", list.sha256.get(..16).unwrap_or(&list.sha256))
+            } else {
+                list.sha256.clone()
+            };
+            vec![
                 list.id.clone(),
                 list.name.clone(),
                 list.jurisdiction.to_string(),
                 list.legal_effect.as_str().to_owned(),
                 list.version.to_string(),
-                entries.to_string(),
-                list.sha256.clone(),
+                count(&list.id).to_string(),
+                sha256,
             ]
+        })
+        .collect();
+    let document: Vec<serde_json::Value> = reference
+        .lists
+        .iter()
+        .map(|list| {
+            json!({
+                "id": list.id, "name": list.name, "publisher": list.publisher,
+                "jurisdiction": list.jurisdiction, "legal_effect": list.legal_effect,
+                "version": list.version.to_string(), "entries": count(&list.id),
+                "sha256": list.sha256, "source": list.source,
+            })
         })
         .collect();
     let header = [
@@ -232,42 +249,7 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
         "entries",
         "sha256",
     ];
-    match format {
-        Format::Json => {
-            let document: Vec<serde_json::Value> = reference
-                .lists
-                .iter()
-                .zip(&rows)
-                .map(|(list, row)| {
-                    json!({
-                        "id": list.id, "name": list.name, "publisher": list.publisher,
-                        "jurisdiction": list.jurisdiction, "legal_effect": list.legal_effect,
-                        "version": list.version.to_string(), "entries": row[5].parse::<usize>().unwrap_or(0),
-                        "sha256": list.sha256, "source": list.source,
-                    })
-                })
-                .collect();
-            Ok(format!("{}\n", serde_json::to_string_pretty(&document)?))
-        }
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            writer.write_record(header)?;
-            for row in &rows {
-                writer.write_record(row)?;
-            }
-            Ok(String::from_utf8(writer.into_inner()?)?)
-        }
-        Format::Table => {
-            let mut table = new_table();
-            table.set_header(header);
-            for row in rows {
-                let mut row = row;
-                row[6] = format!("{}…", &row[6][..16.min(row[6].len())]);
-                table.add_row(row);
-            }
-            Ok(format!("{table}\n"))
-        }
-    }
+    rows_output(&header, &rows, &document, format)
 }
 
 /// Renders a pack comparison.
@@ -459,7 +441,7 @@ fn cedar_value(value: &serde_json::Value) -> String {
 }
 
 /// Renders rows as a table or CSV, or `document` as JSON.
-pub fn rows(
+pub fn rows_output(
     header: &[&str],
     rows: &[Vec<String>],
     document: &impl serde::Serialize,
