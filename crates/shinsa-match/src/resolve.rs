@@ -356,7 +356,7 @@ pub fn resolve(
         }
     }
     weigh_identifiers(inventory, reference, threshold, &mut identity_of);
-    weigh_listed_identifiers(inventory, reference, threshold, &mut entry_matches);
+    weigh_listed_facts(inventory, reference, threshold, &mut entry_matches);
 
     // The ownership graph: register holdings in force, identity parents, and
     // for a register name resolved to an identity, that identity's holders.
@@ -625,11 +625,17 @@ pub fn resolve(
 /// scheme the register also gives, with another value.
 const CONFLICTING_IDENTIFIER_FACTOR: f64 = 0.7;
 
+/// Score factor for a name match to a listed party none of whose countries
+/// is the register party's: the same name elsewhere is weaker evidence, not
+/// none (companies incorporate abroad).
+const CONFLICTING_COUNTRY_FACTOR: f64 = 0.9;
+
 /// The same for parties of imported lists: a register party with the
 /// identifier (LEI, USCC, ISIN…) of a listed party matches it whatever its
 /// name; a name match to a listed party whose identifier of the same scheme
-/// differs is scored × 0.7 and dropped below the threshold.
-fn weigh_listed_identifiers(
+/// differs is scored × 0.7, one whose countries do not include the party's
+/// × 0.9, and dropped below the threshold.
+fn weigh_listed_facts(
     inventory: &Inventory,
     reference: &ReferenceData,
     threshold: f64,
@@ -638,7 +644,7 @@ fn weigh_listed_identifiers(
     let parties_with_ids: Vec<_> = inventory
         .parties
         .iter()
-        .filter(|p| !p.identifiers.is_empty())
+        .filter(|p| !p.identifiers.is_empty() || p.country.is_some() || p.hq_country.is_some())
         .collect();
     if parties_with_ids.is_empty() {
         return;
@@ -673,6 +679,21 @@ fn weigh_listed_identifiers(
                 found.why.push(format!(
                     "conflicting identifier: the register gives {}:{}, the list {}:{} (score × {CONFLICTING_IDENTIFIER_FACTOR})",
                     own.scheme, own.value, theirs.scheme, theirs.value
+                ));
+            }
+            let countries: Vec<CountryCode> = [party.country, party.hq_country]
+                .into_iter()
+                .flatten()
+                .collect();
+            let elsewhere = !countries.is_empty()
+                && !listed.countries.is_empty()
+                && !countries.iter().any(|c| listed.countries.contains(c));
+            if elsewhere {
+                found.score *= CONFLICTING_COUNTRY_FACTOR;
+                found.why.push(format!(
+                    "other country: the register gives {}, the list {} (score × {CONFLICTING_COUNTRY_FACTOR})",
+                    countries.iter().map(CountryCode::as_str).collect::<Vec<_>>().join(", "),
+                    listed.countries.iter().map(CountryCode::as_str).collect::<Vec<_>>().join(", ")
                 ));
             }
         }

@@ -199,6 +199,33 @@ fn ownership_published_with_a_list_gives_derived_hits() {
             .to_string()
             .contains("78%")
     );
+
+    // The same name in another country than the list's is weaker evidence.
+    let queries = dir.path().join("queries.csv");
+    std::fs::write(
+        &queries,
+        "name,country\nNorthwind Listed Group,RU\nNorthwind Listed Group,JP\n",
+    )
+    .unwrap();
+    let run = shinsa(&[
+        "match",
+        "--lists-dir",
+        &lists_dir,
+        "--lists",
+        "opensanctions",
+        "--format",
+        "json",
+        "--input",
+        &queries.display().to_string(),
+    ]);
+    let results = run.json();
+    assert_eq!(results[0]["matches"][0]["score"], 1.0);
+    assert_eq!(results[1]["matches"][0]["score"], 0.9);
+    let why = results[1]["matches"][0]["explanation"].to_string();
+    assert!(
+        why.contains("other country: the register gives JP, the list RU"),
+        "{why}"
+    );
 }
 
 /// An identifier of a listed party decides before names: it matches under
