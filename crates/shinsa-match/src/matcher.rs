@@ -128,7 +128,7 @@ pub struct Matcher {
     /// not keys can earn (generic words, particles, initials), or `None`
     /// for a name in a script without spaces (no bound applies): kept apart
     /// from `targets` so that pruning a candidate does not touch its name.
-    bound_weights: Vec<Option<(f32, f32)>>,
+    bound_weights: Vec<BoundWeights>,
     by_key: KeyIndex,
     by_base_key: KeyIndex,
     by_romanised: KeyIndex,
@@ -230,8 +230,9 @@ impl Matcher {
         let mut by_key = Vec::with_capacity(targets.len());
         let mut by_base_key = Vec::new();
         let mut by_romanised = Vec::new();
-        // About ten keys per name: reserved once rather than doubled into.
-        let mut by_token = Vec::with_capacity(targets.len().saturating_mul(10));
+        // Reserved generously rather than doubled into: pages never written
+        // are never resident, while a doubling copies the whole vector.
+        let mut by_token = Vec::with_capacity(targets.len().saturating_mul(24));
         for (index, target) in targets.iter().enumerate() {
             // More than four billion names is beyond any list: they go unindexed.
             let Ok(index) = u32::try_from(index) else {
@@ -264,15 +265,7 @@ impl Matcher {
         Self {
             bound_weights: targets
                 .iter()
-                .map(|target| {
-                    let name = &target.analysed;
-                    (!name.is_unspaced()).then(|| {
-                        (
-                            name.total_weight as f32,
-                            unkeyed_credit(name).iter().sum::<f64>() as f32,
-                        )
-                    })
-                })
+                .map(|target| BoundWeights::of(&target.analysed))
                 .collect(),
             targets,
             by_key,
@@ -441,16 +434,17 @@ impl Matcher {
         }
         for &(index, query_words, target_words) in &covered {
             if spaced
-                && let Some(Some((target_weight, target_unkeyed))) =
-                    self.bound_weights.get(index as usize)
+                && let Some((target_weight, target_unkeyed)) = self
+                    .bound_weights
+                    .get(index as usize)
+                    .and_then(|weights| weights.get())
             {
-                let target_weight = f64::from(*target_weight);
                 let reachable: f64 = weights
                     .iter()
                     .zip(&unkeyed)
                     .enumerate()
                     .map(|(at, (weight, unkeyed))| {
-                        if query_words & (1u64 << at.min(63)) != 0 {
+                        if query_words & (1u64 << at.min(31)) != 0 {
                             *weight
                         } else {
                             *unkeyed
@@ -460,11 +454,10 @@ impl Matcher {
                 // On the list's side, only its words that share a key with
                 // the query (all of weight 1) and those that are not keys
                 // can find a partner.
-                let reachable_target = (f64::from(target_words.count_ones())
-                    + f64::from(*target_unkeyed)
-                    + query_initials)
-                    .min(target_weight);
-                // A small margin: the weights are stored as f32.
+                let reachable_target =
+                    (f64::from(target_words.count_ones()) + target_unkeyed + query_initials)
+                        .min(target_weight);
+                // A small margin: the weights are stored in twentieths.
                 let bound = (reachable + reachable_target) / (query_weight + target_weight) + 1e-6;
                 if bound < threshold {
                     continue;
@@ -491,36 +484,64 @@ impl Matcher {
     /// a hash map cost most of a query's time on large lists.
     fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64, u64)> {
         thread_local! {
-            static MASKS: std::cell::RefCell<Vec<(u64, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+            // Per name: the query's words (low half) and the name's words
+            // (high half) that share a key; one word per name keeps the
+            // array small enough to stay in cache on large lists.
+            static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         MASKS.with(|masks| {
             let mut masks = masks.borrow_mut();
             if masks.len() < self.targets.len() {
-                masks.resize(self.targets.len(), (0, 0));
+                masks.resize(self.targets.len(), 0);
             }
             let mut touched: Vec<u32> = Vec::new();
             for (key, token) in blocking_keys(query) {
-                let bit = 1u64 << token.min(63);
+                let bit = 1u64 << token.min(31);
                 for &filed in self.by_token.get(&key) {
                     let (index, word) = (filed / WORDS_PER_NAME, filed % WORDS_PER_NAME);
                     if let Some(mask) = masks.get_mut(index as usize) {
-                        if mask.0 == 0 {
+                        if *mask == 0 {
                             touched.push(index);
                         }
-                        mask.0 |= bit;
-                        mask.1 |= 1u64 << word;
+                        *mask |= bit | (1u64 << (32 + word.min(31)));
                     }
                 }
             }
             touched
                 .into_iter()
                 .map(|index| {
-                    let (query_words, target_words) =
-                        masks.get_mut(index as usize).map_or((0, 0), std::mem::take);
-                    (index, query_words, target_words)
+                    let mask = masks.get_mut(index as usize).map_or(0, std::mem::take);
+                    (index, mask & 0xFFFF_FFFF, mask >> 32)
                 })
                 .collect()
         })
+    }
+}
+
+/// A target's total word weight and what its words that are not keys can
+/// earn, in twentieths of a word (weights are multiples of 0.05), packed
+/// in four bytes; `u16::MAX` for a name without spaces (no bound).
+#[derive(Debug, Clone, Copy)]
+struct BoundWeights(u16, u16);
+
+impl BoundWeights {
+    fn of(name: &AnalysedName) -> Self {
+        if name.is_unspaced() {
+            return Self(u16::MAX, 0);
+        }
+        let twentieths = |weight: f64| (weight * 20.0).round().clamp(0.0, 65_000.0) as u16;
+        let unkeyed = if name.tokens.len() > 31 {
+            // Word positions past 31 share a bit: count every word reachable.
+            name.total_weight
+        } else {
+            unkeyed_credit(name).iter().sum()
+        };
+        Self(twentieths(name.total_weight), twentieths(unkeyed))
+    }
+
+    /// (total, unkeyed), or `None` when no bound applies.
+    fn get(self) -> Option<(f64, f64)> {
+        (self.0 != u16::MAX).then(|| (f64::from(self.0) / 20.0, f64::from(self.1) / 20.0))
     }
 }
 
