@@ -411,7 +411,10 @@ impl Matcher {
             * INITIAL_SIMILARITY;
         let covered = self.coverage(query);
         let mut memo = Similarities::default();
-        let special: HashSet<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
+        // Names found by a whole key: a few at most, searched in a sorted vector.
+        let mut special: Vec<u32> = exact.iter().chain(base).chain(romanised).copied().collect();
+        special.sort_unstable();
+        special.dedup();
         for &index in &special {
             if exact.contains(&index) {
                 continue;
@@ -432,7 +435,8 @@ impl Matcher {
             };
             keep(index, score, basis);
         }
-        for &(index, query_words, target_words) in &covered {
+        for &(index, mask) in &covered {
+            let (query_words, target_words) = (mask & 0xFFFF_FFFF, mask >> 32);
             if spaced
                 && let Some((target_weight, target_unkeyed)) = self
                     .bound_weights
@@ -463,7 +467,7 @@ impl Matcher {
                     continue;
                 }
             }
-            if special.contains(&index) {
+            if special.binary_search(&index).is_ok() {
                 continue;
             }
             let Some(target) = self.targets.get(index as usize) else {
@@ -482,7 +486,7 @@ impl Matcher {
     /// Each name filed under a key of `query`, with the query tokens (as a
     /// bit mask) it shares a key with. Counted in a dense array per thread:
     /// a hash map cost most of a query's time on large lists.
-    fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64, u64)> {
+    fn coverage(&self, query: &AnalysedName) -> Vec<(u32, u64)> {
         thread_local! {
             // Per name: the query's words (low half) and the name's words
             // (high half) that share a key; one word per name keeps the
@@ -511,7 +515,7 @@ impl Matcher {
                 .into_iter()
                 .map(|index| {
                     let mask = masks.get_mut(index as usize).map_or(0, std::mem::take);
-                    (index, mask & 0xFFFF_FFFF, mask >> 32)
+                    (index, mask)
                 })
                 .collect()
         })
