@@ -171,5 +171,7 @@ pub struct Finding {
     pub title_ja: String,
     pub explanation: String,
     pub evidence: Vec<Evidence>,
-    pub provenance: Provenance,
+    /// Shared by every finding of one screening (a million findings would
+    /// otherwise copy it a million times).
+    pub provenance: std::sync::Arc<Provenance>,
 }
