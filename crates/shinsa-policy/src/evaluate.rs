@@ -29,9 +29,8 @@ pub enum ScreenError {
 struct EvidenceSource<'a> {
     register: &'a ResolvedRegister,
     reference: &'a ReferenceData,
-    assets: HashMap<&'a str, &'a ResolvedAsset>,
+    /// Contracts by id, for the links of a subcontract chain.
     contracts: HashMap<&'a str, &'a ResolvedContract>,
-    flows: HashMap<&'a str, &'a ResolvedDataFlow>,
     entries: HashMap<String, &'a ListEntry>,
 }
 
@@ -67,20 +66,10 @@ pub fn screen_with_progress(
     let source = EvidenceSource {
         register,
         reference,
-        assets: register
-            .assets
-            .iter()
-            .map(|a| (a.asset.id.as_str(), a))
-            .collect(),
         contracts: register
             .contracts
             .iter()
             .map(|c| (c.id.as_str(), c))
-            .collect(),
-        flows: register
-            .dataflows
-            .iter()
-            .map(|f| (f.id.as_str(), f))
             .collect(),
         entries: reference.entries.iter().map(|e| (e.key(), e)).collect(),
     };
@@ -118,7 +107,7 @@ pub fn screen_with_progress(
                 }
                 for policy in response.diagnostics().reason() {
                     if let Some(rule) = pack.rules.get(policy) {
-                        let evidence = source.evidence(rule, kind, id);
+                        let evidence = source.evidence(rule, subject);
                         findings.push(Finding {
                             id: format!("{}@{}:{id}", rule.id, kind.as_str()),
                             severity: rule.severity,
@@ -433,15 +422,21 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
 }
 
 impl EvidenceSource<'_> {
-    fn evidence(&self, rule: &Rule, kind: SubjectKind, id: &str) -> Vec<Evidence> {
+    /// The evidence `rule` names, drawn from the subject itself (no lookup
+    /// by id: at a million subjects those maps were a cost of their own).
+    fn evidence(&self, rule: &Rule, subject: SubjectRef<'_>) -> Vec<Evidence> {
         let mut evidence = Vec::new();
         for token in &rule.evidence {
-            match (token.as_str(), kind) {
-                ("listing", SubjectKind::Asset) => self.asset_listings(id, &mut evidence),
-                ("country", SubjectKind::Asset) => self.asset_countries(id, &mut evidence),
-                ("categorical", SubjectKind::Asset) => self.asset_categorical(id, &mut evidence),
-                ("contract", SubjectKind::Contract) => self.contract(id, &mut evidence),
-                ("flow", SubjectKind::Dataflow) => self.flow(id, &mut evidence),
+            match (token.as_str(), subject) {
+                ("listing", SubjectRef::Asset(asset)) => self.asset_listings(asset, &mut evidence),
+                ("country", SubjectRef::Asset(asset)) => self.asset_countries(asset, &mut evidence),
+                ("categorical", SubjectRef::Asset(asset)) => {
+                    self.asset_categorical(asset, &mut evidence)
+                }
+                ("contract", SubjectRef::Contract(contract)) => {
+                    self.contract(contract, &mut evidence)
+                }
+                ("flow", SubjectRef::DataFlow(flow)) => self.flow(flow, &mut evidence),
                 _ => {}
             }
         }
@@ -455,10 +450,7 @@ impl EvidenceSource<'_> {
             .collect()
     }
 
-    fn asset_listings(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.assets.get(id).copied() else {
-            return;
-        };
+    fn asset_listings(&self, asset: &ResolvedAsset, out: &mut Vec<Evidence>) {
         for hit in &asset.listings {
             let entry = self.entries.get(&hit.listing.entry).copied();
             let mut why = hit.listing.name_match.why.clone();
@@ -517,10 +509,7 @@ impl EvidenceSource<'_> {
         }
     }
 
-    fn asset_countries(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.assets.get(id).copied() else {
-            return;
-        };
+    fn asset_countries(&self, asset: &ResolvedAsset, out: &mut Vec<Evidence>) {
         for (role, key) in [
             ("manufacturer", &asset.manufacturer),
             ("supplier", &asset.supplier),
@@ -542,10 +531,7 @@ impl EvidenceSource<'_> {
         }
     }
 
-    fn asset_categorical(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(asset) = self.assets.get(id).copied() else {
-            return;
-        };
+    fn asset_categorical(&self, asset: &ResolvedAsset, out: &mut Vec<Evidence>) {
         for hit in &asset.categorical {
             out.push(Evidence::Categorical {
                 list: hit.list.clone(),
@@ -557,10 +543,7 @@ impl EvidenceSource<'_> {
         }
     }
 
-    fn contract(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(contract) = self.contracts.get(id).copied() else {
-            return;
-        };
+    fn contract(&self, contract: &ResolvedContract, out: &mut Vec<Evidence>) {
         let mut path = vec![self.register.operator.name.clone()];
         for (link, party_key) in contract.chain.iter().zip(&contract.chain_parties) {
             let party = self.register.party(party_key);
@@ -618,10 +601,7 @@ impl EvidenceSource<'_> {
         });
     }
 
-    fn flow(&self, id: &str, out: &mut Vec<Evidence>) {
-        let Some(flow) = self.flows.get(id).copied() else {
-            return;
-        };
+    fn flow(&self, flow: &ResolvedDataFlow, out: &mut Vec<Evidence>) {
         let provider = flow
             .provider
             .as_deref()
