@@ -1,6 +1,8 @@
 //! `shinsa lists import`, `lists ls`, `lists diff` and `match --lists` on
 //! rows of the real OFAC files.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::shinsa;
@@ -11,6 +13,16 @@ fn fixture(name: &str) -> String {
         .join("../shinsa-ingest/tests/fixtures/lists")
         .join(name);
     path.display().to_string()
+}
+
+/// The entry ids a query of `match --format json` matched, best first.
+fn entry_ids(result: &serde_json::Value) -> Vec<String> {
+    result["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -178,14 +190,7 @@ fn ownership_published_with_a_list_gives_derived_hits() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let results = run.json();
-    let entries = |at: usize| -> Vec<String> {
-        results[at]["matches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["entry_id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let entries = |at: usize| entry_ids(&results[at]);
     // 60 %: controlled, with the path.
     assert_eq!(entries(0), ["opensanctions/p"]);
     let why = results[0]["matches"][0]["explanation"].to_string();
@@ -263,14 +268,7 @@ fn identifiers_from_list_remarks_decide() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let results = run.json();
-    let entries = |at: usize| -> Vec<String> {
-        results[at]["matches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["entry_id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let entries = |at: usize| entry_ids(&results[at]);
     assert_eq!(entries(0), ["ofac-cons/30946"], "the USCC of Hikvision");
     assert!(
         results[0]["matches"][0]["explanation"]
