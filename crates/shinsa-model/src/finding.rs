@@ -80,8 +80,8 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleRef {
     pub id: String,
-    pub legal_basis: String,
-    pub policy_version: String,
+    pub legal_basis: std::sync::Arc<str>,
+    pub policy_version: std::sync::Arc<str>,
 }
 
 /// One piece of evidence behind a finding.
@@ -166,9 +166,9 @@ pub struct Finding {
     /// The subject's name, for people.
     pub subject_name: String,
     pub rule: RuleRef,
-    pub title: String,
+    pub title: std::sync::Arc<str>,
     /// The title in Japanese.
-    pub title_ja: String,
+    pub title_ja: std::sync::Arc<str>,
     pub explanation: String,
     pub evidence: Vec<Evidence>,
     /// Shared by every finding of one screening (a million findings would

@@ -56,7 +56,7 @@ pub fn screen_with_progress(
 ) -> Result<Vec<Finding>, ScreenError> {
     let mut stores = EntityStores::new(register, reference, pack)?;
     let shared = std::sync::Arc::new(provenance.clone());
-    let version_label = pack.version_label();
+    let version_label: std::sync::Arc<str> = pack.version_label().into();
     let context = context(register.as_of)?;
     let principal = stores
         .uids
@@ -333,12 +333,11 @@ fn evaluation_error(
         subject_name: name.to_owned(),
         rule: RuleRef {
             id: "evaluation-error".to_owned(),
-            legal_basis: "A rule of the pack could not be evaluated; shinsa fails closed"
-                .to_owned(),
-            policy_version: pack.version_label(),
+            legal_basis: "A rule of the pack could not be evaluated; shinsa fails closed".into(),
+            policy_version: pack.version_label().into(),
         },
-        title: "A rule could not be evaluated".to_owned(),
-        title_ja: "ルールを評価できませんでした".to_owned(),
+        title: "A rule could not be evaluated".into(),
+        title_ja: "ルールを評価できませんでした".into(),
         explanation: errors.join("; "),
         evidence: errors
             .iter()

@@ -110,7 +110,7 @@ pub fn explain(
         rules.push(RuleOutcome {
             id: rule.id.clone(),
             severity: rule.severity,
-            title: rule.title.clone(),
+            title: rule.title.to_string(),
             applies,
             fired: finding.is_some(),
             reason,

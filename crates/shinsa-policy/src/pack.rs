@@ -66,9 +66,9 @@ struct Manifest {
 pub struct Rule {
     pub id: String,
     pub severity: Severity,
-    pub title: String,
-    pub title_ja: String,
-    pub legal_basis: String,
+    pub title: std::sync::Arc<str>,
+    pub title_ja: std::sync::Arc<str>,
+    pub legal_basis: std::sync::Arc<str>,
     /// Which evidence the rule draws on: `listing`, `country`, `categorical`,
     /// `contract`, `flow`.
     pub evidence: Vec<String>,
@@ -446,9 +446,9 @@ fn rules_of(
         rules.insert(
             policy.id().clone(),
             Rule {
-                title: annotation("title").unwrap_or_default(),
-                title_ja: annotation("title_ja").unwrap_or_default(),
-                legal_basis: annotation("legal_basis").unwrap_or_default(),
+                title: annotation("title").unwrap_or_default().into(),
+                title_ja: annotation("title_ja").unwrap_or_default().into(),
+                legal_basis: annotation("legal_basis").unwrap_or_default().into(),
                 evidence: annotation("evidence")
                     .unwrap_or_default()
                     .split(',')

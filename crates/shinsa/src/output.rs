@@ -129,9 +129,9 @@ pub fn report(report: &Report, format: Format, language: Language) -> anyhow::Re
                     finding.subject_name.as_str(),
                     title(finding, language),
                     finding.explanation.as_str(),
-                    finding.rule.legal_basis.as_str(),
+                    &finding.rule.legal_basis,
                     &serde_json::to_string(&finding.evidence)?,
-                    finding.rule.policy_version.as_str(),
+                    &finding.rule.policy_version,
                     finding.provenance.input_sha256.as_str(),
                     finding.provenance.as_of.as_str(),
                 ])?;
