@@ -88,20 +88,27 @@ pub fn import(
     let mut ofac: Vec<&ListFile> = Vec::new();
     let mut lists = Vec::new();
     for file in files {
-        match ListFormat::detect(&file.name, &file.bytes) {
-            Some(ListFormat::Ofac) => ofac.push(file),
-            Some(format) => match import_one(format, file, options) {
-                Ok(list) => lists.push(list),
-                Err(mut found) => errors.append(&mut found),
-            },
-            None => errors.push(InputError::new(
+        let read = match ListFormat::detect(&file.name, &file.bytes) {
+            Some(ListFormat::Ofac) => {
+                ofac.push(file);
+                continue;
+            }
+            Some(ListFormat::CslCsv) => read_csl_csv(file, options),
+            Some(ListFormat::CslJson) => read_csl_json(file, options),
+            Some(ListFormat::UnXml) => read_un_xml(file, options),
+            Some(ListFormat::FtmJson) => read_ftm(file, options),
+            None => Err(vec![InputError::new(
                 Location::File {
                     file: file.name.clone(),
                 },
                 "format",
                 "an OFAC CSV, CSL CSV or JSON, UN consolidated XML or FollowTheMoney JSON lines file",
                 "a file of none of these formats",
-            )),
+            )]),
+        };
+        match read {
+            Ok(list) => lists.push(list),
+            Err(mut found) => errors.append(&mut found),
         }
     }
     for group in ofac_groups(&ofac) {
@@ -113,20 +120,6 @@ pub fn import(
     match InputErrors::from_vec(errors) {
         Some(errors) => Err(errors),
         None => Ok(lists),
-    }
-}
-
-fn import_one(
-    format: ListFormat,
-    file: &ListFile,
-    options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
-    match format {
-        ListFormat::CslCsv => read_csl_csv(file, options),
-        ListFormat::CslJson => read_csl_json(file, options),
-        ListFormat::UnXml => read_un_xml(file, options),
-        ListFormat::FtmJson => read_ftm(file, options),
-        ListFormat::Ofac => read_ofac(&OfacGroup::primary_only(file), options),
     }
 }
 

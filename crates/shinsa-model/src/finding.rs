@@ -145,7 +145,7 @@ pub enum Evidence {
 }
 
 /// What produced a finding, so that it can be reproduced years later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
     pub input_sha256: String,
     /// List id → `version sha256`.

@@ -75,16 +75,6 @@ fn day() -> shinsa_model::Date {
     shinsa_model::parse_date("2026-11-27").unwrap()
 }
 
-fn provenance() -> Provenance {
-    Provenance {
-        input_sha256: String::new(),
-        lists: Default::default(),
-        policy: String::new(),
-        software: String::new(),
-        as_of: String::new(),
-    }
-}
-
 #[divan::bench]
 fn build_matcher(bencher: divan::Bencher) {
     let setup = setup();
@@ -112,7 +102,13 @@ fn evaluate(bencher: divan::Bencher, register: &str) {
     bencher
         .counter(divan::counter::ItemsCount::new(subjects * 3))
         .bench(|| {
-            shinsa_policy::screen(&resolved, &setup.reference, &setup.pack, &provenance()).unwrap()
+            shinsa_policy::screen(
+                &resolved,
+                &setup.reference,
+                &setup.pack,
+                &Provenance::default(),
+            )
+            .unwrap()
         });
 }
 
@@ -128,6 +124,12 @@ fn million(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(subjects * 3))
         .bench(|| {
-            shinsa_policy::screen(&resolved, &setup.reference, &setup.pack, &provenance()).unwrap()
+            shinsa_policy::screen(
+                &resolved,
+                &setup.reference,
+                &setup.pack,
+                &Provenance::default(),
+            )
+            .unwrap()
         });
 }

@@ -3,18 +3,13 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use shinsa_model::{Provenance, SubjectKind};
+use shinsa_model::{Date, Inventory, Provenance, ReferenceData, SubjectKind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 #[test]
 fn every_copy_of_an_asset_gets_the_findings_of_the_original() {
-    let reference = shinsa_ingest::reference::bundled().unwrap();
-    let day = shinsa_model::parse_date("2026-11-27").unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minato-electric");
-    let demo = shinsa_ingest::load_bundle(&dir, &reference, day)
-        .unwrap()
-        .inventory;
+    let (reference, day, demo) = demo();
     let copies = 25; // 117 assets × 26 = 3,042 assets: three chunks and a part
     let mut scaled = demo.clone();
     for copy in 1..=copies {
@@ -27,7 +22,7 @@ fn every_copy_of_an_asset_gets_the_findings_of_the_original() {
     }
     let matcher = shinsa_match::Matcher::new(&reference);
     let pack = shinsa_policy::Pack::default_pack().unwrap();
-    let provenance = provenance();
+    let provenance = Provenance::default();
     let rules_by_asset = |inventory| {
         let resolved = shinsa_match::resolve(inventory, &reference, &matcher, day, 0.85);
         let findings = shinsa_policy::screen(&resolved, &reference, &pack, &provenance).unwrap();
@@ -64,12 +59,7 @@ fn every_copy_of_an_asset_gets_the_findings_of_the_original() {
 /// seen late in a large register is still checked against the schema.
 #[test]
 fn a_schema_mismatch_on_a_late_subject_is_still_refused() {
-    let reference = shinsa_ingest::reference::bundled().unwrap();
-    let day = shinsa_model::parse_date("2026-11-27").unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minato-electric");
-    let demo = shinsa_ingest::load_bundle(&dir, &reference, day)
-        .unwrap()
-        .inventory;
+    let (reference, day, demo) = demo();
     let mut register = demo.clone();
     for asset in &mut register.assets {
         asset.country_of_manufacture = None;
@@ -105,7 +95,7 @@ fn a_schema_mismatch_on_a_late_subject_is_still_refused() {
     let pack = shinsa_policy::Pack::load_dir(pack_dir.path()).unwrap();
     let matcher = shinsa_match::Matcher::new(&reference);
     let resolved = shinsa_match::resolve(&register, &reference, &matcher, day, 0.85);
-    let error = shinsa_policy::screen(&resolved, &reference, &pack, &provenance())
+    let error = shinsa_policy::screen(&resolved, &reference, &pack, &Provenance::default())
         .expect_err("the late asset's country does not fit the schema");
     assert!(
         error.to_string().contains("country_of_manufacture"),
@@ -113,12 +103,13 @@ fn a_schema_mismatch_on_a_late_subject_is_still_refused() {
     );
 }
 
-fn provenance() -> Provenance {
-    Provenance {
-        input_sha256: String::new(),
-        lists: Default::default(),
-        policy: String::new(),
-        software: String::new(),
-        as_of: String::new(),
-    }
+/// The bundled reference data, the day, and the demo register.
+fn demo() -> (ReferenceData, Date, Inventory) {
+    let reference = shinsa_ingest::reference::bundled().unwrap();
+    let day = shinsa_model::parse_date("2026-11-27").unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minato-electric");
+    let demo = shinsa_ingest::load_bundle(&dir, &reference, day)
+        .unwrap()
+        .inventory;
+    (reference, day, demo)
 }

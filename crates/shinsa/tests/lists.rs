@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::shinsa;
+use common::{entry_ids, shinsa};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> String {
@@ -13,16 +13,6 @@ fn fixture(name: &str) -> String {
         .join("../shinsa-ingest/tests/fixtures/lists")
         .join(name);
     path.display().to_string()
-}
-
-/// The entry ids a query of `match --format json` matched, best first.
-fn entry_ids(result: &serde_json::Value) -> Vec<String> {
-    result["matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[test]

@@ -23,15 +23,6 @@ fn jsonl(args: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-fn entries(result: &Value) -> Vec<String> {
-    result["matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn one_object_per_query_with_entries_best_first() {
     let results = jsonl(&["ZTE Japan K.K.", "大疆", "Axis Communications"]);
@@ -39,7 +30,7 @@ fn one_object_per_query_with_entries_best_first() {
     assert_eq!(results[0]["query"], "ZTE Japan K.K.");
     assert_eq!(results[0]["identity"]["id"], "zte-japan");
     assert_eq!(
-        entries(&results[0]),
+        entry_ids(&results[0]),
         ["eu-5g-toolbox/zte", "fcc-covered/zte", "ndaa-889/zte"]
     );
     let via = results[0]["matches"][1]["explanation"].to_string();
@@ -52,7 +43,7 @@ fn one_object_per_query_with_entries_best_first() {
         "SZ DJI Technology Co., Ltd."
     );
     assert_eq!(results[1]["identity"]["matched_name"], "大疆");
-    assert!(entries(&results[1]).contains(&"fcc-covered/dji".to_owned()));
+    assert!(entry_ids(&results[1]).contains(&"fcc-covered/dji".to_owned()));
     assert_eq!(results[2]["matches"].as_array().map(Vec::len), Some(0));
 }
 
@@ -62,10 +53,10 @@ fn the_threshold_and_the_day_filter_matches() {
     let score = near[0]["matches"][0]["score"].as_f64().unwrap();
     assert!(score > 0.9 && score < 1.0, "{score}");
     let strict = jsonl(&["Kaspersky Lab Japan", "--threshold", "0.99"]);
-    assert!(entries(&strict[0]).is_empty());
+    assert!(entry_ids(&strict[0]).is_empty());
     // DJI joined the FCC list on 2025-12-22.
     let before = jsonl(&["DJI", "--as-of", "2025-12-21"]);
-    assert!(!entries(&before[0]).contains(&"fcc-covered/dji".to_owned()));
+    assert!(!entry_ids(&before[0]).contains(&"fcc-covered/dji".to_owned()));
 }
 
 #[test]
@@ -76,11 +67,11 @@ fn an_input_file_is_read_with_its_errors_located() {
     let results = jsonl(&["--input", path_str(&good)]);
     assert_eq!(results.len(), 2);
     assert!(
-        entries(&results[0]).contains(&"fcc-covered/huawei".to_owned()),
+        entry_ids(&results[0]).contains(&"fcc-covered/huawei".to_owned()),
         "{}",
         results[0]
     );
-    assert!(entries(&results[1]).is_empty());
+    assert!(entry_ids(&results[1]).is_empty());
 
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "name,country\nAcme,Japan\n,JP\n").unwrap();

@@ -97,3 +97,13 @@ pub fn evidence<'a>(finding: &'a Value, kind: &str) -> Vec<&'a Value> {
         .map(|items| items.iter().filter(|item| item["kind"] == kind).collect())
         .unwrap_or_default()
 }
+
+/// The entry ids one query of `match` JSON output matched, best first.
+pub fn entry_ids(result: &Value) -> Vec<String> {
+    result["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["entry_id"].as_str().unwrap().to_owned())
+        .collect()
+}
