@@ -12,6 +12,10 @@ use shinsa_model::{Inventory, Provenance, ReferenceData};
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// The binary's allocator, so the figures are the ones `shinsa screen` gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
