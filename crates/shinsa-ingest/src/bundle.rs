@@ -683,6 +683,7 @@ fn check(
         assets,
         contracts,
         dataflows,
+        observed: shinsa_model::Observed::default(),
     })
 }
 

@@ -6,10 +6,12 @@
 
 pub mod matcher;
 pub mod name;
+pub mod observed;
 pub mod resolve;
 pub mod translit;
 
 pub use matcher::{DEFAULT_THRESHOLD, Matcher, NameMatch, TargetRef};
+pub use observed::{ResolvedConnection, ResolvedDevice};
 pub use resolve::{
     AssetListing, CategoricalHit, Listing, ListingVia, OwnerPath, ResolvedAsset, ResolvedContract,
     ResolvedDataFlow, ResolvedParty, ResolvedRegister, resolve,

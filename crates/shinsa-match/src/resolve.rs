@@ -4,6 +4,7 @@
 //! use restriction and exceptions.
 
 use crate::matcher::{Matcher, NameMatch, TargetRef};
+use crate::observed::{ResolvedConnection, ResolvedDevice};
 use shinsa_model::{
     Asset, ContractScope, CountryCode, Date, EntryTarget, Inventory, ListEntry, Operator, PartyRef,
     ReferenceData, RelationKind, UseRestriction,
@@ -151,6 +152,9 @@ pub struct ResolvedRegister {
     pub assets: Vec<ResolvedAsset>,
     pub contracts: Vec<ResolvedContract>,
     pub dataflows: Vec<ResolvedDataFlow>,
+    /// Network evidence: connections and devices seen (`shinsa net`).
+    pub connections: Vec<ResolvedConnection>,
+    pub devices: Vec<ResolvedDevice>,
 }
 
 impl ResolvedRegister {
@@ -300,11 +304,30 @@ pub fn resolve(
                 .map(|flow| flow.provider.as_ref()),
         )
         .flatten();
-    for reference_to in free_text {
+    // Network evidence names companies too: a device's hardware vendor and
+    // a data-centre provider's parent (with the table's country).
+    let observed = inventory
+        .observed
+        .devices
+        .iter()
+        .filter_map(|device| device.vendor.as_ref().map(|vendor| (vendor, None)))
+        .chain(
+            inventory
+                .observed
+                .connections
+                .iter()
+                .filter_map(|connection| {
+                    connection
+                        .provider_parent
+                        .as_ref()
+                        .map(|parent| (parent, connection.provider_country))
+                }),
+        );
+    for (reference_to, country) in free_text.map(|party| (party, None)).chain(observed) {
         if let PartyRef::Text(text) = reference_to {
             names
                 .entry(format!("name:{text}"))
-                .or_insert_with(|| (text.clone(), vec![text.clone()], None));
+                .or_insert_with(|| (text.clone(), vec![text.clone()], country));
         }
     }
 
@@ -610,6 +633,8 @@ pub fn resolve(
             data_categories: flow.data_categories.clone(),
         })
         .collect();
+    let connections = crate::observed::connections(inventory, &assets);
+    let devices = crate::observed::devices(inventory, &assets, &parties);
     ResolvedRegister {
         as_of: day,
         operator: inventory.operator.clone(),
@@ -618,6 +643,8 @@ pub fn resolve(
         assets,
         contracts,
         dataflows,
+        connections,
+        devices,
     }
 }
 

@@ -140,6 +140,39 @@ pub enum Evidence {
         provider: Option<String>,
         data_categories: Vec<String>,
     },
+    /// Traffic seen on the network, summed per source and destination.
+    Connection {
+        source: String,
+        source_asset: Option<String>,
+        /// One destination address of the connection.
+        #[serde(rename = "dst")]
+        destination: String,
+        country: Option<String>,
+        asn: Option<u32>,
+        network_org: Option<String>,
+        provider: Option<String>,
+        bytes: u64,
+        flows: u64,
+        first_seen: String,
+        last_seen: String,
+        /// Which dataset, of which date, answered each lookup.
+        answered_by: Vec<String>,
+    },
+    /// A device seen on the network by its MAC address.
+    Device {
+        mac: String,
+        ip: Option<String>,
+        hostname: Option<String>,
+        /// The organisation the MAC's OUI is registered to.
+        vendor: Option<String>,
+        /// The register asset it was tied to, and the maker the register gives.
+        asset: Option<String>,
+        registered_vendor: Option<String>,
+        seen_in: String,
+        first_seen: String,
+        last_seen: String,
+        answered_by: Vec<String>,
+    },
     /// A plain statement of fact from the register.
     Fact { text: String },
 }

@@ -1,6 +1,7 @@
 //! The operator's own register: what it runs, who supplies and maintains it,
 //! who owns whom, and where its data goes.
 
+use crate::Observed;
 use crate::primitives::{CountryCode, Date, Percent};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,9 @@ pub struct Inventory {
     pub assets: Vec<Asset>,
     pub contracts: Vec<Contract>,
     pub dataflows: Vec<DataFlow>,
+    /// Network evidence (`shinsa net`); empty for a register on its own.
+    #[serde(default, skip_serializing_if = "Observed::is_empty")]
+    pub observed: Observed,
 }
 
 impl Inventory {

@@ -10,6 +10,7 @@ mod finding;
 mod identifiers;
 mod inventory;
 mod lists;
+mod network;
 mod primitives;
 mod reference;
 
@@ -23,6 +24,7 @@ pub use lists::{
     EntryException, EntryTarget, Identity, ImportedList, LegalEffect, ListChanges, ListEntry,
     ListInfo, ListedParty, PartyKind, Relation, RelationKind, Scope, UseRestriction,
 };
+pub use network::{Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{
     CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
 };

@@ -8,7 +8,10 @@
 //! `cargo bench -p shinsa-policy --bench screen`).
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
-use shinsa_match::{ResolvedAsset, ResolvedContract, ResolvedDataFlow, ResolvedRegister};
+use shinsa_match::{
+    ResolvedAsset, ResolvedConnection, ResolvedContract, ResolvedDataFlow, ResolvedDevice,
+    ResolvedRegister,
+};
 use shinsa_model::{CountryCode, ReferenceData, SubjectKind};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
@@ -102,15 +105,25 @@ pub(crate) enum SubjectRef<'a> {
     Asset(&'a ResolvedAsset),
     Contract(&'a ResolvedContract),
     DataFlow(&'a ResolvedDataFlow),
+    Connection(&'a ResolvedConnection),
+    Device(&'a ResolvedDevice),
 }
 
 impl<'a> SubjectRef<'a> {
-    /// Every subject of a register: assets, contracts, then data flows.
+    /// Every subject of a register: assets, contracts, data flows, then
+    /// what the network showed (connections, devices).
     pub(crate) fn all(register: &'a ResolvedRegister) -> Vec<Self> {
         let assets = register.assets.iter().map(SubjectRef::Asset);
         let contracts = register.contracts.iter().map(SubjectRef::Contract);
         let flows = register.dataflows.iter().map(SubjectRef::DataFlow);
-        assets.chain(contracts).chain(flows).collect()
+        let connections = register.connections.iter().map(SubjectRef::Connection);
+        let devices = register.devices.iter().map(SubjectRef::Device);
+        assets
+            .chain(contracts)
+            .chain(flows)
+            .chain(connections)
+            .chain(devices)
+            .collect()
     }
 
     pub(crate) fn kind(self) -> SubjectKind {
@@ -118,6 +131,8 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::Asset(_) => SubjectKind::Asset,
             SubjectRef::Contract(_) => SubjectKind::Contract,
             SubjectRef::DataFlow(_) => SubjectKind::Dataflow,
+            SubjectRef::Connection(_) => SubjectKind::Connection,
+            SubjectRef::Device(_) => SubjectKind::Device,
         }
     }
 
@@ -127,6 +142,8 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::Asset(_) => "Asset",
             SubjectRef::Contract(_) => "Contract",
             SubjectRef::DataFlow(_) => "DataFlow",
+            SubjectRef::Connection(_) => "Connection",
+            SubjectRef::Device(_) => "Device",
         }
     }
 
@@ -135,11 +152,13 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::Asset(asset) => &asset.asset.id,
             SubjectRef::Contract(contract) => &contract.id,
             SubjectRef::DataFlow(flow) => &flow.id,
+            SubjectRef::Connection(connection) => &connection.connection.id,
+            SubjectRef::Device(device) => &device.device.id,
         }
     }
 
     /// The name a finding shows: the asset's, the contractor's, the flow's
-    /// destination.
+    /// destination, the connection's source, the device's hostname or MAC.
     pub(crate) fn name(self, register: &'a ResolvedRegister) -> &'a str {
         match self {
             SubjectRef::Asset(asset) => &asset.asset.name,
@@ -147,6 +166,16 @@ impl<'a> SubjectRef<'a> {
                 .party(&contract.contractor)
                 .map_or(contract.contractor.as_str(), |party| party.name.as_str()),
             SubjectRef::DataFlow(flow) => &flow.destination,
+            SubjectRef::Connection(connection) => connection
+                .connection
+                .source_asset
+                .as_deref()
+                .unwrap_or(&connection.connection.source_ip),
+            SubjectRef::Device(device) => device
+                .device
+                .hostname
+                .as_deref()
+                .unwrap_or(&device.device.mac),
         }
     }
 
@@ -156,6 +185,16 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::Asset(asset) => asset.asset.country_of_manufacture,
             SubjectRef::Contract(contract) => contract.work_country,
             SubjectRef::DataFlow(flow) => flow.dc_country,
+            SubjectRef::Connection(connection) => connection.connection.destination_country,
+            SubjectRef::Device(_) => None,
+        }
+    }
+
+    /// A second country the subject's entity refers to (a provider's).
+    fn other_country(self) -> Option<CountryCode> {
+        match self {
+            SubjectRef::Connection(connection) => connection.connection.provider_country,
+            _ => None,
         }
     }
 }
@@ -179,7 +218,8 @@ pub(crate) fn shared(
     countries.extend(
         SubjectRef::all(register)
             .into_iter()
-            .filter_map(SubjectRef::country),
+            .flat_map(|subject| [subject.country(), subject.other_country()])
+            .flatten(),
     );
     let groups: BTreeSet<&str> = reference_data
         .country_groups
@@ -362,6 +402,47 @@ fn add_subject(store: &mut Store<'_>, subject: SubjectRef<'_>) -> Result<(), Str
                 attrs.insert("provider".into(), store.reference("Party", provider)?);
             }
             store.add("DataFlow", &flow.id, attrs, vec![])?;
+        }
+        SubjectRef::Connection(resolved) => {
+            let connection = &resolved.connection;
+            let mut attrs = Attrs::new();
+            attrs.insert("source_known".into(), flag(resolved.source_known));
+            attrs.insert("source_critical".into(), flag(resolved.source_critical));
+            attrs.insert("customer_data".into(), flag(resolved.customer_data));
+            if let Some(country) = connection.destination_country {
+                attrs.insert(
+                    "dst_country".into(),
+                    store.reference("Country", country.as_str())?,
+                );
+            }
+            if let Some(provider) = &resolved.provider {
+                attrs.insert("provider".into(), store.reference("Party", provider)?);
+            }
+            if let Some(country) = connection.provider_country {
+                attrs.insert(
+                    "provider_country".into(),
+                    store.reference("Country", country.as_str())?,
+                );
+            }
+            store.add("Connection", &connection.id, attrs, vec![])?;
+        }
+        SubjectRef::Device(resolved) => {
+            let mut attrs = Attrs::new();
+            attrs.insert("registered".into(), flag(resolved.device.asset.is_some()));
+            attrs.insert("critical".into(), flag(resolved.critical));
+            attrs.insert("vendor_mismatch".into(), flag(resolved.vendor_mismatch));
+            if let Some(vendor) = &resolved.vendor {
+                attrs.insert("vendor".into(), store.reference("Party", vendor)?);
+            }
+            if let Some(vendor) = &resolved.registered_vendor {
+                attrs.insert(
+                    "registered_vendor".into(),
+                    store.reference("Party", vendor)?,
+                );
+            }
+            let lists = resolved.vendor_lists.iter().map(String::as_str).collect();
+            attrs.insert("lists".into(), store.set("List", lists)?);
+            store.add("Device", &resolved.device.id, attrs, vec![])?;
         }
     }
     Ok(())

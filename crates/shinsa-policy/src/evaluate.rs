@@ -6,8 +6,8 @@ use crate::entities::{self, SubjectRef, Uids};
 use crate::pack::{Pack, Rule, action_for};
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
 use shinsa_match::{
-    ListingVia, OwnerPath, ResolvedAsset, ResolvedContract, ResolvedDataFlow, ResolvedParty,
-    ResolvedRegister,
+    ListingVia, OwnerPath, ResolvedAsset, ResolvedConnection, ResolvedContract, ResolvedDataFlow,
+    ResolvedDevice, ResolvedParty, ResolvedRegister,
 };
 use shinsa_model::{
     CountryCode, Evidence, Finding, ListEntry, Provenance, ReferenceData, RuleRef, Severity,
@@ -436,6 +436,37 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                     .map(|p| format!(" ({p})"))
                     .unwrap_or_default()
             )),
+            Evidence::Connection {
+                destination,
+                country,
+                network_org,
+                bytes,
+                flows,
+                ..
+            } => push(format!(
+                "{flows} flows, {bytes} bytes to {destination}{}{}",
+                country
+                    .as_ref()
+                    .map(|c| format!(" in {c}"))
+                    .unwrap_or_default(),
+                network_org
+                    .as_ref()
+                    .map(|org| format!(" ({org})"))
+                    .unwrap_or_default()
+            )),
+            Evidence::Device {
+                mac,
+                vendor,
+                registered_vendor,
+                ..
+            } => push(format!(
+                "MAC {mac} is assigned to {}{}",
+                vendor.as_deref().unwrap_or("an unknown vendor"),
+                registered_vendor
+                    .as_ref()
+                    .map(|maker| format!("; the register says {maker}"))
+                    .unwrap_or_default()
+            )),
             Evidence::Fact { text } => push(text.clone()),
             _ => {}
         }
@@ -463,6 +494,10 @@ impl EvidenceSource<'_> {
                     self.contract(contract, &mut evidence)
                 }
                 ("flow", SubjectRef::DataFlow(flow)) => self.flow(flow, &mut evidence),
+                ("connection", SubjectRef::Connection(connection)) => {
+                    self.connection(connection, &mut evidence)
+                }
+                ("device", SubjectRef::Device(device)) => self.device(device, &mut evidence),
                 _ => {}
             }
         }
@@ -660,6 +695,106 @@ impl EvidenceSource<'_> {
                     }
                 ),
             });
+        }
+    }
+}
+
+impl EvidenceSource<'_> {
+    fn connection(&self, resolved: &ResolvedConnection, out: &mut Vec<Evidence>) {
+        let connection = &resolved.connection;
+        let parent = resolved
+            .provider
+            .as_deref()
+            .and_then(|key| self.register.party(key));
+        out.push(Evidence::Connection {
+            source: connection.source_ip.clone(),
+            source_asset: connection.source_asset.clone(),
+            destination: connection.example_destination.clone(),
+            country: connection.destination_country.map(|c| c.to_string()),
+            asn: connection.asn,
+            network_org: connection.network_org.clone(),
+            provider: connection.provider.clone(),
+            bytes: connection.bytes,
+            flows: connection.flows,
+            first_seen: connection.first_seen.clone(),
+            last_seen: connection.last_seen.clone(),
+            answered_by: connection.answered_by.clone(),
+        });
+        if let Some(country) = connection.destination_country {
+            out.push(Evidence::Country {
+                role: "destination".to_owned(),
+                party: None,
+                country: country.to_string(),
+                groups: self.groups(country),
+            });
+        }
+        if let Some(parent) = parent {
+            self.party_country("provider's parent", parent, out);
+        }
+        out.push(Evidence::Fact {
+            text: match &connection.source_asset {
+                Some(asset) => format!(
+                    "source {} is asset {asset}{}{}",
+                    connection.source_ip,
+                    if resolved.source_critical {
+                        " (critical facility)"
+                    } else {
+                        ""
+                    },
+                    if resolved.customer_data {
+                        " holding customer data"
+                    } else {
+                        ""
+                    }
+                ),
+                None => format!("source {} is not in the register", connection.source_ip),
+            },
+        });
+    }
+
+    fn device(&self, resolved: &ResolvedDevice, out: &mut Vec<Evidence>) {
+        let name = |key: &Option<String>| {
+            key.as_deref()
+                .and_then(|key| self.register.party(key))
+                .map(|party| party.name.clone())
+        };
+        let device = &resolved.device;
+        out.push(Evidence::Device {
+            mac: device.mac.clone(),
+            ip: device.ip.clone(),
+            hostname: device.hostname.clone(),
+            vendor: name(&resolved.vendor),
+            asset: device.asset.clone(),
+            registered_vendor: name(&resolved.registered_vendor),
+            seen_in: device.seen_in.clone(),
+            first_seen: device.first_seen.clone(),
+            last_seen: device.last_seen.clone(),
+            answered_by: device.answered_by.clone(),
+        });
+        if let Some(vendor) = resolved
+            .vendor
+            .as_deref()
+            .and_then(|key| self.register.party(key))
+        {
+            for listing in &vendor.listings {
+                let entry = self.entries.get(&listing.entry).copied();
+                out.push(Evidence::ListMatch {
+                    list: listing.list.clone(),
+                    entry: listing.entry.clone(),
+                    matched_name: vendor.name.clone(),
+                    listed_name: listing.name_match.matched.clone(),
+                    score: round(listing.name_match.score),
+                    why: listing.name_match.why.clone(),
+                    role: "hardware vendor".to_owned(),
+                    through: through(&listing.via),
+                    scope: entry
+                        .map(|entry| entry.scope.text.clone())
+                        .unwrap_or_default(),
+                    citation: entry
+                        .map(|entry| entry.citation.clone())
+                        .unwrap_or_default(),
+                });
+            }
         }
     }
 }

@@ -73,6 +73,68 @@ through a controlling owner (≥ 50 %). Only matches at or above --threshold are
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Network evidence: connections to data centres abroad, devices nobody registered.
+    Net {
+        #[command(subcommand)]
+        command: NetCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NetCommand {
+    /// Where the register's assets (and hosts it does not know) send data: one row per
+    /// source × destination country × provider, decided by the policy pack.
+    #[command(after_help = NET_HELP)]
+    Flows(NetArgs),
+    /// Devices seen on the network by MAC address: unregistered ones, and registered ones
+    /// whose hardware vendor is not the maker the register gives.
+    #[command(after_help = NET_HELP)]
+    Devices(NetArgs),
+}
+
+const NET_HELP: &str = "Logs are recognised by content, plain or gzip: Zeek conn.log and dhcp.log \
+(TSV or JSON lines), NetFlow v5/v9 and IPFIX export packets (captured payloads or a pcap of the \
+exporter's UDP traffic; templates are kept across packets and files), firewall CSV exports \
+(--columns names the columns when their names are not the usual ones) and lease or neighbour \
+tables (dnsmasq leases, dhcpd.leases, `arp -an`, `ip neigh`).\n\n\
+Flows and devices are tied to register assets by the `ip` and `mac` columns of assets.csv. \
+Locally administered (randomised) MACs name no vendor and are left alone; flows to private \
+addresses stay inside the network and are counted, not summed.\n\n\
+--geo takes a country dataset: a MaxMind-format .mmdb, an ip-location-db range CSV \
+(start,end,country) or tor's geoip/geoip6; --asn an .mmdb or a range CSV (start,end,asn,organisation). \
+Give each several times for IPv4 and IPv6 files, or set SHINSA_GEO / SHINSA_ASN once (comma-separated). \
+ASNs are mapped to providers and their parent companies by the shipped data/asn_providers.csv. \
+Every finding records which dataset, of which date, answered.\n\n\
+Malformed records are counted and listed with file and line (or packet); --strict makes them exit 2.\n\n\
+Example:\n  shinsa net flows --inventory plant/ --geo geo-whois-asn-country-ipv4.csv \
+--asn asn-ipv4.csv conn.log.gz\n  shinsa net devices --inventory plant/ dhcp.log arp.txt";
+
+#[derive(Debug, Args)]
+struct NetArgs {
+    /// The register bundle whose assets the logs are tied to.
+    #[arg(long, value_name = "BUNDLE")]
+    inventory: PathBuf,
+    /// The logs to read.
+    #[arg(required = true, value_name = "LOG")]
+    logs: Vec<PathBuf>,
+    /// Country datasets (.mmdb or range CSV), asked in order.
+    #[arg(long, value_name = "FILE", env = "SHINSA_GEO", value_delimiter = ',')]
+    geo: Vec<PathBuf>,
+    /// ASN datasets (.mmdb or range CSV with asn and organisation), asked in order.
+    #[arg(long, value_name = "FILE", env = "SHINSA_ASN", value_delimiter = ',')]
+    asn: Vec<PathBuf>,
+    /// IEEE registry CSVs (oui.csv, mam.csv, oui36.csv) for MAC vendors. Default: the
+    /// registry compiled in.
+    #[arg(long, value_name = "FILE", env = "SHINSA_OUI", value_delimiter = ',')]
+    oui: Vec<PathBuf>,
+    /// Firewall CSV columns: src=COLUMN,dst=COLUMN[,time=…][,bytes=A+B][,port=…][,proto=…][,mac=…].
+    #[arg(long, value_name = "MAP")]
+    columns: Option<String>,
+    /// Exit 2 when any record could not be read.
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, Subcommand)]
@@ -336,9 +398,11 @@ fn parse_subject(text: &str) -> Result<shinsa_model::Subject, String> {
         "asset" => SubjectKind::Asset,
         "contract" => SubjectKind::Contract,
         "dataflow" => SubjectKind::Dataflow,
+        "connection" => SubjectKind::Connection,
+        "device" => SubjectKind::Device,
         other => {
             return Err(format!(
-                "expected asset, contract or dataflow, found {other:?}"
+                "expected asset, contract, dataflow, connection or device, found {other:?}"
             ));
         }
     };
@@ -364,6 +428,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
         Command::Match(args) => match_names(args),
+        Command::Net {
+            command: NetCommand::Flows(args),
+        } => net(crate::net_commands::View::Flows, args),
+        Command::Net {
+            command: NetCommand::Devices(args),
+        } => net(crate::net_commands::View::Devices, args),
         Command::Policy {
             command: PolicyCommand::Export { dir, id },
         } => crate::policy_commands::export_pack(&dir, &id),
@@ -476,23 +546,84 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(EXIT_CLEAN))
 }
 
-fn screen(
-    source: screening::Source,
-    common: &Common,
-    default_fail_on: FailOn,
-) -> anyhow::Result<ExitCode> {
-    let day = common
-        .as_of
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let options = screening::Options {
-        day,
+fn options(common: &Common) -> screening::Options {
+    screening::Options {
+        day: common
+            .as_of
+            .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
         pack: common.pack.clone(),
         packs: common.packs.clone(),
         reference: common.reference.clone(),
         lists_dir: Some(common.lists.path()),
         threshold: common.threshold,
+    }
+}
+
+fn net(view: crate::net_commands::View, args: NetArgs) -> anyhow::Result<ExitCode> {
+    let request = crate::net_commands::NetRequest {
+        logs: args.logs,
+        geo: args.geo,
+        asn: args.asn,
+        oui: args.oui,
+        columns: args.columns,
     };
-    let outcome = match screening::run(&source, &options)? {
+    let common = &args.common;
+    let Some(done) = crate::net_commands::run(
+        view,
+        args.inventory,
+        &request,
+        &options(common),
+        common.format,
+        common.lang,
+    )?
+    else {
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    };
+    if let Some(report) = &done.report {
+        for warning in &report.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    finish(&done.text, common)?;
+    if args.strict && done.read.problems.count > 0 {
+        eprintln!(
+            "{} malformed records (--strict); the first: {}",
+            done.read.problems.count,
+            done.read
+                .problems
+                .first
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    Ok(exit_for(&done.findings, common, FailOn::Review))
+}
+
+/// Writes the output where `--output` says.
+fn finish(text: &str, common: &Common) -> anyhow::Result<()> {
+    match &common.output {
+        Some(path) => write_atomically(path, text),
+        None => emit(text),
+    }
+}
+
+/// Exit 1 when a finding is at or above `--fail-on` (or the default).
+fn exit_for(findings: &[shinsa_model::Finding], common: &Common, default: FailOn) -> ExitCode {
+    let fail_on = common.fail_on.unwrap_or(default);
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|threshold| findings.iter().any(|finding| finding.severity >= threshold));
+    ExitCode::from(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn screen(
+    source: screening::Source,
+    common: &Common,
+    default_fail_on: FailOn,
+) -> anyhow::Result<ExitCode> {
+    let outcome = match screening::run(&source, &options(common))? {
         Outcome::Screened(report) => report,
         Outcome::BadInput(errors) => {
             eprint!("{errors}");
@@ -503,22 +634,8 @@ fn screen(
         eprintln!("warning: {warning}");
     }
     let text = output::report(&outcome, common.format, common.lang)?;
-    match &common.output {
-        Some(path) => write_atomically(path, &text)?,
-        None => emit(&text)?,
-    }
-    let fail_on = common.fail_on.unwrap_or(default_fail_on);
-    let failing = fail_on.threshold().is_some_and(|threshold| {
-        outcome
-            .findings
-            .iter()
-            .any(|finding| finding.severity >= threshold)
-    });
-    Ok(ExitCode::from(if failing {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }))
+    finish(&text, common)?;
+    Ok(exit_for(&outcome.findings, common, default_fail_on))
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.

@@ -6,6 +6,7 @@ mod demo;
 mod list_commands;
 mod list_store;
 mod matching;
+mod net_commands;
 mod output;
 mod policy_commands;
 mod screening;

@@ -72,6 +72,7 @@ pub fn run(
         assets: Vec::new(),
         contracts: Vec::new(),
         dataflows: Vec::new(),
+        observed: shinsa_model::Observed::default(),
     };
     let matcher = Matcher::new(reference);
     let register = shinsa_match::resolve(&inventory, reference, &matcher, day, threshold);

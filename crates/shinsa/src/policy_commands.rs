@@ -327,7 +327,12 @@ pub(crate) fn explain_subject(
         threshold: shinsa_match::DEFAULT_THRESHOLD,
     };
     let bar = screening::progress();
-    let prepared = screening::prepare(&screening::Source::Path(register), &options, &bar)?;
+    let prepared = screening::prepare(
+        &screening::Source::Path(register),
+        &options,
+        &bar,
+        &mut |_, _| Ok(()),
+    )?;
     bar.finish_and_clear();
     let prepared = match prepared {
         Ok(prepared) => prepared,

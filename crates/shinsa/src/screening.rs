@@ -48,6 +48,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub warnings: Vec<String>,
     pub provenance: Provenance,
+    /// What the network showed (`shinsa net`), as tied to the register.
+    pub observed: shinsa_model::Observed,
+    /// The maker the register gives for each asset a device was tied to.
+    pub makers: BTreeMap<String, String>,
 }
 
 /// Either a report, or the input's errors (exit 2).
@@ -114,6 +118,11 @@ fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
         .map_err(anyhow::Error::msg)
 }
 
+/// Adds to a register after it is read and before it is resolved (the
+/// network evidence of `shinsa net`); the bar shows its progress.
+pub type Observer<'a> =
+    &'a mut dyn FnMut(&mut shinsa_model::Inventory, &ProgressBar) -> anyhow::Result<()>;
+
 /// A register read and resolved, with what screening it needs.
 #[derive(Debug)]
 pub struct Prepared {
@@ -131,6 +140,7 @@ pub fn prepare(
     source: &Source,
     options: &Options,
     bar: &ProgressBar,
+    observe: Observer<'_>,
 ) -> anyhow::Result<Result<Prepared, InputErrors>> {
     bar.set_message("loading reference data and policy pack");
     let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
@@ -158,10 +168,11 @@ pub fn prepare(
             shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
         }
     };
-    let loaded: LoadedBundle = match loaded {
+    let mut loaded: LoadedBundle = match loaded {
         Ok(loaded) => loaded,
         Err(errors) => return Ok(Err(errors)),
     };
+    observe(&mut loaded.inventory, bar)?;
     bar.inc(1);
     bar.set_message("resolving names, ownership and list scope");
     let matcher = shinsa_match::Matcher::new(&reference);
@@ -200,10 +211,39 @@ pub fn prepare(
     }))
 }
 
+/// The register's maker for each asset a device was tied to.
+fn makers(inventory: &shinsa_model::Inventory) -> BTreeMap<String, String> {
+    inventory
+        .observed
+        .devices
+        .iter()
+        .filter_map(|device| {
+            let asset = inventory.asset(device.asset.as_deref()?)?;
+            let maker = match asset.manufacturer.as_ref()? {
+                shinsa_model::PartyRef::Id(id) => inventory
+                    .party(id)
+                    .map_or_else(|| id.clone(), |party| party.name.clone()),
+                shinsa_model::PartyRef::Text(text) => text.clone(),
+            };
+            Some((asset.id.clone(), maker))
+        })
+        .collect()
+}
+
 /// Runs the pipeline.
 pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
+    run_with(source, options, &mut |_, _| Ok(()))
+}
+
+/// Runs the pipeline, with `observe` adding to the register before it is
+/// resolved.
+pub fn run_with(
+    source: &Source,
+    options: &Options,
+    observe: Observer<'_>,
+) -> anyhow::Result<Outcome> {
     let bar = progress();
-    let prepared = match prepare(source, options, &bar)? {
+    let prepared = match prepare(source, options, &bar, observe)? {
         Ok(prepared) => prepared,
         Err(errors) => {
             bar.finish_and_clear();
@@ -232,9 +272,15 @@ pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
         operator: inventory.operator.clone(),
         sector_name,
         as_of: options.day,
-        subjects: inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len(),
+        subjects: inventory.assets.len()
+            + inventory.contracts.len()
+            + inventory.dataflows.len()
+            + inventory.observed.connections.len()
+            + inventory.observed.devices.len(),
         findings,
         warnings: prepared.warnings,
         provenance: prepared.provenance,
+        makers: makers(inventory),
+        observed: inventory.observed.clone(),
     })))
 }

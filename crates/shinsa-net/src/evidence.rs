@@ -1,0 +1,321 @@
+//! Flows and sightings summed as they stream past (memory grows with the
+//! number of distinct sources × destinations and devices, not records),
+//! then tied to the register's assets by IP and MAC.
+
+use crate::lookup::{Destination, Lookups};
+use crate::read::Sink;
+use crate::record::{Flow, Mac, Sighting};
+use shinsa_model::{
+    CountryCode, Inventory, Observed, ObservedConnection, ObservedDevice, PartyRef,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+#[derive(Debug, Clone)]
+struct Tally {
+    bytes: u64,
+    flows: u64,
+    first: f64,
+    last: f64,
+    example: IpAddr,
+    mac: Option<Mac>,
+    destination: Destination,
+}
+
+#[derive(Debug, Clone)]
+struct DeviceTally {
+    ip: Option<IpAddr>,
+    hostname: Option<String>,
+    first: f64,
+    last: f64,
+    seen_in: String,
+}
+
+/// Counts a run reports beside its findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub flows: u64,
+    pub sightings: u64,
+    /// Flows to private, loopback, link-local, multicast or shared
+    /// addresses: inside the operator's network, not summed.
+    pub internal_flows: u64,
+    /// Sightings of locally administered (randomised) or group MACs: they
+    /// name no vendor and are left alone.
+    pub randomised_macs: u64,
+}
+
+/// Sums flows per source × destination country × network, and devices per
+/// MAC address.
+pub struct Evidence<'a> {
+    lookups: &'a Lookups,
+    connections: HashMap<(IpAddr, Option<CountryCode>, Option<u32>), Tally>,
+    devices: HashMap<Mac, DeviceTally>,
+    /// Destinations already looked up, cleared when it grows past a bound
+    /// so that memory stays flat.
+    cache: HashMap<IpAddr, Destination>,
+    file: String,
+    pub summary: Summary,
+}
+
+impl std::fmt::Debug for Evidence<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evidence")
+            .field("connections", &self.connections.len())
+            .field("devices", &self.devices.len())
+            .field("summary", &self.summary)
+            .finish()
+    }
+}
+
+/// Destinations remembered at most; a busy network's top talkers fit.
+const CACHE_LIMIT: usize = 1 << 16;
+
+/// Whether an address is on the public internet (not RFC 1918, shared
+/// 100.64/10, loopback, link-local, multicast, documentation or unique local).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_documentation()
+                || (a == 100 && (64..128).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
+}
+
+fn rfc3339(seconds: f64) -> String {
+    let nanos = (seconds * 1e9) as i128;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{seconds}"))
+}
+
+impl<'a> Evidence<'a> {
+    pub fn new(lookups: &'a Lookups) -> Self {
+        Evidence {
+            lookups,
+            connections: HashMap::new(),
+            devices: HashMap::new(),
+            cache: HashMap::new(),
+            file: String::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Names the file the next records come from (for `seen_in`).
+    pub fn set_file(&mut self, file: &str) {
+        self.file = file.to_owned();
+    }
+
+    fn destination(&mut self, ip: IpAddr) -> Destination {
+        if let Some(known) = self.cache.get(&ip) {
+            return known.clone();
+        }
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+        }
+        let found = self.lookups.destination(ip);
+        self.cache.insert(ip, found.clone());
+        found
+    }
+
+    /// Connections and devices, tied to the register's assets.
+    pub fn observed(&self, inventory: &Inventory) -> Observed {
+        let by_ip: HashMap<IpAddr, &str> = inventory
+            .assets
+            .iter()
+            .filter_map(|asset| {
+                Some((asset.ip.as_deref()?.trim().parse().ok()?, asset.id.as_str()))
+            })
+            .collect();
+        let by_mac: HashMap<Mac, &str> = inventory
+            .assets
+            .iter()
+            .filter_map(|asset| Some((Mac::parse(asset.mac.as_deref()?)?, asset.id.as_str())))
+            .collect();
+        let labels = self.lookups.labels();
+        let answered = |role: &str| -> Vec<String> {
+            labels
+                .iter()
+                .filter(|label| label.starts_with(role))
+                .cloned()
+                .collect()
+        };
+
+        // Networks of one provider are one connection.
+        let mut grouped: BTreeMap<(IpAddr, Option<CountryCode>, String), Tally> = BTreeMap::new();
+        for ((src, country, asn), tally) in &self.connections {
+            let operator = match (&tally.destination.provider, &tally.destination.network) {
+                (Some(provider), _) => provider.name.clone(),
+                (None, Some((number, org))) => format!("AS{number} {org}"),
+                (None, None) => {
+                    asn.map_or_else(|| "unknown network".to_owned(), |n| format!("AS{n}"))
+                }
+            };
+            grouped
+                .entry((*src, *country, operator))
+                .and_modify(|sum| {
+                    sum.bytes += tally.bytes;
+                    sum.flows += tally.flows;
+                    sum.first = sum.first.min(tally.first);
+                    sum.last = sum.last.max(tally.last);
+                    sum.mac = sum.mac.or(tally.mac);
+                })
+                .or_insert_with(|| tally.clone());
+        }
+        let mut connection_labels = answered("country");
+        connection_labels.extend(answered("network"));
+        connection_labels.extend(answered("provider"));
+        let connections = grouped
+            .into_iter()
+            .map(|((src, country, operator), tally)| {
+                let asset = tally
+                    .mac
+                    .and_then(|mac| by_mac.get(&mac))
+                    .or_else(|| by_ip.get(&src))
+                    .map(|id| (*id).to_owned());
+                let provider = tally.destination.provider.as_ref();
+                ObservedConnection {
+                    id: format!(
+                        "{src}→{}/{operator}",
+                        country.map_or_else(|| "unknown".to_owned(), |c| c.to_string())
+                    ),
+                    source_ip: src.to_string(),
+                    source_asset: asset,
+                    destination_country: country,
+                    asn: tally.destination.network.as_ref().map(|(n, _)| *n),
+                    network_org: tally
+                        .destination
+                        .network
+                        .as_ref()
+                        .map(|(_, org)| org.clone()),
+                    provider: provider.map(|p| p.name.clone()),
+                    provider_parent: provider.map(|p| PartyRef::Text(p.parent.clone())),
+                    provider_country: provider.map(|p| p.parent_country),
+                    example_destination: tally.example.to_string(),
+                    bytes: tally.bytes,
+                    flows: tally.flows,
+                    first_seen: rfc3339(tally.first),
+                    last_seen: rfc3339(tally.last),
+                    answered_by: connection_labels.clone(),
+                }
+            })
+            .collect();
+
+        let vendor_labels = answered("MAC vendor");
+        let mut devices: Vec<ObservedDevice> = self
+            .devices
+            .iter()
+            .map(|(mac, tally)| ObservedDevice {
+                id: format!("device:{mac}"),
+                mac: mac.to_string(),
+                ip: tally.ip.map(|ip| ip.to_string()),
+                hostname: tally.hostname.clone(),
+                vendor: self.lookups.vendor(*mac).map(PartyRef::Text),
+                asset: by_mac
+                    .get(mac)
+                    .or_else(|| tally.ip.and_then(|ip| by_ip.get(&ip)))
+                    .map(|id| (*id).to_owned()),
+                first_seen: rfc3339(tally.first),
+                last_seen: rfc3339(tally.last),
+                seen_in: tally.seen_in.clone(),
+                answered_by: vendor_labels.clone(),
+            })
+            .collect();
+        devices.sort_by(|a, b| a.mac.cmp(&b.mac));
+        Observed {
+            connections,
+            devices,
+        }
+    }
+}
+
+impl Sink for Evidence<'_> {
+    fn flow(&mut self, flow: Flow) {
+        self.summary.flows += 1;
+        if let Some(mac) = flow.src_mac {
+            self.sighting(Sighting {
+                time: flow.start,
+                mac,
+                ip: Some(flow.src),
+                hostname: None,
+            });
+        }
+        if !is_public(flow.dst) {
+            self.summary.internal_flows += 1;
+            return;
+        }
+        let destination = self.destination(flow.dst);
+        let key = (
+            flow.src,
+            destination.country,
+            destination.network.as_ref().map(|(n, _)| *n),
+        );
+        let tally = self.connections.entry(key).or_insert_with(|| Tally {
+            bytes: 0,
+            flows: 0,
+            first: flow.start,
+            last: flow.start,
+            example: flow.dst,
+            mac: None,
+            destination,
+        });
+        tally.bytes = tally.bytes.saturating_add(flow.bytes);
+        tally.flows += 1;
+        tally.first = tally.first.min(flow.start);
+        tally.last = tally.last.max(flow.start);
+        tally.mac = tally.mac.or(flow.src_mac);
+    }
+
+    fn sighting(&mut self, sighting: Sighting) {
+        self.summary.sightings += 1;
+        if !sighting.mac.is_vendor_assigned() {
+            self.summary.randomised_macs += 1;
+            return;
+        }
+        let file = &self.file;
+        let tally = self
+            .devices
+            .entry(sighting.mac)
+            .or_insert_with(|| DeviceTally {
+                ip: None,
+                hostname: None,
+                first: sighting.time,
+                last: sighting.time,
+                seen_in: file.clone(),
+            });
+        if sighting.time >= tally.last || tally.ip.is_none() {
+            tally.ip = sighting.ip.or(tally.ip);
+        }
+        if sighting.hostname.is_some() {
+            tally.hostname = sighting.hostname;
+        }
+        tally.first = tally.first.min(sighting.time);
+        tally.last = tally.last.max(sighting.time);
+        if !tally.seen_in.split(", ").any(|seen| seen == file) {
+            tally.seen_in = format!("{}, {file}", tally.seen_in);
+        }
+    }
+}

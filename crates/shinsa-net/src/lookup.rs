@@ -1,0 +1,533 @@
+//! Lookups: where an address is (country), which network announces it
+//! (ASN and organisation), which provider that network belongs to (the
+//! shipped table), and which company a MAC address was assigned to.
+//! Each answer names its dataset and that dataset's date.
+
+use crate::record::Mac;
+use shinsa_model::CountryCode;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+/// Inclusive address ranges with a value each, sorted by start; IPv4 and
+/// IPv6 apart. A lookup is a binary search (millions per second).
+#[derive(Debug, Clone)]
+pub struct RangeTable<V> {
+    v4: Vec<(u32, u32, V)>,
+    v6: Vec<(u128, u128, V)>,
+}
+
+impl<V> Default for RangeTable<V> {
+    fn default() -> Self {
+        RangeTable {
+            v4: Vec::new(),
+            v6: Vec::new(),
+        }
+    }
+}
+
+impl<V> RangeTable<V> {
+    pub fn get(&self, ip: IpAddr) -> Option<&V> {
+        fn find<K: Ord + Copy, V>(ranges: &[(K, K, V)], key: K) -> Option<&V> {
+            let after = ranges.partition_point(|(start, _, _)| *start <= key);
+            let (_, end, value) = ranges.get(after.checked_sub(1)?)?;
+            (key <= *end).then_some(value)
+        }
+        match ip {
+            IpAddr::V4(v4) => find(&self.v4, u32::from(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => find(&self.v4, u32::from(v4)),
+                None => find(&self.v6, u128::from(v6)),
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn sort(&mut self) {
+        self.v4.sort_by_key(|(start, _, _)| *start);
+        self.v6.sort_by_key(|(start, _, _)| *start);
+    }
+}
+
+/// An address in a range file: dotted or colon text, or a decimal number.
+enum Bound {
+    V4(u32),
+    V6(u128),
+    Number(u128),
+}
+
+fn bound(text: &str) -> Option<Bound> {
+    let text = text.trim();
+    if let Ok(number) = text.parse::<u128>() {
+        return Some(Bound::Number(number));
+    }
+    match text.parse::<IpAddr>().ok()? {
+        IpAddr::V4(v4) => Some(Bound::V4(u32::from(v4))),
+        IpAddr::V6(v6) => Some(Bound::V6(u128::from(v6))),
+    }
+}
+
+/// One row of a range file, before IPv4 and IPv6 numbers are told apart.
+struct Row<V> {
+    start: Bound,
+    end: Bound,
+    value: V,
+}
+
+/// What a range file held: a country per range, or an ASN and organisation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeValue {
+    Country(CountryCode),
+    Network(u32, String),
+}
+
+/// A lookup file whose lines could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: line {line}: {reason}")]
+pub struct LookupError {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+fn file_date(path: &Path) -> Option<String> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let at = time::OffsetDateTime::from(modified);
+    Some(format!("file dated {}", at.date()))
+}
+
+/// Reads a range file in the ip-location-db layouts (`start,end,cc`;
+/// `start,end,asn,org`; dotted, colon or decimal addresses) or tor's
+/// `geoip`/`geoip6` (`#` comments, `start,end,cc`). Decimal numbers are
+/// IPv6 when any in the file exceeds 32 bits. `??`, `ZZ` and `-` mean
+/// unknown and are left out.
+pub fn read_ranges(path: &Path) -> Result<(RangeTable<RangeValue>, String), LookupError> {
+    let file = path.display().to_string();
+    let text = std::fs::read(path).map_err(|error| LookupError {
+        file: file.clone(),
+        line: 0,
+        reason: error.to_string(),
+    })?;
+    let mut date = None;
+    let mut rows = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_slice());
+    // tor's files say when they were made in a comment.
+    for line in text.split(|b| *b == b'\n').take(20) {
+        let line = String::from_utf8_lossy(line);
+        if let Some(generated) = line
+            .strip_prefix("# Generated:")
+            .or_else(|| line.strip_prefix("# Last updated based on"))
+        {
+            date = Some(format!("generated {}", generated.trim()));
+        }
+    }
+    let mut wide = false;
+    for record in reader.records() {
+        let record = record.map_err(|error| LookupError {
+            file: file.clone(),
+            line: error.position().map_or(0, |p| p.line()),
+            reason: error.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let fail = |reason: String| LookupError {
+            file: file.clone(),
+            line,
+            reason,
+        };
+        let field = |at: usize| record.get(at).unwrap_or_default().trim();
+        let (Some(start), Some(end)) = (bound(field(0)), bound(field(1))) else {
+            return Err(fail(format!(
+                "expected start,end addresses, found {:?}",
+                record.iter().take(2).collect::<Vec<_>>().join(",")
+            )));
+        };
+        for value in [&start, &end] {
+            if let Bound::Number(number) = value {
+                wide |= *number > u128::from(u32::MAX);
+            }
+        }
+        let value = match record.len() {
+            3 => match field(2) {
+                "??" | "ZZ" | "-" | "" => continue,
+                code => RangeValue::Country(
+                    CountryCode::parse(code)
+                        .map_err(|_| fail(format!("expected a country code, found {code:?}")))?,
+                ),
+            },
+            n if n >= 4 => {
+                let asn = field(2).trim_start_matches("AS");
+                match asn.parse::<u32>() {
+                    Ok(0) => continue,
+                    Ok(number) => RangeValue::Network(number, field(3).to_owned()),
+                    Err(_) => return Err(fail(format!("expected an AS number, found {asn:?}"))),
+                }
+            }
+            n => {
+                return Err(fail(format!(
+                    "expected 3 columns (start,end,country) or 4 (start,end,asn,organisation), found {n}"
+                )));
+            }
+        };
+        rows.push(Row { start, end, value });
+    }
+    let mut table = RangeTable::default();
+    for row in rows {
+        let as_v6 = |bound: &Bound| match bound {
+            Bound::V6(v) => Some(*v),
+            Bound::Number(n) if wide => Some(*n),
+            _ => None,
+        };
+        let as_v4 = |bound: &Bound| match bound {
+            Bound::V4(v) => Some(*v),
+            Bound::Number(n) if !wide => u32::try_from(*n).ok(),
+            _ => None,
+        };
+        if let (Some(start), Some(end)) = (as_v4(&row.start), as_v4(&row.end)) {
+            table.v4.push((start, end, row.value));
+        } else if let (Some(start), Some(end)) = (as_v6(&row.start), as_v6(&row.end)) {
+            table.v6.push((start, end, row.value));
+        }
+    }
+    table.sort();
+    let name = path
+        .file_name()
+        .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+    let date = date
+        .or_else(|| file_date(path))
+        .unwrap_or_else(|| "undated".to_owned());
+    Ok((table, format!("{name} ({date})")))
+}
+
+/// What an `.mmdb` record may hold, in the layouts of MaxMind GeoIP2/
+/// GeoLite2, ip-location-db and IPinfo.
+#[derive(Debug, Default, serde::Deserialize)]
+struct MmdbRecord {
+    country_code: Option<String>,
+    country: Option<MmdbCountry>,
+    registered_country: Option<MmdbCountry>,
+    autonomous_system_number: Option<u32>,
+    autonomous_system_organization: Option<String>,
+    asn: Option<String>,
+    as_name: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct MmdbCountry {
+    iso_code: Option<String>,
+}
+
+/// One source of answers about addresses.
+enum AddressData {
+    Ranges(RangeTable<RangeValue>),
+    Mmdb(Box<maxminddb::Reader<Vec<u8>>>),
+}
+
+struct Dataset {
+    data: AddressData,
+    label: String,
+}
+
+impl Dataset {
+    fn open(path: &Path) -> Result<Dataset, LookupError> {
+        let file = path.display().to_string();
+        if path.extension().is_some_and(|ext| ext == "mmdb") {
+            let reader = maxminddb::Reader::open_readfile(path).map_err(|error| LookupError {
+                file: file.clone(),
+                line: 0,
+                reason: error.to_string(),
+            })?;
+            let built = time::OffsetDateTime::from_unix_timestamp(
+                i64::try_from(reader.metadata().build_epoch).unwrap_or(0),
+            )
+            .map(|at| at.date().to_string())
+            .unwrap_or_default();
+            let name = path
+                .file_name()
+                .map_or(file, |n| n.to_string_lossy().into_owned());
+            let label = format!("{name} ({} built {built})", reader.metadata().database_type);
+            return Ok(Dataset {
+                data: AddressData::Mmdb(Box::new(reader)),
+                label,
+            });
+        }
+        let (table, label) = read_ranges(path)?;
+        Ok(Dataset {
+            data: AddressData::Ranges(table),
+            label,
+        })
+    }
+
+    fn country(&self, ip: IpAddr) -> Option<CountryCode> {
+        match &self.data {
+            AddressData::Ranges(table) => match table.get(ip)? {
+                RangeValue::Country(code) => Some(*code),
+                RangeValue::Network(..) => None,
+            },
+            AddressData::Mmdb(reader) => {
+                let record = mmdb_record(reader, ip)?;
+                let code = record
+                    .country_code
+                    .or(record.country.and_then(|c| c.iso_code))
+                    .or(record.registered_country.and_then(|c| c.iso_code))?;
+                CountryCode::parse(&code).ok()
+            }
+        }
+    }
+
+    fn network(&self, ip: IpAddr) -> Option<(u32, String)> {
+        match &self.data {
+            AddressData::Ranges(table) => match table.get(ip)? {
+                RangeValue::Network(asn, org) => Some((*asn, org.clone())),
+                RangeValue::Country(_) => None,
+            },
+            AddressData::Mmdb(reader) => {
+                let record = mmdb_record(reader, ip)?;
+                let asn = record.autonomous_system_number.or_else(|| {
+                    record
+                        .asn
+                        .as_deref()
+                        .and_then(|a| a.trim_start_matches("AS").parse().ok())
+                })?;
+                Some((
+                    asn,
+                    record
+                        .autonomous_system_organization
+                        .or(record.as_name)
+                        .unwrap_or_default(),
+                ))
+            }
+        }
+    }
+}
+
+fn mmdb_record(reader: &maxminddb::Reader<Vec<u8>>, ip: IpAddr) -> Option<MmdbRecord> {
+    reader.lookup(ip).ok()?.decode::<MmdbRecord>().ok()?
+}
+
+/// A data-centre provider: who runs a network and who owns that company.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    pub name: String,
+    pub parent: String,
+    pub parent_country: CountryCode,
+    pub category: String,
+    pub source: String,
+}
+
+/// The shipped ASN → provider table (`data/asn_providers.csv`).
+const PROVIDERS: &str = include_str!("../../../data/asn_providers.csv");
+
+/// The provider table, by ASN.
+pub fn providers() -> Result<HashMap<u32, Provider>, LookupError> {
+    let mut reader = csv::Reader::from_reader(PROVIDERS.as_bytes());
+    let mut table = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| LookupError {
+            file: "data/asn_providers.csv".to_owned(),
+            line: error.position().map_or(0, |p| p.line()),
+            reason: error.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let fail = |reason: String| LookupError {
+            file: "data/asn_providers.csv".to_owned(),
+            line,
+            reason,
+        };
+        let field = |at: usize| record.get(at).unwrap_or_default().trim().to_owned();
+        let asn = field(0)
+            .parse::<u32>()
+            .map_err(|_| fail(format!("asn: expected a number, found {:?}", field(0))))?;
+        let country = CountryCode::parse(&field(3)).map_err(|_| {
+            fail(format!(
+                "parent_country: expected a country code, found {:?}",
+                field(3)
+            ))
+        })?;
+        table.insert(
+            asn,
+            Provider {
+                name: field(1),
+                parent: field(2),
+                parent_country: country,
+                category: field(4),
+                source: field(5),
+            },
+        );
+    }
+    Ok(table)
+}
+
+/// MAC prefixes (24, 28 or 36 bits) and the organisations they were
+/// assigned to, from IEEE registry CSVs (`Registry,Assignment,Organization
+/// Name,…`: oui.csv, mam.csv, oui36.csv).
+#[derive(Debug, Clone, Default)]
+pub struct VendorTable {
+    /// (prefix bits, prefix value) → organisation.
+    prefixes: HashMap<(u8, u64), String>,
+    label: String,
+}
+
+impl VendorTable {
+    pub fn read(paths: &[std::path::PathBuf]) -> Result<VendorTable, LookupError> {
+        let mut table = VendorTable::default();
+        let mut labels = Vec::new();
+        for path in paths {
+            let file = path.display().to_string();
+            let mut reader = csv::Reader::from_path(path).map_err(|error| LookupError {
+                file: file.clone(),
+                line: 0,
+                reason: error.to_string(),
+            })?;
+            for record in reader.records() {
+                let record = record.map_err(|error| LookupError {
+                    file: file.clone(),
+                    line: error.position().map_or(0, |p| p.line()),
+                    reason: error.to_string(),
+                })?;
+                let assignment = record.get(1).unwrap_or_default().trim();
+                let bits = u8::try_from(assignment.len() * 4).unwrap_or(0);
+                let Ok(value) = u64::from_str_radix(assignment, 16) else {
+                    return Err(LookupError {
+                        file: file.clone(),
+                        line: record.position().map_or(0, |p| p.line()),
+                        reason: format!("Assignment: expected hex digits, found {assignment:?}"),
+                    });
+                };
+                if matches!(bits, 24 | 28 | 36) {
+                    table.prefixes.insert(
+                        (bits, value),
+                        record.get(2).unwrap_or_default().trim().to_owned(),
+                    );
+                }
+            }
+            let name = path
+                .file_name()
+                .map_or(file, |n| n.to_string_lossy().into_owned());
+            labels.push(format!(
+                "{name} ({})",
+                file_date(path).unwrap_or_else(|| "undated".to_owned())
+            ));
+        }
+        table.label = labels.join(", ");
+        Ok(table)
+    }
+
+    fn get(&self, mac: Mac) -> Option<&str> {
+        let value = mac
+            .0
+            .iter()
+            .fold(0u64, |acc, byte| acc << 8 | u64::from(*byte));
+        [36u8, 28, 24].iter().find_map(|bits| {
+            self.prefixes
+                .get(&(*bits, value >> (48 - bits)))
+                .map(String::as_str)
+        })
+    }
+}
+
+/// Every lookup a run uses, with the labels its answers carry.
+pub struct Lookups {
+    geo: Vec<Dataset>,
+    asn: Vec<Dataset>,
+    providers: HashMap<u32, Provider>,
+    vendors: Option<VendorTable>,
+}
+
+impl std::fmt::Debug for Lookups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.labels()).finish()
+    }
+}
+
+/// A destination, as the datasets answer for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Destination {
+    pub country: Option<CountryCode>,
+    pub network: Option<(u32, String)>,
+    pub provider: Option<Provider>,
+}
+
+impl Lookups {
+    /// `geo` and `asn` files (`.mmdb` or range CSVs; several of each, e.g.
+    /// the IPv4 and IPv6 files, asked in order); IEEE CSVs for MAC vendors,
+    /// or none for the registry compiled in (crate `oui-data`).
+    pub fn open(
+        geo: &[std::path::PathBuf],
+        asn: &[std::path::PathBuf],
+        oui: &[std::path::PathBuf],
+    ) -> Result<Lookups, LookupError> {
+        Ok(Lookups {
+            geo: geo
+                .iter()
+                .map(|p| Dataset::open(p))
+                .collect::<Result<_, _>>()?,
+            asn: asn
+                .iter()
+                .map(|p| Dataset::open(p))
+                .collect::<Result<_, _>>()?,
+            providers: providers()?,
+            vendors: if oui.is_empty() {
+                None
+            } else {
+                Some(VendorTable::read(oui)?)
+            },
+        })
+    }
+
+    pub fn destination(&self, ip: IpAddr) -> Destination {
+        let country = self.geo.iter().find_map(|d| d.country(ip));
+        let network = self.asn.iter().find_map(|d| d.network(ip));
+        let provider = network
+            .as_ref()
+            .and_then(|(asn, _)| self.providers.get(asn))
+            .cloned();
+        Destination {
+            country,
+            network,
+            provider,
+        }
+    }
+
+    /// The organisation a vendor-assigned MAC belongs to.
+    pub fn vendor(&self, mac: Mac) -> Option<String> {
+        if !mac.is_vendor_assigned() {
+            return None;
+        }
+        match &self.vendors {
+            Some(table) => table.get(mac).map(str::to_owned),
+            None => {
+                oui_data::lookup(&mac.to_string()).map(|record| record.organization().to_owned())
+            }
+        }
+    }
+
+    /// Which datasets answer which question, for every finding's evidence.
+    pub fn labels(&self) -> Vec<String> {
+        let mut labels = Vec::new();
+        for (role, sets) in [("country", &self.geo), ("network", &self.asn)] {
+            for set in sets {
+                labels.push(format!("{role}: {}", set.label));
+            }
+        }
+        labels.push(format!(
+            "provider: data/asn_providers.csv ({} networks)",
+            self.providers.len()
+        ));
+        labels.push(match &self.vendors {
+            Some(table) => format!("MAC vendor: {}", table.label),
+            None => "MAC vendor: IEEE registry as compiled into oui-data 0.2".to_owned(),
+        });
+        labels
+    }
+}

@@ -1,0 +1,467 @@
+//! `shinsa net flows` and `shinsa net devices`: read network logs, tie
+//! them to a register, and let the policy pack decide on what they show.
+
+use crate::output::{self, Format, Language};
+use crate::screening::{self, Outcome, Report};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use shinsa_model::{Finding, Inventory, Severity, SubjectKind};
+use shinsa_net::{ColumnMap, Evidence, Flow, Lookups, Reader, Sighting};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What `net` reads.
+#[derive(Debug)]
+pub struct NetRequest {
+    pub logs: Vec<PathBuf>,
+    pub geo: Vec<PathBuf>,
+    pub asn: Vec<PathBuf>,
+    pub oui: Vec<PathBuf>,
+    pub columns: Option<String>,
+}
+
+/// Which view: connections or devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Flows,
+    Devices,
+}
+
+/// How the reading went, beside the findings.
+#[derive(Debug, Default)]
+pub struct ReadReport {
+    pub files: Vec<(String, &'static str, u64)>,
+    pub summary: shinsa_net::Summary,
+    pub problems: shinsa_net::Problems,
+    pub notes: Vec<String>,
+    pub datasets: Vec<String>,
+    pub seconds: f64,
+}
+
+/// Counts records for the progress bar without an atomic per record.
+struct Counting<'a, 'b> {
+    evidence: &'a mut Evidence<'b>,
+    bar: &'a ProgressBar,
+    pending: u64,
+}
+
+const PROGRESS_STEP: u64 = 1 << 16;
+
+impl Counting<'_, '_> {
+    fn tick(&mut self) {
+        self.pending += 1;
+        if self.pending == PROGRESS_STEP {
+            self.bar.inc(PROGRESS_STEP);
+            self.pending = 0;
+        }
+    }
+}
+
+impl shinsa_net::Sink for Counting<'_, '_> {
+    fn flow(&mut self, flow: Flow) {
+        self.tick();
+        self.evidence.flow(flow);
+    }
+    fn sighting(&mut self, sighting: Sighting) {
+        self.tick();
+        self.evidence.sighting(sighting);
+    }
+}
+
+/// Reads every log into the register's network evidence.
+fn observe(
+    request: &NetRequest,
+    inventory: &mut Inventory,
+    outer: &ProgressBar,
+) -> anyhow::Result<ReadReport> {
+    let lookups = Lookups::open(&request.geo, &request.asn, &request.oui)?;
+    let mut reader = Reader {
+        columns: match &request.columns {
+            Some(text) => {
+                ColumnMap::parse(text).map_err(|reason| anyhow::anyhow!("--columns: {reason}"))?
+            }
+            None => ColumnMap::default(),
+        },
+        ..Reader::default()
+    };
+    let mut evidence = Evidence::new(&lookups);
+    let mut report = ReadReport {
+        datasets: lookups.labels(),
+        ..ReadReport::default()
+    };
+    outer.set_message("reading network logs");
+    let bar = outer.multiplex_child();
+    let started = std::time::Instant::now();
+    for path in &request.logs {
+        let file = path.display().to_string();
+        bar.set_message(file.clone());
+        evidence.set_file(
+            &path
+                .file_name()
+                .map_or(file.clone(), |n| n.to_string_lossy().into_owned()),
+        );
+        let mut counting = Counting {
+            evidence: &mut evidence,
+            bar: &bar,
+            pending: 0,
+        };
+        let (format, records) = shinsa_net::read_file(path, &mut reader, &mut counting)?;
+        bar.inc(counting.pending);
+        report.files.push((file, format.name(), records));
+    }
+    let mut counting = Counting {
+        evidence: &mut evidence,
+        bar: &bar,
+        pending: 0,
+    };
+    let late = reader.finish(&mut counting);
+    if late > 0 {
+        report.files.push((
+            "(data read once its template came)".to_owned(),
+            "NetFlow/IPFIX",
+            late,
+        ));
+    }
+    bar.finish_and_clear();
+    report.seconds = started.elapsed().as_secs_f64();
+    inventory.observed = evidence.observed(inventory);
+    report.summary = evidence.summary.clone();
+    report.problems = reader.problems;
+    report.notes = reader.notes;
+    Ok(report)
+}
+
+trait ChildBar {
+    fn multiplex_child(&self) -> ProgressBar;
+}
+
+impl ChildBar for ProgressBar {
+    /// A second bar for records read, with their rate, hidden when the
+    /// outer bar is (tests, pipes).
+    fn multiplex_child(&self) -> ProgressBar {
+        if self.is_hidden() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::no_length();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec}) {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    }
+}
+
+/// The outcome of a `net` run: the text to print and whether findings reach
+/// the failing severity.
+pub struct NetOutput {
+    pub text: String,
+    pub findings: Vec<Finding>,
+    pub read: ReadReport,
+    pub report: Option<Box<Report>>,
+}
+
+/// Runs `net flows` or `net devices`. `Ok(None)` is bad register input
+/// (already printed).
+pub fn run(
+    view: View,
+    inventory: PathBuf,
+    request: &NetRequest,
+    options: &screening::Options,
+    format: Format,
+    language: Language,
+) -> anyhow::Result<Option<NetOutput>> {
+    let mut read = ReadReport::default();
+    let mut observer = |inventory: &mut Inventory, bar: &ProgressBar| -> anyhow::Result<()> {
+        read = observe(request, inventory, bar)?;
+        Ok(())
+    };
+    let outcome = screening::run_with(&screening::Source::Path(inventory), options, &mut observer)?;
+    let report = match outcome {
+        Outcome::Screened(report) => report,
+        Outcome::BadInput(errors) => {
+            eprint!("{errors}");
+            return Ok(None);
+        }
+    };
+    let kind = match view {
+        View::Flows => SubjectKind::Connection,
+        View::Devices => SubjectKind::Device,
+    };
+    let findings: Vec<Finding> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.subject.kind == kind)
+        .cloned()
+        .collect();
+    let text = render(view, &report, &findings, &read, format, language)?;
+    Ok(Some(NetOutput {
+        text,
+        findings,
+        read,
+        report: Some(report),
+    }))
+}
+
+/// Severity and rules per subject id.
+fn decisions(findings: &[Finding]) -> BTreeMap<&str, (Severity, Vec<&str>)> {
+    let mut by_subject: BTreeMap<&str, (Severity, Vec<&str>)> = BTreeMap::new();
+    for finding in findings {
+        let entry = by_subject
+            .entry(finding.subject.id.as_str())
+            .or_insert((finding.severity, Vec::new()));
+        entry.0 = entry.0.max(finding.severity);
+        entry.1.push(&finding.rule.id);
+    }
+    by_subject
+}
+
+fn render(
+    view: View,
+    report: &Report,
+    findings: &[Finding],
+    read: &ReadReport,
+    format: Format,
+    language: Language,
+) -> anyhow::Result<String> {
+    let decided = decisions(findings);
+    let outcome = |id: &str| -> (String, String) {
+        decided.get(id).map_or_else(
+            || ("clear".to_owned(), String::new()),
+            |(severity, rules)| (severity.as_str().to_owned(), rules.join(" ")),
+        )
+    };
+    let ja = language == Language::Ja;
+    let (header, rows): (Vec<&str>, Vec<Vec<String>>) = match view {
+        View::Flows => (
+            if ja {
+                vec![
+                    "送信元資産",
+                    "送信元IP",
+                    "宛先国",
+                    "事業者・ネットワーク",
+                    "親会社(国)",
+                    "フロー数",
+                    "バイト数",
+                    "初回",
+                    "最終",
+                    "判定",
+                    "ルール",
+                ]
+            } else {
+                vec![
+                    "source asset",
+                    "source ip",
+                    "country",
+                    "provider / network",
+                    "parent (country)",
+                    "flows",
+                    "bytes",
+                    "first seen",
+                    "last seen",
+                    "outcome",
+                    "rules",
+                ]
+            },
+            report_connections(report, &outcome),
+        ),
+        View::Devices => (
+            if ja {
+                vec![
+                    "MAC",
+                    "IP",
+                    "ホスト名",
+                    "ハードウェアベンダー",
+                    "登録資産",
+                    "登録上の製造者",
+                    "検出ログ",
+                    "判定",
+                    "ルール",
+                ]
+            } else {
+                vec![
+                    "mac",
+                    "ip",
+                    "hostname",
+                    "hardware vendor (OUI)",
+                    "asset",
+                    "register's maker",
+                    "seen in",
+                    "outcome",
+                    "rules",
+                ]
+            },
+            report_devices(report, &outcome),
+        ),
+    };
+    match format {
+        Format::Csv => output::rows_output(&header, &rows, &(), Format::Csv),
+        Format::Json => {
+            let findings_report = Report {
+                findings: findings.to_vec(),
+                ..clone_report(report)
+            };
+            let mut document: serde_json::Value =
+                serde_json::from_str(&output::report(&findings_report, Format::Json, language)?)?;
+            let observed = match view {
+                View::Flows => serde_json::to_value(&report.observed.connections)?,
+                View::Devices => serde_json::to_value(&report.observed.devices)?,
+            };
+            if let Some(object) = document.as_object_mut() {
+                object.insert(
+                    "network".to_owned(),
+                    json!({
+                        "files": read.files.iter().map(|(file, format, records)| json!({"file": file, "format": format, "records": records})).collect::<Vec<_>>(),
+                        "flows": read.summary.flows,
+                        "sightings": read.summary.sightings,
+                        "internal_flows": read.summary.internal_flows,
+                        "randomised_macs_ignored": read.summary.randomised_macs,
+                        "malformed_records": read.problems.count,
+                        "malformed": read.problems.first.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "notes": read.notes,
+                        "datasets": read.datasets,
+                        "observed": observed,
+                    }),
+                );
+            }
+            Ok(format!("{}\n", serde_json::to_string_pretty(&document)?))
+        }
+        Format::Table => {
+            let mut text = output::rows_output(&header, &rows, &(), Format::Table)?;
+            let findings_report = Report {
+                findings: findings.to_vec(),
+                ..clone_report(report)
+            };
+            text.push_str(&output::report(&findings_report, Format::Table, language)?);
+            text.push_str(&read_summary(read));
+            Ok(text)
+        }
+    }
+}
+
+fn clone_report(report: &Report) -> Report {
+    Report {
+        operator: report.operator.clone(),
+        sector_name: report.sector_name.clone(),
+        as_of: report.as_of,
+        subjects: report.subjects,
+        findings: Vec::new(),
+        warnings: report.warnings.clone(),
+        provenance: report.provenance.clone(),
+        observed: shinsa_model::Observed::default(),
+        makers: BTreeMap::new(),
+    }
+}
+
+fn report_connections(
+    report: &Report,
+    outcome: &dyn Fn(&str) -> (String, String),
+) -> Vec<Vec<String>> {
+    report
+        .observed
+        .connections
+        .iter()
+        .map(|connection| {
+            let (severity, rules) = outcome(&connection.id);
+            vec![
+                connection
+                    .source_asset
+                    .clone()
+                    .unwrap_or_else(|| "(not registered)".to_owned()),
+                connection.source_ip.clone(),
+                connection
+                    .destination_country
+                    .map_or_else(|| "?".to_owned(), |c| c.to_string()),
+                connection.provider.clone().unwrap_or_else(|| {
+                    match (connection.asn, &connection.network_org) {
+                        (Some(asn), Some(org)) => format!("AS{asn} {org}"),
+                        (Some(asn), None) => format!("AS{asn}"),
+                        _ => "?".to_owned(),
+                    }
+                }),
+                match (&connection.provider_parent, connection.provider_country) {
+                    (Some(parent), Some(country)) => format!("{} ({country})", parent.as_str()),
+                    _ => String::new(),
+                },
+                connection.flows.to_string(),
+                connection.bytes.to_string(),
+                connection.first_seen.clone(),
+                connection.last_seen.clone(),
+                severity,
+                rules,
+            ]
+        })
+        .collect()
+}
+
+fn report_devices(report: &Report, outcome: &dyn Fn(&str) -> (String, String)) -> Vec<Vec<String>> {
+    report
+        .observed
+        .devices
+        .iter()
+        .map(|device| {
+            let (severity, rules) = outcome(&device.id);
+            let registered = device
+                .asset
+                .as_deref()
+                .and_then(|id| report.makers.get(id))
+                .cloned()
+                .unwrap_or_default();
+            vec![
+                device.mac.clone(),
+                device.ip.clone().unwrap_or_default(),
+                device.hostname.clone().unwrap_or_default(),
+                device
+                    .vendor
+                    .as_ref()
+                    .map(|v| v.as_str().to_owned())
+                    .unwrap_or_else(|| "?".to_owned()),
+                device
+                    .asset
+                    .clone()
+                    .unwrap_or_else(|| "(not registered)".to_owned()),
+                registered,
+                device.seen_in.clone(),
+                severity,
+                rules,
+            ]
+        })
+        .collect()
+}
+
+fn read_summary(read: &ReadReport) -> String {
+    let mut text = String::new();
+    let records: u64 = read.files.iter().map(|(_, _, records)| records).sum();
+    text.push_str(&format!(
+        "Read {records} records from {} files in {:.2} s ({:.0} records/s): {} flows ({} inside the network), {} device sightings ({} randomised MACs left alone).\n",
+        read.files.len(),
+        read.seconds,
+        records as f64 / read.seconds.max(1e-9),
+        read.summary.flows,
+        read.summary.internal_flows,
+        read.summary.sightings,
+        read.summary.randomised_macs,
+    ));
+    for (file, format, records) in &read.files {
+        text.push_str(&format!("  {file}: {format}, {records} records\n"));
+    }
+    if read.problems.count > 0 {
+        text.push_str(&format!(
+            "{} malformed records (not read):\n",
+            read.problems.count
+        ));
+        for problem in &read.problems.first {
+            text.push_str(&format!("  {problem}\n"));
+        }
+        if read.problems.count > read.problems.first.len() as u64 {
+            text.push_str("  … (--format json lists the first 20)\n");
+        }
+    }
+    for note in &read.notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    text.push_str("Lookups: ");
+    text.push_str(&read.datasets.join("; "));
+    text.push('\n');
+    text
+}
