@@ -480,7 +480,7 @@ mod tests {
         assert_eq!(pack.id, "jp-espa");
         assert_eq!(pack.sha256.len(), 64);
         let rules = pack.rules();
-        assert_eq!(rules.len(), 15);
+        assert_eq!(rules.len(), 23);
         assert!(
             rules
                 .iter()
