@@ -56,7 +56,7 @@ pub struct ObservedConnection {
 /// address was assigned to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservedDevice {
-    /// `device:` and the MAC address.
+    /// The MAC address (lower-case, colon-separated).
     pub id: String,
     /// Lower-case, colon-separated.
     pub mac: String,

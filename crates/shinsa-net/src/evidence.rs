@@ -229,7 +229,7 @@ impl<'a> Evidence<'a> {
             .devices
             .iter()
             .map(|(mac, tally)| ObservedDevice {
-                id: format!("device:{mac}"),
+                id: mac.to_string(),
                 mac: mac.to_string(),
                 ip: tally.ip.map(|ip| ip.to_string()),
                 hostname: tally.hostname.clone(),

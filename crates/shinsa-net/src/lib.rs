@@ -25,9 +25,9 @@ mod record;
 mod tables;
 mod zeek;
 
-pub use evidence::{Evidence, Summary};
+pub use evidence::{Evidence, Summary, is_public};
 pub use lookup::{Lookups, Provider, RangeTable, VendorTable, providers};
 pub use netflow::Templates;
-pub use read::{Format, ReadError, Reader, Sink, read_file};
+pub use read::{Format, ReadError, Reader, Sink, read_bytes, read_file};
 pub use record::{Flow, Mac, Problem, Problems, Sighting};
 pub use tables::ColumnMap;

@@ -88,19 +88,44 @@ pub fn read_file<S: Sink>(
     sink: &mut S,
 ) -> Result<(Format, u64), ReadError> {
     let file = path.display().to_string();
-    let io = |source| ReadError::Io {
+    let opened = std::fs::File::open(path).map_err(|source| ReadError::Io {
         file: file.clone(),
         source,
-    };
-    let opened = std::fs::File::open(path).map_err(io)?;
-    let mut buffered = BufReader::with_capacity(1 << 20, opened);
-    let head = buffered.fill_buf().map_err(io)?;
+    })?;
+    read_from(
+        BufReader::with_capacity(1 << 20, opened),
+        &file,
+        reader,
+        sink,
+    )
+}
+
+/// Reads a log held in memory (`name` is used in messages).
+pub fn read_bytes<S: Sink>(
+    data: &[u8],
+    name: &str,
+    reader: &mut Reader,
+    sink: &mut S,
+) -> Result<(Format, u64), ReadError> {
+    read_from(data, name, reader, sink)
+}
+
+fn read_from<R: BufRead, S: Sink>(
+    mut input: R,
+    file: &str,
+    reader: &mut Reader,
+    sink: &mut S,
+) -> Result<(Format, u64), ReadError> {
+    let head = input.fill_buf().map_err(|source| ReadError::Io {
+        file: file.to_owned(),
+        source,
+    })?;
     if head.starts_with(&GZIP) {
-        let decoder = flate2::read::MultiGzDecoder::new(buffered);
+        let decoder = flate2::read::MultiGzDecoder::new(input);
         let mut inner = BufReader::with_capacity(1 << 20, decoder);
-        return read_stream(&mut inner, &file, reader, sink);
+        return read_stream(&mut inner, file, reader, sink);
     }
-    read_stream(&mut buffered, &file, reader, sink)
+    read_stream(&mut input, file, reader, sink)
 }
 
 fn read_stream<R: BufRead, S: Sink>(

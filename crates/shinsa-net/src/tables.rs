@@ -177,7 +177,7 @@ pub(crate) fn read_csv<R: BufRead, S: Sink>(
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|error| format!("{file}: line 1: {error}"))?
+        .map_err(|error| format!("line 1: {error}"))?
         .iter()
         .map(str::to_owned)
         .collect();
@@ -188,7 +188,7 @@ pub(crate) fn read_csv<R: BufRead, S: Sink>(
     };
     let (Some(src), Some(dst)) = (index(&map.src), index(&map.dst)) else {
         return Err(format!(
-            "{file}: line 1: no source and destination address columns among {}; name them with --columns src=COLUMN,dst=COLUMN",
+            "line 1: no source and destination address columns among {}; name them with --columns src=COLUMN,dst=COLUMN",
             header.join(", ")
         ));
     };

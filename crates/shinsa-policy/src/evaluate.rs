@@ -77,7 +77,7 @@ pub fn screen_with_progress(
     // severity and the policies that can deny it (none: no forbid can).
     let mut questions_by_type: Vec<(&'static str, Vec<(EntityUid, &cedar_policy::PolicySet)>)> =
         Vec::new();
-    for entity_type in ["Asset", "Contract", "DataFlow"] {
+    for entity_type in crate::pack::RESOURCE_TYPES {
         let mut questions = Vec::new();
         for severity in [Severity::Prohibited, Severity::Review, Severity::Notice] {
             if let Some(policies) = pack

@@ -334,7 +334,8 @@ impl Pack {
 }
 
 /// The resource types screening asks about.
-pub(crate) const RESOURCE_TYPES: [&str; 3] = ["Asset", "Contract", "DataFlow"];
+pub(crate) const RESOURCE_TYPES: [&str; 5] =
+    ["Asset", "Contract", "DataFlow", "Connection", "Device"];
 
 /// For each action and resource type, the policies whose scope admits them.
 fn split_by_request(policies: &PolicySet) -> Result<HashMap<(String, String), PolicySet>, String> {

@@ -1,0 +1,300 @@
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+//! Issue 5's "done when": a register and a day of its network's logs; the
+//! connections to data centres in China (with Hong Kong) and Russia, the
+//! unknown host, the unregistered DJI and Hikvision devices and the
+//! register/hardware mismatch are flagged; domestic and allied destinations
+//! and randomised MACs are left alone.
+
+mod common;
+
+use common::{fixture, path_str, shinsa};
+use serde_json::Value;
+
+fn net(view: &str, logs: &[&str], extra: &[&str]) -> common::Run {
+    let day = fixture("net-day");
+    let geo = day.join("lookups/geo-whois-asn-country-ipv4.csv");
+    let asn = day.join("lookups/asn-ipv4.csv");
+    let mut args = vec![
+        "net",
+        view,
+        "--inventory",
+        path_str(&day),
+        "--as-of",
+        "2026-11-27",
+        "--geo",
+        path_str(&geo),
+        "--asn",
+        path_str(&asn),
+    ];
+    args.extend(extra);
+    let paths: Vec<String> = logs
+        .iter()
+        .map(|log| path_str(&day.join("logs").join(log)).to_owned())
+        .collect();
+    args.extend(paths.iter().map(String::as_str));
+    shinsa(&args)
+}
+
+/// Rules fired per subject id, sorted.
+fn rules_by_subject(report: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut by_subject: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for finding in report["findings"].as_array().unwrap() {
+        by_subject
+            .entry(finding["subject"]["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(format!(
+                "{} {}",
+                finding["severity"].as_str().unwrap(),
+                finding["rule"]["id"].as_str().unwrap()
+            ));
+    }
+    for rules in by_subject.values_mut() {
+        rules.sort();
+    }
+    by_subject
+}
+
+#[test]
+fn connections_abroad_are_flagged_and_allied_ones_left_alone() {
+    let run = net("flows", &["conn.log", "dhcp.log"], &["--format", "json"]);
+    assert_eq!(run.code, 1, "review findings exit 1: {}", run.stderr);
+    let report = run.json();
+    let fired = rules_by_subject(&report);
+    let expected: std::collections::BTreeMap<String, Vec<String>> = [
+        (
+            "10.20.1.5→HK/Alibaba Cloud",
+            vec!["notice JP-ESPA-019", "review JP-ESPA-016"],
+        ),
+        ("10.20.1.9→RU/Yandex Cloud", vec!["notice JP-ESPA-019"]),
+        ("10.20.2.7→CN/Tencent Cloud", vec!["notice JP-ESPA-019"]),
+        ("10.20.9.99→SG/Huawei Cloud", vec!["review JP-ESPA-018"]),
+    ]
+    .into_iter()
+    .map(|(id, rules)| {
+        (
+            id.to_owned(),
+            rules.into_iter().map(str::to_owned).collect(),
+        )
+    })
+    .collect();
+    assert_eq!(fired, expected);
+
+    // Every connection is in the summary, flagged or not, tied to its asset.
+    let observed = report["network"]["observed"].as_array().unwrap();
+    let row = |id: &str| {
+        observed
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {observed:?}"))
+    };
+    assert_eq!(observed.len(), 7);
+    assert_eq!(
+        row("10.20.0.10→JP/SAKURA internet")["source_asset"],
+        "SCADA-1"
+    );
+    assert_eq!(row("10.20.1.20→US/Amazon Web Services")["bytes"], 737_000);
+    let alibaba = row("10.20.1.5→HK/Alibaba Cloud");
+    assert_eq!(
+        (alibaba["flows"].as_u64(), alibaba["bytes"].as_u64()),
+        (Some(2), Some(14_521_000))
+    );
+    assert_eq!(alibaba["first_seen"], "2026-11-26T01:00:00.2Z");
+    assert_eq!(alibaba["provider_country"], "CN");
+    assert_eq!(report["network"]["internal_flows"], 2);
+
+    // The evidence says what was seen and which datasets answered.
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"]["id"] == "JP-ESPA-016")
+        .unwrap();
+    let seen = finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "connection")
+        .unwrap();
+    assert_eq!(seen["dst"], "103.135.210.100");
+    assert_eq!(seen["asn"], 45102);
+    let answered: Vec<&str> = seen["answered_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        answered[0].starts_with("country: geo-whois-asn-country-ipv4.csv (file dated "),
+        "{answered:?}"
+    );
+    assert!(
+        answered[1].starts_with("network: asn-ipv4.csv"),
+        "{answered:?}"
+    );
+    assert!(
+        answered[2].starts_with("provider: data/asn_providers.csv"),
+        "{answered:?}"
+    );
+    assert!(
+        finding["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("source 10.20.1.5 is asset CRM-1 holding customer data"),
+        "{}",
+        finding["explanation"]
+    );
+}
+
+#[test]
+fn unregistered_listed_devices_and_a_hardware_mismatch() {
+    let run = net("devices", &["dhcp.log", "conn.log"], &["--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let fired = rules_by_subject(&report);
+    let expected: std::collections::BTreeMap<String, Vec<String>> = [
+        ("00:18:82:aa:bb:01", vec!["review JP-ESPA-022"]),
+        (
+            "44:19:b6:77:88:99",
+            vec!["notice JP-ESPA-023", "review JP-ESPA-021"],
+        ),
+        (
+            "60:60:1f:3a:4b:5c",
+            vec!["notice JP-ESPA-023", "review JP-ESPA-021"],
+        ),
+    ]
+    .into_iter()
+    .map(|(id, rules)| {
+        (
+            id.to_owned(),
+            rules.into_iter().map(str::to_owned).collect(),
+        )
+    })
+    .collect();
+    assert_eq!(fired, expected);
+    let devices = report["network"]["observed"].as_array().unwrap();
+    let macs: Vec<&str> = devices.iter().map(|d| d["mac"].as_str().unwrap()).collect();
+    assert_eq!(
+        macs,
+        [
+            "00:18:82:aa:bb:01",
+            "00:26:92:10:00:01",
+            "00:40:8c:12:34:56",
+            "44:19:b6:77:88:99",
+            "60:60:1f:3a:4b:5c"
+        ],
+        "the randomised MAC is left out"
+    );
+    assert_eq!(report["network"]["randomised_macs_ignored"], 1);
+    let router = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"]["id"] == "JP-ESPA-022")
+        .unwrap();
+    let device = router["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "device")
+        .unwrap();
+    assert_eq!(device["asset"], "RTR-1");
+    assert_eq!(device["registered_vendor"], "Cisco Systems, Inc.");
+    assert!(
+        device["vendor"]
+            .as_str()
+            .unwrap()
+            .to_uppercase()
+            .starts_with("HUAWEI"),
+        "{device}"
+    );
+    let drone = devices
+        .iter()
+        .find(|d| d["mac"] == "60:60:1f:3a:4b:5c")
+        .unwrap();
+    assert_eq!(
+        (
+            drone["hostname"].as_str(),
+            drone["ip"].as_str(),
+            drone["asset"].as_str()
+        ),
+        (Some("mavic3-inspection"), Some("10.20.3.40"), None)
+    );
+}
+
+#[test]
+fn tables_in_both_languages_and_csv() {
+    let english = net("flows", &["conn.log"], &[]);
+    assert!(
+        english.stdout.contains("source asset"),
+        "{}",
+        english.stdout
+    );
+    assert!(english.stdout.contains("10.20.9.99"), "{}", english.stdout);
+    assert!(
+        english.stdout.contains("Read 10 records from 1 files"),
+        "{}",
+        english.stdout
+    );
+    let japanese = net("flows", &["conn.log"], &["--lang", "ja"]);
+    assert!(
+        japanese.stdout.contains("送信元資産"),
+        "{}",
+        japanese.stdout
+    );
+    assert!(
+        japanese.stdout.contains("顧客データを扱うシステムが懸念国"),
+        "{}",
+        japanese.stdout
+    );
+    let csv = net("devices", &["dhcp.log"], &["--format", "csv"]);
+    let mut lines = csv.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("mac,ip,hostname,hardware vendor (OUI),asset,register's maker,seen in,outcome,rules")
+    );
+    assert!(csv.stdout.contains("60:60:1f:3a:4b:5c,10.20.3.40,mavic3-inspection,\"SZ DJI TECHNOLOGY CO.,LTD\",(not registered),,dhcp.log,review,JP-ESPA-021 JP-ESPA-023"), "{}", csv.stdout);
+}
+
+#[test]
+fn malformed_records_are_reported_and_strict_makes_them_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("conn.log");
+    let mut text = std::fs::read_to_string(fixture("net-day/logs/conn.log")).unwrap();
+    text = text.replacen("10.20.2.7", "10.20.2.700", 1);
+    std::fs::write(&log, text).unwrap();
+    let day = fixture("net-day");
+    let args = [
+        "net",
+        "flows",
+        "--inventory",
+        path_str(&day),
+        "--as-of",
+        "2026-11-27",
+        "--fail-on",
+        "never",
+        path_str(&log),
+    ];
+    let lenient = shinsa(&args);
+    assert_eq!(lenient.code, 0, "{}", lenient.stderr);
+    assert!(
+        lenient.stdout.contains("1 malformed records (not read):"),
+        "{}",
+        lenient.stdout
+    );
+    assert!(
+        lenient.stdout.contains(
+            "conn.log: line 12: id.orig_h: expected an IP address, found \"10.20.2.700\""
+        ),
+        "{}",
+        lenient.stdout
+    );
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = shinsa(&strict_args);
+    assert_eq!(strict.code, 2, "{}", strict.stderr);
+    assert!(
+        strict.stderr.contains("1 malformed records (--strict)"),
+        "{}",
+        strict.stderr
+    );
+}
