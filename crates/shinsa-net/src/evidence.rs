@@ -2,7 +2,7 @@
 //! number of distinct sources × destinations and devices, not records),
 //! then tied to the register's assets by IP and MAC.
 
-use crate::lookup::{Destination, Lookups};
+use crate::lookup::{Destination, Located, Lookups};
 use crate::read::Sink;
 use crate::record::{Flow, Mac, Sighting};
 use shinsa_model::{
@@ -19,7 +19,6 @@ struct Tally {
     last: f64,
     example: IpAddr,
     mac: Option<Mac>,
-    destination: Destination,
 }
 
 #[derive(Debug, Clone)]
@@ -48,11 +47,12 @@ pub struct Summary {
 /// MAC address.
 pub struct Evidence<'a> {
     lookups: &'a Lookups,
-    connections: HashMap<(IpAddr, Option<CountryCode>, Option<u32>), Tally>,
+    connections:
+        HashMap<(IpAddr, Option<CountryCode>, Option<u32>), Tally, foldhash::fast::RandomState>,
     devices: HashMap<Mac, DeviceTally>,
-    /// Destinations already looked up, cleared when it grows past a bound
-    /// so that memory stays flat.
-    cache: HashMap<IpAddr, Destination>,
+    /// Recent destinations and where they are: a direct-mapped table of
+    /// fixed size (traffic repeats its destinations; memory stays flat).
+    recent: Vec<Option<(IpAddr, Located)>>,
     file: String,
     pub summary: Summary,
 }
@@ -66,9 +66,6 @@ impl std::fmt::Debug for Evidence<'_> {
             .finish()
     }
 }
-
-/// Destinations remembered at most; a busy network's top talkers fit.
-const CACHE_LIMIT: usize = 1 << 16;
 
 /// Whether an address is on the public internet (not RFC 1918, shared
 /// 100.64/10, loopback, link-local, multicast, documentation or unique local).
@@ -112,13 +109,37 @@ fn rfc3339(seconds: f64) -> String {
         .unwrap_or_else(|| format!("{seconds}"))
 }
 
+/// Slots of the recent-destination table (a power of two).
+const RECENT_SLOTS: usize = 1 << 16;
+
 impl<'a> Evidence<'a> {
+    fn locate(&mut self, ip: IpAddr) -> Located {
+        let hash = match ip {
+            IpAddr::V4(v4) => u64::from(u32::from(v4)),
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6);
+                (bits as u64) ^ ((bits >> 64) as u64)
+            }
+        };
+        let slot = (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as usize % RECENT_SLOTS;
+        if let Some(Some((seen, located))) = self.recent.get(slot)
+            && *seen == ip
+        {
+            return *located;
+        }
+        let located = self.lookups.locate(ip);
+        if let Some(entry) = self.recent.get_mut(slot) {
+            *entry = Some((ip, located));
+        }
+        located
+    }
+
     pub fn new(lookups: &'a Lookups) -> Self {
         Evidence {
             lookups,
-            connections: HashMap::new(),
+            connections: HashMap::default(),
             devices: HashMap::new(),
-            cache: HashMap::new(),
+            recent: vec![None; RECENT_SLOTS],
             file: String::new(),
             summary: Summary::default(),
         }
@@ -127,18 +148,6 @@ impl<'a> Evidence<'a> {
     /// Names the file the next records come from (for `seen_in`).
     pub fn set_file(&mut self, file: &str) {
         self.file = file.to_owned();
-    }
-
-    fn destination(&mut self, ip: IpAddr) -> Destination {
-        if let Some(known) = self.cache.get(&ip) {
-            return known.clone();
-        }
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
-        }
-        let found = self.lookups.destination(ip);
-        self.cache.insert(ip, found.clone());
-        found
     }
 
     /// Connections and devices, tied to the register's assets.
@@ -165,9 +174,11 @@ impl<'a> Evidence<'a> {
         };
 
         // Networks of one provider are one connection.
-        let mut grouped: BTreeMap<(IpAddr, Option<CountryCode>, String), Tally> = BTreeMap::new();
+        let mut grouped: BTreeMap<(IpAddr, Option<CountryCode>, String), (Tally, Destination)> =
+            BTreeMap::new();
         for ((src, country, asn), tally) in &self.connections {
-            let operator = match (&tally.destination.provider, &tally.destination.network) {
+            let destination = self.lookups.destination(tally.example);
+            let operator = match (&destination.provider, &destination.network) {
                 (Some(provider), _) => provider.name.clone(),
                 (None, Some((number, org))) => format!("AS{number} {org}"),
                 (None, None) => {
@@ -176,27 +187,27 @@ impl<'a> Evidence<'a> {
             };
             grouped
                 .entry((*src, *country, operator))
-                .and_modify(|sum| {
+                .and_modify(|(sum, _)| {
                     sum.bytes += tally.bytes;
                     sum.flows += tally.flows;
                     sum.first = sum.first.min(tally.first);
                     sum.last = sum.last.max(tally.last);
                     sum.mac = sum.mac.or(tally.mac);
                 })
-                .or_insert_with(|| tally.clone());
+                .or_insert_with(|| (tally.clone(), destination));
         }
         let mut connection_labels = answered("country");
         connection_labels.extend(answered("network"));
         connection_labels.extend(answered("provider"));
         let connections = grouped
             .into_iter()
-            .map(|((src, country, operator), tally)| {
+            .map(|((src, country, operator), (tally, destination))| {
                 let asset = tally
                     .mac
                     .and_then(|mac| by_mac.get(&mac))
                     .or_else(|| by_ip.get(&src))
                     .map(|id| (*id).to_owned());
-                let provider = tally.destination.provider.as_ref();
+                let provider = destination.provider.as_ref();
                 ObservedConnection {
                     id: format!(
                         "{src}→{}/{operator}",
@@ -205,12 +216,8 @@ impl<'a> Evidence<'a> {
                     source_ip: src.to_string(),
                     source_asset: asset,
                     destination_country: country,
-                    asn: tally.destination.network.as_ref().map(|(n, _)| *n),
-                    network_org: tally
-                        .destination
-                        .network
-                        .as_ref()
-                        .map(|(_, org)| org.clone()),
+                    asn: destination.network.as_ref().map(|(n, _)| *n),
+                    network_org: destination.network.as_ref().map(|(_, org)| org.clone()),
                     provider: provider.map(|p| p.name.clone()),
                     provider_parent: provider.map(|p| PartyRef::Text(p.parent.clone())),
                     provider_country: provider.map(|p| p.parent_country),
@@ -267,12 +274,8 @@ impl Sink for Evidence<'_> {
             self.summary.internal_flows += 1;
             return;
         }
-        let destination = self.destination(flow.dst);
-        let key = (
-            flow.src,
-            destination.country,
-            destination.network.as_ref().map(|(n, _)| *n),
-        );
+        let located = self.locate(flow.dst);
+        let key = (flow.src, located.country, located.asn);
         let tally = self.connections.entry(key).or_insert_with(|| Tally {
             bytes: 0,
             flows: 0,
@@ -280,7 +283,6 @@ impl Sink for Evidence<'_> {
             last: flow.start,
             example: flow.dst,
             mac: None,
-            destination,
         });
         tally.bytes = tally.bytes.saturating_add(flow.bytes);
         tally.flows += 1;

@@ -10,36 +10,96 @@ use std::net::IpAddr;
 use std::path::Path;
 
 /// Inclusive address ranges with a value each, sorted by start; IPv4 and
-/// IPv6 apart. A lookup is a binary search (millions per second).
+/// IPv6 apart. Starts are kept in their own dense arrays, and IPv4 has an
+/// index by the address's first 16 bits, so a lookup touches a few cache
+/// lines (the IPv4 lookup was 44 % of `shinsa net` before; `bench/net`).
 #[derive(Debug, Clone)]
 pub struct RangeTable<V> {
-    v4: Vec<(u32, u32, V)>,
-    v6: Vec<(u128, u128, V)>,
+    v4: Ranges<u32, V>,
+    v6: Ranges<u128, V>,
+    /// For each 16-bit prefix, the first IPv4 range starting at or after it.
+    v4_index: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct Ranges<K, V> {
+    starts: Vec<K>,
+    ends: Vec<K>,
+    values: Vec<V>,
+}
+
+impl<K: Ord + Copy, V> Ranges<K, V> {
+    fn new() -> Self {
+        Ranges {
+            starts: Vec::new(),
+            ends: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, start: K, end: K, value: V) {
+        self.starts.push(start);
+        self.ends.push(end);
+        self.values.push(value);
+    }
+
+    fn sort(&mut self) {
+        let mut order: Vec<usize> = (0..self.starts.len()).collect();
+        order.sort_by_key(|at| self.starts[*at]);
+        let mut taken: Vec<Option<V>> = std::mem::take(&mut self.values)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.starts = order.iter().map(|at| self.starts[*at]).collect();
+        self.ends = order.iter().map(|at| self.ends[*at]).collect();
+        self.values = order.iter().filter_map(|at| taken[*at].take()).collect();
+    }
+
+    /// The range holding `key`, searching the starts in `from..to`.
+    fn find(&self, key: K, from: usize, to: usize) -> Option<&V> {
+        let slice = self.starts.get(from..to)?;
+        let after = from + slice.partition_point(|start| *start <= key);
+        let at = after.checked_sub(1)?;
+        (key <= *self.ends.get(at)?)
+            .then(|| self.values.get(at))
+            .flatten()
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
 }
 
 impl<V> Default for RangeTable<V> {
     fn default() -> Self {
         RangeTable {
-            v4: Vec::new(),
-            v6: Vec::new(),
+            v4: Ranges::new(),
+            v6: Ranges::new(),
+            v4_index: Vec::new(),
         }
     }
 }
 
 impl<V> RangeTable<V> {
     pub fn get(&self, ip: IpAddr) -> Option<&V> {
-        fn find<K: Ord + Copy, V>(ranges: &[(K, K, V)], key: K) -> Option<&V> {
-            let after = ranges.partition_point(|(start, _, _)| *start <= key);
-            let (_, end, value) = ranges.get(after.checked_sub(1)?)?;
-            (key <= *end).then_some(value)
-        }
         match ip {
-            IpAddr::V4(v4) => find(&self.v4, u32::from(v4)),
+            IpAddr::V4(v4) => self.get_v4(u32::from(v4)),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => find(&self.v4, u32::from(v4)),
-                None => find(&self.v6, u128::from(v6)),
+                Some(v4) => self.get_v4(u32::from(v4)),
+                None => self.v6.find(u128::from(v6), 0, self.v6.len()),
             },
         }
+    }
+
+    fn get_v4(&self, key: u32) -> Option<&V> {
+        let prefix = (key >> 16) as usize;
+        let from = *self.v4_index.get(prefix)? as usize;
+        let to = self
+            .v4_index
+            .get(prefix + 1)
+            .map_or(self.v4.len(), |next| *next as usize);
+        // The range holding `key` may start in an earlier bucket.
+        self.v4.find(key, from.saturating_sub(1), to)
     }
 
     pub fn len(&self) -> usize {
@@ -51,8 +111,17 @@ impl<V> RangeTable<V> {
     }
 
     fn sort(&mut self) {
-        self.v4.sort_by_key(|(start, _, _)| *start);
-        self.v6.sort_by_key(|(start, _, _)| *start);
+        self.v4.sort();
+        self.v6.sort();
+        self.v4_index = (0..=u16::MAX as u32)
+            .map(|prefix| {
+                let first = self
+                    .v4
+                    .starts
+                    .partition_point(|start| *start < prefix << 16);
+                u32::try_from(first).unwrap_or(u32::MAX)
+            })
+            .collect();
     }
 }
 
@@ -194,9 +263,9 @@ pub fn read_ranges(path: &Path) -> Result<(RangeTable<RangeValue>, String), Look
             _ => None,
         };
         if let (Some(start), Some(end)) = (as_v4(&row.start), as_v4(&row.end)) {
-            table.v4.push((start, end, row.value));
+            table.v4.push(start, end, row.value);
         } else if let (Some(start), Some(end)) = (as_v6(&row.start), as_v6(&row.end)) {
-            table.v6.push((start, end, row.value));
+            table.v6.push(start, end, row.value);
         }
     }
     table.sort();
@@ -212,19 +281,28 @@ pub fn read_ranges(path: &Path) -> Result<(RangeTable<RangeValue>, String), Look
 /// What an `.mmdb` record may hold, in the layouts of MaxMind GeoIP2/
 /// GeoLite2, ip-location-db and IPinfo.
 #[derive(Debug, Default, serde::Deserialize)]
-struct MmdbRecord {
-    country_code: Option<String>,
-    country: Option<MmdbCountry>,
-    registered_country: Option<MmdbCountry>,
+struct MmdbRecord<'a> {
+    country_code: Option<&'a str>,
+    country: Option<MmdbCountry<'a>>,
+    registered_country: Option<MmdbCountry<'a>>,
     autonomous_system_number: Option<u32>,
-    autonomous_system_organization: Option<String>,
-    asn: Option<String>,
-    as_name: Option<String>,
+    autonomous_system_organization: Option<&'a str>,
+    asn: Option<&'a str>,
+    as_name: Option<&'a str>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct MmdbCountry {
-    iso_code: Option<String>,
+struct MmdbCountry<'a> {
+    iso_code: Option<&'a str>,
+}
+
+impl MmdbRecord<'_> {
+    fn asn(&self) -> Option<u32> {
+        self.autonomous_system_number.or_else(|| {
+            self.asn
+                .and_then(|a| a.trim_start_matches("AS").parse().ok())
+        })
+    }
 }
 
 /// One source of answers about addresses.
@@ -275,12 +353,28 @@ impl Dataset {
                 RangeValue::Network(..) => None,
             },
             AddressData::Mmdb(reader) => {
-                let record = mmdb_record(reader, ip)?;
+                let result = reader.lookup(ip).ok()?;
+                let record: MmdbRecord<'_> = result.decode().ok()??;
                 let code = record
                     .country_code
                     .or(record.country.and_then(|c| c.iso_code))
                     .or(record.registered_country.and_then(|c| c.iso_code))?;
-                CountryCode::parse(&code).ok()
+                CountryCode::parse(code).ok()
+            }
+        }
+    }
+
+    /// The AS number alone (the hot path: no strings).
+    fn asn(&self, ip: IpAddr) -> Option<u32> {
+        match &self.data {
+            AddressData::Ranges(table) => match table.get(ip)? {
+                RangeValue::Network(asn, _) => Some(*asn),
+                RangeValue::Country(_) => None,
+            },
+            AddressData::Mmdb(reader) => {
+                let result = reader.lookup(ip).ok()?;
+                let record: MmdbRecord<'_> = result.decode().ok()??;
+                record.asn()
             }
         }
     }
@@ -292,27 +386,13 @@ impl Dataset {
                 RangeValue::Country(_) => None,
             },
             AddressData::Mmdb(reader) => {
-                let record = mmdb_record(reader, ip)?;
-                let asn = record.autonomous_system_number.or_else(|| {
-                    record
-                        .asn
-                        .as_deref()
-                        .and_then(|a| a.trim_start_matches("AS").parse().ok())
-                })?;
-                Some((
-                    asn,
-                    record
-                        .autonomous_system_organization
-                        .or(record.as_name)
-                        .unwrap_or_default(),
-                ))
+                let result = reader.lookup(ip).ok()?;
+                let record: MmdbRecord<'_> = result.decode().ok()??;
+                let org = record.autonomous_system_organization.or(record.as_name);
+                Some((record.asn()?, org.unwrap_or_default().to_owned()))
             }
         }
     }
-}
-
-fn mmdb_record(reader: &maxminddb::Reader<Vec<u8>>, ip: IpAddr) -> Option<MmdbRecord> {
-    reader.lookup(ip).ok()?.decode::<MmdbRecord>().ok()?
 }
 
 /// A data-centre provider: who runs a network and who owns that company.
@@ -450,6 +530,14 @@ impl std::fmt::Debug for Lookups {
     }
 }
 
+/// Where an address is and which network announces it: what the hot path
+/// needs, with no strings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Located {
+    pub country: Option<CountryCode>,
+    pub asn: Option<u32>,
+}
+
 /// A destination, as the datasets answer for it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Destination {
@@ -485,6 +573,16 @@ impl Lookups {
         })
     }
 
+    /// Country and AS number of an address, without allocating.
+    pub fn locate(&self, ip: IpAddr) -> Located {
+        Located {
+            country: self.geo.iter().find_map(|d| d.country(ip)),
+            asn: self.asn.iter().find_map(|d| d.asn(ip)),
+        }
+    }
+
+    /// Everything the datasets say of an address: country, network and
+    /// its organisation, provider.
     pub fn destination(&self, ip: IpAddr) -> Destination {
         let country = self.geo.iter().find_map(|d| d.country(ip));
         let network = self.asn.iter().find_map(|d| d.network(ip));

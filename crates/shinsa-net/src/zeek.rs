@@ -270,8 +270,42 @@ fn text_of<'a>(name: &str, value: &'a [u8]) -> Result<&'a str, String> {
     std::str::from_utf8(value).map_err(|_| format!("{name}: not UTF-8"))
 }
 
+/// A dotted IPv4 address straight from bytes (the common case, without a
+/// UTF-8 check and the general parser).
+fn dotted(value: &[u8]) -> Option<IpAddr> {
+    let mut octets = [0u8; 4];
+    let mut at = 0;
+    let mut digits = 0;
+    let mut current: u16 = 0;
+    for byte in value {
+        match byte {
+            // No leading zeros ("010" is octal to some tools): the general
+            // parser decides those.
+            b'0'..=b'9' if digits < 3 && !(digits > 0 && current == 0) => {
+                current = current * 10 + u16::from(byte - b'0');
+                digits += 1;
+            }
+            b'.' if digits > 0 && at < 3 => {
+                *octets.get_mut(at)? = u8::try_from(current).ok()?;
+                at += 1;
+                current = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if at != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(current).ok()?;
+    Some(IpAddr::from(octets))
+}
+
 fn ip(name: &str, value: Option<&[u8]>) -> Result<IpAddr, String> {
     let value = value.ok_or_else(|| format!("{name}: missing"))?;
+    if let Some(address) = dotted(value) {
+        return Ok(address);
+    }
     let text = text_of(name, value)?;
     text.parse()
         .map_err(|_| format!("{name}: expected an IP address, found {text:?}"))
