@@ -67,16 +67,16 @@ fn generate(path: &PathBuf, records: u64) {
             (host / 250) % 2,
             1 + host % 250
         );
-        let dst = if r % 5 == 0 {
+        let dst = if r.is_multiple_of(5) {
             format!("10.20.{}.{}", (r >> 24) % 250, 1 + (r >> 32) % 250)
         } else {
             pool[((host * 37 + (r >> 12) % 40) % 20_000) as usize].clone()
         };
         let ts = 1_795_651_200.0 + index as f64 * 0.008_6;
         use std::fmt::Write as _;
-        write!(
+        writeln!(
             line,
-            "{ts:.6}\tC{:016x}\t{src}\t{}\t{dst}\t{}\ttcp\tssl\t{:.6}\t{}\t{}\tSF\tT\tF\t0\tShADadFf\t{}\t{}\t{}\t{}\t-\t6\n",
+            "{ts:.6}\tC{:016x}\t{src}\t{}\t{dst}\t{}\ttcp\tssl\t{:.6}\t{}\t{}\tSF\tT\tF\t0\tShADadFf\t{}\t{}\t{}\t{}\t-\t6",
             r,
             1024 + r % 60000,
             [443, 80, 8883, 22, 53][(r % 5) as usize],
