@@ -26,7 +26,10 @@ mod tables;
 mod zeek;
 
 pub use evidence::{Evidence, Summary, is_public};
-pub use lookup::{Lookups, Provider, RangeTable, VendorTable, providers};
+pub use lookup::{
+    Destination, Located, LookupError, Lookups, Provider, RangeTable, RangeValue, VendorTable,
+    parse_ranges, providers,
+};
 pub use netflow::Templates;
 pub use read::{Format, ReadError, Reader, Sink, read_bytes, read_file};
 pub use record::{Flow, Mac, Problem, Problems, Sighting};

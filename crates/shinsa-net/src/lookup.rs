@@ -166,10 +166,25 @@ pub struct LookupError {
     pub reason: String,
 }
 
+/// When a dataset file was made: the npm package it came in says so in
+/// its version (`@ip-location-db/asn` 2.3.2026061719 is data of 2026-06-17);
+/// otherwise the file's date, unless it is npm's fixed 1985-10-26.
 fn file_date(path: &Path) -> Option<String> {
+    let package = path.parent().map(|dir| dir.join("package.json"));
+    if let Some(text) = package.and_then(|p| std::fs::read_to_string(p).ok())
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
+        && let (Some(name), Some(version)) = (json["name"].as_str(), json["version"].as_str())
+    {
+        let stamp = version.rsplit('.').next().unwrap_or_default();
+        let data = match (stamp.get(..4), stamp.get(4..6), stamp.get(6..8)) {
+            (Some(y), Some(m), Some(d)) if stamp.len() >= 8 => format!(", data of {y}-{m}-{d}"),
+            _ => String::new(),
+        };
+        return Some(format!("npm {name} {version}{data}"));
+    }
     let modified = std::fs::metadata(path).ok()?.modified().ok()?;
-    let at = time::OffsetDateTime::from(modified);
-    Some(format!("file dated {}", at.date()))
+    let date = time::OffsetDateTime::from(modified).date();
+    (date.year() > 1985).then(|| format!("file dated {date}"))
 }
 
 /// Reads a range file in the ip-location-db layouts (`start,end,cc`;
@@ -184,13 +199,30 @@ pub fn read_ranges(path: &Path) -> Result<(RangeTable<RangeValue>, String), Look
         line: 0,
         reason: error.to_string(),
     })?;
+    let (table, generated) = parse_ranges(&text, &file)?;
+    let name = path
+        .file_name()
+        .map_or(file, |n| n.to_string_lossy().into_owned());
+    let date = generated
+        .or_else(|| file_date(path))
+        .unwrap_or_else(|| "undated".to_owned());
+    Ok((table, format!("{name} ({date})")))
+}
+
+/// Reads a range file's bytes (`file` names it in errors); returns the
+/// table and the date the file says it was generated, if it says.
+pub fn parse_ranges(
+    text: &[u8],
+    file: &str,
+) -> Result<(RangeTable<RangeValue>, Option<String>), LookupError> {
+    let file = file.to_owned();
     let mut date = None;
     let mut rows = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .comment(Some(b'#'))
-        .from_reader(text.as_slice());
+        .from_reader(text);
     // tor's files say when they were made in a comment.
     for line in text.split(|b| *b == b'\n').take(20) {
         let line = String::from_utf8_lossy(line);
@@ -269,13 +301,7 @@ pub fn read_ranges(path: &Path) -> Result<(RangeTable<RangeValue>, String), Look
         }
     }
     table.sort();
-    let name = path
-        .file_name()
-        .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-    let date = date
-        .or_else(|| file_date(path))
-        .unwrap_or_else(|| "undated".to_owned());
-    Ok((table, format!("{name} ({date})")))
+    Ok((table, date))
 }
 
 /// What an `.mmdb` record may hold, in the layouts of MaxMind GeoIP2/
