@@ -157,6 +157,15 @@ pub enum RangeValue {
     Network(u32, String),
 }
 
+/// A CSV reader's error, with the line it names.
+fn csv_error(file: &str, error: &csv::Error) -> LookupError {
+    LookupError {
+        file: file.to_owned(),
+        line: error.position().map_or(0, |p| p.line()),
+        reason: error.to_string(),
+    }
+}
+
 /// A lookup file whose lines could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: line {line}: {reason}")]
@@ -235,11 +244,7 @@ pub fn parse_ranges(
     }
     let mut wide = false;
     for record in reader.records() {
-        let record = record.map_err(|error| LookupError {
-            file: file.clone(),
-            line: error.position().map_or(0, |p| p.line()),
-            reason: error.to_string(),
-        })?;
+        let record = record.map_err(|error| csv_error(&file, &error))?;
         let line = record.position().map_or(0, |p| p.line());
         let fail = |reason: String| LookupError {
             file: file.clone(),
@@ -439,11 +444,7 @@ pub fn providers() -> Result<HashMap<u32, Provider>, LookupError> {
     let mut reader = csv::Reader::from_reader(PROVIDERS.as_bytes());
     let mut table = HashMap::new();
     for record in reader.records() {
-        let record = record.map_err(|error| LookupError {
-            file: "data/asn_providers.csv".to_owned(),
-            line: error.position().map_or(0, |p| p.line()),
-            reason: error.to_string(),
-        })?;
+        let record = record.map_err(|error| csv_error("data/asn_providers.csv", &error))?;
         let line = record.position().map_or(0, |p| p.line());
         let fail = |reason: String| LookupError {
             file: "data/asn_providers.csv".to_owned(),
@@ -496,11 +497,7 @@ impl VendorTable {
                 reason: error.to_string(),
             })?;
             for record in reader.records() {
-                let record = record.map_err(|error| LookupError {
-                    file: file.clone(),
-                    line: error.position().map_or(0, |p| p.line()),
-                    reason: error.to_string(),
-                })?;
+                let record = record.map_err(|error| csv_error(&file, &error))?;
                 let assignment = record.get(1).unwrap_or_default().trim();
                 let bits = u8::try_from(assignment.len() * 4).unwrap_or(0);
                 let Ok(value) = u64::from_str_radix(assignment, 16) else {

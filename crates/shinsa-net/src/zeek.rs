@@ -125,7 +125,7 @@ fn unescape(text: &str) -> Vec<u8> {
 
 /// Reads a TSV log whose first line has been recognised as a Zeek header.
 pub(crate) fn read_tsv<R: BufRead, S: Sink>(
-    mut input: R,
+    input: R,
     file: &str,
     sink: &mut S,
     problems: &mut Problems,
@@ -137,23 +137,15 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
         columns: None,
         log: None,
     };
-    let mut line = Vec::with_capacity(512);
-    let mut number = 0u64;
     let mut records = 0u64;
     let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(32);
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        number += 1;
-        let text = trim_line_end(&line);
+    each_line(input, |number, text| {
         if text.is_empty() {
-            continue;
+            return;
         }
         if text.first() == Some(&b'#') {
             header_line(&mut header, text, file, number, problems);
-            continue;
+            return;
         }
         let (Some(columns), Some(log)) = (&header.columns, header.log) else {
             problems.push(
@@ -161,7 +153,7 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
                 format!("line {number}"),
                 "a record before the #fields header line".to_owned(),
             );
-            continue;
+            return;
         };
         bounds.clear();
         let mut start = 0;
@@ -190,7 +182,7 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
                     bounds.len()
                 ),
             );
-            continue;
+            return;
         }
         let result = match log {
             Log::Conn => conn_record(columns, &field).map(|flow| sink.flow(flow)),
@@ -200,8 +192,22 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
             Ok(()) => records += 1,
             Err(reason) => problems.push(file, format!("line {number}"), reason),
         }
-    }
+    })?;
     Ok(records)
+}
+
+/// Calls `each` with every line's number and text (without its end).
+fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std::io::Result<()> {
+    let mut line = Vec::with_capacity(1024);
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        each(number, trim_line_end(&line));
+    }
 }
 
 fn trim_line_end(line: &[u8]) -> &[u8] {
@@ -422,23 +428,15 @@ struct JsonRecord<'a> {
 /// Reads JSON lines: a record with `id.orig_h` is a connection, one with
 /// `mac` a DHCP lease.
 pub(crate) fn read_json<R: BufRead, S: Sink>(
-    mut input: R,
+    input: R,
     file: &str,
     sink: &mut S,
     problems: &mut Problems,
 ) -> std::io::Result<u64> {
-    let mut line = Vec::with_capacity(1024);
-    let mut number = 0u64;
     let mut records = 0u64;
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        number += 1;
-        let text = trim_line_end(&line);
+    each_line(input, |number, text| {
         if text.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return;
         }
         let place = || format!("line {number}");
         let record: JsonRecord<'_> = match serde_json::from_slice(text) {
@@ -449,7 +447,7 @@ pub(crate) fn read_json<R: BufRead, S: Sink>(
                     format!("line {number}, column {}", error.column()),
                     error.to_string(),
                 );
-                continue;
+                return;
             }
         };
         match json_record(&record) {
@@ -468,7 +466,7 @@ pub(crate) fn read_json<R: BufRead, S: Sink>(
             ),
             Err(reason) => problems.push(file, place(), reason),
         }
-    }
+    })?;
     Ok(records)
 }
 

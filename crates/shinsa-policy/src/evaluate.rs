@@ -354,6 +354,17 @@ type MatchKey = (String, String, Option<String>);
 
 /// One sentence per finding: the title, the subject, and the facts, with
 /// list matches of the same name grouped and repeated facts said once.
+/// `203.0.113.9 in CN (Provider)`, leaving out what is not known.
+fn place(destination: &str, country: &Option<String>, operator: &Option<String>) -> String {
+    let country = country.as_ref().map(|c| format!(" in {c}"));
+    let operator = operator.as_ref().map(|o| format!(" ({o})"));
+    format!(
+        "{destination}{}{}",
+        country.unwrap_or_default(),
+        operator.unwrap_or_default()
+    )
+}
+
 fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
     let mut facts: Vec<String> = Vec::new();
     let mut push = |fact: String| {
@@ -425,17 +436,7 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                 country,
                 provider,
                 ..
-            } => push(format!(
-                "to {destination}{}{}",
-                country
-                    .as_ref()
-                    .map(|c| format!(" in {c}"))
-                    .unwrap_or_default(),
-                provider
-                    .as_ref()
-                    .map(|p| format!(" ({p})"))
-                    .unwrap_or_default()
-            )),
+            } => push(format!("to {}", place(destination, country, provider))),
             Evidence::Connection {
                 destination,
                 country,
@@ -444,15 +445,8 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                 flows,
                 ..
             } => push(format!(
-                "{flows} flows, {bytes} bytes to {destination}{}{}",
-                country
-                    .as_ref()
-                    .map(|c| format!(" in {c}"))
-                    .unwrap_or_default(),
-                network_org
-                    .as_ref()
-                    .map(|org| format!(" ({org})"))
-                    .unwrap_or_default()
+                "{flows} flows, {bytes} bytes to {}",
+                place(destination, country, network_org)
             )),
             Evidence::Device {
                 mac,
@@ -674,12 +668,7 @@ impl EvidenceSource<'_> {
             data_categories: flow.data_categories.clone(),
         });
         if let Some(country) = flow.dc_country {
-            out.push(Evidence::Country {
-                role: "data centre".to_owned(),
-                party: None,
-                country: country.to_string(),
-                groups: self.groups(country),
-            });
+            out.push(self.place_country("data centre", country));
         }
         if let Some(provider) = provider {
             self.party_country("provider", provider, out);
@@ -700,6 +689,16 @@ impl EvidenceSource<'_> {
 }
 
 impl EvidenceSource<'_> {
+    /// The country of a place (a data centre, a destination) and its groups.
+    fn place_country(&self, role: &str, country: CountryCode) -> Evidence {
+        Evidence::Country {
+            role: role.to_owned(),
+            party: None,
+            country: country.to_string(),
+            groups: self.groups(country),
+        }
+    }
+
     fn connection(&self, resolved: &ResolvedConnection, out: &mut Vec<Evidence>) {
         let connection = &resolved.connection;
         let parent = resolved
@@ -721,12 +720,7 @@ impl EvidenceSource<'_> {
             answered_by: connection.answered_by.clone(),
         });
         if let Some(country) = connection.destination_country {
-            out.push(Evidence::Country {
-                role: "destination".to_owned(),
-                party: None,
-                country: country.to_string(),
-                groups: self.groups(country),
-            });
+            out.push(self.place_country("destination", country));
         }
         if let Some(parent) = parent {
             self.party_country("provider's parent", parent, out);

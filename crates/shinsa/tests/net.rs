@@ -35,6 +35,36 @@ fn net(view: &str, logs: &[&str], extra: &[&str]) -> common::Run {
     shinsa(&args)
 }
 
+/// The expected rules per subject, as `rules_by_subject` gives them.
+fn owned(expected: &[(&str, Vec<&str>)]) -> std::collections::BTreeMap<String, Vec<String>> {
+    expected
+        .iter()
+        .map(|(id, rules)| {
+            (
+                (*id).to_owned(),
+                rules.iter().map(|r| (*r).to_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The first finding of `rule` and its first evidence item of `kind`.
+fn evidence_of<'a>(report: &'a Value, rule: &str, kind: &str) -> (&'a Value, &'a Value) {
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"]["id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding"));
+    let item = finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} evidence in {finding}"));
+    (finding, item)
+}
+
 /// Rules fired per subject id, sorted.
 fn rules_by_subject(report: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut by_subject: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -60,7 +90,7 @@ fn connections_abroad_are_flagged_and_allied_ones_left_alone() {
     assert_eq!(run.code, 1, "review findings exit 1: {}", run.stderr);
     let report = run.json();
     let fired = rules_by_subject(&report);
-    let expected: std::collections::BTreeMap<String, Vec<String>> = [
+    let expected = [
         (
             "10.20.1.5→HK/Alibaba Cloud",
             vec!["notice JP-ESPA-019", "review JP-ESPA-016"],
@@ -68,16 +98,8 @@ fn connections_abroad_are_flagged_and_allied_ones_left_alone() {
         ("10.20.1.9→RU/Yandex Cloud", vec!["notice JP-ESPA-019"]),
         ("10.20.2.7→CN/Tencent Cloud", vec!["notice JP-ESPA-019"]),
         ("10.20.9.99→SG/Huawei Cloud", vec!["review JP-ESPA-018"]),
-    ]
-    .into_iter()
-    .map(|(id, rules)| {
-        (
-            id.to_owned(),
-            rules.into_iter().map(str::to_owned).collect(),
-        )
-    })
-    .collect();
-    assert_eq!(fired, expected);
+    ];
+    assert_eq!(fired, owned(&expected));
 
     // Every connection is in the summary, flagged or not, tied to its asset.
     let observed = report["network"]["observed"].as_array().unwrap();
@@ -103,18 +125,7 @@ fn connections_abroad_are_flagged_and_allied_ones_left_alone() {
     assert_eq!(report["network"]["internal_flows"], 2);
 
     // The evidence says what was seen and which datasets answered.
-    let finding = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"]["id"] == "JP-ESPA-016")
-        .unwrap();
-    let seen = finding["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "connection")
-        .unwrap();
+    let (finding, seen) = evidence_of(&report, "JP-ESPA-016", "connection");
     assert_eq!(seen["dst"], "103.135.210.100");
     assert_eq!(seen["asn"], 45102);
     let answered: Vec<&str> = seen["answered_by"]
@@ -151,7 +162,7 @@ fn unregistered_listed_devices_and_a_hardware_mismatch() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     let fired = rules_by_subject(&report);
-    let expected: std::collections::BTreeMap<String, Vec<String>> = [
+    let expected = [
         ("00:18:82:aa:bb:01", vec!["review JP-ESPA-022"]),
         (
             "44:19:b6:77:88:99",
@@ -161,16 +172,8 @@ fn unregistered_listed_devices_and_a_hardware_mismatch() {
             "60:60:1f:3a:4b:5c",
             vec!["notice JP-ESPA-023", "review JP-ESPA-021"],
         ),
-    ]
-    .into_iter()
-    .map(|(id, rules)| {
-        (
-            id.to_owned(),
-            rules.into_iter().map(str::to_owned).collect(),
-        )
-    })
-    .collect();
-    assert_eq!(fired, expected);
+    ];
+    assert_eq!(fired, owned(&expected));
     let devices = report["network"]["observed"].as_array().unwrap();
     let macs: Vec<&str> = devices.iter().map(|d| d["mac"].as_str().unwrap()).collect();
     assert_eq!(
@@ -185,18 +188,7 @@ fn unregistered_listed_devices_and_a_hardware_mismatch() {
         "the randomised MAC is left out"
     );
     assert_eq!(report["network"]["randomised_macs_ignored"], 1);
-    let router = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"]["id"] == "JP-ESPA-022")
-        .unwrap();
-    let device = router["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "device")
-        .unwrap();
+    let (_, device) = evidence_of(&report, "JP-ESPA-022", "device");
     assert_eq!(device["asset"], "RTR-1");
     assert_eq!(device["registered_vendor"], "Cisco Systems, Inc.");
     assert!(
