@@ -539,6 +539,16 @@ impl VendorTable {
     }
 }
 
+#[cfg(feature = "ieee-registry")]
+fn compiled_vendor(mac: Mac) -> Option<String> {
+    oui_data::lookup(&mac.to_string()).map(|record| record.organization().to_owned())
+}
+
+#[cfg(not(feature = "ieee-registry"))]
+fn compiled_vendor(_: Mac) -> Option<String> {
+    None
+}
+
 /// Every lookup a run uses, with the labels its answers carry.
 pub struct Lookups {
     geo: Vec<Dataset>,
@@ -627,9 +637,7 @@ impl Lookups {
         }
         match &self.vendors {
             Some(table) => table.get(mac).map(str::to_owned),
-            None => {
-                oui_data::lookup(&mac.to_string()).map(|record| record.organization().to_owned())
-            }
+            None => compiled_vendor(mac),
         }
     }
 
@@ -647,7 +655,10 @@ impl Lookups {
         ));
         labels.push(match &self.vendors {
             Some(table) => format!("MAC vendor: {}", table.label),
-            None => "MAC vendor: IEEE registry as compiled into oui-data 0.2".to_owned(),
+            None if cfg!(feature = "ieee-registry") => {
+                "MAC vendor: IEEE registry as compiled into oui-data 0.2".to_owned()
+            }
+            None => "MAC vendor: none (this build has no registry; give --oui)".to_owned(),
         });
         labels
     }
