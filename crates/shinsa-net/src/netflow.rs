@@ -312,8 +312,8 @@ fn read_templates(
     // A template record is at least 4 bytes; shorter remainders are padding.
     while at + 4 <= body.data.len() {
         let id = body.u16(at)?;
-        if id == 0 && options {
-            break;
+        if id == 0 {
+            break; // zero padding to the end of the set
         }
         if id < 256 {
             return Err(format!("template id {id} is below 256"));
@@ -331,8 +331,8 @@ fn read_templates(
                 });
                 at += 4;
             }
-            // Option templates are padded to four bytes.
-            at = at.next_multiple_of(4).min(body.data.len());
+            // Padding comes once, at the end of the flowset (RFC 3954 §6.1),
+            // and is shorter than a record: the loop's bound skips it.
         } else {
             let count = body.u16(at + 2)?;
             at += 4;
