@@ -3,7 +3,7 @@
 
 use crate::output::{self, Format, Language};
 use crate::screening::{self, Outcome, Report};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use serde_json::json;
 use shinsa_model::{Finding, Inventory, Severity, SubjectKind};
 use shinsa_net::{ColumnMap, Evidence, Flow, Lookups, Reader, Sighting};
@@ -38,21 +38,27 @@ pub struct ReadReport {
     pub seconds: f64,
 }
 
-/// Counts records for the progress bar without an atomic per record.
+/// Counts records and shows them, with their rate, in the screening's
+/// progress bar every 65,536 records (not per record: the bar locks).
 struct Counting<'a, 'b> {
     evidence: &'a mut Evidence<'b>,
     bar: &'a ProgressBar,
-    pending: u64,
+    file: &'a str,
+    records: u64,
+    started: std::time::Instant,
 }
 
 const PROGRESS_STEP: u64 = 1 << 16;
 
 impl Counting<'_, '_> {
     fn tick(&mut self) {
-        self.pending += 1;
-        if self.pending == PROGRESS_STEP {
-            self.bar.inc(PROGRESS_STEP);
-            self.pending = 0;
+        self.records += 1;
+        if self.records.is_multiple_of(PROGRESS_STEP) {
+            let rate = self.records as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+            self.bar.set_message(format!(
+                "reading network logs: {} records ({rate:.0}/s) · {}",
+                self.records, self.file
+            ));
         }
     }
 }
@@ -90,11 +96,10 @@ fn observe(
         ..ReadReport::default()
     };
     outer.set_message("reading network logs");
-    let bar = outer.multiplex_child();
     let started = std::time::Instant::now();
+    let mut records_so_far = 0;
     for path in &request.logs {
         let file = path.display().to_string();
-        bar.set_message(file.clone());
         evidence.set_file(
             &path
                 .file_name()
@@ -102,17 +107,21 @@ fn observe(
         );
         let mut counting = Counting {
             evidence: &mut evidence,
-            bar: &bar,
-            pending: 0,
+            bar: outer,
+            file: &file,
+            records: records_so_far,
+            started,
         };
         let (format, records) = shinsa_net::read_file(path, &mut reader, &mut counting)?;
-        bar.inc(counting.pending);
+        records_so_far = counting.records;
         report.files.push((file, format.name(), records));
     }
     let mut counting = Counting {
         evidence: &mut evidence,
-        bar: &bar,
-        pending: 0,
+        bar: outer,
+        file: "templates that came late",
+        records: records_so_far,
+        started,
     };
     let late = reader.finish(&mut counting);
     if late > 0 {
@@ -122,34 +131,12 @@ fn observe(
             late,
         ));
     }
-    bar.finish_and_clear();
     report.seconds = started.elapsed().as_secs_f64();
     inventory.observed = evidence.observed(inventory);
     report.summary = evidence.summary.clone();
     report.problems = reader.problems;
     report.notes = reader.notes;
     Ok(report)
-}
-
-trait ChildBar {
-    fn multiplex_child(&self) -> ProgressBar;
-}
-
-impl ChildBar for ProgressBar {
-    /// A second bar for records read, with their rate, hidden when the
-    /// outer bar is (tests, pipes).
-    fn multiplex_child(&self) -> ProgressBar {
-        if self.is_hidden() {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::no_length();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec}) {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    }
 }
 
 /// The outcome of a `net` run: the text to print and whether findings reach
