@@ -564,12 +564,17 @@ impl EvidenceSource<'_> {
         }
     }
 
+    /// The register party an optional key names.
+    fn party_of(&self, key: &Option<String>) -> Option<&ResolvedParty> {
+        key.as_deref().and_then(|key| self.register.party(key))
+    }
+
     fn asset_countries(&self, asset: &ResolvedAsset, out: &mut Vec<Evidence>) {
         for (role, key) in [
             ("manufacturer", &asset.manufacturer),
             ("supplier", &asset.supplier),
         ] {
-            if let Some(party) = key.as_deref().and_then(|key| self.register.party(key)) {
+            if let Some(party) = self.party_of(key) {
                 self.party_country(role, party, out);
             }
         }
@@ -657,10 +662,7 @@ impl EvidenceSource<'_> {
     }
 
     fn flow(&self, flow: &ResolvedDataFlow, out: &mut Vec<Evidence>) {
-        let provider = flow
-            .provider
-            .as_deref()
-            .and_then(|key| self.register.party(key));
+        let provider = self.party_of(&flow.provider);
         out.push(Evidence::Flow {
             destination: flow.destination.clone(),
             country: flow.dc_country.map(|c| c.to_string()),
@@ -701,10 +703,7 @@ impl EvidenceSource<'_> {
 
     fn connection(&self, resolved: &ResolvedConnection, out: &mut Vec<Evidence>) {
         let connection = &resolved.connection;
-        let parent = resolved
-            .provider
-            .as_deref()
-            .and_then(|key| self.register.party(key));
+        let parent = self.party_of(&resolved.provider);
         out.push(Evidence::Connection {
             source: connection.source_ip.clone(),
             source_asset: connection.source_asset.clone(),
@@ -747,11 +746,7 @@ impl EvidenceSource<'_> {
     }
 
     fn device(&self, resolved: &ResolvedDevice, out: &mut Vec<Evidence>) {
-        let name = |key: &Option<String>| {
-            key.as_deref()
-                .and_then(|key| self.register.party(key))
-                .map(|party| party.name.clone())
-        };
+        let name = |key: &Option<String>| self.party_of(key).map(|party| party.name.clone());
         let device = &resolved.device;
         out.push(Evidence::Device {
             mac: device.mac.clone(),
@@ -765,11 +760,7 @@ impl EvidenceSource<'_> {
             last_seen: device.last_seen.clone(),
             answered_by: device.answered_by.clone(),
         });
-        if let Some(vendor) = resolved
-            .vendor
-            .as_deref()
-            .and_then(|key| self.register.party(key))
-        {
+        if let Some(vendor) = self.party_of(&resolved.vendor) {
             for listing in &vendor.listings {
                 let entry = self.entries.get(&listing.entry).copied();
                 out.push(Evidence::ListMatch {
