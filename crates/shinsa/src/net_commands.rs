@@ -136,6 +136,16 @@ fn observe(
     report.summary = evidence.summary.clone();
     report.problems = reader.problems;
     report.notes = reader.notes;
+    if request.geo.is_empty() {
+        report
+            .notes
+            .push("no --geo dataset (or SHINSA_GEO): destination countries are unknown".to_owned());
+    }
+    if request.asn.is_empty() {
+        report.notes.push(
+            "no --asn dataset (or SHINSA_ASN): networks and providers are unknown".to_owned(),
+        );
+    }
     Ok(report)
 }
 

@@ -280,6 +280,13 @@ fn malformed_records_are_reported_and_strict_makes_them_fatal() {
         "{}",
         lenient.stdout
     );
+    assert!(
+        lenient
+            .stdout
+            .contains("note: no --geo dataset (or SHINSA_GEO): destination countries are unknown"),
+        "{}",
+        lenient.stdout
+    );
     let mut strict_args = args.to_vec();
     strict_args.push("--strict");
     let strict = shinsa(&strict_args);

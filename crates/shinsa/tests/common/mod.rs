@@ -29,6 +29,10 @@ pub fn shinsa(args: &[&str]) -> Run {
             "SHINSA_LISTS_DIR",
             std::env::temp_dir().join("shinsa-tests-no-lists"),
         )
+        // Nor datasets configured once in a developer's shell.
+        .env_remove("SHINSA_GEO")
+        .env_remove("SHINSA_ASN")
+        .env_remove("SHINSA_OUI")
         .output()
         .unwrap_or_else(|error| panic!("running shinsa: {error}"));
     Run {
