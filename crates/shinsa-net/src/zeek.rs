@@ -196,17 +196,36 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
     Ok(records)
 }
 
-/// Calls `each` with every line's number and text (without its end).
+/// Calls `each` with every line's number and text (without its end),
+/// straight from the reader's buffer: only a line that spans two buffers is
+/// copied (copying every line was 5 % of `bench/net`).
 fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std::io::Result<()> {
-    let mut line = Vec::with_capacity(1024);
+    let mut carry: Vec<u8> = Vec::new();
     let mut number = 0u64;
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let buffer = input.fill_buf()?;
+        let length = buffer.len();
+        if length == 0 {
+            if !carry.is_empty() {
+                each(number + 1, trim_line_end(&carry));
+            }
             return Ok(());
         }
-        number += 1;
-        each(number, trim_line_end(&line));
+        let mut from = 0;
+        for end in memchr::memchr_iter(b'\n', buffer) {
+            let piece = buffer.get(from..end).unwrap_or_default();
+            number += 1;
+            if carry.is_empty() {
+                each(number, trim_line_end(piece));
+            } else {
+                carry.extend_from_slice(piece);
+                each(number, trim_line_end(&carry));
+                carry.clear();
+            }
+            from = end + 1;
+        }
+        carry.extend_from_slice(buffer.get(from..).unwrap_or_default());
+        input.consume(length);
     }
 }
 
@@ -519,4 +538,34 @@ fn json_record(record: &JsonRecord<'_>) -> Result<FlowOrSighting, String> {
         })));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn lines_that_span_buffers_are_whole() {
+        let text = b"first line\r\nsecond, a longer line\n\nfourth without an end";
+        for capacity in [1, 3, 7, 64] {
+            let reader = std::io::BufReader::with_capacity(capacity, &text[..]);
+            let mut lines = Vec::new();
+            each_line(reader, |number, line| {
+                lines.push((number, String::from_utf8(line.to_vec()).unwrap()));
+            })
+            .unwrap();
+            let expected = [
+                (1, "first line"),
+                (2, "second, a longer line"),
+                (3, ""),
+                (4, "fourth without an end"),
+            ];
+            let expected: Vec<(u64, String)> = expected
+                .iter()
+                .map(|(n, l)| (*n, (*l).to_owned()))
+                .collect();
+            assert_eq!(lines, expected, "buffer of {capacity}");
+        }
+    }
 }
