@@ -168,7 +168,7 @@ fn csv_error(file: &str, error: &csv::Error) -> LookupError {
 
 /// A lookup file whose lines could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: line {line}: {reason}")]
+#[error("{file}: {}{reason}", if *line > 0 { format!("line {line}: ") } else { String::new() })]
 pub struct LookupError {
     pub file: String,
     pub line: u64,

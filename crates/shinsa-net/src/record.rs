@@ -114,13 +114,4 @@ impl Problems {
             });
         }
     }
-
-    pub fn merge(&mut self, other: Problems) {
-        self.count += other.count;
-        for problem in other.first {
-            if self.first.len() < Self::KEPT {
-                self.first.push(problem);
-            }
-        }
-    }
 }

@@ -119,6 +119,18 @@ fn a_bad_range_line_is_named() {
             bad.display()
         )
     );
+    let not_mmdb = write(&dir, "broken.mmdb", b"not a MaxMind database");
+    let error = Lookups::open(std::slice::from_ref(&not_mmdb), &[], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(&format!("{}: ", not_mmdb.display())),
+        "{error}"
+    );
+    assert!(
+        !error.contains("line 0"),
+        "a file-level error names no line: {error}"
+    );
     let columns = write(&dir, "two.csv", b"1.0.0.0,1.0.0.255\n");
     let error = Lookups::open(&[columns], &[], &[]).unwrap_err();
     assert!(error.to_string().ends_with("line 1: expected 3 columns (start,end,country) or 4 (start,end,asn,organisation), found 2"), "{error}");
