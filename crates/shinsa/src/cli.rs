@@ -579,10 +579,8 @@ fn net(view: crate::net_commands::View, args: NetArgs) -> anyhow::Result<ExitCod
     else {
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     };
-    if let Some(report) = &done.report {
-        for warning in &report.warnings {
-            eprintln!("warning: {warning}");
-        }
+    for warning in &done.warnings {
+        eprintln!("warning: {warning}");
     }
     finish(&done.text, common)?;
     if args.strict && done.read.problems.count > 0 {

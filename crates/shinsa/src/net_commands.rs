@@ -149,13 +149,13 @@ fn observe(
     Ok(report)
 }
 
-/// The outcome of a `net` run: the text to print and whether findings reach
-/// the failing severity.
+/// The outcome of a `net` run: the text to print, the findings of the
+/// view (for the exit code), how reading went, and the screening's warnings.
 pub struct NetOutput {
     pub text: String,
     pub findings: Vec<Finding>,
     pub read: ReadReport,
-    pub report: Option<Box<Report>>,
+    pub warnings: Vec<String>,
 }
 
 /// Runs `net flows` or `net devices`. `Ok(None)` is bad register input
@@ -196,7 +196,7 @@ pub fn run(
         text,
         findings,
         read,
-        report: Some(report),
+        warnings: report.warnings,
     }))
 }
 
