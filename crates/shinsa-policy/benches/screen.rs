@@ -101,19 +101,7 @@ fn evaluate(bencher: divan::Bencher, register: &str) {
     let inventory = self::register(register);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     let resolved = shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85);
-    let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
-    // Three decisions per subject (procure, without review, without notice).
-    bencher
-        .counter(divan::counter::ItemsCount::new(subjects * 3))
-        .bench(|| {
-            shinsa_policy::screen(
-                &resolved,
-                &setup.reference,
-                &setup.pack,
-                &Provenance::default(),
-            )
-            .unwrap()
-        });
+    screen_counted(bencher, &resolved);
 }
 
 /// Issue 4's scale: the demo register at 1,000,000 assets, resolved and
@@ -124,12 +112,19 @@ fn million(bencher: divan::Bencher) {
     let inventory = scale(&setup.demo, 1_000_000);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     let resolved = shinsa_match::resolve(&inventory, &setup.reference, &matcher, day(), 0.85);
+    screen_counted(bencher, &resolved);
+}
+
+/// Screens a resolved register, counting three decisions per subject
+/// (procure, without review, without notice).
+fn screen_counted(bencher: divan::Bencher, resolved: &shinsa_match::ResolvedRegister) {
+    let setup = setup();
     let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
     bencher
         .counter(divan::counter::ItemsCount::new(subjects * 3))
         .bench(|| {
             shinsa_policy::screen(
-                &resolved,
+                resolved,
                 &setup.reference,
                 &setup.pack,
                 &Provenance::default(),

@@ -6,8 +6,8 @@ use crate::entities::{self, SubjectRef, Uids};
 use crate::pack::{Pack, Rule, action_for};
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
 use shinsa_match::{
-    ListingVia, OwnerPath, ResolvedAsset, ResolvedConnection, ResolvedContract, ResolvedDataFlow,
-    ResolvedDevice, ResolvedParty, ResolvedRegister,
+    Listing, ListingVia, OwnerPath, ResolvedAsset, ResolvedConnection, ResolvedContract,
+    ResolvedDataFlow, ResolvedDevice, ResolvedParty, ResolvedRegister,
 };
 use shinsa_model::{
     CountryCode, Evidence, Finding, ListEntry, Provenance, ReferenceData, RuleRef, Severity,
@@ -507,31 +507,42 @@ impl EvidenceSource<'_> {
 
     fn asset_listings(&self, asset: &ResolvedAsset, out: &mut Vec<Evidence>) {
         for hit in &asset.listings {
-            let entry = self.entries.get(&hit.listing.entry).copied();
             let mut why = hit.listing.name_match.why.clone();
             why.push(hit.scope_note.clone());
             if let Some(note) = &asset.critical_note {
                 why.push(note.clone());
             }
-            out.push(Evidence::ListMatch {
-                list: hit.listing.list.clone(),
-                entry: hit.listing.entry.clone(),
-                matched_name: hit.listing.register_name.clone(),
-                listed_name: hit.listing.name_match.matched.clone(),
-                score: round(hit.listing.name_match.score),
-                why,
-                role: hit.role.to_owned(),
-                through: through(&hit.listing.via),
-                scope: entry
-                    .map(|entry| entry.scope.text.clone())
-                    .unwrap_or_default(),
-                citation: entry
-                    .map(|entry| entry.citation.clone())
-                    .unwrap_or_default(),
-            });
+            out.push(self.list_match(&hit.listing, &hit.listing.register_name, hit.role, why));
             if let ListingVia::Owner(path) = &hit.listing.via {
                 push_ownership(&hit.listing.register_name, path, out);
             }
+        }
+    }
+
+    /// A listing as evidence, with its entry's scope and citation.
+    fn list_match(
+        &self,
+        listing: &Listing,
+        matched_name: &str,
+        role: &str,
+        why: Vec<String>,
+    ) -> Evidence {
+        let entry = self.entries.get(&listing.entry).copied();
+        Evidence::ListMatch {
+            list: listing.list.clone(),
+            entry: listing.entry.clone(),
+            matched_name: matched_name.to_owned(),
+            listed_name: listing.name_match.matched.clone(),
+            score: round(listing.name_match.score),
+            why,
+            role: role.to_owned(),
+            through: through(&listing.via),
+            scope: entry
+                .map(|entry| entry.scope.text.clone())
+                .unwrap_or_default(),
+            citation: entry
+                .map(|entry| entry.citation.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -762,23 +773,12 @@ impl EvidenceSource<'_> {
         });
         if let Some(vendor) = self.party_of(&resolved.vendor) {
             for listing in &vendor.listings {
-                let entry = self.entries.get(&listing.entry).copied();
-                out.push(Evidence::ListMatch {
-                    list: listing.list.clone(),
-                    entry: listing.entry.clone(),
-                    matched_name: vendor.name.clone(),
-                    listed_name: listing.name_match.matched.clone(),
-                    score: round(listing.name_match.score),
-                    why: listing.name_match.why.clone(),
-                    role: "hardware vendor".to_owned(),
-                    through: through(&listing.via),
-                    scope: entry
-                        .map(|entry| entry.scope.text.clone())
-                        .unwrap_or_default(),
-                    citation: entry
-                        .map(|entry| entry.citation.clone())
-                        .unwrap_or_default(),
-                });
+                out.push(self.list_match(
+                    listing,
+                    &vendor.name,
+                    "hardware vendor",
+                    listing.name_match.why.clone(),
+                ));
             }
         }
     }
