@@ -1,0 +1,215 @@
+//! Storage for the shinsa server.
+//!
+//! One trait per aggregate (organisations, people, registers, screening
+//! runs, findings and triage, lists, the outbox, the audit log), all taking
+//! the [`Tenant`] a call acts for, so that no query can forget whose data it
+//! reads. [`SqlStore`] implements them once over SQLite and PostgreSQL
+//! through sqlx's `Any` driver: the SQL is the common subset, numbered
+//! `$n` parameters (which both accept), and each backend has its own
+//! migrations (STRICT tables and triggers on SQLite; row-level security and
+//! triggers on PostgreSQL). The conformance suite (`tests/conformance.rs`)
+//! runs every behaviour against both.
+//!
+//! The store holds no business rules: who may do what is the server's;
+//! what a finding means is the policy's. What it does guarantee is that a
+//! state change and its audit event are written in one transaction, and
+//! that an acknowledged write survives a crash.
+
+mod audit;
+mod records;
+mod sql;
+
+pub use audit::{
+    AuditEvent, ChainHead, ChainReport, Checkpoint, canonical_hash, verify_checkpoint,
+};
+pub use records::*;
+pub use sql::{Backend, SqlStore};
+
+use async_trait::async_trait;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrating the database: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("not a supported database address: {0} (expected sqlite:PATH or postgres://…)")]
+    UnsupportedUrl(String),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Organisations: operators and regulator bodies.
+#[async_trait]
+pub trait OrganisationStore {
+    async fn create_organisation(
+        &self,
+        actor: &Actor,
+        new: NewOrganisation,
+    ) -> Result<Organisation>;
+    /// The organisations `tenant` may see: its own, and for a regulator the
+    /// operators of its sectors.
+    async fn organisations(&self, tenant: &Tenant) -> Result<Vec<Organisation>>;
+    async fn set_webhook(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        webhook: Option<Webhook>,
+    ) -> Result<Organisation>;
+}
+
+/// People, their sessions and API tokens.
+#[async_trait]
+pub trait PeopleStore {
+    async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User>;
+    /// The user and stored password hash for a login name.
+    async fn user_for_login(&self, login: &str) -> Result<Option<(Principal, String)>>;
+    async fn create_session(
+        &self,
+        user_id: &str,
+        secret_hash: &str,
+        expires_at: &str,
+    ) -> Result<()>;
+    async fn session_principal(&self, secret_hash: &str, now: &str) -> Result<Option<Principal>>;
+    async fn delete_session(&self, secret_hash: &str) -> Result<()>;
+    async fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        name: &str,
+        secret_hash: &str,
+    ) -> Result<TokenInfo>;
+    async fn token_principal(&self, secret_hash: &str) -> Result<Option<Principal>>;
+    /// Revokes a token of a user in `tenant`'s organisation.
+    async fn revoke_token(&self, tenant: &Tenant, actor: &Actor, token_id: &str) -> Result<()>;
+    async fn tokens(&self, tenant: &Tenant) -> Result<Vec<TokenInfo>>;
+}
+
+/// Registers and their versions.
+#[async_trait]
+pub trait RegisterStore {
+    /// Saves a new version of the operator's register named `new.name`
+    /// and queues its screening, in one transaction.
+    async fn upload_register(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        new: NewRegister,
+    ) -> Result<(RegisterSummary, Run)>;
+    async fn registers(&self, tenant: &Tenant) -> Result<Vec<RegisterSummary>>;
+    async fn register(&self, tenant: &Tenant, id: &str) -> Result<Option<RegisterSummary>>;
+}
+
+/// Screening runs: a queue of jobs in the store.
+#[async_trait]
+pub trait RunStore {
+    async fn queue_run(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        register_id: &str,
+        reason: &str,
+    ) -> Result<Run>;
+    /// Takes the oldest queued run, marking it running.
+    async fn claim_run(&self) -> Result<Option<ClaimedRun>>;
+    async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()>;
+    /// Stores a run's findings, makes them the register's current ones and
+    /// records what changed since the previous run, in one transaction.
+    async fn finish_run(&self, run_id: &str, result: RunResult) -> Result<RunChange>;
+    async fn fail_run(&self, run_id: &str, error: &str) -> Result<()>;
+    /// Puts runs left `running` by a stopped server back in the queue.
+    async fn requeue_interrupted(&self) -> Result<u64>;
+    async fn runs(&self, tenant: &Tenant, register_id: Option<&str>) -> Result<Vec<Run>>;
+    async fn run(&self, tenant: &Tenant, id: &str) -> Result<Option<Run>>;
+}
+
+/// Current findings and their triage.
+#[async_trait]
+pub trait FindingStore {
+    async fn findings(&self, tenant: &Tenant, filter: &FindingFilter) -> Result<Page<FindingView>>;
+    async fn finding(
+        &self,
+        tenant: &Tenant,
+        register_id: &str,
+        key: &str,
+        now: &str,
+    ) -> Result<Option<FindingView>>;
+    /// Records a triage decision; it is keyed by register and finding key,
+    /// so it holds for the same finding in later runs.
+    async fn triage(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        register_id: &str,
+        key: &str,
+        decision: TriageDecision,
+    ) -> Result<Triage>;
+}
+
+/// Published list versions.
+#[async_trait]
+pub trait ListStore {
+    /// Publishes a list version and queues the re-screening of every
+    /// register, in one transaction. `false` when the version was already
+    /// published (nothing is queued).
+    async fn publish_list(&self, actor: &Actor, list: NewListVersion) -> Result<bool>;
+    async fn list_versions(&self) -> Result<Vec<ListVersionSummary>>;
+    /// The newest published version of each list, as stored.
+    async fn latest_lists(&self) -> Result<Vec<String>>;
+}
+
+/// Messages waiting to be delivered (webhooks, mail).
+#[async_trait]
+pub trait OutboxStore {
+    async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxMessage>>;
+    async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()>;
+    async fn outbox(&self, tenant: &Tenant) -> Result<Vec<OutboxMessage>>;
+}
+
+/// The hash-chained audit log.
+#[async_trait]
+pub trait AuditStore {
+    async fn audit_events(&self, tenant: &Tenant, chain: Option<&str>) -> Result<Vec<AuditEvent>>;
+    /// Re-walks every chain; names the first broken link of each.
+    async fn verify_audit(&self) -> Result<Vec<ChainReport>>;
+    /// The head of every chain, to sign as a checkpoint.
+    async fn chain_heads(&self) -> Result<Vec<ChainHead>>;
+}
+
+/// The whole store.
+pub trait Store:
+    OrganisationStore
+    + PeopleStore
+    + RegisterStore
+    + RunStore
+    + FindingStore
+    + ListStore
+    + OutboxStore
+    + AuditStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: OrganisationStore
+        + PeopleStore
+        + RegisterStore
+        + RunStore
+        + FindingStore
+        + ListStore
+        + OutboxStore
+        + AuditStore
+        + Send
+        + Sync
+        + std::fmt::Debug
+{
+}

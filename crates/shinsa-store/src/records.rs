@@ -1,0 +1,479 @@
+//! What the store keeps, as plain data.
+
+use serde::{Deserialize, Serialize};
+
+/// Whose data a call may touch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tenant {
+    /// An operator: its own registers, runs and findings.
+    Operator { org: String },
+    /// A regulator body: the operators of the sectors it oversees.
+    Regulator { org: String, sectors: Vec<String> },
+    /// The server itself (background jobs, the CLI's administration).
+    System,
+}
+
+impl Tenant {
+    pub fn of(org: &Organisation) -> Self {
+        match org.kind {
+            OrgKind::Operator => Tenant::Operator {
+                org: org.id.clone(),
+            },
+            OrgKind::Regulator => Tenant::Regulator {
+                org: org.id.clone(),
+                sectors: org.sectors.clone(),
+            },
+        }
+    }
+
+    /// The audit chain this tenant's own changes go to.
+    pub fn chain(&self) -> &str {
+        match self {
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => org,
+            Tenant::System => SYSTEM_CHAIN,
+        }
+    }
+}
+
+/// The chain of changes no single organisation owns (organisations, lists).
+pub const SYSTEM_CHAIN: &str = "system";
+
+/// Who made a change, as the audit log names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub fn user(user: &User) -> Self {
+        Actor(format!("user:{}", user.login))
+    }
+    pub fn system(what: &str) -> Self {
+        Actor(format!("system:{what}"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Operator,
+    Regulator,
+}
+
+impl OrgKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Operator => "operator",
+            OrgKind::Regulator => "regulator",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "operator" => Some(OrgKind::Operator),
+            "regulator" => Some(OrgKind::Regulator),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrganisation {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// An operator's sector (one), or the sectors a regulator oversees.
+    pub sectors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub sectors: Vec<String>,
+    /// Where changes are announced; the secret signs each delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    pub created_at: String,
+}
+
+/// A webhook endpoint and the secret its deliveries are signed with.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct Webhook {
+    pub url: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The five roles. What each may do is the server's rule; the store only
+/// keeps the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    OperatorAdmin,
+    OperatorMember,
+    RegulatorReviewer,
+    RegulatorAdmin,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::OperatorAdmin,
+        Role::OperatorMember,
+        Role::RegulatorReviewer,
+        Role::RegulatorAdmin,
+        Role::Auditor,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::OperatorAdmin => "operator-admin",
+            Role::OperatorMember => "operator-member",
+            Role::RegulatorReviewer => "regulator-reviewer",
+            Role::RegulatorAdmin => "regulator-admin",
+            Role::Auditor => "auditor",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+    /// The kind of organisation a user with this role belongs to (an
+    /// auditor may belong to either).
+    pub fn fits(self, kind: OrgKind) -> bool {
+        match self {
+            Role::OperatorAdmin | Role::OperatorMember => kind == OrgKind::Operator,
+            Role::RegulatorReviewer | Role::RegulatorAdmin => kind == OrgKind::Regulator,
+            Role::Auditor => true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub org_id: String,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// An argon2 PHC string; the store never sees a password.
+    pub password_hash: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub org_id: String,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// A signed-in user with their organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    pub user: User,
+    pub org: Organisation,
+}
+
+impl Principal {
+    pub fn tenant(&self) -> Tenant {
+        Tenant::of(&self.org)
+    }
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRegister {
+    pub name: String,
+    /// What was uploaded: `json`, `zip`, `xlsx`, `cyclonedx`.
+    pub format: String,
+    pub input_sha256: String,
+    /// The register as read (the model's `Inventory` as JSON).
+    pub inventory: String,
+    pub subjects: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterSummary {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub sector: String,
+    pub name: String,
+    pub version: i64,
+    pub format: String,
+    pub input_sha256: String,
+    pub subjects: i64,
+    pub uploaded_at: String,
+    pub uploaded_by: String,
+    /// The run whose findings are the register's current ones.
+    pub current_run: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            RunStatus::Queued,
+            RunStatus::Running,
+            RunStatus::Done,
+            RunStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub org_id: String,
+    pub sector: String,
+    pub register_id: String,
+    pub register_version: i64,
+    /// Why it ran: `upload`, `manual`, `list fcc-covered@2026-11-01`, …
+    pub reason: String,
+    pub status: RunStatus,
+    pub done: i64,
+    pub total: i64,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+    /// Pack, lists and software that produced the findings.
+    pub provenance: Option<serde_json::Value>,
+    pub findings: Option<i64>,
+    pub new_findings: Option<i64>,
+    pub resolved_findings: Option<i64>,
+}
+
+/// A run handed to a worker, with the register version to screen.
+#[derive(Clone, Debug)]
+pub struct ClaimedRun {
+    pub run: Run,
+    pub inventory: String,
+}
+
+/// One finding as the worker hands it to the store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingRow {
+    /// Stable across runs: `rule@kind:id`.
+    pub key: String,
+    pub severity: String,
+    /// 0 prohibited, 1 review, 2 notice: the order lists show.
+    pub severity_rank: i64,
+    pub rule_id: String,
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub subject_name: String,
+    pub title: String,
+    pub title_ja: String,
+    /// The whole finding (evidence, legal basis, provenance) as JSON.
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    pub findings: Vec<FindingRow>,
+    pub provenance: serde_json::Value,
+}
+
+/// What a run changed against the register's previous current findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunChange {
+    pub run_id: String,
+    pub org_id: String,
+    pub register_id: String,
+    pub reason: String,
+    pub new: Vec<String>,
+    pub resolved: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriageStatus {
+    Open,
+    AcceptedRisk,
+    FalsePositive,
+    Remediated,
+}
+
+impl TriageStatus {
+    pub const ALL: [TriageStatus; 4] = [
+        TriageStatus::Open,
+        TriageStatus::AcceptedRisk,
+        TriageStatus::FalsePositive,
+        TriageStatus::Remediated,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriageStatus::Open => "open",
+            TriageStatus::AcceptedRisk => "accepted_risk",
+            TriageStatus::FalsePositive => "false_positive",
+            TriageStatus::Remediated => "remediated",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        TriageStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriageDecision {
+    pub status: TriageStatus,
+    pub justification: Option<String>,
+    /// For an accepted risk: the day it must be looked at again.
+    pub expires_at: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    pub status: TriageStatus,
+    pub justification: Option<String>,
+    pub expires_at: Option<String>,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// Which current findings to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingFilter {
+    pub register_id: Option<String>,
+    pub severity: Option<String>,
+    /// The effective status: an accepted risk past its expiry is `open`.
+    pub status: Option<TriageStatus>,
+    pub rule_id: Option<String>,
+    /// Text in the subject, title or key.
+    pub text: Option<String>,
+    /// The day against which accepted risks expire.
+    pub today: String,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub register_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub sector: String,
+    pub run_id: String,
+    #[serde(flatten)]
+    pub row: FindingRow,
+    /// The effective status (see [`FindingFilter::status`]).
+    pub status: TriageStatus,
+    pub triage: Option<Triage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewListVersion {
+    pub list_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub entries: i64,
+    /// The imported list (the model's `ImportedList`) as JSON.
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListVersionSummary {
+    pub list_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub entries: i64,
+    pub published_at: String,
+    pub published_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub org_id: String,
+    /// `webhook` or `mail`.
+    pub kind: String,
+    pub target: String,
+    pub payload: String,
+    /// For a webhook: the secret to sign with (never shown by the API).
+    #[serde(skip)]
+    pub secret: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// Now, as stored: UTC with microseconds, so text order is time order.
+pub fn now() -> String {
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+pub fn timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
+}
+
+/// A new random identifier with a readable prefix (`reg_…`, `run_…`).
+pub fn new_id(prefix: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS generator: the clock and a counter still never repeat
+        // within this process.
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+        let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u32;
+        bytes[..8].copy_from_slice(&nanos.to_be_bytes());
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+    }
+    format!("{prefix}_{}", hex::encode(bytes))
+}

@@ -1,0 +1,1438 @@
+//! The one implementation of the store traits, over SQLite and PostgreSQL.
+//!
+//! Written once against sqlx's `Any` driver in the SQL both databases
+//! share: numbered `$n` parameters (SQLite reads `$3` as parameter 3),
+//! `ON CONFLICT … DO`, `RETURNING`, text for times and JSON, 64-bit
+//! integers. Where the two differ the code says so by [`Backend`]: how a
+//! write transaction starts (`BEGIN IMMEDIATE` on SQLite, so two writers
+//! never deadlock on a lock upgrade), and `FOR UPDATE SKIP LOCKED` when
+//! workers claim runs on PostgreSQL.
+
+use crate::audit::{self, AuditEvent, ChainHead, ChainReport, GENESIS};
+use crate::records::*;
+use crate::{
+    AuditStore, FindingStore, ListStore, OrganisationStore, OutboxStore, PeopleStore,
+    RegisterStore, Result, RunStore, StoreError,
+};
+use async_trait::async_trait;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, Executor as _, Row as _};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A statement being built, with its parameters numbered in the order
+/// they are added.
+#[derive(Default)]
+struct Query {
+    sql: String,
+    args: Vec<Option<Value>>,
+}
+
+#[derive(Clone)]
+enum Value {
+    Text(String),
+    Int(i64),
+}
+
+impl Query {
+    fn new(sql: &str) -> Self {
+        Query {
+            sql: sql.to_owned(),
+            args: Vec::new(),
+        }
+    }
+    /// Adds a parameter; returns its placeholder.
+    fn arg(&mut self, value: impl Into<Param>) -> String {
+        self.args.push(value.into().0);
+        format!("${}", self.args.len())
+    }
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+    fn build(&self) -> sqlx::query::Query<'_, Any, AnyArguments<'_>> {
+        let mut query = sqlx::query(&self.sql);
+        for arg in &self.args {
+            query = match arg {
+                Some(Value::Text(text)) => query.bind(text.as_str()),
+                Some(Value::Int(int)) => query.bind(*int),
+                None => query.bind(Option::<String>::None),
+            };
+        }
+        query
+    }
+}
+
+struct Param(Option<Value>);
+
+impl From<&str> for Param {
+    fn from(text: &str) -> Self {
+        Param(Some(Value::Text(text.to_owned())))
+    }
+}
+impl From<&String> for Param {
+    fn from(text: &String) -> Self {
+        Param(Some(Value::Text(text.clone())))
+    }
+}
+impl From<String> for Param {
+    fn from(text: String) -> Self {
+        Param(Some(Value::Text(text)))
+    }
+}
+impl From<i64> for Param {
+    fn from(int: i64) -> Self {
+        Param(Some(Value::Int(int)))
+    }
+}
+impl From<Option<&str>> for Param {
+    fn from(text: Option<&str>) -> Self {
+        Param(text.map(|text| Value::Text(text.to_owned())))
+    }
+}
+
+/// The condition that keeps `tenant` to its own rows: an operator's
+/// organisation, a regulator's sectors, everything for the system.
+fn scope(query: &mut Query, tenant: &Tenant, org_column: &str, sector_column: &str) -> String {
+    match tenant {
+        Tenant::Operator { org } => format!("{org_column} = {}", query.arg(org)),
+        Tenant::Regulator { sectors, .. } if sectors.is_empty() => "1 = 0".to_owned(),
+        Tenant::Regulator { sectors, .. } => {
+            let placeholders: Vec<String> =
+                sectors.iter().map(|sector| query.arg(sector)).collect();
+            format!("{sector_column} IN ({})", placeholders.join(", "))
+        }
+        Tenant::System => "1 = 1".to_owned(),
+    }
+}
+
+fn text(row: &AnyRow, column: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(column)?)
+}
+fn maybe_text(row: &AnyRow, column: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(column)?)
+}
+fn int(row: &AnyRow, column: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(column)?)
+}
+fn maybe_int(row: &AnyRow, column: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(column)?)
+}
+fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T> {
+    serde_json::from_str(&text(row, column)?)
+        .map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
+}
+fn corrupt(what: &str, found: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {found:?}"))
+}
+
+const ORG_COLUMNS: &str = "o.id AS org_id, o.name AS org_name, o.kind AS org_kind, o.sectors AS org_sectors, o.webhook_url AS org_webhook, o.created_at AS org_created_at";
+const USER_COLUMNS: &str = "u.id AS user_id, u.org_id AS user_org, u.login AS user_login, u.name AS user_name, u.role AS user_role, u.created_at AS user_created_at";
+
+fn organisation(row: &AnyRow) -> Result<Organisation> {
+    let kind = text(row, "org_kind")?;
+    Ok(Organisation {
+        id: text(row, "org_id")?,
+        name: text(row, "org_name")?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organisation kind", &kind))?,
+        sectors: json(row, "org_sectors")?,
+        webhook_url: maybe_text(row, "org_webhook")?,
+        created_at: text(row, "org_created_at")?,
+    })
+}
+
+fn user(row: &AnyRow) -> Result<User> {
+    let role = text(row, "user_role")?;
+    Ok(User {
+        id: text(row, "user_id")?,
+        org_id: text(row, "user_org")?,
+        login: text(row, "user_login")?,
+        name: text(row, "user_name")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        created_at: text(row, "user_created_at")?,
+    })
+}
+
+fn principal(row: &AnyRow) -> Result<Principal> {
+    Ok(Principal {
+        user: user(row)?,
+        org: organisation(row)?,
+    })
+}
+
+const RUN_COLUMNS: &str = "id, org_id, sector, register_id, register_version, reason, status, done, total, created_at, started_at, finished_at, error, provenance, findings, new_findings, resolved_findings";
+
+fn run(row: &AnyRow) -> Result<Run> {
+    let status = text(row, "status")?;
+    Ok(Run {
+        id: text(row, "id")?,
+        org_id: text(row, "org_id")?,
+        sector: text(row, "sector")?,
+        register_id: text(row, "register_id")?,
+        register_version: int(row, "register_version")?,
+        reason: text(row, "reason")?,
+        status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status", &status))?,
+        done: int(row, "done")?,
+        total: int(row, "total")?,
+        created_at: text(row, "created_at")?,
+        started_at: maybe_text(row, "started_at")?,
+        finished_at: maybe_text(row, "finished_at")?,
+        error: maybe_text(row, "error")?,
+        provenance: maybe_text(row, "provenance")?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|error| StoreError::Corrupt(format!("provenance: {error}")))?,
+        findings: maybe_int(row, "findings")?,
+        new_findings: maybe_int(row, "new_findings")?,
+        resolved_findings: maybe_int(row, "resolved_findings")?,
+    })
+}
+
+const REGISTER_SELECT: &str = "SELECT r.id, r.org_id, o.name AS org_name, r.sector, r.name, r.version, r.current_run, v.format, v.input_sha256, v.subjects, v.uploaded_at, v.uploaded_by FROM registers r JOIN organisations o ON o.id = r.org_id JOIN register_versions v ON v.register_id = r.id AND v.version = r.version";
+
+fn register(row: &AnyRow) -> Result<RegisterSummary> {
+    Ok(RegisterSummary {
+        id: text(row, "id")?,
+        org_id: text(row, "org_id")?,
+        org_name: text(row, "org_name")?,
+        sector: text(row, "sector")?,
+        name: text(row, "name")?,
+        version: int(row, "version")?,
+        format: text(row, "format")?,
+        input_sha256: text(row, "input_sha256")?,
+        subjects: int(row, "subjects")?,
+        uploaded_at: text(row, "uploaded_at")?,
+        uploaded_by: text(row, "uploaded_by")?,
+        current_run: maybe_text(row, "current_run")?,
+    })
+}
+
+fn triage_status(text_value: &str) -> Result<TriageStatus> {
+    TriageStatus::parse(text_value).ok_or_else(|| corrupt("triage status", text_value))
+}
+
+fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        chain: text(row, "chain")?,
+        seq: int(row, "seq")?,
+        at: text(row, "at")?,
+        actor: text(row, "actor")?,
+        action: text(row, "action")?,
+        subject: text(row, "subject")?,
+        detail: json(row, "detail")?,
+        prev_hash: text(row, "prev_hash")?,
+        row_hash: text(row, "row_hash")?,
+    })
+}
+
+/// Appends an event to `chain` inside the caller's transaction.
+async fn append_audit(
+    conn: &mut AnyConnection,
+    chain: &str,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit_heads (chain, seq, row_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
+        .bind(chain)
+        .bind(GENESIS)
+        .execute(&mut *conn)
+        .await?;
+    // Taking the head's row lock serialises appends to one chain.
+    let head = sqlx::query(
+        "UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, row_hash",
+    )
+    .bind(chain)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut event = AuditEvent {
+        chain: chain.to_owned(),
+        seq: int(&head, "seq")?,
+        at: now(),
+        actor: actor.0.clone(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        detail,
+        prev_hash: text(&head, "row_hash")?,
+        row_hash: String::new(),
+    };
+    event.row_hash = event.expected_hash(&event.prev_hash);
+    sqlx::query("INSERT INTO audit_events (chain, seq, at, actor, action, subject, detail, prev_hash, row_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(&event.chain)
+        .bind(event.seq)
+        .bind(&event.at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.subject)
+        .bind(event.detail.to_string())
+        .bind(&event.prev_hash)
+        .bind(&event.row_hash)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE audit_heads SET row_hash = $1 WHERE chain = $2")
+        .bind(&event.row_hash)
+        .bind(chain)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Queues a run of a register's current version.
+async fn insert_run(conn: &mut AnyConnection, register_id: &str, reason: &str) -> Result<Run> {
+    let id = new_id("run");
+    let row = sqlx::query(&format!(
+        "INSERT INTO runs (id, org_id, sector, register_id, register_version, reason, status, created_at) \
+         SELECT $1, org_id, sector, id, version, $2, 'queued', $3 FROM registers WHERE id = $4 RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(&id)
+    .bind(reason)
+    .bind(now())
+    .bind(register_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref()
+        .map(run)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("register {register_id}")))
+}
+
+impl SqlStore {
+    /// Opens (creating a SQLite file if needed) and migrates the store at
+    /// `url`: `sqlite:PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            let separator = if path.contains('?') { '&' } else { '?' };
+            (
+                Backend::Sqlite,
+                format!("sqlite://{path}{separator}mode=rwc"),
+            )
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers go on while one writer commits;
+                        // FULL makes every acknowledged commit durable.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = SqlStore { pool, backend };
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&store.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&store.pool)
+                    .await?
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for tests and tools that must reach past the store (the
+    /// tamper tests edit audit rows directly).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A write transaction.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    async fn fetch_all(&self, query: &Query) -> Result<Vec<AnyRow>> {
+        Ok(query.build().fetch_all(&self.pool).await?)
+    }
+
+    async fn organisation_by_id(&self, id: &str) -> Result<Option<Organisation>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(organisation).transpose()
+    }
+
+    /// The register `tenant` may see, for a write: its owner and sector.
+    async fn visible_register(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        register_id: &str,
+    ) -> Result<(String, Option<String>)> {
+        let mut query = Query::new("SELECT org_id, current_run FROM registers WHERE ");
+        let id = query.arg(register_id);
+        let condition = scope(&mut query, tenant, "org_id", "sector");
+        query.push(&format!("id = {id} AND {condition}"));
+        let row = query.build().fetch_optional(&mut *conn).await?;
+        match row {
+            Some(row) => Ok((text(&row, "org_id")?, maybe_text(&row, "current_run")?)),
+            None => Err(StoreError::NotFound(format!("register {register_id}"))),
+        }
+    }
+}
+
+#[async_trait]
+impl OrganisationStore for SqlStore {
+    async fn create_organisation(
+        &self,
+        actor: &Actor,
+        new: NewOrganisation,
+    ) -> Result<Organisation> {
+        let mut tx = self.write().await?;
+        let created_at = now();
+        let inserted = sqlx::query("INSERT INTO organisations (id, name, kind, sectors, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
+            .bind(&new.id)
+            .bind(&new.name)
+            .bind(new.kind.as_str())
+            .bind(serde_json::to_string(&new.sectors).unwrap_or_default())
+            .bind(&created_at)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("organisation {}", new.id)));
+        }
+        append_audit(
+            &mut tx,
+            SYSTEM_CHAIN,
+            actor,
+            "organisation.create",
+            &new.id,
+            serde_json::json!({"name": new.name, "kind": new.kind.as_str(), "sectors": new.sectors}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Organisation {
+            id: new.id,
+            name: new.name,
+            kind: new.kind,
+            sectors: new.sectors,
+            webhook_url: None,
+            created_at,
+        })
+    }
+
+    async fn organisations(&self, tenant: &Tenant) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organisations o ORDER BY o.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let all = rows.iter().map(organisation).collect::<Result<Vec<_>>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|org| match tenant {
+                Tenant::System => true,
+                Tenant::Operator { org: own } => &org.id == own,
+                Tenant::Regulator { org: own, sectors } => {
+                    &org.id == own
+                        || (org.kind == OrgKind::Operator
+                            && org.sectors.iter().any(|sector| sectors.contains(sector)))
+                }
+            })
+            .collect())
+    }
+
+    async fn set_webhook(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        webhook: Option<Webhook>,
+    ) -> Result<Organisation> {
+        let org_id = match tenant {
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => org.clone(),
+            Tenant::System => return Err(StoreError::NotFound("organisation".into())),
+        };
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE organisations SET webhook_url = $1, webhook_secret = $2 WHERE id = $3")
+            .bind(webhook.as_ref().map(|hook| hook.url.clone()))
+            .bind(webhook.as_ref().map(|hook| hook.secret.clone()))
+            .bind(&org_id)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            &org_id,
+            actor,
+            "organisation.webhook",
+            &org_id,
+            serde_json::json!({"url": webhook.as_ref().map(|hook| hook.url.clone())}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.organisation_by_id(&org_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {org_id}")))
+    }
+}
+
+#[async_trait]
+impl PeopleStore for SqlStore {
+    async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
+        let org = self
+            .organisation_by_id(&new.org_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {}", new.org_id)))?;
+        let mut tx = self.write().await?;
+        let user = User {
+            id: new_id("usr"),
+            org_id: new.org_id,
+            login: new.login,
+            name: new.name,
+            role: new.role,
+            created_at: now(),
+        };
+        let inserted = sqlx::query("INSERT INTO users (id, org_id, login, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login) DO NOTHING")
+            .bind(&user.id)
+            .bind(&user.org_id)
+            .bind(&user.login)
+            .bind(&user.name)
+            .bind(user.role.as_str())
+            .bind(&new.password_hash)
+            .bind(&user.created_at)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("user {}", user.login)));
+        }
+        append_audit(
+            &mut tx,
+            &org.id,
+            actor,
+            "user.create",
+            &user.id,
+            serde_json::json!({"login": user.login, "role": user.role.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn user_for_login(&self, login: &str) -> Result<Option<(Principal, String)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1"))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(Some((principal(&row)?, text(&row, "password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_session(
+        &self,
+        user_id: &str,
+        secret_hash: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (secret_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(secret_hash)
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_principal(&self, secret_hash: &str, now: &str) -> Result<Option<Principal>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.org_id WHERE s.secret_hash = $1 AND s.expires_at > $2"))
+            .bind(secret_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(principal).transpose()
+    }
+
+    async fn delete_session(&self, secret_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE secret_hash = $1")
+            .bind(secret_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        name: &str,
+        secret_hash: &str,
+    ) -> Result<TokenInfo> {
+        let mut tx = self.write().await?;
+        let org = sqlx::query("SELECT org_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))?;
+        let org_id = text(&org, "org_id")?;
+        let token = TokenInfo {
+            id: new_id("tok"),
+            user_id: user_id.to_owned(),
+            name: name.to_owned(),
+            created_at: now(),
+            revoked_at: None,
+        };
+        sqlx::query("INSERT INTO tokens (id, user_id, org_id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&token.id)
+            .bind(user_id)
+            .bind(&org_id)
+            .bind(name)
+            .bind(secret_hash)
+            .bind(&token.created_at)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            &org_id,
+            actor,
+            "token.create",
+            &token.id,
+            serde_json::json!({"user": user_id, "name": name}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    async fn token_principal(&self, secret_hash: &str) -> Result<Option<Principal>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL"))
+            .bind(secret_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(principal).transpose()
+    }
+
+    async fn revoke_token(&self, tenant: &Tenant, actor: &Actor, token_id: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        let mut query = Query::new("UPDATE tokens SET revoked_at = ");
+        let at = query.arg(now());
+        let id = query.arg(token_id);
+        let condition = match tenant {
+            Tenant::System => "1 = 1".to_owned(),
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
+                format!("org_id = {}", query.arg(org))
+            }
+        };
+        query.push(&format!(
+            "{at} WHERE id = {id} AND revoked_at IS NULL AND {condition} RETURNING org_id"
+        ));
+        let row = query
+            .build()
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("token {token_id}")))?;
+        append_audit(
+            &mut tx,
+            &text(&row, "org_id")?,
+            actor,
+            "token.revoke",
+            token_id,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn tokens(&self, tenant: &Tenant) -> Result<Vec<TokenInfo>> {
+        let mut query =
+            Query::new("SELECT id, user_id, name, created_at, revoked_at FROM tokens WHERE ");
+        let condition = match tenant {
+            Tenant::System => "1 = 1".to_owned(),
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
+                format!("org_id = {}", query.arg(org))
+            }
+        };
+        query.push(&condition).push(" ORDER BY created_at");
+        self.fetch_all(&query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(TokenInfo {
+                    id: text(row, "id")?,
+                    user_id: text(row, "user_id")?,
+                    name: text(row, "name")?,
+                    created_at: text(row, "created_at")?,
+                    revoked_at: maybe_text(row, "revoked_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl RegisterStore for SqlStore {
+    async fn upload_register(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        new: NewRegister,
+    ) -> Result<(RegisterSummary, Run)> {
+        let Tenant::Operator { org } = tenant else {
+            return Err(StoreError::NotFound("operator".into()));
+        };
+        let operator = self
+            .organisation_by_id(org)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {org}")))?;
+        let sector = operator.sectors.first().cloned().unwrap_or_default();
+        let mut tx = self.write().await?;
+        let existing =
+            sqlx::query("SELECT id, version FROM registers WHERE org_id = $1 AND name = $2")
+                .bind(org)
+                .bind(&new.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (register_id, version) = match existing {
+            Some(row) => {
+                let id = text(&row, "id")?;
+                let version = int(&row, "version")? + 1;
+                sqlx::query("UPDATE registers SET version = $1, sector = $2 WHERE id = $3")
+                    .bind(version)
+                    .bind(&sector)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                (id, version)
+            }
+            None => {
+                let id = new_id("reg");
+                sqlx::query("INSERT INTO registers (id, org_id, sector, name, version) VALUES ($1, $2, $3, $4, 1)")
+                    .bind(&id)
+                    .bind(org)
+                    .bind(&sector)
+                    .bind(&new.name)
+                    .execute(&mut *tx)
+                    .await?;
+                (id, 1)
+            }
+        };
+        let uploaded_at = now();
+        sqlx::query("INSERT INTO register_versions (register_id, version, format, input_sha256, inventory, subjects, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&register_id)
+            .bind(version)
+            .bind(&new.format)
+            .bind(&new.input_sha256)
+            .bind(&new.inventory)
+            .bind(new.subjects)
+            .bind(&uploaded_at)
+            .bind(&actor.0)
+            .execute(&mut *tx)
+            .await?;
+        let queued = insert_run(&mut tx, &register_id, "upload").await?;
+        append_audit(
+            &mut tx,
+            org,
+            actor,
+            "register.upload",
+            &register_id,
+            serde_json::json!({
+                "name": new.name, "version": version, "format": new.format,
+                "input_sha256": new.input_sha256, "subjects": new.subjects, "run": queued.id,
+            }),
+        )
+        .await?;
+        let current = sqlx::query("SELECT current_run FROM registers WHERE id = $1")
+            .bind(&register_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((
+            RegisterSummary {
+                id: register_id,
+                org_id: org.clone(),
+                org_name: operator.name,
+                sector,
+                name: new.name,
+                version,
+                format: new.format,
+                input_sha256: new.input_sha256,
+                subjects: new.subjects,
+                uploaded_at,
+                uploaded_by: actor.0.clone(),
+                current_run: maybe_text(&current, "current_run")?,
+            },
+            queued,
+        ))
+    }
+
+    async fn registers(&self, tenant: &Tenant) -> Result<Vec<RegisterSummary>> {
+        let mut query = Query::new(REGISTER_SELECT);
+        let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
+        query.push(&format!(" WHERE {condition} ORDER BY o.name, r.name"));
+        self.fetch_all(&query).await?.iter().map(register).collect()
+    }
+
+    async fn register(&self, tenant: &Tenant, id: &str) -> Result<Option<RegisterSummary>> {
+        let mut query = Query::new(REGISTER_SELECT);
+        let id = query.arg(id);
+        let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
+        query.push(&format!(" WHERE r.id = {id} AND {condition}"));
+        query
+            .build()
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(register)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl RunStore for SqlStore {
+    async fn queue_run(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        register_id: &str,
+        reason: &str,
+    ) -> Result<Run> {
+        let mut tx = self.write().await?;
+        let (org, _) = self.visible_register(&mut tx, tenant, register_id).await?;
+        let queued = insert_run(&mut tx, register_id, reason).await?;
+        append_audit(
+            &mut tx,
+            &org,
+            actor,
+            "run.queue",
+            &queued.id,
+            serde_json::json!({"register": register_id, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn claim_run(&self) -> Result<Option<ClaimedRun>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        let mut tx = self.write().await?;
+        let claimed = sqlx::query(&format!(
+            "UPDATE runs SET status = 'running', started_at = $1 WHERE status = 'queued' AND id = \
+             (SELECT id FROM runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1{lock}) RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(claimed) = claimed else {
+            return Ok(None);
+        };
+        let claimed = run(&claimed)?;
+        let inventory = sqlx::query(
+            "SELECT inventory FROM register_versions WHERE register_id = $1 AND version = $2",
+        )
+        .bind(&claimed.register_id)
+        .bind(claimed.register_version)
+        .fetch_one(&mut *tx)
+        .await?;
+        let inventory = text(&inventory, "inventory")?;
+        tx.commit().await?;
+        Ok(Some(ClaimedRun {
+            run: claimed,
+            inventory,
+        }))
+    }
+
+    async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()> {
+        sqlx::query("UPDATE runs SET done = $1, total = $2 WHERE id = $3")
+            .bind(done)
+            .bind(total)
+            .bind(run_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_run(&self, run_id: &str, result: RunResult) -> Result<RunChange> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
+        let finished = run(&row)?;
+        let previous = sqlx::query("SELECT f.key FROM registers r JOIN findings f ON f.run_id = r.current_run WHERE r.id = $1")
+            .bind(&finished.register_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| text(row, "key"))
+            .collect::<Result<BTreeSet<String>>>()?;
+        // Several rows per statement: far fewer round trips, and well under
+        // either database's limit on parameters (14 per row).
+        for chunk in result.findings.chunks(400) {
+            let mut query = Query::new(
+                "INSERT INTO findings (run_id, org_id, sector, register_id, key, severity, severity_rank, rule_id, subject_kind, subject_id, subject_name, title, title_ja, body) VALUES ",
+            );
+            for (index, finding) in chunk.iter().enumerate() {
+                let values = [
+                    query.arg(run_id),
+                    query.arg(&finished.org_id),
+                    query.arg(&finished.sector),
+                    query.arg(&finished.register_id),
+                    query.arg(&finding.key),
+                    query.arg(&finding.severity),
+                    query.arg(finding.severity_rank),
+                    query.arg(&finding.rule_id),
+                    query.arg(&finding.subject_kind),
+                    query.arg(&finding.subject_id),
+                    query.arg(&finding.subject_name),
+                    query.arg(&finding.title),
+                    query.arg(&finding.title_ja),
+                    query.arg(&finding.body),
+                ];
+                if index > 0 {
+                    query.push(", ");
+                }
+                query.push(&format!("({})", values.join(", ")));
+            }
+            query.build().execute(&mut *tx).await?;
+        }
+        let current: BTreeSet<String> = result.findings.iter().map(|f| f.key.clone()).collect();
+        let new: Vec<String> = current.difference(&previous).cloned().collect();
+        let resolved: Vec<String> = previous.difference(&current).cloned().collect();
+        sqlx::query("UPDATE runs SET status = 'done', finished_at = $1, provenance = $2, findings = $3, new_findings = $4, resolved_findings = $5, done = total WHERE id = $6")
+            .bind(now())
+            .bind(result.provenance.to_string())
+            .bind(current.len() as i64)
+            .bind(new.len() as i64)
+            .bind(resolved.len() as i64)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE registers SET current_run = $1 WHERE id = $2")
+            .bind(run_id)
+            .bind(&finished.register_id)
+            .execute(&mut *tx)
+            .await?;
+        let change = RunChange {
+            run_id: run_id.to_owned(),
+            org_id: finished.org_id.clone(),
+            register_id: finished.register_id.clone(),
+            reason: finished.reason.clone(),
+            new,
+            resolved,
+        };
+        append_audit(
+            &mut tx,
+            &finished.org_id,
+            &Actor::system("screening"),
+            "run.finish",
+            run_id,
+            serde_json::json!({
+                "register": finished.register_id, "reason": finished.reason,
+                "findings": current.len(), "new": change.new.len(), "resolved": change.resolved.len(),
+                "policy": result.provenance.get("policy"),
+            }),
+        )
+        .await?;
+        if !change.new.is_empty() || !change.resolved.is_empty() {
+            let payload =
+                serde_json::json!({"event": "findings.changed", "change": change}).to_string();
+            sqlx::query("INSERT INTO outbox (org_id, kind, target, payload, secret, created_at) SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE id = $3 AND webhook_url IS NOT NULL")
+                .bind(&payload)
+                .bind(now())
+                .bind(&finished.org_id)
+                .execute(&mut *tx)
+                .await?;
+            // People are mailed about changes that came from outside (a
+            // list or pack publication), not about their own uploads.
+            if !matches!(finished.reason.as_str(), "upload" | "manual") {
+                sqlx::query("INSERT INTO outbox (org_id, kind, target, payload, created_at) SELECT org_id, 'mail', login, $1, $2 FROM users WHERE org_id = $3 AND role = 'operator-admin' ORDER BY login")
+                    .bind(&payload)
+                    .bind(now())
+                    .bind(&finished.org_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    async fn fail_run(&self, run_id: &str, error: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query("UPDATE runs SET status = 'failed', finished_at = $1, error = $2 WHERE id = $3 RETURNING org_id")
+            .bind(now())
+            .bind(error)
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
+        append_audit(
+            &mut tx,
+            &text(&row, "org_id")?,
+            &Actor::system("screening"),
+            "run.fail",
+            run_id,
+            serde_json::json!({"error": error}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn requeue_interrupted(&self) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE runs SET status = 'queued', started_at = NULL, done = 0 WHERE status = 'running'")
+            .execute(&mut *tx)
+            .await?;
+        // A run interrupted half-way may have written nothing: findings are
+        // written with the run's completion, in one transaction.
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn runs(&self, tenant: &Tenant, register_id: Option<&str>) -> Result<Vec<Run>> {
+        let mut query = Query::new(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE "));
+        let condition = scope(&mut query, tenant, "org_id", "sector");
+        query.push(&condition);
+        if let Some(register_id) = register_id {
+            let id = query.arg(register_id);
+            query.push(&format!(" AND register_id = {id}"));
+        }
+        query.push(" ORDER BY created_at DESC, id LIMIT 200");
+        self.fetch_all(&query).await?.iter().map(run).collect()
+    }
+
+    async fn run(&self, tenant: &Tenant, id: &str) -> Result<Option<Run>> {
+        let mut query = Query::new(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE "));
+        let id = query.arg(id);
+        let condition = scope(&mut query, tenant, "org_id", "sector");
+        query.push(&format!("id = {id} AND {condition}"));
+        query
+            .build()
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(run)
+            .transpose()
+    }
+}
+
+/// The status a finding has today: an accepted risk whose expiry has
+/// passed is open again.
+fn effective_status(today: &str) -> String {
+    format!(
+        "CASE WHEN t.status IS NULL THEN 'open' \
+         WHEN t.status = 'accepted_risk' AND t.expires_at IS NOT NULL AND t.expires_at < {today} THEN 'open' \
+         ELSE t.status END"
+    )
+}
+
+const FINDING_FROM: &str = " FROM registers r JOIN findings f ON f.run_id = r.current_run JOIN organisations o ON o.id = r.org_id LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key WHERE ";
+
+fn finding_view(row: &AnyRow) -> Result<FindingView> {
+    let triage = match maybe_text(row, "t_status")? {
+        Some(status) => Some(Triage {
+            status: triage_status(&status)?,
+            justification: maybe_text(row, "t_justification")?,
+            expires_at: maybe_text(row, "t_expires_at")?,
+            decided_by: text(row, "t_decided_by")?,
+            decided_at: text(row, "t_decided_at")?,
+        }),
+        None => None,
+    };
+    Ok(FindingView {
+        register_id: text(row, "register_id")?,
+        org_id: text(row, "org_id")?,
+        org_name: text(row, "org_name")?,
+        sector: text(row, "sector")?,
+        run_id: text(row, "run_id")?,
+        row: FindingRow {
+            key: text(row, "key")?,
+            severity: text(row, "severity")?,
+            severity_rank: int(row, "severity_rank")?,
+            rule_id: text(row, "rule_id")?,
+            subject_kind: text(row, "subject_kind")?,
+            subject_id: text(row, "subject_id")?,
+            subject_name: text(row, "subject_name")?,
+            title: text(row, "title")?,
+            title_ja: text(row, "title_ja")?,
+            body: text(row, "body")?,
+        },
+        status: triage_status(&text(row, "effective")?)?,
+        triage,
+    })
+}
+
+fn finding_select(effective: &str) -> String {
+    format!(
+        "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, f.body, \
+         t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective{FINDING_FROM}"
+    )
+}
+
+#[async_trait]
+impl FindingStore for SqlStore {
+    async fn findings(&self, tenant: &Tenant, filter: &FindingFilter) -> Result<Page<FindingView>> {
+        // The same conditions for the page and for the count.
+        let conditions = |query: &mut Query| {
+            let today = query.arg(&filter.today);
+            let effective = effective_status(&today);
+            let mut conditions = vec![scope(query, tenant, "r.org_id", "r.sector")];
+            if let Some(register) = &filter.register_id {
+                conditions.push(format!("f.register_id = {}", query.arg(register)));
+            }
+            if let Some(severity) = &filter.severity {
+                conditions.push(format!("f.severity = {}", query.arg(severity)));
+            }
+            if let Some(rule) = &filter.rule_id {
+                conditions.push(format!("f.rule_id = {}", query.arg(rule)));
+            }
+            if let Some(text) = filter
+                .text
+                .as_deref()
+                .filter(|text| !text.trim().is_empty())
+            {
+                let pattern = query.arg(format!("%{}%", text.trim().to_lowercase()));
+                conditions.push(format!(
+                    "(LOWER(f.subject_name) LIKE {pattern} OR LOWER(f.title) LIKE {pattern} OR f.title_ja LIKE {pattern} OR LOWER(f.key) LIKE {pattern})"
+                ));
+            }
+            if let Some(status) = filter.status {
+                conditions.push(format!("{effective} = {}", query.arg(status.as_str())));
+            }
+            (effective, conditions.join(" AND "))
+        };
+        let mut page = Query::default();
+        let (effective, condition) = conditions(&mut page);
+        let base = format!("{}{condition}", finding_select(&effective));
+        let count = Query {
+            sql: format!("SELECT COUNT(*) AS total FROM ({base}) counted"),
+            args: page.args.clone(),
+        };
+        page.sql = format!("{base} ORDER BY f.severity_rank, o.name, f.key");
+        let limit = page.arg(filter.limit.clamp(1, 1000));
+        let offset = page.arg(filter.offset.max(0));
+        page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+        let items = self
+            .fetch_all(&page)
+            .await?
+            .iter()
+            .map(finding_view)
+            .collect::<Result<Vec<_>>>()?;
+        let total = int(&count.build().fetch_one(&self.pool).await?, "total")?;
+        Ok(Page {
+            items,
+            total,
+            offset: filter.offset.max(0),
+            limit: filter.limit.clamp(1, 1000),
+        })
+    }
+
+    async fn finding(
+        &self,
+        tenant: &Tenant,
+        register_id: &str,
+        key: &str,
+        now: &str,
+    ) -> Result<Option<FindingView>> {
+        let mut query = Query::default();
+        let today = query.arg(now);
+        let register = query.arg(register_id);
+        let key = query.arg(key);
+        let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
+        query.sql = format!(
+            "{}r.id = {register} AND f.key = {key} AND {condition}",
+            finding_select(&effective_status(&today))
+        );
+        query
+            .build()
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(finding_view)
+            .transpose()
+    }
+
+    async fn triage(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        register_id: &str,
+        key: &str,
+        decision: TriageDecision,
+    ) -> Result<Triage> {
+        let mut tx = self.write().await?;
+        let (org, current_run) = self.visible_register(&mut tx, tenant, register_id).await?;
+        let exists = sqlx::query("SELECT 1 AS found FROM findings WHERE run_id = $1 AND key = $2")
+            .bind(current_run.unwrap_or_default())
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("finding {key}")));
+        }
+        let triage = Triage {
+            status: decision.status,
+            justification: decision.justification,
+            expires_at: decision.expires_at,
+            decided_by: actor.0.clone(),
+            decided_at: now(),
+        };
+        sqlx::query("INSERT INTO triage (register_id, key, org_id, status, justification, expires_at, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (register_id, key) DO UPDATE SET status = excluded.status, justification = excluded.justification, expires_at = excluded.expires_at, decided_by = excluded.decided_by, decided_at = excluded.decided_at")
+            .bind(register_id)
+            .bind(key)
+            .bind(&org)
+            .bind(triage.status.as_str())
+            .bind(triage.justification.clone())
+            .bind(triage.expires_at.clone())
+            .bind(&triage.decided_by)
+            .bind(&triage.decided_at)
+            .execute(&mut *tx)
+            .await?;
+        append_audit(
+            &mut tx,
+            &org,
+            actor,
+            "finding.triage",
+            &format!("{register_id}/{key}"),
+            serde_json::json!({
+                "status": triage.status.as_str(), "justification": triage.justification,
+                "expires_at": triage.expires_at,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(triage)
+    }
+}
+
+#[async_trait]
+impl ListStore for SqlStore {
+    async fn publish_list(&self, actor: &Actor, list: NewListVersion) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query("INSERT INTO list_versions (list_id, version, sha256, entries, body, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (list_id, sha256) DO NOTHING")
+            .bind(&list.list_id)
+            .bind(&list.version)
+            .bind(&list.sha256)
+            .bind(list.entries)
+            .bind(&list.body)
+            .bind(now())
+            .bind(&actor.0)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let reason = format!("list {}@{}", list.list_id, list.version);
+        let registers = sqlx::query("SELECT id FROM registers ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &registers {
+            insert_run(&mut tx, &text(row, "id")?, &reason).await?;
+        }
+        append_audit(
+            &mut tx,
+            SYSTEM_CHAIN,
+            actor,
+            "list.publish",
+            &list.list_id,
+            serde_json::json!({
+                "version": list.version, "sha256": list.sha256, "entries": list.entries,
+                "rescreened_registers": registers.len(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_versions(&self) -> Result<Vec<ListVersionSummary>> {
+        sqlx::query("SELECT list_id, version, sha256, entries, published_at, published_by FROM list_versions ORDER BY list_id, published_at")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ListVersionSummary {
+                    list_id: text(row, "list_id")?,
+                    version: text(row, "version")?,
+                    sha256: text(row, "sha256")?,
+                    entries: int(row, "entries")?,
+                    published_at: text(row, "published_at")?,
+                    published_by: text(row, "published_by")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn latest_lists(&self) -> Result<Vec<String>> {
+        sqlx::query("SELECT l.body FROM list_versions l WHERE l.published_at = (SELECT MAX(m.published_at) FROM list_versions m WHERE m.list_id = l.list_id) ORDER BY l.list_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| text(row, "body"))
+            .collect()
+    }
+}
+
+fn outbox_message(row: &AnyRow) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: int(row, "id")?,
+        org_id: text(row, "org_id")?,
+        kind: text(row, "kind")?,
+        target: text(row, "target")?,
+        payload: text(row, "payload")?,
+        secret: maybe_text(row, "secret")?,
+        created_at: text(row, "created_at")?,
+        sent_at: maybe_text(row, "sent_at")?,
+        outcome: maybe_text(row, "outcome")?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str =
+    "id, org_id, kind, target, payload, secret, created_at, sent_at, outcome";
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+        sqlx::query(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(outbox_message)
+        .collect()
+    }
+
+    async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET sent_at = $1, outcome = $2 WHERE id = $3")
+            .bind(now())
+            .bind(outcome)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox(&self, tenant: &Tenant) -> Result<Vec<OutboxMessage>> {
+        let mut query = Query::new(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE "));
+        let condition = match tenant {
+            Tenant::System => "1 = 1".to_owned(),
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
+                format!("org_id = {}", query.arg(org))
+            }
+        };
+        query.push(&condition).push(" ORDER BY id");
+        self.fetch_all(&query)
+            .await?
+            .iter()
+            .map(outbox_message)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn audit_events(&self, tenant: &Tenant, chain: Option<&str>) -> Result<Vec<AuditEvent>> {
+        let mut query = Query::new(
+            "SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events WHERE ",
+        );
+        let condition = match tenant {
+            Tenant::System => "1 = 1".to_owned(),
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
+                format!("chain = {}", query.arg(org))
+            }
+        };
+        query.push(&condition);
+        if let Some(chain) = chain {
+            let chain = query.arg(chain);
+            query.push(&format!(" AND chain = {chain}"));
+        }
+        query.push(" ORDER BY chain, seq");
+        self.fetch_all(&query)
+            .await?
+            .iter()
+            .map(audit_event)
+            .collect()
+    }
+
+    async fn verify_audit(&self) -> Result<Vec<ChainReport>> {
+        let heads = self.chain_heads().await?;
+        let rows = sqlx::query("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut reports = Vec::new();
+        let mut chains: std::collections::BTreeMap<String, Vec<AuditEvent>> = Default::default();
+        for row in &rows {
+            // An event whose detail no longer parses was edited too: it
+            // still takes its place in the chain, with a detail that cannot
+            // hash to the stored value.
+            let event = match audit_event(row) {
+                Ok(event) => event,
+                Err(_) => AuditEvent {
+                    chain: text(row, "chain")?,
+                    seq: int(row, "seq")?,
+                    at: text(row, "at")?,
+                    actor: text(row, "actor")?,
+                    action: text(row, "action")?,
+                    subject: text(row, "subject")?,
+                    detail: serde_json::Value::String(text(row, "detail")?),
+                    prev_hash: text(row, "prev_hash")?,
+                    row_hash: text(row, "row_hash")?,
+                },
+            };
+            chains.entry(event.chain.clone()).or_default().push(event);
+        }
+        let mut names: BTreeSet<String> = chains.keys().cloned().collect();
+        names.extend(heads.iter().map(|head| head.chain.clone()));
+        for name in names {
+            let events = chains.get(&name).map(Vec::as_slice).unwrap_or_default();
+            let head = heads.iter().find(|head| head.chain == name);
+            reports.push(audit::verify_chain(&name, events, head));
+        }
+        Ok(reports)
+    }
+
+    async fn chain_heads(&self) -> Result<Vec<ChainHead>> {
+        sqlx::query("SELECT chain, seq, row_hash FROM audit_heads WHERE seq > 0 ORDER BY chain")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ChainHead {
+                    chain: text(row, "chain")?,
+                    seq: int(row, "seq")?,
+                    row_hash: text(row, "row_hash")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,783 @@
+//! One behaviour, two databases: every test here runs against a fresh
+//! SQLite file and a fresh PostgreSQL database (on `SHINSA_TEST_POSTGRES`,
+//! by default the local server's `test` database). PostgreSQL being down is
+//! a failure, not a skip.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use shinsa_store::*;
+use sqlx::Executor as _;
+
+const PG_DEFAULT: &str = "postgres://root@127.0.0.1:5432/test";
+
+/// A fresh store of each kind. The SQLite file and the PostgreSQL database
+/// live as long as the returned guard.
+struct Fresh {
+    store: SqlStore,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Fresh {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open(&format!(
+        "sqlite:{}",
+        dir.path().join("shinsa.db").display()
+    ))
+    .await
+    .unwrap();
+    Fresh {
+        store,
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres() -> Fresh {
+    let admin_url = std::env::var("SHINSA_TEST_POSTGRES").unwrap_or_else(|_| PG_DEFAULT.into());
+    sqlx::any::install_default_drivers();
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap_or_else(|error| {
+            panic!("PostgreSQL at {admin_url} is needed for this test (start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`): {error}")
+        });
+    let name = new_id("shinsa_test");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let store = SqlStore::open(&format!("{base}/{name}")).await.unwrap();
+    Fresh { store, _dir: None }
+}
+
+fn system() -> Actor {
+    Actor::system("test")
+}
+
+async fn organisation(store: &SqlStore, id: &str, kind: OrgKind, sectors: &[&str]) -> Organisation {
+    store
+        .create_organisation(
+            &system(),
+            NewOrganisation {
+                id: id.into(),
+                name: format!("{id} name"),
+                kind,
+                sectors: sectors.iter().map(|s| s.to_string()).collect(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn user(store: &SqlStore, org: &str, login: &str, role: Role) -> User {
+    store
+        .create_user(
+            &system(),
+            NewUser {
+                org_id: org.into(),
+                login: login.into(),
+                name: login.into(),
+                role,
+                password_hash: format!("hash-of-{login}"),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn register(name: &str) -> NewRegister {
+    NewRegister {
+        name: name.into(),
+        format: "json".into(),
+        input_sha256: format!("sha-{name}"),
+        inventory: format!("{{\"register\": \"{name}\"}}"),
+        subjects: 3,
+    }
+}
+
+fn finding(key: &str, severity: &str) -> FindingRow {
+    FindingRow {
+        key: key.into(),
+        severity: severity.into(),
+        severity_rank: match severity {
+            "prohibited" => 0,
+            "review" => 1,
+            _ => 2,
+        },
+        rule_id: key.split('@').next().unwrap().into(),
+        subject_kind: "asset".into(),
+        subject_id: key.rsplit(':').next().unwrap().into(),
+        subject_name: format!("Camera {key}"),
+        title: "Listed vendor".into(),
+        title_ja: "掲載ベンダー".into(),
+        body: format!("{{\"id\": \"{key}\"}}"),
+    }
+}
+
+/// Claims the next run and finishes it with `findings`.
+async fn screen(store: &SqlStore, findings: &[FindingRow]) -> (Run, RunChange) {
+    let claimed = store.claim_run().await.unwrap().expect("a queued run");
+    assert_eq!(claimed.run.status, RunStatus::Running);
+    store.run_progress(&claimed.run.id, 1, 3).await.unwrap();
+    let change = store
+        .finish_run(
+            &claimed.run.id,
+            RunResult {
+                findings: findings.to_vec(),
+                provenance: serde_json::json!({"policy": "jp-espa@1.1.0"}),
+            },
+        )
+        .await
+        .unwrap();
+    (claimed.run, change)
+}
+
+fn op(org: &str) -> Tenant {
+    Tenant::Operator { org: org.into() }
+}
+
+fn filter() -> FindingFilter {
+    FindingFilter {
+        today: "2026-11-28".into(),
+        limit: 50,
+        ..FindingFilter::default()
+    }
+}
+
+async fn the_whole_store(store: &SqlStore) {
+    // Organisations and people.
+    let meti = organisation(store, "meti", OrgKind::Regulator, &["electricity"]).await;
+    organisation(store, "mic", OrgKind::Regulator, &["telecommunications"]).await;
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    organisation(store, "op-b", OrgKind::Operator, &["electricity"]).await;
+    organisation(store, "op-c", OrgKind::Operator, &["telecommunications"]).await;
+    let duplicate = store
+        .create_organisation(
+            &system(),
+            NewOrganisation {
+                id: "op-a".into(),
+                name: "again".into(),
+                kind: OrgKind::Operator,
+                sectors: vec![],
+            },
+        )
+        .await;
+    assert!(
+        matches!(duplicate, Err(StoreError::Conflict(_))),
+        "{duplicate:?}"
+    );
+    let regulator = Tenant::of(&meti);
+    let seen: Vec<String> = store
+        .organisations(&regulator)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|org| org.id)
+        .collect();
+    assert_eq!(seen, ["meti", "op-a", "op-b"]);
+
+    let alice = user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
+    user(store, "op-b", "bob@b.example", Role::OperatorMember).await;
+    let again = store
+        .create_user(
+            &system(),
+            NewUser {
+                org_id: "op-b".into(),
+                login: "alice@a.example".into(),
+                name: "x".into(),
+                role: Role::OperatorMember,
+                password_hash: "x".into(),
+            },
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    let (found, hash) = store
+        .user_for_login("alice@a.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.user.id.as_str(), found.org.id.as_str()),
+        (alice.id.as_str(), "op-a")
+    );
+    assert_eq!(hash, "hash-of-alice@a.example");
+    assert!(store.user_for_login("nobody").await.unwrap().is_none());
+
+    // Sessions expire; tokens are revoked only by their organisation.
+    store
+        .create_session(&alice.id, "session-hash", "2026-11-28T12:00:00.000000Z")
+        .await
+        .unwrap();
+    let signed_in = store
+        .session_principal("session-hash", "2026-11-28T11:59:59.000000Z")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(signed_in.user.login, "alice@a.example");
+    assert!(
+        store
+            .session_principal("session-hash", "2026-11-28T12:00:00.000001Z")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.delete_session("session-hash").await.unwrap();
+    assert!(
+        store
+            .session_principal("session-hash", "2000-01-01")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let token = store
+        .create_token(&Actor::user(&alice), &alice.id, "ci", "token-hash")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .token_principal("token-hash")
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .id,
+        alice.id
+    );
+    let foreign = store.revoke_token(&op("op-b"), &system(), &token.id).await;
+    assert!(matches!(foreign, Err(StoreError::NotFound(_))));
+    assert_eq!(store.tokens(&op("op-b")).await.unwrap(), vec![]);
+    store
+        .revoke_token(&op("op-a"), &system(), &token.id)
+        .await
+        .unwrap();
+    assert!(store.token_principal("token-hash").await.unwrap().is_none());
+    assert!(
+        store.tokens(&op("op-a")).await.unwrap()[0]
+            .revoked_at
+            .is_some()
+    );
+
+    // Registers: versions per name, one queued run per upload.
+    let (first, run_1) = store
+        .upload_register(&op("op-a"), &Actor::user(&alice), register("main"))
+        .await
+        .unwrap();
+    assert_eq!((first.version, first.sector.as_str()), (1, "electricity"));
+    assert_eq!(
+        (run_1.status, run_1.reason.as_str()),
+        (RunStatus::Queued, "upload")
+    );
+    let (second, _) = store
+        .upload_register(&op("op-a"), &Actor::user(&alice), register("main"))
+        .await
+        .unwrap();
+    assert_eq!((second.id.as_str(), second.version), (first.id.as_str(), 2));
+    let (b_register, _) = store
+        .upload_register(&op("op-b"), &system(), register("b-main"))
+        .await
+        .unwrap();
+    let refused = store
+        .upload_register(&regulator, &system(), register("regulator's"))
+        .await;
+    assert!(matches!(refused, Err(StoreError::NotFound(_))));
+    let names = |registers: Vec<RegisterSummary>| -> Vec<String> {
+        registers.into_iter().map(|r| r.name).collect()
+    };
+    assert_eq!(names(store.registers(&op("op-a")).await.unwrap()), ["main"]);
+    assert_eq!(
+        names(store.registers(&op("op-b")).await.unwrap()),
+        ["b-main"]
+    );
+    assert_eq!(
+        names(store.registers(&regulator).await.unwrap()),
+        ["main", "b-main"]
+    );
+    let mic = Tenant::Regulator {
+        org: "mic".into(),
+        sectors: vec!["telecommunications".into()],
+    };
+    assert!(store.registers(&mic).await.unwrap().is_empty());
+    assert!(
+        store
+            .register(&op("op-b"), &first.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .register(&regulator, &first.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.register(&mic, &first.id).await.unwrap().is_none());
+
+    // Runs are claimed oldest first; each records what changed.
+    let (claimed, change) = screen(
+        store,
+        &[
+            finding("R1@asset:a1", "review"),
+            finding("R2@asset:a2", "prohibited"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (claimed.id.as_str(), claimed.register_version),
+        (run_1.id.as_str(), 1)
+    );
+    assert_eq!(change.new, ["R1@asset:a1", "R2@asset:a2"]);
+    assert!(change.resolved.is_empty());
+    let (claimed, change) = screen(
+        store,
+        &[
+            finding("R2@asset:a2", "prohibited"),
+            finding("R3@asset:a3", "notice"),
+        ],
+    )
+    .await;
+    assert_eq!(claimed.register_version, 2);
+    assert_eq!(
+        (change.new.as_slice(), change.resolved.as_slice()),
+        (
+            &["R3@asset:a3".to_owned()][..],
+            &["R1@asset:a1".to_owned()][..]
+        )
+    );
+    let done = store.run(&op("op-a"), &claimed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            done.status,
+            done.findings,
+            done.new_findings,
+            done.resolved_findings
+        ),
+        (RunStatus::Done, Some(2), Some(1), Some(1))
+    );
+    assert_eq!(done.provenance.unwrap()["policy"], "jp-espa@1.1.0");
+    assert!(store.run(&op("op-b"), &claimed.id).await.unwrap().is_none());
+    assert_eq!(store.runs(&op("op-a"), None).await.unwrap().len(), 2);
+    assert_eq!(store.runs(&regulator, None).await.unwrap().len(), 3);
+    assert!(store.runs(&mic, None).await.unwrap().is_empty());
+
+    // Findings: the current run's, each tenant its own, paged and filtered.
+    let keys = |page: Page<FindingView>| -> Vec<String> {
+        page.items.into_iter().map(|f| f.row.key).collect()
+    };
+    assert_eq!(
+        keys(store.findings(&op("op-a"), &filter()).await.unwrap()),
+        ["R2@asset:a2", "R3@asset:a3"]
+    );
+    assert!(keys(store.findings(&op("op-b"), &filter()).await.unwrap()).is_empty());
+    screen(store, &[finding("R9@asset:b1", "review")]).await; // op-b's
+    assert_eq!(
+        keys(store.findings(&op("op-b"), &filter()).await.unwrap()),
+        ["R9@asset:b1"]
+    );
+    let everything = store.findings(&regulator, &filter()).await.unwrap();
+    assert_eq!(everything.total, 3);
+    assert!(
+        store
+            .findings(&mic, &filter())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let paged = store
+        .findings(
+            &regulator,
+            &FindingFilter {
+                limit: 1,
+                offset: 1,
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (paged.total, keys(paged)),
+        (3, vec!["R9@asset:b1".to_owned()])
+    );
+    let searched = store
+        .findings(
+            &regulator,
+            &FindingFilter {
+                text: Some("CAMERA r3".into()),
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(searched), ["R3@asset:a3"]);
+    let prohibited = store
+        .findings(
+            &regulator,
+            &FindingFilter {
+                severity: Some("prohibited".into()),
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(prohibited), ["R2@asset:a2"]);
+    let of_register = store
+        .findings(
+            &regulator,
+            &FindingFilter {
+                register_id: Some(b_register.id.clone()),
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(keys(of_register), ["R9@asset:b1"]);
+
+    // Triage: only on a visible register's current finding; it survives
+    // re-screening; an accepted risk past its expiry is open again.
+    let accepted = TriageDecision {
+        status: TriageStatus::AcceptedRisk,
+        justification: Some("replaced in the spring outage".into()),
+        expires_at: Some("2026-12-01".into()),
+    };
+    let other = store
+        .triage(
+            &op("op-b"),
+            &system(),
+            &first.id,
+            "R2@asset:a2",
+            accepted.clone(),
+        )
+        .await;
+    assert!(matches!(other, Err(StoreError::NotFound(_))));
+    let gone = store
+        .triage(
+            &op("op-a"),
+            &system(),
+            &first.id,
+            "R1@asset:a1",
+            accepted.clone(),
+        )
+        .await;
+    assert!(
+        matches!(gone, Err(StoreError::NotFound(_))),
+        "R1 was resolved"
+    );
+    store
+        .triage(
+            &op("op-a"),
+            &Actor::user(&alice),
+            &first.id,
+            "R2@asset:a2",
+            accepted,
+        )
+        .await
+        .unwrap();
+    store
+        .queue_run(&op("op-a"), &Actor::user(&alice), &first.id, "manual")
+        .await
+        .unwrap();
+    let foreign_queue = store
+        .queue_run(&op("op-b"), &system(), &first.id, "manual")
+        .await;
+    assert!(matches!(foreign_queue, Err(StoreError::NotFound(_))));
+    screen(
+        store,
+        &[
+            finding("R2@asset:a2", "prohibited"),
+            finding("R3@asset:a3", "notice"),
+        ],
+    )
+    .await;
+    let accepted_now = store
+        .findings(
+            &op("op-a"),
+            &FindingFilter {
+                status: Some(TriageStatus::AcceptedRisk),
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted_now.items.len(), 1);
+    let view = &accepted_now.items[0];
+    assert_eq!(view.row.key, "R2@asset:a2");
+    let triage = view.triage.as_ref().unwrap();
+    assert_eq!(triage.decided_by, "user:alice@a.example");
+    let later = FindingFilter {
+        today: "2026-12-02".into(),
+        status: Some(TriageStatus::Open),
+        ..filter()
+    };
+    assert_eq!(
+        keys(store.findings(&op("op-a"), &later).await.unwrap()),
+        ["R2@asset:a2", "R3@asset:a3"]
+    );
+    let one = store
+        .finding(&op("op-a"), &first.id, "R2@asset:a2", "2026-11-28")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.status, TriageStatus::AcceptedRisk);
+    assert!(
+        store
+            .finding(&op("op-b"), &first.id, "R2@asset:a2", "2026-11-28")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Webhook and mail go to the outbox with the run that changed things.
+    store
+        .set_webhook(
+            &op("op-a"),
+            &Actor::user(&alice),
+            Some(Webhook {
+                url: "http://127.0.0.1:9/hook".into(),
+                secret: "s3cret".into(),
+            }),
+        )
+        .await
+        .unwrap();
+
+    // A list version re-screens every register, once.
+    let list = NewListVersion {
+        list_id: "fcc-covered".into(),
+        version: "2026-11-27".into(),
+        sha256: "abc".into(),
+        entries: 12,
+        body: "{\"list\": 1}".into(),
+    };
+    assert!(store.publish_list(&system(), list.clone()).await.unwrap());
+    assert!(!store.publish_list(&system(), list.clone()).await.unwrap());
+    assert_eq!(store.latest_lists().await.unwrap(), ["{\"list\": 1}"]);
+    assert_eq!(store.list_versions().await.unwrap()[0].entries, 12);
+    for _ in 0..2 {
+        let claimed = store.claim_run().await.unwrap().unwrap();
+        assert_eq!(claimed.run.reason, "list fcc-covered@2026-11-27");
+        let a = claimed.run.register_id == first.id;
+        let findings = if a {
+            vec![finding("R2@asset:a2", "prohibited")]
+        } else {
+            vec![finding("R9@asset:b1", "review")]
+        };
+        let result = RunResult {
+            findings,
+            provenance: serde_json::json!({}),
+        };
+        let change = store.finish_run(&claimed.run.id, result).await.unwrap();
+        let expected: &[&str] = if a { &["R3@asset:a3"] } else { &[] };
+        assert_eq!(change.resolved, expected);
+        assert!(change.new.is_empty());
+    }
+    let outbox = store.outbox(&op("op-a")).await.unwrap();
+    let kinds: Vec<(&str, &str)> = outbox
+        .iter()
+        .map(|m| (m.kind.as_str(), m.target.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("webhook", "http://127.0.0.1:9/hook"),
+            ("mail", "alice@a.example")
+        ]
+    );
+    assert_eq!(outbox[0].secret.as_deref(), Some("s3cret"));
+    assert!(outbox[0].payload.contains("R3@asset:a3"));
+    assert!(store.outbox(&op("op-b")).await.unwrap().is_empty());
+    let pending = store.outbox_pending(10).await.unwrap();
+    assert_eq!(pending.len(), 2);
+    store.outbox_sent(pending[0].id, "200").await.unwrap();
+    assert_eq!(store.outbox_pending(10).await.unwrap().len(), 1);
+
+    // A run cut off by a stop goes back to the queue; a failure is kept.
+    store
+        .queue_run(&op("op-b"), &system(), &b_register.id, "manual")
+        .await
+        .unwrap();
+    let claimed = store.claim_run().await.unwrap().unwrap();
+    assert_eq!(claimed.inventory, "{\"register\": \"b-main\"}");
+    assert_eq!(store.requeue_interrupted().await.unwrap(), 1);
+    let again = store.claim_run().await.unwrap().unwrap();
+    assert_eq!(again.run.id, claimed.run.id);
+    store
+        .fail_run(&again.run.id, "the pack would not load")
+        .await
+        .unwrap();
+    let failed = store
+        .run(&Tenant::System, &again.run.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (RunStatus::Failed, Some("the pack would not load"))
+    );
+    assert!(store.claim_run().await.unwrap().is_none());
+
+    // Every change above is on its tenant's chain, and every chain holds.
+    let reports = store.verify_audit().await.unwrap();
+    assert!(reports.iter().all(ChainReport::intact), "{reports:?}");
+    let chains: Vec<&str> = reports.iter().map(|r| r.chain.as_str()).collect();
+    assert_eq!(chains, ["op-a", "op-b", "system"]);
+    let a_events = store.audit_events(&op("op-a"), None).await.unwrap();
+    assert!(a_events.iter().all(|event| event.chain == "op-a"));
+    let actions: Vec<&str> = a_events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.create",
+            "token.create",
+            "token.revoke",
+            "register.upload",
+            "register.upload",
+            "run.finish",
+            "run.finish",
+            "finding.triage",
+            "run.queue",
+            "run.finish",
+            "organisation.webhook",
+            "run.finish"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_whole_store() {
+    the_whole_store(&sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_whole_store() {
+    the_whole_store(&postgres().await.store).await;
+}
+
+/// Fills op-a's chain with four events.
+async fn four_events(store: &SqlStore) {
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    for login in ["a1", "a2", "a3", "a4"] {
+        user(store, "op-a", login, Role::OperatorMember).await;
+    }
+}
+
+async fn tampered(store: &SqlStore, statements: &[&str]) -> ChainReport {
+    for statement in statements {
+        store.pool().execute(*statement).await.unwrap();
+    }
+    store
+        .verify_audit()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|report| report.chain == "op-a")
+        .unwrap()
+}
+
+async fn drop_guards(store: &SqlStore) {
+    let statements: &[&str] = match store.backend() {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ],
+        Backend::Postgres => &["DROP TRIGGER audit_events_no_update ON audit_events"],
+    };
+    for statement in statements {
+        store.pool().execute(*statement).await.unwrap();
+    }
+}
+
+async fn tampering_is_refused_then_caught(fresh: impl AsyncFn() -> Fresh) {
+    // The triggers refuse edits and deletes outright.
+    let guarded = fresh().await;
+    four_events(&guarded.store).await;
+    for statement in [
+        "UPDATE audit_events SET actor = 'someone else' WHERE chain = 'op-a' AND seq = 2",
+        "DELETE FROM audit_events WHERE chain = 'op-a' AND seq = 2",
+    ] {
+        let error = guarded.store.pool().execute(statement).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{error}");
+    }
+    // Past the triggers (a database administrator), verify still sees it.
+    let cases: [(&[&str], i64, &str); 4] = [
+        (
+            &[
+                "UPDATE audit_events SET detail = '{\"login\":\"mallory\",\"role\":\"operator-admin\"}' WHERE chain = 'op-a' AND seq = 3",
+            ],
+            3,
+            "altered",
+        ),
+        (
+            &["DELETE FROM audit_events WHERE chain = 'op-a' AND seq = 2"],
+            2,
+            "missing",
+        ),
+        (
+            &[
+                "UPDATE audit_events SET seq = -2 WHERE chain = 'op-a' AND seq = 2",
+                "UPDATE audit_events SET seq = 2 WHERE chain = 'op-a' AND seq = 3",
+                "UPDATE audit_events SET seq = 3 WHERE chain = 'op-a' AND seq = -2",
+            ],
+            2,
+            "does not link",
+        ),
+        (
+            &["DELETE FROM audit_events WHERE chain = 'op-a' AND seq = 4"],
+            4,
+            "deleted from the end",
+        ),
+    ];
+    for (statements, broken, problem) in cases {
+        let case = fresh().await;
+        four_events(&case.store).await;
+        drop_guards(&case.store).await;
+        let report = tampered(&case.store, statements).await;
+        assert_eq!(
+            report.first_broken,
+            Some(broken),
+            "{statements:?}: {report:?}"
+        );
+        assert!(
+            report.problem.as_deref().unwrap().contains(problem),
+            "{report:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sqlite_audit_tampering_is_refused_then_caught() {
+    tampering_is_refused_then_caught(sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_audit_tampering_is_refused_then_caught() {
+    tampering_is_refused_then_caught(postgres).await;
+}
+
+async fn concurrent_appends_keep_one_chain(fresh: Fresh) {
+    let store = std::sync::Arc::new(fresh.store);
+    organisation(&store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                user(&store, "op-a", &format!("u{n}"), Role::OperatorMember).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let reports = store.verify_audit().await.unwrap();
+    let chain = reports.iter().find(|r| r.chain == "op-a").unwrap();
+    assert!(chain.intact(), "{chain:?}");
+    assert_eq!(chain.events, 16);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_concurrent_appends_keep_one_chain() {
+    concurrent_appends_keep_one_chain(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_appends_keep_one_chain() {
+    concurrent_appends_keep_one_chain(postgres().await).await;
+}
