@@ -34,6 +34,33 @@ struct EvidenceSource<'a> {
     entries: HashMap<String, &'a ListEntry>,
 }
 
+/// What produced a screening: the input, the lists (version and hash),
+/// the pack, the software and the day. Every path that screens (the CLI,
+/// the server's jobs) records the same.
+pub fn provenance(
+    input_sha256: &str,
+    reference: &ReferenceData,
+    pack: &Pack,
+    day: shinsa_model::Date,
+) -> Provenance {
+    Provenance {
+        input_sha256: input_sha256.to_owned(),
+        lists: reference
+            .lists
+            .iter()
+            .map(|list| {
+                (
+                    list.id.clone(),
+                    format!("{} sha256:{}", list.version, list.sha256),
+                )
+            })
+            .collect(),
+        policy: pack.version_label(),
+        software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
+        as_of: day.to_string(),
+    }
+}
+
 /// Screens a resolved register with a pack. Findings are ordered by
 /// severity (most serious first), then subject, then rule.
 pub fn screen(

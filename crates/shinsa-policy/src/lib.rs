@@ -15,6 +15,6 @@ pub mod pack_test;
 pub mod signing;
 
 pub use change::{FindingKey, Impact, PackDiff, diff, impact};
-pub use evaluate::{ScreenError, screen, screen_with_progress};
+pub use evaluate::{ScreenError, provenance, screen, screen_with_progress};
 pub use explain::{Explanation, RuleOutcome, explain};
 pub use pack::{BUNDLED, BundledPack, PACK_FILES, Pack, PackError, Rule};

@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha256};
 /// The hash before the first event of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub chain: String,
@@ -63,6 +64,7 @@ pub fn canonical_hash(prev_hash: &str, body: &serde_json::Value) -> String {
 }
 
 /// One chain's verdict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainReport {
     pub chain: String,
@@ -145,6 +147,7 @@ pub(crate) fn verify_chain(
 }
 
 /// The last event of a chain.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainHead {
     pub chain: String,
@@ -153,6 +156,7 @@ pub struct ChainHead {
 }
 
 /// Signed heads of every chain at one moment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub created_at: String,

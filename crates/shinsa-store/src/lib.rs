@@ -168,7 +168,8 @@ pub trait ListStore {
 /// Messages waiting to be delivered (webhooks, mail).
 #[async_trait]
 pub trait OutboxStore {
-    async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxMessage>>;
+    /// Undelivered messages of one kind (`webhook`, `mail`), oldest first.
+    async fn outbox_pending(&self, kind: &str, limit: i64) -> Result<Vec<OutboxMessage>>;
     async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()>;
     async fn outbox(&self, tenant: &Tenant) -> Result<Vec<OutboxMessage>>;
 }

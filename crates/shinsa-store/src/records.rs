@@ -51,6 +51,7 @@ impl Actor {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
@@ -83,6 +84,7 @@ pub struct NewOrganisation {
     pub sectors: Vec<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: String,
@@ -113,6 +115,7 @@ impl std::fmt::Debug for Webhook {
 
 /// The five roles. What each may do is the server's rule; the store only
 /// keeps the name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
@@ -164,6 +167,7 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: String,
@@ -175,6 +179,7 @@ pub struct User {
 }
 
 /// A signed-in user with their organisation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Principal {
     pub user: User,
@@ -190,6 +195,7 @@ impl Principal {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
     pub id: String,
@@ -210,6 +216,7 @@ pub struct NewRegister {
     pub subjects: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterSummary {
     pub id: String,
@@ -227,6 +234,7 @@ pub struct RegisterSummary {
     pub current_run: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -257,6 +265,7 @@ impl RunStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Run {
     pub id: String,
@@ -285,9 +294,11 @@ pub struct Run {
 pub struct ClaimedRun {
     pub run: Run,
     pub inventory: String,
+    pub input_sha256: String,
 }
 
 /// One finding as the worker hands it to the store.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingRow {
     /// Stable across runs: `rule@kind:id`.
@@ -312,6 +323,7 @@ pub struct RunResult {
 }
 
 /// What a run changed against the register's previous current findings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunChange {
     pub run_id: String,
@@ -322,6 +334,7 @@ pub struct RunChange {
     pub resolved: Vec<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TriageStatus {
@@ -353,6 +366,7 @@ impl TriageStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriageDecision {
     pub status: TriageStatus,
@@ -361,6 +375,7 @@ pub struct TriageDecision {
     pub expires_at: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Triage {
     pub status: TriageStatus,
@@ -386,6 +401,7 @@ pub struct FindingFilter {
     pub limit: i64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FindingView {
     pub register_id: String,
@@ -418,6 +434,7 @@ pub struct NewListVersion {
     pub body: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListVersionSummary {
     pub list_id: String,
@@ -428,6 +445,7 @@ pub struct ListVersionSummary {
     pub published_by: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxMessage {
     pub id: i64,

@@ -851,18 +851,18 @@ impl RunStore for SqlStore {
             return Ok(None);
         };
         let claimed = run(&claimed)?;
-        let inventory = sqlx::query(
-            "SELECT inventory FROM register_versions WHERE register_id = $1 AND version = $2",
+        let version = sqlx::query(
+            "SELECT inventory, input_sha256 FROM register_versions WHERE register_id = $1 AND version = $2",
         )
         .bind(&claimed.register_id)
         .bind(claimed.register_version)
         .fetch_one(&mut *tx)
         .await?;
-        let inventory = text(&inventory, "inventory")?;
         tx.commit().await?;
         Ok(Some(ClaimedRun {
             run: claimed,
-            inventory,
+            inventory: text(&version, "inventory")?,
+            input_sha256: text(&version, "input_sha256")?,
         }))
     }
 
@@ -1320,10 +1320,11 @@ const OUTBOX_COLUMNS: &str =
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+    async fn outbox_pending(&self, kind: &str, limit: i64) -> Result<Vec<OutboxMessage>> {
         sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2"
         ))
+        .bind(kind)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?

@@ -78,6 +78,28 @@ through a controlling owner (≥ 50 %). Only matches at or above --threshold are
         #[command(subcommand)]
         command: NetCommand,
     },
+    /// Run the server: the API, the web UI and background screening. With no configuration
+    /// it keeps its data in a SQLite file in the data directory.
+    #[command(
+        after_help = "Start it, create a regulator, an operator and their users, and sign in:\n\n  \
+shinsa serve &\n  \
+shinsa admin org meti --name 経済産業省 --kind regulator --sector electricity\n  \
+shinsa admin org minato --name 湊電力 --kind operator --sector electricity\n  \
+printf '%s\\n' 'a long password' | shinsa admin user alice@minato.example --org minato --role operator-admin\n\n\
+then open http://127.0.0.1:8080/. The API is described at /api/v1/openapi.json; /health and \
+/metrics (Prometheus) are for whoever runs the server. SIGTERM or Ctrl-C stops it gracefully."
+    )]
+    Serve(crate::server_commands::ServeArgs),
+    /// Set up the server's organisations, users and API tokens.
+    Admin {
+        #[command(subcommand)]
+        command: crate::server_commands::AdminCommand,
+    },
+    /// The audit record: verify its hash chains, sign checkpoints, print events.
+    Audit {
+        #[command(subcommand)]
+        command: crate::server_commands::AuditCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,6 +449,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             screen(source, &args.common, FailOn::Review)
         }
         Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
+        Command::Serve(args) => crate::server_commands::serve(args),
+        Command::Admin { command } => crate::server_commands::admin(command),
+        Command::Audit { command } => crate::server_commands::audit(command),
         Command::Match(args) => match_names(args),
         Command::Net {
             command: NetCommand::Flows(args),

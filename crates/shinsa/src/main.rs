@@ -10,6 +10,7 @@ mod net_commands;
 mod output;
 mod policy_commands;
 mod screening;
+mod server_commands;
 
 use clap::Parser;
 use std::process::ExitCode;

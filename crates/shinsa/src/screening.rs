@@ -184,22 +184,8 @@ pub fn prepare(
         options.threshold,
     );
     bar.inc(1);
-    let provenance = Provenance {
-        input_sha256: loaded.input_sha256.clone(),
-        lists: reference
-            .lists
-            .iter()
-            .map(|list| {
-                (
-                    list.id.clone(),
-                    format!("{} sha256:{}", list.version, list.sha256),
-                )
-            })
-            .collect::<BTreeMap<_, _>>(),
-        policy: pack.version_label(),
-        software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
-        as_of: options.day.to_string(),
-    };
+    let provenance =
+        shinsa_policy::provenance(&loaded.input_sha256, &reference, &pack, options.day);
     warnings.extend(loaded.warnings.iter().cloned());
     Ok(Ok(Prepared {
         reference,

@@ -1,0 +1,642 @@
+//! `/api/v1`: the JSON API. Every handler takes the caller's [`Auth`],
+//! checks the role, and passes the caller's tenant to the store, which
+//! answers only with that tenant's rows (another tenant's object is a
+//! 404, indistinguishable from a missing one).
+
+use crate::auth::{AUDIT_READERS, Auth, OPERATOR_WRITERS};
+use crate::screening::UploadFormat;
+use crate::{Problem, Shared};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shinsa_store::*;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "shinsa",
+        description = "Supply-chain screening of critical-infrastructure registers: operators upload registers, screening runs in the background, findings are triaged; regulators see their sectors. Errors are RFC 9457 problem+json.",
+        version = "1"
+    ),
+    paths(
+        me, organisations, registers, upload, register, start_run, runs, run, findings,
+        finding, triage, lists, publish_list, tokens, create_token, revoke_token,
+        set_webhook, audit_events, audit_verify
+    ),
+    components(schemas(
+        Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
+        PublishedLists
+    )),
+    modifiers(&BearerToken)
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new(
+            "token",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// The OpenAPI document, as committed in `openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
+        + "\n"
+}
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/organisations", get(organisations))
+        .route("/api/v1/registers", get(registers).post(upload))
+        .route("/api/v1/registers/{id}", get(register))
+        .route("/api/v1/registers/{id}/runs", post(start_run))
+        .route("/api/v1/runs", get(runs))
+        .route("/api/v1/runs/{id}", get(run))
+        .route("/api/v1/findings", get(findings))
+        .route("/api/v1/registers/{id}/findings/{key}", get(finding))
+        .route("/api/v1/registers/{id}/findings/{key}/triage", put(triage))
+        .route("/api/v1/lists", get(lists).post(publish_list))
+        .route("/api/v1/tokens", get(tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/webhook", put(set_webhook))
+        .route("/api/v1/audit", get(audit_events))
+        .route("/api/v1/audit/verify", get(audit_verify))
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+type ApiResult<T> = Result<T, Problem>;
+
+/// Who the caller is.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Principal), (status = 401, body = Problem)))]
+async fn me(auth: Auth) -> Json<Principal> {
+    Json(auth.0)
+}
+
+/// The caller's organisation, and for a regulator the operators of its sectors.
+#[utoipa::path(get, path = "/api/v1/organisations", responses((status = 200, body = Vec<Organisation>)))]
+async fn organisations(
+    State(state): State<Shared>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<Organisation>>> {
+    Ok(Json(state.store.organisations(&auth.0.tenant()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/registers", responses((status = 200, body = Vec<RegisterSummary>)))]
+async fn registers(
+    State(state): State<Shared>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<RegisterSummary>>> {
+    Ok(Json(state.store.registers(&auth.0.tenant()).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct UploadQuery {
+    /// The register's name within the organisation; a new upload under the
+    /// same name is its next version.
+    #[serde(default = "default_register_name")]
+    name: String,
+}
+
+fn default_register_name() -> String {
+    "main".into()
+}
+
+/// A register accepted and its screening queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadAccepted {
+    pub register: RegisterSummary,
+    pub run: Run,
+    /// Kept but worth telling (an unknown category).
+    pub warnings: Vec<String>,
+}
+
+/// Reads, checks and stores an uploaded register; queues its screening.
+pub async fn accept_register(
+    state: &Shared,
+    principal: &Principal,
+    name: &str,
+    content_type: Option<&str>,
+    bytes: Vec<u8>,
+) -> ApiResult<UploadAccepted> {
+    let format = UploadFormat::detect(content_type, &bytes).ok_or_else(|| {
+        Problem::bad_request(
+            "expected a bundle as JSON (application/json), an XLSX workbook or a zip of the bundle folder (application/zip)",
+        )
+    })?;
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(Problem::bad_request(
+            "a register name of 1 to 200 characters",
+        ));
+    }
+    let screening = state.screening().await?;
+    let label = format!("{name}.{}", format.as_str());
+    let loaded =
+        tokio::task::spawn_blocking(move || screening.read_register(&label, format, bytes))
+            .await
+            .map_err(|error| Problem::internal(error.to_string()))?
+            .map_err(|errors| Problem::bad_input(&errors))?;
+    let inventory = &loaded.inventory;
+    let subjects = inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len();
+    let new = NewRegister {
+        name: name.trim().to_owned(),
+        format: format.as_str().to_owned(),
+        input_sha256: loaded.input_sha256.clone(),
+        inventory: serde_json::to_string(inventory)
+            .map_err(|error| Problem::internal(error.to_string()))?,
+        subjects: subjects as i64,
+    };
+    let (register, run) = state
+        .store
+        .upload_register(&principal.tenant(), &principal.actor(), new)
+        .await?;
+    state.jobs.notify_one();
+    Ok(UploadAccepted {
+        register,
+        run,
+        warnings: loaded.warnings,
+    })
+}
+
+/// Uploads a register (operators): a bundle as JSON, an XLSX workbook, or a zip of the bundle folder. Nothing is stored unless all of it reads.
+#[utoipa::path(
+    post, path = "/api/v1/registers", params(UploadQuery),
+    request_body(content = Vec<u8>, description = "The register file", content_type = "application/octet-stream"),
+    responses((status = 202, body = UploadAccepted), (status = 422, body = Problem, description = "Every error with file, line and column or JSON pointer"), (status = 403, body = Problem))
+)]
+async fn upload(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<UploadAccepted>)> {
+    auth.require(OPERATOR_WRITERS, "uploading a register")?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let accepted =
+        accept_register(&state, &auth.0, &query.name, content_type, body.to_vec()).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+#[utoipa::path(get, path = "/api/v1/registers/{id}", responses((status = 200, body = RegisterSummary), (status = 404, body = Problem)))]
+async fn register(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RegisterSummary>> {
+    state
+        .store
+        .register(&auth.0.tenant(), &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no register {id}")))
+}
+
+/// Screens a register again (operators).
+#[utoipa::path(post, path = "/api/v1/registers/{id}/runs", responses((status = 202, body = Run), (status = 404, body = Problem)))]
+async fn start_run(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Run>)> {
+    auth.require(OPERATOR_WRITERS, "starting a screening")?;
+    let run = state
+        .store
+        .queue_run(&auth.0.tenant(), &auth.0.actor(), &id, "manual")
+        .await?;
+    state.jobs.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(run)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct RunsQuery {
+    register: Option<String>,
+}
+
+/// Screening runs, newest first (200 at most), with progress.
+#[utoipa::path(get, path = "/api/v1/runs", params(RunsQuery), responses((status = 200, body = Vec<Run>)))]
+async fn runs(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<RunsQuery>,
+) -> ApiResult<Json<Vec<Run>>> {
+    Ok(Json(
+        state
+            .store
+            .runs(&auth.0.tenant(), query.register.as_deref())
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/runs/{id}", responses((status = 200, body = Run), (status = 404, body = Problem)))]
+async fn run(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Run>> {
+    state
+        .store
+        .run(&auth.0.tenant(), &id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no run {id}")))
+}
+
+/// Which findings to list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct FindingQuery {
+    pub register: Option<String>,
+    /// `prohibited`, `review` or `notice`.
+    pub severity: Option<String>,
+    /// `open`, `accepted_risk`, `false_positive` or `remediated`.
+    pub status: Option<String>,
+    pub rule: Option<String>,
+    /// Text in the subject, the title or the key.
+    pub q: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl FindingQuery {
+    pub fn filter(&self) -> ApiResult<FindingFilter> {
+        let blank = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+        let status = match blank(&self.status) {
+            Some(status) => Some(TriageStatus::parse(&status).ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "status: expected open, accepted_risk, false_positive or remediated, found {status:?}"
+                ))
+            })?),
+            None => None,
+        };
+        if let Some(severity) = blank(&self.severity)
+            && !["prohibited", "review", "notice"].contains(&severity.as_str())
+        {
+            return Err(Problem::bad_request(format!(
+                "severity: expected prohibited, review or notice, found {severity:?}"
+            )));
+        }
+        let per_page = self.per_page.unwrap_or(50).clamp(1, 500);
+        Ok(FindingFilter {
+            register_id: blank(&self.register),
+            severity: blank(&self.severity),
+            status,
+            rule_id: blank(&self.rule),
+            text: blank(&self.q),
+            today: crate::screening::today().to_string(),
+            offset: (self.page.unwrap_or(1).max(1) - 1) * per_page,
+            limit: per_page,
+        })
+    }
+}
+
+/// A page of findings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingPage {
+    pub items: Vec<FindingView>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The current findings of every register the caller may see, most severe first.
+#[utoipa::path(get, path = "/api/v1/findings", params(FindingQuery), responses((status = 200, body = FindingPage), (status = 400, body = Problem)))]
+async fn findings(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<FindingQuery>,
+) -> ApiResult<Json<FindingPage>> {
+    let filter = query.filter()?;
+    let page = state.store.findings(&auth.0.tenant(), &filter).await?;
+    Ok(Json(FindingPage {
+        items: page.items,
+        total: page.total,
+        page: page.offset / page.limit + 1,
+        per_page: page.limit,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/registers/{id}/findings/{key}", responses((status = 200, body = FindingView), (status = 404, body = Problem)))]
+async fn finding(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<FindingView>> {
+    state
+        .store
+        .finding(
+            &auth.0.tenant(),
+            &id,
+            &key,
+            &crate::screening::today().to_string(),
+        )
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no finding {key} in register {id}")))
+}
+
+/// Checks a triage decision: an accepted risk needs a justification and a
+/// future expiry date; a false positive needs a justification.
+pub fn check_decision(decision: &TriageDecision) -> ApiResult<()> {
+    let justified = decision
+        .justification
+        .as_deref()
+        .is_some_and(|text| !text.trim().is_empty());
+    match decision.status {
+        TriageStatus::AcceptedRisk => {
+            if !justified {
+                return Err(Problem::bad_request(
+                    "an accepted risk needs a justification",
+                ));
+            }
+            let expires = decision.expires_at.as_deref().unwrap_or_default();
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let day = time::Date::parse(expires, format).map_err(|_| {
+                Problem::bad_request(format!(
+                    "expires_at: expected a date YYYY-MM-DD for an accepted risk, found {expires:?}"
+                ))
+            })?;
+            if day <= crate::screening::today() {
+                return Err(Problem::bad_request(format!(
+                    "expires_at: {day} is not in the future"
+                )));
+            }
+        }
+        TriageStatus::FalsePositive if !justified => {
+            return Err(Problem::bad_request(
+                "a false positive needs a justification",
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Records a triage decision (operators). It is kept by register and finding key, so it holds for the same finding after re-screening.
+#[utoipa::path(put, path = "/api/v1/registers/{id}/findings/{key}/triage", request_body = TriageDecision, responses((status = 200, body = Triage), (status = 400, body = Problem), (status = 404, body = Problem)))]
+async fn triage(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, key)): Path<(String, String)>,
+    Json(decision): Json<TriageDecision>,
+) -> ApiResult<Json<Triage>> {
+    auth.require(OPERATOR_WRITERS, "triaging a finding")?;
+    check_decision(&decision)?;
+    Ok(Json(
+        state
+            .store
+            .triage(&auth.0.tenant(), &auth.0.actor(), &id, &key, decision)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/lists", responses((status = 200, body = Vec<ListVersionSummary>)))]
+async fn lists(
+    State(state): State<Shared>,
+    _auth: Auth,
+) -> ApiResult<Json<Vec<ListVersionSummary>>> {
+    Ok(Json(state.store.list_versions().await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct PublishQuery {
+    /// The file's name, which tells its format (`sdn.csv`, `consolidated.xml`, `covered.json` …).
+    file: String,
+    /// The list id, by default from the format and file name.
+    id: Option<String>,
+    /// The publication day (YYYY-MM-DD), by default the one the file gives.
+    version: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedLists {
+    /// The versions that were new; an identical file publishes nothing.
+    pub published: Vec<ListVersionSummary>,
+    /// Registers queued for re-screening.
+    pub runs_queued: usize,
+}
+
+/// Publishes a list version (regulator-admin): every register is re-screened in the background and each operator's changes are recorded.
+#[utoipa::path(
+    post, path = "/api/v1/lists", params(PublishQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = PublishedLists), (status = 422, body = Problem), (status = 403, body = Problem))
+)]
+async fn publish_list(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<PublishQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<PublishedLists>)> {
+    auth.require(&[Role::RegulatorAdmin], "publishing a list")?;
+    let today = crate::screening::today();
+    let version = match query.version.as_deref() {
+        Some(text) => Some(
+            time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| {
+                Problem::bad_request(format!("version: expected YYYY-MM-DD, found {text:?}"))
+            })?,
+        ),
+        None => None,
+    };
+    let files = [shinsa_ingest::lists::ListFile {
+        name: query.file.clone(),
+        bytes: body.to_vec(),
+    }];
+    let options = shinsa_ingest::lists::ImportOptions {
+        id: query.id.clone(),
+        version,
+        today,
+    };
+    let imported =
+        tokio::task::spawn_blocking(move || shinsa_ingest::lists::import(&files, &options))
+            .await
+            .map_err(|error| Problem::internal(error.to_string()))?
+            .map_err(|errors| Problem::bad_input(&errors))?;
+    let registers = state.store.registers(&Tenant::System).await?.len();
+    let mut fresh = Vec::new();
+    for list in imported {
+        let body =
+            serde_json::to_string(&list).map_err(|error| Problem::internal(error.to_string()))?;
+        let new = NewListVersion {
+            list_id: list.info.id.clone(),
+            version: list.info.version.to_string(),
+            sha256: list.info.sha256.clone(),
+            entries: list.parties.len() as i64,
+            body,
+        };
+        if state.store.publish_list(&auth.0.actor(), new).await? {
+            fresh.push((list.info.id, list.info.sha256));
+        }
+    }
+    state.jobs.notify_waiters();
+    let published: Vec<ListVersionSummary> = state
+        .store
+        .list_versions()
+        .await?
+        .into_iter()
+        .filter(|version| fresh.contains(&(version.list_id.clone(), version.sha256.clone())))
+        .collect();
+    let runs_queued = registers * published.len();
+    Ok((
+        StatusCode::CREATED,
+        Json(PublishedLists {
+            published,
+            runs_queued,
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenInfo>)))]
+async fn tokens(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<TokenInfo>>> {
+    Ok(Json(state.store.tokens(&auth.0.tenant()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewToken {
+    pub name: String,
+}
+
+/// A new token: the secret is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: TokenInfo,
+    pub secret: String,
+}
+
+/// Creates an API token for the caller.
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewToken, responses((status = 201, body = CreatedToken)))]
+async fn create_token(
+    State(state): State<Shared>,
+    auth: Auth,
+    Json(new): Json<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let secret = crate::auth::new_secret("shinsa_")?;
+    let token = state
+        .store
+        .create_token(
+            &auth.0.actor(),
+            &auth.0.user.id,
+            &new.name,
+            &crate::auth::secret_hash(&secret),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
+}
+
+/// Revokes a token of the caller's organisation.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", responses((status = 204), (status = 404, body = Problem)))]
+async fn revoke_token(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let own = state
+        .store
+        .tokens(&auth.0.tenant())
+        .await?
+        .into_iter()
+        .any(|token| token.id == id && token.user_id == auth.0.user.id);
+    if !own {
+        auth.require(
+            &[Role::OperatorAdmin, Role::RegulatorAdmin],
+            "revoking another user's token",
+        )?;
+    }
+    state
+        .store
+        .revoke_token(&auth.0.tenant(), &auth.0.actor(), &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WebhookRequest {
+    /// Where changes are posted; none to stop.
+    pub url: Option<String>,
+    /// Signs each delivery (`shinsa-signature: t=…,v1=HMAC-SHA256`).
+    pub secret: Option<String>,
+}
+
+/// Sets the organisation's webhook (operator-admin).
+#[utoipa::path(put, path = "/api/v1/webhook", request_body = WebhookRequest, responses((status = 200, body = Organisation), (status = 400, body = Problem)))]
+async fn set_webhook(
+    State(state): State<Shared>,
+    auth: Auth,
+    Json(request): Json<WebhookRequest>,
+) -> ApiResult<Json<Organisation>> {
+    auth.require(
+        &[Role::OperatorAdmin, Role::RegulatorAdmin],
+        "setting the webhook",
+    )?;
+    let webhook = match (request.url, request.secret) {
+        (Some(url), Some(secret))
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && secret.len() >= 16 =>
+        {
+            Some(Webhook { url, secret })
+        }
+        (None, _) => None,
+        _ => {
+            return Err(Problem::bad_request(
+                "a webhook needs an http(s) url and a secret of at least 16 characters",
+            ));
+        }
+    };
+    Ok(Json(
+        state
+            .store
+            .set_webhook(&auth.0.tenant(), &auth.0.actor(), webhook)
+            .await?,
+    ))
+}
+
+/// The caller's organisation's audit chain.
+#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = Problem)))]
+async fn audit_events(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<AuditEvent>>> {
+    auth.require(AUDIT_READERS, "reading the audit log")?;
+    Ok(Json(
+        state.store.audit_events(&auth.0.tenant(), None).await?,
+    ))
+}
+
+/// Re-walks every audit chain (regulator-admin, auditor) and names the first broken link of each.
+#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Vec<ChainReport>), (status = 403, body = Problem)))]
+async fn audit_verify(
+    State(state): State<Shared>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<ChainReport>>> {
+    auth.require(
+        &[Role::RegulatorAdmin, Role::Auditor],
+        "verifying the audit log",
+    )?;
+    Ok(Json(state.store.verify_audit().await?))
+}

@@ -1,0 +1,181 @@
+//! Configuration: defaults, then a TOML file, then `SHINSA_*` variables,
+//! then command-line flags (the binary applies those). Nothing is needed:
+//! with no configuration the server listens on 127.0.0.1:8080 with a
+//! SQLite file in the data directory.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB`; by default a
+    /// SQLite file `shinsa.db` in `data_dir`.
+    pub database: Option<String>,
+    pub data_dir: PathBuf,
+    /// The pack to screen with: `ID` (the version in force each day) or
+    /// `ID@VERSION`.
+    pub pack: String,
+    /// Screening jobs run at once.
+    pub workers: usize,
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// The largest upload, in megabytes.
+    pub upload_limit_mb: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database: None,
+            data_dir: default_data_dir(),
+            pack: "jp-espa".into(),
+            workers: std::thread::available_parallelism().map_or(2, usize::from),
+            session_hours: 12,
+            secure_cookies: false,
+            upload_limit_mb: 256,
+        }
+    }
+}
+
+/// Secrets stay out of logs: the database password is masked.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database", &self.database.as_deref().map(redact))
+            .field("data_dir", &self.data_dir)
+            .field("pack", &self.pack)
+            .field("workers", &self.workers)
+            .field("session_hours", &self.session_hours)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("upload_limit_mb", &self.upload_limit_mb)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// `$XDG_DATA_HOME/shinsa`, else
+/// `~/.local/share/shinsa`.
+fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(dir).join("shinsa");
+    }
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(".local/share/shinsa")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("{path}: {error}")]
+    Parse {
+        path: String,
+        error: toml::de::Error,
+    },
+    #[error("{variable}: expected {expected}, found {found:?}")]
+    Variable {
+        variable: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+}
+
+impl Config {
+    /// Defaults, then `file`, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+                    path: path.display().to_string(),
+                    error,
+                })?;
+                toml::from_str(&text).map_err(|error| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    error,
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(value) = var("SHINSA_LISTEN") {
+            self.listen = value;
+        }
+        if let Some(value) = var("SHINSA_DATABASE") {
+            self.database = Some(value);
+        }
+        if let Some(value) = var("SHINSA_DATA_DIR") {
+            self.data_dir = PathBuf::from(value);
+        }
+        if let Some(value) = var("SHINSA_PACK") {
+            self.pack = value;
+        }
+        if let Some(value) = var("SHINSA_WORKERS") {
+            self.workers = value.parse().map_err(|_| ConfigError::Variable {
+                variable: "SHINSA_WORKERS",
+                expected: "a number of workers",
+                found: value,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The database to open.
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("shinsa.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file_and_secrets_stay_out_of_debug() {
+        let mut config: Config =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nworkers = 3\n").unwrap();
+        config
+            .apply_env(|name| {
+                (name == "SHINSA_DATABASE").then(|| "postgres://shinsa:hunter2@db/shinsa".into())
+            })
+            .unwrap();
+        assert_eq!(
+            (config.listen.as_str(), config.workers),
+            ("0.0.0.0:9000", 3)
+        );
+        let shown = format!("{config:?}");
+        assert!(shown.contains("postgres://shinsa:***@db/shinsa"), "{shown}");
+        assert!(!shown.contains("hunter2"));
+        let bad = config.apply_env(|name| (name == "SHINSA_WORKERS").then(|| "many".into()));
+        assert!(bad.unwrap_err().to_string().contains("SHINSA_WORKERS"));
+        assert!(toml::from_str::<Config>("listne = \"x\"").is_err());
+    }
+}

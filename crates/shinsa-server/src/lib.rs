@@ -1,0 +1,132 @@
+//! The shinsa server: one store, many operators and regulators.
+//!
+//! - `/api/v1/…` — the JSON API ([`api`]), described by the OpenAPI
+//!   document committed as `openapi.json` and served at
+//!   `/api/v1/openapi.json`; errors are RFC 9457 problem+json.
+//! - `/ui/…` — the web UI ([`ui`]): server-rendered HTML (askama) with
+//!   htmx, in Japanese and English.
+//! - `/health`, `/metrics` — for the operator of the server.
+//!
+//! All state is in the store; the server holds only caches (the screening
+//! index, rebuilt when the store's list versions change), so any number of
+//! replicas can run against one PostgreSQL database.
+
+pub mod api;
+pub mod auth;
+mod config;
+mod i18n;
+pub mod jobs;
+mod metrics;
+mod problem;
+pub mod screening;
+mod ui;
+
+pub use config::{Config, redact};
+pub use problem::Problem;
+
+use axum::Router;
+use screening::Screening;
+use shinsa_store::Store;
+use std::sync::Arc;
+use tokio::sync::{Mutex, Notify};
+
+/// What every request and job shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    /// The index for the current list versions, with their generation.
+    screening: Mutex<Option<(String, Arc<Screening>)>>,
+    /// Wakes the workers when a run is queued.
+    pub jobs: Notify,
+    /// Wakes the outbox sender when a run finishes.
+    pub outbox: Notify,
+    metrics: metrics::Metrics,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Shared {
+        Arc::new(AppState {
+            store,
+            config,
+            screening: Mutex::new(None),
+            jobs: Notify::new(),
+            outbox: Notify::new(),
+            metrics: metrics::Metrics::default(),
+        })
+    }
+
+    /// The screening for the store's current list versions, rebuilt when
+    /// another request or replica has published a list since.
+    pub async fn screening(&self) -> Result<Arc<Screening>, Problem> {
+        let versions = self.store.list_versions().await?;
+        let generation: String = versions
+            .iter()
+            .map(|list| format!("{}:{};", list.list_id, list.sha256))
+            .collect();
+        let mut cached = self.screening.lock().await;
+        if let Some((held, screening)) = cached.as_ref()
+            && *held == generation
+        {
+            return Ok(screening.clone());
+        }
+        let lists = self.store.latest_lists().await?;
+        let pack = self.config.pack.clone();
+        let built = tokio::task::spawn_blocking(move || Screening::build(&lists, &pack))
+            .await
+            .map_err(|error| Problem::internal(format!("building the screening index: {error}")))?
+            .map_err(|error| Problem::internal(error.to_string()))?;
+        let built = Arc::new(built);
+        *cached = Some((generation, built.clone()));
+        Ok(built)
+    }
+}
+
+/// Every route.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .merge(api::routes())
+        .merge(ui::routes())
+        .merge(metrics::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.upload_limit_mb * 1024 * 1024,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets requests in flight finish;
+/// workers stop after their current run.
+pub async fn serve(
+    state: Shared,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let requeued = state.store.requeue_interrupted().await.unwrap_or(0);
+    if requeued > 0 {
+        tracing::info!(
+            requeued,
+            "runs interrupted by the last stop are queued again"
+        );
+    }
+    let workers = jobs::start(state.clone(), stopped);
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "shinsa is listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("stopping: finishing requests in flight");
+        })
+        .await?;
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}

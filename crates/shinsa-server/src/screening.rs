@@ -1,0 +1,237 @@
+//! What the server screens with: the bundled reference data plus the
+//! newest published list versions, the candidate index built from them
+//! once, and the packs. One value per list generation, shared by every job
+//! until the next publication replaces it.
+
+use shinsa_ingest::{InputErrors, LoadedBundle};
+use shinsa_model::{Date, Finding, ImportedList, Inventory, Provenance, ReferenceData};
+use shinsa_policy::Pack;
+use shinsa_store::FindingRow;
+use std::io::Read as _;
+
+#[derive(Debug)]
+pub struct Screening {
+    reference: ReferenceData,
+    matcher: shinsa_match::Matcher,
+    packs: Vec<Pack>,
+    /// `ID` or `ID@VERSION` of the pack to screen with.
+    pack: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScreeningError {
+    #[error("reference data: {0}")]
+    Reference(String),
+    #[error("policy pack: {0}")]
+    Pack(String),
+    #[error("stored register is not readable: {0}")]
+    Register(String),
+    #[error("screening: {0}")]
+    Screen(#[from] shinsa_policy::ScreenError),
+}
+
+/// The largest register upload unpacked from a zip (all files together).
+const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
+
+impl Screening {
+    /// Bundled reference data with `lists` (stored `ImportedList` JSON)
+    /// layered on top.
+    pub fn build(lists: &[String], pack: &str) -> Result<Self, ScreeningError> {
+        let mut reference = shinsa_ingest::reference::bundled()
+            .map_err(|errors| ScreeningError::Reference(errors.to_string()))?;
+        for body in lists {
+            let list: ImportedList = serde_json::from_str(body)
+                .map_err(|error| ScreeningError::Reference(format!("stored list: {error}")))?;
+            reference.add_imported(list);
+        }
+        let packs = Pack::bundled().map_err(|error| ScreeningError::Pack(error.to_string()))?;
+        let screening = Screening {
+            matcher: shinsa_match::Matcher::new(&reference),
+            reference,
+            packs,
+            pack: pack.to_owned(),
+        };
+        screening.pack(today())?;
+        Ok(screening)
+    }
+
+    pub fn reference(&self) -> &ReferenceData {
+        &self.reference
+    }
+
+    fn pack(&self, day: Date) -> Result<&Pack, ScreeningError> {
+        shinsa_policy::catalogue::select(&self.packs, &self.pack, day).map_err(ScreeningError::Pack)
+    }
+
+    /// Reads an uploaded register. `format` is `json` (a bundle document),
+    /// `xlsx` or `zip` (a bundle folder zipped).
+    pub fn read_register(
+        &self,
+        label: &str,
+        format: UploadFormat,
+        bytes: Vec<u8>,
+    ) -> Result<LoadedBundle, InputErrors> {
+        let day = today();
+        match format {
+            UploadFormat::Json => shinsa_ingest::load_document(label, bytes, &self.reference, day),
+            UploadFormat::Xlsx => shinsa_ingest::load_workbook(label, bytes, &self.reference, day),
+            UploadFormat::Zip => {
+                let files = unzip(label, &bytes)?;
+                shinsa_ingest::load_bundle_files(label, files, &self.reference, day)
+            }
+        }
+    }
+
+    /// Screens a stored register; `progress` hears (done, total) subjects.
+    pub fn screen(
+        &self,
+        inventory: &Inventory,
+        input_sha256: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Vec<Finding>, Provenance), ScreeningError> {
+        let day = today();
+        let pack = self.pack(day)?;
+        let register = shinsa_match::resolve(
+            inventory,
+            &self.reference,
+            &self.matcher,
+            day,
+            shinsa_match::DEFAULT_THRESHOLD,
+        );
+        let provenance = shinsa_policy::provenance(input_sha256, &self.reference, pack, day);
+        let findings = shinsa_policy::screen_with_progress(
+            &register,
+            &self.reference,
+            pack,
+            &provenance,
+            progress,
+        )?;
+        Ok((findings, provenance))
+    }
+}
+
+/// What an upload is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadFormat {
+    Json,
+    Xlsx,
+    Zip,
+}
+
+impl UploadFormat {
+    /// From the content type, else from the bytes.
+    pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
+        let content_type = content_type.unwrap_or_default();
+        if content_type.contains("json") {
+            return Some(UploadFormat::Json);
+        }
+        if content_type.contains("spreadsheetml") {
+            return Some(UploadFormat::Xlsx);
+        }
+        if content_type.contains("zip") {
+            return Some(UploadFormat::Zip);
+        }
+        match bytes.first() {
+            Some(b'{') => Some(UploadFormat::Json),
+            // An XLSX workbook is a zip too: it holds `xl/workbook.xml`.
+            Some(b'P') if bytes.starts_with(b"PK") => {
+                if memmem(bytes, b"xl/workbook.xml") {
+                    Some(UploadFormat::Xlsx)
+                } else {
+                    Some(UploadFormat::Zip)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadFormat::Json => "json",
+            UploadFormat::Xlsx => "xlsx",
+            UploadFormat::Zip => "zip",
+        }
+    }
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// The files of a zipped bundle folder, by file name (folders inside the
+/// zip are flattened; the bundle is one folder).
+fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    let bad = |found: String| {
+        InputErrors::one(shinsa_ingest::InputError::new(
+            shinsa_ingest::Location::File {
+                file: label.to_owned(),
+            },
+            "(zip)",
+            "a zip of a bundle folder",
+            found,
+        ))
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|error| bad(format!("not a readable zip: {error}")))?;
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|error| bad(format!("entry {index}: {error}")))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let path = entry
+            .name()
+            .map_err(|error| bad(format!("entry {index}: {error}")))?
+            .into_owned();
+        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+        if name.is_empty() || name.starts_with('.') || path.starts_with("__MACOSX") {
+            continue;
+        }
+        let mut content = Vec::new();
+        let read = (&mut entry)
+            .take(ZIP_LIMIT.saturating_sub(total) + 1)
+            .read_to_end(&mut content)
+            .map_err(|error| bad(format!("{name}: {error}")))?;
+        total += read as u64;
+        if total > ZIP_LIMIT {
+            return Err(bad(format!(
+                "more than {} MB once unpacked",
+                ZIP_LIMIT / 1024 / 1024
+            )));
+        }
+        files.push((name, content));
+    }
+    Ok(files)
+}
+
+/// The day screening is as of: today in Japan (the first jurisdiction's
+/// calendar; a day boundary at 15:00 UTC).
+pub fn today() -> Date {
+    let japan = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(japan).date()
+}
+
+/// A finding as the store keeps it.
+pub fn finding_row(finding: &Finding) -> FindingRow {
+    FindingRow {
+        key: finding.id.clone(),
+        severity: finding.severity.as_str().to_owned(),
+        severity_rank: match finding.severity {
+            shinsa_model::Severity::Prohibited => 0,
+            shinsa_model::Severity::Review => 1,
+            shinsa_model::Severity::Notice => 2,
+        },
+        rule_id: finding.rule.id.clone(),
+        subject_kind: finding.subject.kind.as_str().to_owned(),
+        subject_id: finding.subject.id.clone(),
+        subject_name: finding.subject_name.clone(),
+        title: finding.title.to_string(),
+        title_ja: finding.title_ja.to_string(),
+        body: serde_json::to_string(finding).unwrap_or_default(),
+    }
+}

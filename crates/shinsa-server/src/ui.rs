@@ -1,0 +1,650 @@
+//! The web UI: server-rendered pages (askama) that htmx updates in place —
+//! the findings table when a filter changes, one row when it is triaged,
+//! the runs table while a run is in progress. No JavaScript is built; htmx
+//! is served from the binary. Japanese and English (`?lang=ja`, then a
+//! cookie, then the browser's `Accept-Language`).
+
+use crate::api::{FindingQuery, accept_register, check_decision};
+use crate::auth::{OPERATOR_WRITERS, SESSION_COOKIE};
+use crate::i18n::Lang;
+use crate::{Problem, Shared};
+use askama::Template;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use shinsa_store::*;
+
+const HTMX: &str = include_str!("../assets/htmx.min.js");
+const STYLE: &str = include_str!("../assets/shinsa.css");
+const LANG_COOKIE: &str = "shinsa_lang";
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ui/findings") }))
+        .route(
+            "/assets/htmx.min.js",
+            get(|| async { asset(HTMX, "text/javascript") }),
+        )
+        .route(
+            "/assets/shinsa.css",
+            get(|| async { asset(STYLE, "text/css") }),
+        )
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/ui/registers", get(registers_page).post(upload))
+        .route("/ui/registers/{id}/runs", post(screen_again))
+        .route("/ui/findings", get(findings_page))
+        .route("/ui/triage", post(triage))
+        .route("/ui/runs", get(runs_page))
+}
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The language of a request.
+fn language(parts: &Parts) -> Lang {
+    let query = parts.uri.query().unwrap_or_default();
+    if let Some(lang) = query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("lang="))
+        .find_map(Lang::parse)
+    {
+        return lang;
+    }
+    let cookies = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().strip_prefix("shinsa_lang="))
+        .find_map(Lang::parse);
+    if let Some(lang) = cookies {
+        return lang;
+    }
+    let accepts_japanese = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("ja"));
+    if accepts_japanese { Lang::Ja } else { Lang::En }
+}
+
+/// A signed-in page request: the principal and the language. Without a
+/// session the browser is sent to the sign-in page.
+struct Page {
+    principal: Principal,
+    lang: Lang,
+}
+
+struct Lost(Response);
+
+impl IntoResponse for Lost {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl FromRequestParts<Shared> for Page {
+    type Rejection = Lost;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Lost> {
+        let lang = language(parts);
+        let has_session = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .any(|value| value.contains(SESSION_COOKIE));
+        let principal = if has_session {
+            crate::auth::principal(parts, state)
+                .await
+                .map_err(|problem| Lost(problem.into_response()))?
+        } else {
+            None
+        };
+        match principal {
+            Some(principal) => Ok(Page { principal, lang }),
+            None => Err(Lost(
+                Redirect::to(&format!("/login?lang={}", lang.code())).into_response(),
+            )),
+        }
+    }
+}
+
+/// A rendered page, remembering the language chosen.
+fn render(template: &impl Template, lang: Lang) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            if let Ok(cookie) = HeaderValue::from_str(&format!(
+                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+                lang.code()
+            )) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(error) => Problem::internal(format!("rendering a page: {error}")).into_response(),
+    }
+}
+
+/// What every page's frame shows.
+struct Frame {
+    t: Lang,
+    user: String,
+    org: String,
+    role: String,
+    /// The page's path, for the language switch.
+    here: String,
+}
+
+impl Frame {
+    fn new(page: &Page, here: &str) -> Self {
+        Frame {
+            t: page.lang,
+            user: page.principal.user.name.clone(),
+            org: page.principal.org.name.clone(),
+            role: page.principal.user.role.as_str().to_owned(),
+            here: here.to_owned(),
+        }
+    }
+    fn other_lang(&self) -> &'static str {
+        self.t.other().code()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Lang,
+    error: bool,
+}
+
+async fn login_page(parts: Parts) -> Response {
+    let lang = language(&parts);
+    render(
+        &LoginPage {
+            t: lang,
+            error: false,
+        },
+        lang,
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<LoginForm>) -> Response {
+    let lang = language(&parts);
+    let principal = match crate::auth::sign_in(&state, form.login.trim(), &form.password).await {
+        Ok(principal) => principal,
+        Err(problem) => return problem.into_response(),
+    };
+    let Some(principal) = principal else {
+        let mut response = render(
+            &LoginPage {
+                t: lang,
+                error: true,
+            },
+            lang,
+        );
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return response;
+    };
+    let secret = match crate::auth::new_secret("") {
+        Ok(secret) => secret,
+        Err(problem) => return problem.into_response(),
+    };
+    let hours = state.config.session_hours;
+    let expires =
+        shinsa_store::timestamp(time::OffsetDateTime::now_utc() + time::Duration::hours(hours));
+    if let Err(error) = state
+        .store
+        .create_session(
+            &principal.user.id,
+            &crate::auth::secret_hash(&secret),
+            &expires,
+        )
+        .await
+    {
+        return Problem::from(error).into_response();
+    }
+    let cookie = crate::auth::session_cookie(&secret, hours, state.config.secure_cookies);
+    let mut response = Redirect::to("/ui/findings").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn logout(State(state): State<Shared>, parts: Parts) -> Response {
+    let session = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix("shinsa_session=")
+                .map(str::to_owned)
+        });
+    if let Some(session) = session {
+        let _ = state
+            .store
+            .delete_session(&crate::auth::secret_hash(&session))
+            .await;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("shinsa_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+#[derive(Template)]
+#[template(path = "registers.html")]
+struct RegistersPage {
+    frame: Frame,
+    t: Lang,
+    registers: Vec<RegisterSummary>,
+    can_upload: bool,
+    message: String,
+    errors: Vec<String>,
+}
+
+async fn registers_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
+    registers_view(&state, &page, String::new(), Vec::new()).await
+}
+
+async fn registers_view(
+    state: &Shared,
+    page: &Page,
+    message: String,
+    errors: Vec<String>,
+) -> Result<Response, Problem> {
+    let registers = state.store.registers(&page.principal.tenant()).await?;
+    let view = RegistersPage {
+        frame: Frame::new(page, "/ui/registers"),
+        t: page.lang,
+        registers,
+        can_upload: OPERATOR_WRITERS.contains(&page.principal.user.role),
+        message,
+        errors,
+    };
+    Ok(render(&view, page.lang))
+}
+
+async fn upload(
+    State(state): State<Shared>,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response, Problem> {
+    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
+        return Err(Problem::forbidden(
+            "uploading a register needs an operator role",
+        ));
+    }
+    let mut name = String::from("main");
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| Problem::bad_request(error.body_text()))?
+    {
+        match field.name() {
+            Some("name") => {
+                name = field
+                    .text()
+                    .await
+                    .map_err(|error| Problem::bad_request(error.body_text()))?;
+            }
+            Some("file") => {
+                let content_type = field.content_type().map(str::to_owned);
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|error| Problem::bad_request(error.body_text()))?;
+                file = Some((content_type, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let Some((content_type, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
+        return registers_view(
+            &state,
+            &page,
+            String::new(),
+            vec![page.lang.t("upload_help").to_owned()],
+        )
+        .await;
+    };
+    match accept_register(
+        &state,
+        &page.principal,
+        &name,
+        content_type.as_deref(),
+        bytes,
+    )
+    .await
+    {
+        Ok(_) => {
+            registers_view(
+                &state,
+                &page,
+                page.lang.t("uploaded_ok").to_owned(),
+                Vec::new(),
+            )
+            .await
+        }
+        Err(problem) => {
+            let mut errors: Vec<String> = problem
+                .errors
+                .iter()
+                .filter_map(|error| error["message"].as_str().map(str::to_owned))
+                .collect();
+            if errors.is_empty() {
+                errors.push(problem.detail.clone());
+            }
+            let mut response = registers_view(&state, &page, problem.title.clone(), errors).await?;
+            *response.status_mut() =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
+            Ok(response)
+        }
+    }
+}
+
+async fn screen_again(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
+        return Err(Problem::forbidden(
+            "starting a screening needs an operator role",
+        ));
+    }
+    state
+        .store
+        .queue_run(
+            &page.principal.tenant(),
+            &page.principal.actor(),
+            &id,
+            "manual",
+        )
+        .await?;
+    state.jobs.notify_one();
+    Ok(Redirect::to("/ui/runs").into_response())
+}
+
+/// A finding as a table row shows it.
+struct Row {
+    register_id: String,
+    key: String,
+    /// The key made safe for an HTML id.
+    dom_id: String,
+    severity: String,
+    rule_id: String,
+    subject: String,
+    org_name: String,
+    title: String,
+    explanation: String,
+    legal_basis: String,
+    status: String,
+    justification: String,
+    expires_at: String,
+    decided_by: String,
+    can_triage: bool,
+    statuses: Vec<(String, bool)>,
+}
+
+fn row(view: FindingView, lang: Lang, can_triage: bool) -> Row {
+    let body: serde_json::Value = serde_json::from_str(&view.row.body).unwrap_or_default();
+    let triage = view.triage.clone();
+    let status = view.status.as_str().to_owned();
+    Row {
+        dom_id: format!(
+            "f-{}",
+            view.row
+                .key
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+        ),
+        register_id: view.register_id,
+        severity: view.row.severity,
+        rule_id: view.row.rule_id,
+        subject: format!(
+            "{} {} {}",
+            view.row.subject_kind, view.row.subject_id, view.row.subject_name
+        ),
+        org_name: view.org_name,
+        title: match lang {
+            Lang::Ja => view.row.title_ja,
+            Lang::En => view.row.title,
+        },
+        explanation: body["explanation"].as_str().unwrap_or_default().to_owned(),
+        legal_basis: body["rule"]["legal_basis"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        justification: triage
+            .as_ref()
+            .and_then(|t| t.justification.clone())
+            .unwrap_or_default(),
+        expires_at: triage
+            .as_ref()
+            .and_then(|t| t.expires_at.clone())
+            .unwrap_or_default(),
+        decided_by: triage.map(|t| t.decided_by).unwrap_or_default(),
+        statuses: TriageStatus::ALL
+            .iter()
+            .map(|option| (option.as_str().to_owned(), option.as_str() == status))
+            .collect(),
+        status,
+        key: view.row.key,
+        can_triage,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage {
+    frame: Frame,
+    t: Lang,
+    rows: Vec<Row>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    registers: Vec<(String, String, bool)>,
+    severities: Vec<(String, bool)>,
+    statuses: Vec<(String, bool)>,
+    q: String,
+    /// The filter as a query string, for the page links.
+    query: String,
+}
+
+#[derive(Template)]
+#[template(path = "finding_row.html")]
+struct RowFragment {
+    t: Lang,
+    f: Row,
+}
+
+async fn findings_page(
+    State(state): State<Shared>,
+    page: Page,
+    Query(query): Query<FindingQuery>,
+) -> Result<Response, Problem> {
+    let filter = query.filter()?;
+    let tenant = page.principal.tenant();
+    let found = state.store.findings(&tenant, &filter).await?;
+    let can_triage = OPERATOR_WRITERS.contains(&page.principal.user.role);
+    let chosen = |value: &Option<String>, option: &str| value.as_deref() == Some(option);
+    let registers = state
+        .store
+        .registers(&tenant)
+        .await?
+        .into_iter()
+        .map(|register| {
+            let selected = chosen(&query.register, &register.id);
+            (
+                register.id,
+                format!("{} / {}", register.org_name, register.name),
+                selected,
+            )
+        })
+        .collect();
+    let mut link = Vec::new();
+    for (key, value) in [
+        ("register", &query.register),
+        ("severity", &query.severity),
+        ("status", &query.status),
+        ("q", &query.q),
+    ] {
+        if let Some(value) = value.as_deref().filter(|value| !value.is_empty()) {
+            link.push(format!("{key}={}", urlencode(value)));
+        }
+    }
+    let view = FindingsPage {
+        frame: Frame::new(&page, "/ui/findings"),
+        t: page.lang,
+        rows: found
+            .items
+            .into_iter()
+            .map(|view| row(view, page.lang, can_triage))
+            .collect(),
+        total: found.total,
+        page: found.offset / found.limit + 1,
+        pages: ((found.total + found.limit - 1) / found.limit).max(1),
+        registers,
+        severities: ["prohibited", "review", "notice"]
+            .iter()
+            .map(|option| (option.to_string(), chosen(&query.severity, option)))
+            .collect(),
+        statuses: TriageStatus::ALL
+            .iter()
+            .map(|option| {
+                (
+                    option.as_str().to_owned(),
+                    chosen(&query.status, option.as_str()),
+                )
+            })
+            .collect(),
+        q: query.q.clone().unwrap_or_default(),
+        query: link.join("&"),
+    };
+    Ok(render(&view, page.lang))
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct TriageForm {
+    register: String,
+    key: String,
+    status: String,
+    #[serde(default)]
+    justification: String,
+    #[serde(default)]
+    expires_at: String,
+}
+
+/// Triages one finding; answers with its row, re-rendered.
+async fn triage(
+    State(state): State<Shared>,
+    page: Page,
+    Form(form): Form<TriageForm>,
+) -> Result<Response, Problem> {
+    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
+        return Err(Problem::forbidden(
+            "triaging a finding needs an operator role",
+        ));
+    }
+    let status = TriageStatus::parse(&form.status)
+        .ok_or_else(|| Problem::bad_request(format!("status: unknown {:?}", form.status)))?;
+    let blank_to_none = |text: String| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let decision = TriageDecision {
+        status,
+        justification: blank_to_none(form.justification),
+        expires_at: blank_to_none(form.expires_at),
+    };
+    check_decision(&decision)?;
+    let tenant = page.principal.tenant();
+    state
+        .store
+        .triage(
+            &tenant,
+            &page.principal.actor(),
+            &form.register,
+            &form.key,
+            decision,
+        )
+        .await?;
+    let view = state
+        .store
+        .finding(
+            &tenant,
+            &form.register,
+            &form.key,
+            &crate::screening::today().to_string(),
+        )
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no finding {}", form.key)))?;
+    Ok(render(
+        &RowFragment {
+            t: page.lang,
+            f: row(view, page.lang, true),
+        },
+        page.lang,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "runs.html")]
+struct RunsPage {
+    frame: Frame,
+    t: Lang,
+    runs: Vec<Run>,
+    /// Some run is queued or running: the table refreshes itself.
+    live: bool,
+}
+
+async fn runs_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
+    let runs = state.store.runs(&page.principal.tenant(), None).await?;
+    let live = runs
+        .iter()
+        .any(|run| matches!(run.status, RunStatus::Queued | RunStatus::Running));
+    let view = RunsPage {
+        frame: Frame::new(&page, "/ui/runs"),
+        t: page.lang,
+        runs,
+        live,
+    };
+    Ok(render(&view, page.lang))
+}

@@ -1,0 +1,691 @@
+//! The server over real HTTP on loopback, against a real SQLite file and a
+//! real PostgreSQL database: tenancy and roles on every route, the upload →
+//! screening → triage → list update → re-screening story, the signed
+//! webhook, and the audit chain caught after a row is edited.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shinsa_server::{AppState, Config};
+use shinsa_store::*;
+use sqlx::Executor as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Server {
+    base: String,
+    store: Arc<SqlStore>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(database: Option<String>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match database {
+            Some(url) => url,
+            None => format!("sqlite:{}", dir.path().join("shinsa.db").display()),
+        };
+        let store = Arc::new(SqlStore::open(&url).await.unwrap());
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            workers: 2,
+            ..Config::default()
+        };
+        let state = AppState::new(store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            shinsa_server::serve(state, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            base,
+            store,
+            stop: Some(stop),
+            task,
+            _dir: dir,
+        }
+    }
+
+    async fn shut(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(20), self.task)
+            .await
+            .expect("graceful shutdown")
+            .unwrap();
+    }
+}
+
+async fn postgres_url() -> String {
+    let admin_url = std::env::var("SHINSA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
+    sqlx::any::install_default_drivers();
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap_or_else(|error| panic!("PostgreSQL at {admin_url} is needed: {error}"));
+    let name = new_id("shinsa_server_test");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+/// One user per role and organisation, each with an API token.
+struct People {
+    tokens: std::collections::BTreeMap<&'static str, String>,
+}
+
+impl People {
+    fn token(&self, who: &str) -> &str {
+        self.tokens.get(who).unwrap_or_else(|| panic!("no {who}"))
+    }
+}
+
+async fn people(store: &SqlStore) -> People {
+    let system = Actor::system("test");
+    for (id, kind, sectors) in [
+        ("meti", OrgKind::Regulator, vec!["electricity"]),
+        ("mic", OrgKind::Regulator, vec!["telecommunications"]),
+        ("op-a", OrgKind::Operator, vec!["electricity"]),
+        ("op-b", OrgKind::Operator, vec!["electricity"]),
+        ("op-c", OrgKind::Operator, vec!["telecommunications"]),
+    ] {
+        store
+            .create_organisation(
+                &system,
+                NewOrganisation {
+                    id: id.into(),
+                    name: format!("{id} org"),
+                    kind,
+                    sectors: sectors.into_iter().map(String::from).collect(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let mut tokens = std::collections::BTreeMap::new();
+    for (who, org, role) in [
+        ("a-admin", "op-a", Role::OperatorAdmin),
+        ("a-member", "op-a", Role::OperatorMember),
+        ("a-auditor", "op-a", Role::Auditor),
+        ("b-admin", "op-b", Role::OperatorAdmin),
+        ("c-admin", "op-c", Role::OperatorAdmin),
+        ("meti-reviewer", "meti", Role::RegulatorReviewer),
+        ("meti-admin", "meti", Role::RegulatorAdmin),
+        ("meti-auditor", "meti", Role::Auditor),
+        ("mic-reviewer", "mic", Role::RegulatorReviewer),
+    ] {
+        let user = store
+            .create_user(
+                &system,
+                NewUser {
+                    org_id: org.into(),
+                    login: format!("{who}@example.jp"),
+                    name: who.into(),
+                    role,
+                    password_hash: shinsa_server::auth::hash_password("a long password 1").unwrap(),
+                },
+            )
+            .await
+            .unwrap();
+        let secret = format!("shinsa_test_{who}");
+        store
+            .create_token(
+                &system,
+                &user.id,
+                "test",
+                &shinsa_server::auth::secret_hash(&secret),
+            )
+            .await
+            .unwrap();
+        tokens.insert(who, secret);
+    }
+    People { tokens }
+}
+
+/// A small register: a relay from a vendor that no bundled list names
+/// (until a list update does), and a Hikvision camera.
+fn register(operator: &str, sector: &str, relay_vendor: &str) -> Value {
+    json!({
+        "operator": {"id": operator, "name": format!("{operator} 株式会社"), "sector": sector, "country": "JP"},
+        "parties": [{"id": "V1", "name": relay_vendor, "country": "CN"}],
+        "assets": [
+            {"id": "RLY-1", "name": "保護リレー 1", "kind": "equipment", "category": "protection relay",
+             "critical": true, "manufacturer": "V1", "supplier": "V1", "country_of_manufacture": "CN"},
+            {"id": "CAM-1", "name": "監視カメラ 1", "kind": "equipment", "category": "video_surveillance",
+             "critical": false, "manufacturer": "Hikvision"}
+        ]
+    })
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        who: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = who {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+    async fn get(&self, who: &str, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, Some(who), path, None).await
+    }
+    async fn upload(&self, who: &str, name: &str, body: &Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/registers?name={name}", self.base))
+            .bearer_auth(who)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+    /// Waits until every run the caller sees is done.
+    async fn settle(&self, who: &str) -> Vec<Value> {
+        for _ in 0..300 {
+            let (_, runs) = self.get(who, "/api/v1/runs").await;
+            let runs = runs.as_array().unwrap().clone();
+            if runs
+                .iter()
+                .all(|run| run["status"] == "done" || run["status"] == "failed")
+            {
+                return runs;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("runs did not finish");
+    }
+    async fn keys(&self, who: &str, query: &str) -> Vec<String> {
+        let (status, page) = self
+            .get(who, &format!("/api/v1/findings?per_page=500{query}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                format!(
+                    "{}/{}",
+                    item["org_id"].as_str().unwrap(),
+                    item["key"].as_str().unwrap()
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Receives one webhook delivery: its headers and body.
+async fn webhook_receiver() -> (String, tokio::task::JoinHandle<(String, String)>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 8192];
+        loop {
+            let read = socket.read(&mut buffer).await.unwrap();
+            received.extend_from_slice(&buffer[..read]);
+            let text = String::from_utf8_lossy(&received).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = head
+                    .lines()
+                    .find_map(|line| {
+                        line.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    socket
+                        .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                        .await
+                        .unwrap();
+                    return (head.to_owned(), body.to_owned());
+                }
+            }
+            if read == 0 {
+                panic!("webhook connection closed early");
+            }
+        }
+    });
+    (url, task)
+}
+
+async fn the_story(database: Option<String>) {
+    let server = Server::start(database).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: server.base.clone(),
+    };
+    let t = |who: &str| people.token(who).to_owned();
+
+    // Nobody gets in without a valid token.
+    let (status, problem) = client
+        .call(reqwest::Method::GET, None, "/api/v1/findings", None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(problem["status"], 401);
+    let (status, _) = client.get("shinsa_not_a_token", "/api/v1/findings").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Each operator uploads its register.
+    let (status, a) = client
+        .upload(
+            &t("a-member"),
+            "main",
+            &register("OP-A", "electricity", "Northwind Relay Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{a}");
+    let (status, b) = client
+        .upload(
+            &t("b-admin"),
+            "main",
+            &register("OP-B", "electricity", "Eastfield Switchgear Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{b}");
+    let (status, c) = client
+        .upload(
+            &t("c-admin"),
+            "core",
+            &register("OP-C", "telecommunications", "Northwind Relay Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{c}");
+    let a_register = a["register"]["id"].as_str().unwrap().to_owned();
+    let c_register = c["register"]["id"].as_str().unwrap().to_owned();
+    for who in ["a-admin", "b-admin", "c-admin"] {
+        let runs = client.settle(&t(who)).await;
+        assert!(runs.iter().all(|run| run["status"] == "done"), "{runs:?}");
+    }
+
+    // Bad input: every error with its JSON pointer; nothing stored.
+    let mut bad = register("OP-A", "electricity", "X");
+    bad["assets"][0]["critical"] = json!("maybe");
+    let (status, problem) = client.upload(&t("a-admin"), "broken", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let pointed = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|error| error["pointer"] == "/assets/0/critical");
+    assert_eq!(pointed.unwrap()["found"], "\"maybe\"", "{problem}");
+    let (_, registers) = client.get(&t("a-admin"), "/api/v1/registers").await;
+    assert_eq!(
+        registers.as_array().unwrap().len(),
+        1,
+        "the bad upload left nothing"
+    );
+
+    // Operators see only their own; regulators only their sectors.
+    let camera = "JP-ESPA-003@asset:CAM-1";
+    let made_in = "JP-ESPA-004@asset:RLY-1";
+    let of = |org: &str| [format!("{org}/{camera}"), format!("{org}/{made_in}")];
+    assert_eq!(client.keys(&t("a-admin"), "").await, of("op-a"));
+    assert_eq!(client.keys(&t("b-admin"), "").await, of("op-b"));
+    assert_eq!(client.keys(&t("c-admin"), "").await, of("op-c"));
+    assert_eq!(
+        client.keys(&t("meti-reviewer"), "").await,
+        [of("op-a"), of("op-b")].concat()
+    );
+    assert_eq!(client.keys(&t("mic-reviewer"), "").await, of("op-c"));
+    assert_eq!(client.keys(&t("meti-auditor"), "").await.len(), 4);
+    assert_eq!(
+        client
+            .keys(&t("meti-reviewer"), "&q=cam&severity=review")
+            .await
+            .len(),
+        2
+    );
+
+    // Across tenants every object route answers 404, exactly like a missing object.
+    let a_run = a["run"]["id"].as_str().unwrap();
+    let finding = format!("/api/v1/registers/{a_register}/findings/{camera}");
+    for (who, path) in [
+        ("b-admin", format!("/api/v1/registers/{a_register}")),
+        ("b-admin", format!("/api/v1/runs/{a_run}")),
+        ("b-admin", finding.clone()),
+        ("c-admin", finding.clone()),
+        ("mic-reviewer", finding.clone()),
+        ("mic-reviewer", format!("/api/v1/registers/{a_register}")),
+        ("meti-reviewer", format!("/api/v1/registers/{c_register}")),
+        ("a-admin", "/api/v1/registers/reg_no_such".into()),
+    ] {
+        let (status, body) = client.get(&t(who), &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} {path}: {body}");
+        assert_eq!(body["status"], 404);
+    }
+    let (status, body) = client.get(&t("meti-reviewer"), &finding).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["row"].is_null(), "the row is flattened");
+    assert_eq!(body["key"], camera);
+    let triage = json!({"status": "accepted_risk", "justification": "replaced at the spring outage", "expires_at": "2099-04-30"});
+    let put = |who: &str| {
+        let client = &client;
+        let path = format!("{finding}/triage");
+        let body = triage.clone();
+        let token = t(who);
+        async move {
+            client
+                .call(reqwest::Method::PUT, Some(&token), &path, Some(body))
+                .await
+        }
+    };
+    assert_eq!(put("b-admin").await.0, StatusCode::NOT_FOUND);
+    let (status, _) = client
+        .call(
+            reqwest::Method::POST,
+            Some(&t("b-admin")),
+            &format!("/api/v1/registers/{a_register}/runs"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Roles: regulators and auditors read, they do not change an operator's data.
+    for who in ["meti-reviewer", "meti-admin", "meti-auditor", "a-auditor"] {
+        let (status, body) = put(who).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+        let (status, _) = client
+            .upload(&t(who), "x", &register("X", "electricity", "X"))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who} uploading");
+    }
+    for who in ["a-admin", "meti-reviewer", "meti-auditor"] {
+        let (status, _) = client
+            .call(
+                reqwest::Method::POST,
+                Some(&t(who)),
+                "/api/v1/lists?file=csl.json",
+                Some(json!({"results": []})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who} publishing a list");
+    }
+    for who in ["a-member", "meti-reviewer", "b-admin"] {
+        let (status, _) = client.get(&t(who), "/api/v1/audit/verify").await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{who} verifying the audit log"
+        );
+    }
+    // Triage is validated, then kept.
+    let (status, body) = client
+        .call(
+            reqwest::Method::PUT,
+            Some(&t("a-member")),
+            &format!("{finding}/triage"),
+            Some(json!({"status": "accepted_risk", "justification": "ok"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("expires_at"));
+    let (status, body) = put("a-member").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["decided_by"], "user:a-member@example.jp");
+
+    // Nothing of another tenant leaks into any listing.
+    for (who, hidden) in [
+        ("a-admin", "op-b"),
+        ("b-admin", "op-a"),
+        ("c-admin", "op-a"),
+        ("mic-reviewer", "op-a"),
+        ("meti-reviewer", "op-c"),
+    ] {
+        for path in [
+            "/api/v1/registers",
+            "/api/v1/findings",
+            "/api/v1/runs",
+            "/api/v1/organisations",
+            "/api/v1/tokens",
+        ] {
+            let (status, body) = client.get(&t(who), path).await;
+            assert_eq!(status, StatusCode::OK, "{who} {path}");
+            assert!(
+                !body.to_string().contains(&format!("\"{hidden}")),
+                "{who} sees {hidden} in {path}: {body}"
+            );
+        }
+    }
+
+    // op-a listens for changes.
+    let (hook, delivery) = webhook_receiver().await;
+    let (status, body) = client
+        .call(
+            reqwest::Method::PUT,
+            Some(&t("a-admin")),
+            "/api/v1/webhook",
+            Some(json!({"url": hook, "secret": "a-webhook-secret-123"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A list update (the regulator publishes a new DoD 1260H version that
+    // names Northwind) re-screens every register and records what changed.
+    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
+        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
+            client.base
+        ))
+        .bearer_auth(t("meti-admin"))
+        .body(list.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let published: Value = response.json().await.unwrap();
+    assert_eq!(published["published"][0]["list_id"], "dod-1260h");
+    assert_eq!(published["runs_queued"], 3);
+    let runs = client.settle(&t("meti-reviewer")).await;
+    let rescreens: Vec<&Value> = runs
+        .iter()
+        .filter(|run| run["reason"] == "list dod-1260h@2026-11-27")
+        .collect();
+    assert_eq!(
+        rescreens.len(),
+        2,
+        "both electricity operators were re-screened"
+    );
+    let a_rescreen = rescreens
+        .iter()
+        .find(|run| run["org_id"] == "op-a")
+        .unwrap();
+    assert_eq!(a_rescreen["new_findings"], 1, "{a_rescreen}");
+    let b_rescreen = rescreens
+        .iter()
+        .find(|run| run["org_id"] == "op-b")
+        .unwrap();
+    assert_eq!(b_rescreen["new_findings"], 0);
+    let relay = "JP-ESPA-002@asset:RLY-1";
+    assert_eq!(
+        client.keys(&t("meti-reviewer"), "&q=rly-1").await,
+        [
+            format!("op-a/{relay}"),
+            format!("op-a/{made_in}"),
+            format!("op-b/{made_in}")
+        ]
+    );
+    assert_eq!(
+        client.keys(&t("mic-reviewer"), "").await.len(),
+        3,
+        "op-c's relay too"
+    );
+    // The triage held through the re-screening.
+    let (_, accepted) = client
+        .get(&t("a-admin"), "/api/v1/findings?status=accepted_risk")
+        .await;
+    assert_eq!(accepted["total"], 1);
+    assert_eq!(accepted["items"][0]["key"], camera);
+
+    // The signed webhook arrived.
+    let (head, body) = tokio::time::timeout(Duration::from_secs(20), delivery)
+        .await
+        .unwrap()
+        .unwrap();
+    let signature = head
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .starts_with("shinsa-signature:")
+                .then(|| line.split_once(':').unwrap().1.trim().to_owned())
+        })
+        .unwrap();
+    let timestamp: i64 = signature
+        .strip_prefix("t=")
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        signature,
+        shinsa_server::jobs::webhook_signature("a-webhook-secret-123", timestamp, &body)
+    );
+    let payload: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payload["change"]["new"], json!([relay]));
+    assert_eq!(payload["change"]["org_id"], "op-a");
+
+    // The audit chain holds, until someone edits a row behind the server's back.
+    let (status, reports) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["first_broken"].is_null()),
+        "{reports}"
+    );
+    let (status, events) = client.get(&t("a-auditor"), "/api/v1/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|event| event["chain"] == "op-a")
+    );
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|event| event["action"] == "finding.triage")
+    );
+    let pool = server.store.pool();
+    match server.store.backend() {
+        Backend::Sqlite => pool
+            .execute("DROP TRIGGER audit_events_no_update")
+            .await
+            .unwrap(),
+        Backend::Postgres => pool
+            .execute("DROP TRIGGER audit_events_no_update ON audit_events")
+            .await
+            .unwrap(),
+    };
+    pool.execute("UPDATE audit_events SET actor = 'user:nobody' WHERE chain = 'op-a' AND action = 'finding.triage'")
+        .await
+        .unwrap();
+    let (_, reports) = client.get(&t("meti-auditor"), "/api/v1/audit/verify").await;
+    let op_a = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["chain"] == "op-a")
+        .unwrap();
+    assert!(
+        op_a["problem"].as_str().unwrap().contains("was altered"),
+        "{op_a}"
+    );
+
+    // Health, metrics and the OpenAPI document need no sign-in.
+    let (status, health) = client
+        .call(reqwest::Method::GET, None, "/health", None)
+        .await;
+    assert_eq!(
+        (status, health["database"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let (_, metrics) = client
+        .call(reqwest::Method::GET, None, "/metrics", None)
+        .await;
+    let metrics = metrics.as_str().unwrap().to_owned();
+    assert!(metrics.contains("shinsa_runs_done_total 6"), "{metrics}");
+    assert!(
+        metrics.contains("shinsa_webhooks_sent_total 1"),
+        "{metrics}"
+    );
+    server.shut().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_story_on_sqlite() {
+    the_story(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_story_on_postgres() {
+    the_story(Some(postgres_url().await)).await;
+}
+
+/// CI fails when the committed OpenAPI document differs from the code's;
+/// `SHINSA_UPDATE_OPENAPI=1 cargo test -p shinsa-server` rewrites it.
+#[test]
+fn the_committed_openapi_document_is_the_served_one() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    let generated = shinsa_server::api::openapi_json();
+    if std::env::var_os("SHINSA_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} differs from the code's document; run SHINSA_UPDATE_OPENAPI=1 cargo test -p shinsa-server and commit it",
+        path.display()
+    );
+    let document: Value = serde_json::from_str(&generated).unwrap();
+    assert!(document["paths"]["/api/v1/findings"]["get"].is_object());
+    assert!(document["components"]["schemas"]["FindingView"].is_object());
+}

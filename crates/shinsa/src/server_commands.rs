@@ -1,0 +1,482 @@
+//! `shinsa serve`, `shinsa admin` and `shinsa audit`: the server and the
+//! commands that set it up and check its record.
+
+use crate::cli::{EXIT_CLEAN, EXIT_FINDINGS, emit};
+use crate::output::{Format, rows_output};
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use shinsa_server::Config;
+use shinsa_store::{
+    Actor, AuditEvent, AuditStore as _, Checkpoint, NewOrganisation, NewUser, OrgKind,
+    OrganisationStore as _, PeopleStore as _, Role, SqlStore, Tenant,
+};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Where the store is: `--database`, else the configuration.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// `sqlite:PATH` or `postgres://USER:PASSWORD@HOST/DB` (also SHINSA_DATABASE); by default
+    /// shinsa.db in the data directory.
+    #[arg(long)]
+    database: Option<String>,
+    /// A TOML configuration file (keys: listen, database, data_dir, pack, workers,
+    /// session_hours, secure_cookies, upload_limit_mb).
+    #[arg(long, env = "SHINSA_CONFIG")]
+    config: Option<PathBuf>,
+    /// The data directory (also SHINSA_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(database) = &self.database {
+            config.database = Some(database.clone());
+        }
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        Ok(config)
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<SqlStore> {
+    if config.database.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let url = config.database_url();
+    SqlStore::open(&url)
+        .await
+        .with_context(|| format!("opening the store at {}", shinsa_server::redact(&url)))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address to listen on (also SHINSA_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Screening jobs run at once (also SHINSA_WORKERS; default: one per core).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Logs as JSON lines (for a log collector) rather than text.
+    #[arg(long)]
+    json_logs: bool,
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = args.store.config()?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(workers) = args.workers {
+        config.workers = workers;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHINSA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if args.json_logs {
+        subscriber.json().init();
+    } else {
+        subscriber.init();
+    }
+    runtime()?.block_on(async move {
+        tracing::info!(config = ?config, "starting");
+        let store = open(&config).await?;
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let state = shinsa_server::AppState::new(Arc::new(store), config);
+        shinsa_server::serve(state, listener, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(ExitCode::from(EXIT_CLEAN))
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organisation: an operator (one sector) or a regulator body (the sectors it
+    /// oversees).
+    #[command(
+        after_help = "Examples:\n  shinsa admin org meti --name 経済産業省 --kind regulator --sector electricity\n  \
+shinsa admin org minato --name 湊電力 --kind operator --sector electricity"
+    )]
+    Org {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["operator", "regulator"])]
+        kind: String,
+        /// Repeat for a regulator's several sectors.
+        #[arg(long = "sector", required = true)]
+        sectors: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create a user. The password is read from the first line of standard input.
+    #[command(
+        after_help = "Roles: operator-admin, operator-member (operators); regulator-reviewer, \
+regulator-admin (regulators); auditor (either, read-only).\n\nExample:\n  \
+printf '%s\\n' \"$PASSWORD\" | shinsa admin user alice@minato.example --org minato --role operator-admin"
+    )]
+    User {
+        login: String,
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = Role::ALL.map(Role::as_str))]
+        role: String,
+        /// The name shown (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create an API token for a user; the secret is printed once.
+    Token {
+        login: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the organisations.
+    Orgs {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(admin_async(command))
+}
+
+async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let actor = Actor::system("cli");
+    match command {
+        AdminCommand::Org {
+            id,
+            name,
+            kind,
+            sectors,
+            store,
+        } => {
+            let store = open(&store.config()?).await?;
+            let kind = OrgKind::parse(&kind).context("--kind: operator or regulator")?;
+            if kind == OrgKind::Operator && sectors.len() != 1 {
+                anyhow::bail!(
+                    "--sector: an operator is in exactly one sector, found {}",
+                    sectors.len()
+                );
+            }
+            let org = store
+                .create_organisation(
+                    &actor,
+                    NewOrganisation {
+                        id,
+                        name,
+                        kind,
+                        sectors,
+                    },
+                )
+                .await?;
+            emit(&format!(
+                "created {} {} ({})\n",
+                org.kind.as_str(),
+                org.id,
+                org.name
+            ))?;
+        }
+        AdminCommand::User {
+            login,
+            org,
+            role,
+            name,
+            store,
+        } => {
+            let store = open(&store.config()?).await?;
+            let role = Role::parse(&role).context("--role")?;
+            let organisation = store
+                .organisations(&Tenant::System)
+                .await?
+                .into_iter()
+                .find(|candidate| candidate.id == org)
+                .with_context(|| format!("--org: no organisation {org}"))?;
+            if !role.fits(organisation.kind) {
+                anyhow::bail!(
+                    "--role: {} is not a role in a {} organisation",
+                    role.as_str(),
+                    organisation.kind.as_str()
+                );
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 12 {
+                anyhow::bail!(
+                    "the password (first line of standard input) must have at least 12 characters"
+                );
+            }
+            let password_hash =
+                shinsa_server::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+            let user = store
+                .create_user(
+                    &actor,
+                    NewUser {
+                        org_id: org,
+                        name: name.unwrap_or_else(|| login.clone()),
+                        login,
+                        role,
+                        password_hash,
+                    },
+                )
+                .await?;
+            emit(&format!(
+                "created user {} ({}) in {}\n",
+                user.login,
+                user.role.as_str(),
+                user.org_id
+            ))?;
+        }
+        AdminCommand::Token { login, name, store } => {
+            let store = open(&store.config()?).await?;
+            let (principal, _) = store
+                .user_for_login(&login)
+                .await?
+                .with_context(|| format!("no user {login}"))?;
+            let secret = shinsa_server::auth::new_secret("shinsa_")
+                .map_err(|problem| anyhow::anyhow!(problem.detail))?;
+            let token = store
+                .create_token(
+                    &actor,
+                    &principal.user.id,
+                    &name,
+                    &shinsa_server::auth::secret_hash(&secret),
+                )
+                .await?;
+            eprintln!(
+                "token {} for {login}; the secret is shown this once:",
+                token.id
+            );
+            emit(&format!("{secret}\n"))?;
+        }
+        AdminCommand::Orgs { format, store } => {
+            let store = open(&store.config()?).await?;
+            let orgs = store.organisations(&Tenant::System).await?;
+            let rows: Vec<Vec<String>> = orgs
+                .iter()
+                .map(|org| {
+                    vec![
+                        org.id.clone(),
+                        org.name.clone(),
+                        org.kind.as_str().to_owned(),
+                        org.sectors.join(" "),
+                    ]
+                })
+                .collect();
+            emit(&rows_output(
+                &["id", "name", "kind", "sectors"],
+                &rows,
+                &orgs,
+                format,
+            )?)?;
+        }
+    }
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-walk every audit chain; name the first broken link of each. Exit 1 if any is broken.
+    #[command(
+        after_help = "With --checkpoint, also check that every chain head the checkpoint \
+signed is still in the log (a checkpoint kept elsewhere proves what the log held, even if the \
+whole database was rewritten since)."
+    )]
+    Verify {
+        /// A checkpoint written by `shinsa audit checkpoint`.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The public key (hex) the checkpoint must be signed by.
+        #[arg(long, requires = "checkpoint")]
+        trusted_key: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Sign the heads of every chain (Ed25519; make a key with `shinsa policy keygen`).
+    Checkpoint {
+        /// The secret key file (hex).
+        #[arg(long)]
+        key: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the audit events (optionally of one chain: an organisation id, or `system`).
+    Log {
+        #[arg(long)]
+        chain: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(audit_async(command))
+}
+
+async fn audit_async(command: AuditCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify {
+            checkpoint,
+            trusted_key,
+            format,
+            store,
+        } => {
+            let store = open(&store.config()?).await?;
+            let reports = store.verify_audit().await?;
+            let mut problems = Vec::new();
+            if let Some(path) = &checkpoint {
+                let checkpoint = read_checkpoint(path)?;
+                let events = store.audit_events(&Tenant::System, None).await?;
+                problems =
+                    shinsa_store::verify_checkpoint(&checkpoint, trusted_key.as_deref(), &events);
+            }
+            let rows: Vec<Vec<String>> = reports
+                .iter()
+                .map(|report| {
+                    vec![
+                        report.chain.clone(),
+                        report.events.to_string(),
+                        if report.intact() {
+                            "intact".into()
+                        } else {
+                            "BROKEN".into()
+                        },
+                        report
+                            .first_broken
+                            .map(|seq| seq.to_string())
+                            .unwrap_or_default(),
+                        report.problem.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let document = serde_json::json!({"chains": reports, "checkpoint_problems": problems});
+            emit(&rows_output(
+                &[
+                    "chain",
+                    "events",
+                    "verdict",
+                    "first broken event",
+                    "problem",
+                ],
+                &rows,
+                &document,
+                format,
+            )?)?;
+            for problem in &problems {
+                eprintln!("checkpoint: {problem}");
+            }
+            let intact =
+                reports.iter().all(shinsa_store::ChainReport::intact) && problems.is_empty();
+            Ok(ExitCode::from(if intact {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            }))
+        }
+        AuditCommand::Checkpoint { key, output, store } => {
+            let secret = std::fs::read_to_string(&key)
+                .with_context(|| format!("reading {}", key.display()))?;
+            let key = shinsa_policy::signing::signing_key(&secret)?;
+            let store = open(&store.config()?).await?;
+            let checkpoint = Checkpoint::sign(store.chain_heads().await?, &key);
+            let text = serde_json::to_string_pretty(&checkpoint)? + "\n";
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => emit(&text)?,
+            }
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+        AuditCommand::Log {
+            chain,
+            format,
+            store,
+        } => {
+            let store = open(&store.config()?).await?;
+            let events: Vec<AuditEvent> = store
+                .audit_events(&Tenant::System, chain.as_deref())
+                .await?;
+            let rows: Vec<Vec<String>> = events
+                .iter()
+                .map(|event| {
+                    vec![
+                        event.chain.clone(),
+                        event.seq.to_string(),
+                        event.at.clone(),
+                        event.actor.clone(),
+                        event.action.clone(),
+                        event.subject.clone(),
+                        event.row_hash.get(..16).unwrap_or_default().to_owned(),
+                    ]
+                })
+                .collect();
+            emit(&rows_output(
+                &["chain", "seq", "at", "actor", "action", "subject", "hash"],
+                &rows,
+                &events,
+                format,
+            )?)?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+    }
+}
+
+fn read_checkpoint(path: &Path) -> anyhow::Result<Checkpoint> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not a checkpoint", path.display()))
+}
