@@ -23,7 +23,7 @@ const LANG_COOKIE: &str = "shinsa_lang";
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/ui/findings") }))
+        .route("/", get(home))
         .route(
             "/assets/htmx.min.js",
             get(|| async { asset(HTMX, "text/javascript") }),
@@ -39,6 +39,14 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/findings", get(findings_page))
         .route("/ui/triage", post(triage))
         .route("/ui/runs", get(runs_page))
+}
+
+/// The findings page, keeping the query (`?lang=ja`).
+async fn home(uri: axum::http::Uri) -> Redirect {
+    match uri.query() {
+        Some(query) => Redirect::to(&format!("/ui/findings?{query}")),
+        None => Redirect::to("/ui/findings"),
+    }
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -225,7 +233,7 @@ async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<Login
         return Problem::from(error).into_response();
     }
     let cookie = crate::auth::session_cookie(&secret, hours, state.config.secure_cookies);
-    let mut response = Redirect::to("/ui/findings").into_response();
+    let mut response = Redirect::to(&format!("/ui/findings?lang={}", lang.code())).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -1,0 +1,588 @@
+//! `shinsa serve`, `shinsa admin` and `shinsa audit` as a user runs them:
+//! real processes, real HTTP on loopback, a real SQLite file, Debian's
+//! Chromium for the web UI, and `kill -9` in the middle of uploads.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use serde_json::{Value, json};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const PASSWORD: &str = "a long password 1";
+
+/// `shinsa` with the store in `data`; `stdin` is written to its input.
+fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> common::Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shinsa"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("SHINSA_DATABASE")
+        .env_remove("SHINSA_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    common::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn ok(run: common::Run) -> String {
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.stdout
+}
+
+/// Organisations, users and tokens, all made by the CLI.
+fn set_up(data: &Path) -> (String, String, String) {
+    ok(shinsa_in(
+        data,
+        &[
+            "admin",
+            "org",
+            "meti",
+            "--name",
+            "経済産業省",
+            "--kind",
+            "regulator",
+            "--sector",
+            "electricity",
+        ],
+        "",
+    ));
+    ok(shinsa_in(
+        data,
+        &[
+            "admin",
+            "org",
+            "op-a",
+            "--name",
+            "A電力",
+            "--kind",
+            "operator",
+            "--sector",
+            "electricity",
+        ],
+        "",
+    ));
+    ok(shinsa_in(
+        data,
+        &[
+            "admin",
+            "org",
+            "op-b",
+            "--name",
+            "B電力",
+            "--kind",
+            "operator",
+            "--sector",
+            "electricity",
+        ],
+        "",
+    ));
+    for (login, org, role) in [
+        ("alice@a.example", "op-a", "operator-admin"),
+        ("bob@b.example", "op-b", "operator-admin"),
+        ("rita@meti.example", "meti", "regulator-reviewer"),
+        ("ren@meti.example", "meti", "regulator-admin"),
+    ] {
+        ok(shinsa_in(
+            data,
+            &["admin", "user", login, "--org", org, "--role", role],
+            &format!("{PASSWORD}\n"),
+        ));
+    }
+    let short = shinsa_in(
+        data,
+        &[
+            "admin",
+            "user",
+            "x@a.example",
+            "--org",
+            "op-a",
+            "--role",
+            "operator-member",
+        ],
+        "short\n",
+    );
+    assert_eq!(short.code, 2);
+    assert!(
+        short.stderr.contains("at least 12 characters"),
+        "{}",
+        short.stderr
+    );
+    let misfit = shinsa_in(
+        data,
+        &[
+            "admin",
+            "user",
+            "y@a.example",
+            "--org",
+            "op-a",
+            "--role",
+            "regulator-admin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        misfit
+            .stderr
+            .contains("not a role in a operator organisation"),
+        "{}",
+        misfit.stderr
+    );
+    let token = |login: &str| {
+        ok(shinsa_in(data, &["admin", "token", login], ""))
+            .trim()
+            .to_owned()
+    };
+    (
+        token("alice@a.example"),
+        token("bob@b.example"),
+        token("ren@meti.example"),
+    )
+}
+
+/// A running `shinsa serve`; killed when dropped.
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shinsa"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--json-logs",
+            "--data-dir",
+        ])
+        .arg(data)
+        .env_remove("SHINSA_DATABASE")
+        .env_remove("SHINSA_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server stopped before listening")
+            .unwrap();
+        let event: Value = serde_json::from_str(&line).unwrap_or_default();
+        if event["fields"]["message"] == "shinsa is listening" {
+            break event["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
+    // Keep draining its log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Served {
+        child,
+        base: format!("http://{address}"),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn get(base: &str, token: &str, path: &str) -> Value {
+    let mut response = agent()
+        .get(&format!("{base}{path}"))
+        .header("authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+fn upload(base: &str, token: &str, name: &str, register: &Value) -> (u16, Value) {
+    let mut response = agent()
+        .post(&format!("{base}/api/v1/registers?name={name}"))
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .send(register.to_string().as_bytes())
+        .unwrap();
+    (
+        response.status().as_u16(),
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap_or_default())
+            .unwrap_or_default(),
+    )
+}
+
+fn settle(base: &str, token: &str) -> Vec<Value> {
+    for _ in 0..600 {
+        let runs = get(base, token, "/api/v1/runs");
+        let runs = runs.as_array().unwrap().clone();
+        if !runs.is_empty() && runs.iter().all(|run| run["status"] == "done") {
+            return runs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("runs did not finish");
+}
+
+fn register(operator: &str, relay_vendor: &str) -> Value {
+    json!({
+        "operator": {"id": operator, "name": format!("{operator} 株式会社"), "sector": "electricity", "country": "JP"},
+        "parties": [{"id": "V1", "name": relay_vendor, "country": "CN"}],
+        "assets": [
+            {"id": "RLY-1", "name": "保護リレー 1", "kind": "equipment", "category": "protection relay",
+             "critical": true, "manufacturer": "V1", "supplier": "V1", "country_of_manufacture": "CN"},
+            {"id": "CAM-1", "name": "監視カメラ 1", "kind": "equipment", "category": "video_surveillance",
+             "critical": false, "manufacturer": "Hikvision"}
+        ]
+    })
+}
+
+fn keys(page: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            format!(
+                "{}/{}",
+                item["org_id"].as_str().unwrap(),
+                item["key"].as_str().unwrap()
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn sql(data: &Path, statements: &[&str]) {
+    let url = format!("sqlite://{}", data.join("shinsa.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::{Connection as _, Executor as _};
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        for statement in statements {
+            connection.execute(*statement).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_regulator_and_two_operators_from_the_cli_to_a_caught_audit_edit() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (alice, bob, ren) = set_up(data);
+    let served = serve(data);
+    let base = &served.base;
+
+    assert_eq!(
+        upload(
+            base,
+            &alice,
+            "main",
+            &register("OP-A", "Northwind Relay Co., Ltd.")
+        )
+        .0,
+        202
+    );
+    assert_eq!(
+        upload(
+            base,
+            &bob,
+            "main",
+            &register("OP-B", "Eastfield Switchgear Co., Ltd.")
+        )
+        .0,
+        202
+    );
+    settle(base, &alice);
+    settle(base, &bob);
+    let camera = "JP-ESPA-003@asset:CAM-1";
+    let made_in = "JP-ESPA-004@asset:RLY-1";
+    assert_eq!(
+        keys(&get(base, &alice, "/api/v1/findings")),
+        [format!("op-a/{camera}"), format!("op-a/{made_in}")]
+    );
+    assert_eq!(
+        keys(&get(base, &bob, "/api/v1/findings")),
+        [format!("op-b/{camera}"), format!("op-b/{made_in}")]
+    );
+    assert_eq!(
+        get(base, &ren, "/api/v1/findings")["total"],
+        4,
+        "the regulator sees both"
+    );
+
+    // A list update re-screens both and says what changed.
+    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity"}]});
+    let response = agent()
+        .post(&format!(
+            "{base}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27"
+        ))
+        .header("authorization", &format!("Bearer {ren}"))
+        .send(list.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let runs = settle(base, &ren);
+    let changed: Vec<(String, i64)> = runs
+        .iter()
+        .filter(|run| run["reason"] == "list dod-1260h@2026-11-27")
+        .map(|run| {
+            (
+                run["org_id"].as_str().unwrap().to_owned(),
+                run["new_findings"].as_i64().unwrap(),
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(changed, [("op-a".to_owned(), 1), ("op-b".to_owned(), 0)]);
+    drop(served);
+
+    // The record verifies; a checkpoint is signed; an edited row is caught.
+    let intact = shinsa_in(data, &["audit", "verify", "--format", "json"], "");
+    assert_eq!(intact.code, 0, "{}", intact.stderr);
+    let chains = intact.json()["chains"].as_array().unwrap().clone();
+    let names: Vec<&str> = chains
+        .iter()
+        .map(|c| c["chain"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["meti", "op-a", "op-b", "system"]);
+    let key = data.join("audit.key");
+    let keygen = common::shinsa(&["policy", "keygen", key.to_str().unwrap()]);
+    assert_eq!(keygen.code, 0, "{}", keygen.stderr);
+    let checkpoint = data.join("checkpoint.json");
+    ok(shinsa_in(
+        data,
+        &[
+            "audit",
+            "checkpoint",
+            "--key",
+            key.to_str().unwrap(),
+            "--output",
+            checkpoint.to_str().unwrap(),
+        ],
+        "",
+    ));
+    let log = ok(shinsa_in(
+        data,
+        &["audit", "log", "--chain", "op-a", "--format", "csv"],
+        "",
+    ));
+    assert!(
+        log.lines().any(|line| line.contains("register.upload")),
+        "{log}"
+    );
+
+    sql(
+        data,
+        &[
+            "DROP TRIGGER audit_events_no_update",
+            "UPDATE audit_events SET actor = 'user:mallory@a.example' WHERE chain = 'op-a' AND seq = 2",
+        ],
+    );
+    let broken = shinsa_in(
+        data,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(broken.code, 1, "{}", broken.stdout);
+    assert!(broken.stdout.contains("BROKEN"), "{}", broken.stdout);
+    assert!(
+        broken.stdout.contains("event 2 was altered"),
+        "{}",
+        broken.stdout
+    );
+
+    // Rewriting the whole chain to match is caught by the checkpoint.
+    sql(
+        data,
+        &[
+            "DROP TRIGGER audit_events_no_delete",
+            "DELETE FROM audit_events WHERE chain = 'op-a' AND seq > 1",
+            "UPDATE audit_heads SET seq = 1, row_hash = (SELECT row_hash FROM audit_events WHERE chain = 'op-a' AND seq = 1) WHERE chain = 'op-a'",
+        ],
+    );
+    let rewritten = shinsa_in(
+        data,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(rewritten.code, 1);
+    let report = rewritten.json();
+    let op_a = report["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chain"] == "op-a")
+        .unwrap()
+        .clone();
+    assert!(
+        op_a["first_broken"].is_null(),
+        "the shortened chain links up: {op_a}"
+    );
+    assert!(
+        rewritten.stderr.contains("chain op-a event"),
+        "{}",
+        rewritten.stderr
+    );
+    assert!(
+        rewritten.stderr.contains("no longer in the log"),
+        "{}",
+        rewritten.stderr
+    );
+}
+
+#[test]
+fn kill_9_during_uploads_loses_nothing_acknowledged() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (alice, _, _) = set_up(data);
+    let served = serve(data);
+    let base = served.base.clone();
+    // Upload as fast as possible from another thread; kill the server hard
+    // while uploads are in flight.
+    let uploader = std::thread::spawn(move || {
+        let mut acknowledged = Vec::new();
+        for n in 0..10_000 {
+            let name = format!("site-{n}");
+            match agent()
+                .post(&format!("{base}/api/v1/registers?name={name}"))
+                .header("authorization", &format!("Bearer {alice}"))
+                .header("content-type", "application/json")
+                .send(
+                    register("OP-A", "Northwind Relay Co., Ltd.")
+                        .to_string()
+                        .as_bytes(),
+                ) {
+                Ok(response) if response.status().as_u16() == 202 => acknowledged.push(name),
+                Ok(response) => panic!("upload refused: {}", response.status()),
+                Err(_) => break, // the server is gone
+            }
+        }
+        acknowledged
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = served.child.id().to_string();
+    let killed = Command::new("kill").args(["-9", &pid]).status().unwrap();
+    assert!(killed.success());
+    let acknowledged = uploader.join().unwrap();
+    assert!(
+        acknowledged.len() >= 3,
+        "only {} uploads before the kill",
+        acknowledged.len()
+    );
+    drop(served);
+
+    // Every acknowledged register is there, with its version; no register
+    // lacks its content; runs cut off are screened after the restart.
+    let restarted = serve(data);
+    let alice = ok(shinsa_in(data, &["admin", "token", "alice@a.example"], ""))
+        .trim()
+        .to_owned();
+    let registers = get(&restarted.base, &alice, "/api/v1/registers");
+    let names: std::collections::BTreeSet<String> = registers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    for name in &acknowledged {
+        assert!(names.contains(name), "{name} was acknowledged and is gone");
+    }
+    assert!(
+        names.len() <= acknowledged.len() + 1,
+        "at most the one in flight is extra"
+    );
+    let runs = settle(&restarted.base, &alice);
+    assert_eq!(
+        runs.len(),
+        names.len(),
+        "one run per stored upload, all done"
+    );
+    let page = get(&restarted.base, &alice, "/api/v1/findings?per_page=1");
+    assert_eq!(page["total"].as_i64().unwrap(), 2 * names.len() as i64);
+    drop(restarted);
+    let verify = shinsa_in(data, &["audit", "verify"], "");
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
+
+/// The web UI in Chromium (playwright-core; `e2e/`). npm installs it on
+/// first use; Chromium must be /usr/bin/chromium (Debian's `chromium`) or
+/// `CHROMIUM`.
+#[test]
+fn the_web_ui_in_chromium() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
+    if !e2e.join("node_modules/playwright-core").is_dir() {
+        let installed = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e)
+            .status()
+            .unwrap();
+        assert!(installed.success(), "npm ci in e2e/ failed");
+    }
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    set_up(data);
+    let served = serve(data);
+    let register_file = data.join("register.json");
+    // A Huawei router in a critical facility (prohibited, within the FCC
+    // Covered List's scope) and a Hikvision camera.
+    let mut document = register("OP-A", "Huawei Technologies Co., Ltd.");
+    document["assets"][0]["category"] = json!("router");
+    std::fs::write(&register_file, document.to_string()).unwrap();
+    let screenshots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let output = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "ui.test.mjs"])
+        .current_dir(&e2e)
+        .env("SHINSA_URL", &served.base)
+        .env("SHINSA_REGISTER", &register_file)
+        .env("SHINSA_OPERATOR_LOGIN", "alice@a.example")
+        .env("SHINSA_REVIEWER_LOGIN", "rita@meti.example")
+        .env("SHINSA_PASSWORD", PASSWORD)
+        .env("SHINSA_SCREENSHOTS", &screenshots)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{report}");
+    assert!(report.contains("pass 1"), "{report}");
+    assert!(screenshots.join("findings-ja.png").is_file());
+}
