@@ -20,6 +20,28 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// This register with its assets copied until it holds `count` of them
+    /// (`A-1#1`, `A-1#2`, …; each copy keeps its maker and supplier, so
+    /// the share of listed vendors stays the same): the registers the
+    /// benchmarks scale to 10,000 or 1,000,000 subjects.
+    pub fn scaled(&self, count: usize) -> Inventory {
+        let mut scaled = self.clone();
+        let mut copy = 0;
+        while scaled.assets.len() < count && !self.assets.is_empty() {
+            copy += 1;
+            for asset in &self.assets {
+                let mut clone = asset.clone();
+                clone.id = format!("{}#{copy}", asset.id);
+                clone.parent = asset
+                    .parent
+                    .as_ref()
+                    .map(|parent| format!("{parent}#{copy}"));
+                scaled.assets.push(clone);
+            }
+        }
+        scaled
+    }
+
     /// The party with this id, if the register has one.
     pub fn party(&self, id: &str) -> Option<&Party> {
         self.parties.iter().find(|party| party.id == id)

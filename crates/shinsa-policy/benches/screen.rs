@@ -27,26 +27,6 @@ struct Setup {
     pack: shinsa_policy::Pack,
 }
 
-/// The demo's assets copied until the register holds `count` of them.
-fn scale(demo: &Inventory, count: usize) -> Inventory {
-    let mut scaled = demo.clone();
-    let originals = demo.assets.clone();
-    let mut copy = 0;
-    while scaled.assets.len() < count {
-        copy += 1;
-        for asset in &originals {
-            let mut clone = asset.clone();
-            clone.id = format!("{}#{copy}", asset.id);
-            clone.parent = asset
-                .parent
-                .as_ref()
-                .map(|parent| format!("{parent}#{copy}"));
-            scaled.assets.push(clone);
-        }
-    }
-    scaled
-}
-
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
@@ -55,7 +35,7 @@ fn setup() -> &'static Setup {
         let demo = shinsa_ingest::load_bundle(&dir, &reference, day())
             .unwrap()
             .inventory;
-        let scaled = scale(&demo, 10_000);
+        let scaled = demo.scaled(10_000);
         Setup {
             reference,
             demo,
@@ -109,7 +89,7 @@ fn evaluate(bencher: divan::Bencher, register: &str) {
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn million(bencher: divan::Bencher) {
     let setup = setup();
-    let inventory = scale(&setup.demo, 1_000_000);
+    let inventory = setup.demo.scaled(1_000_000);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     let resolved = shinsa_match::resolve(&inventory, &setup.reference, &matcher, day(), 0.85);
     screen_counted(bencher, &resolved);

@@ -119,6 +119,9 @@ struct UploadQuery {
     /// same name is its next version.
     #[serde(default = "default_register_name")]
     name: String,
+    /// For a CycloneDX BOM: the system it describes is a critical facility.
+    #[serde(default)]
+    critical: bool,
 }
 
 fn default_register_name() -> String {
@@ -141,12 +144,19 @@ pub async fn accept_register(
     name: &str,
     content_type: Option<&str>,
     bytes: Vec<u8>,
+    critical: bool,
 ) -> ApiResult<UploadAccepted> {
     let format = UploadFormat::detect(content_type, &bytes).ok_or_else(|| {
         Problem::bad_request(
-            "expected a bundle as JSON (application/json), an XLSX workbook or a zip of the bundle folder (application/zip)",
+            "expected a bundle as JSON (application/json), an XLSX workbook, a zip of the bundle folder (application/zip) or a CycloneDX JSON BOM",
         )
     })?;
+    let operator = crate::screening::BomOperator {
+        id: principal.org.id.clone(),
+        name: principal.org.name.clone(),
+        sector: principal.org.sectors.first().cloned().unwrap_or_default(),
+        critical,
+    };
     if name.trim().is_empty() || name.len() > 200 {
         return Err(Problem::bad_request(
             "a register name of 1 to 200 characters",
@@ -154,11 +164,12 @@ pub async fn accept_register(
     }
     let screening = state.screening().await?;
     let label = format!("{name}.{}", format.as_str());
-    let loaded =
-        tokio::task::spawn_blocking(move || screening.read_register(&label, format, bytes))
-            .await
-            .map_err(|error| Problem::internal(error.to_string()))?
-            .map_err(|errors| Problem::bad_input(&errors))?;
+    let loaded = tokio::task::spawn_blocking(move || {
+        screening.read_register(&label, format, bytes, &operator)
+    })
+    .await
+    .map_err(|error| Problem::internal(error.to_string()))?
+    .map_err(|errors| Problem::bad_input(&errors))?;
     let inventory = &loaded.inventory;
     let subjects = inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len();
     let new = NewRegister {
@@ -181,7 +192,7 @@ pub async fn accept_register(
     })
 }
 
-/// Uploads a register (operators): a bundle as JSON, an XLSX workbook, or a zip of the bundle folder. Nothing is stored unless all of it reads.
+/// Uploads a register (operators): a bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a CycloneDX JSON BOM of one system (`critical=true` when that system is a critical facility). Nothing is stored unless all of it reads.
 #[utoipa::path(
     post, path = "/api/v1/registers", params(UploadQuery),
     request_body(content = Vec<u8>, description = "The register file", content_type = "application/octet-stream"),
@@ -198,8 +209,15 @@ async fn upload(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    let accepted =
-        accept_register(&state, &auth.0, &query.name, content_type, body.to_vec()).await?;
+    let accepted = accept_register(
+        &state,
+        &auth.0,
+        &query.name,
+        content_type,
+        body.to_vec(),
+        query.critical,
+    )
+    .await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)))
 }
 

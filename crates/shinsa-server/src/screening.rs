@@ -64,15 +64,21 @@ impl Screening {
     }
 
     /// Reads an uploaded register. `format` is `json` (a bundle document),
-    /// `xlsx` or `zip` (a bundle folder zipped).
+    /// `xlsx`, `zip` (a bundle folder zipped) or `cyclonedx` (one system's
+    /// BOM, which becomes a register of that system for `operator`).
     pub fn read_register(
         &self,
         label: &str,
         format: UploadFormat,
         bytes: Vec<u8>,
+        operator: &BomOperator,
     ) -> Result<LoadedBundle, InputErrors> {
         let day = today();
         match format {
+            UploadFormat::CycloneDx => {
+                let files = bom_bundle(label, bytes, operator)?;
+                shinsa_ingest::load_bundle_files(label, files, &self.reference, day)
+            }
             UploadFormat::Json => shinsa_ingest::load_document(label, bytes, &self.reference, day),
             UploadFormat::Xlsx => shinsa_ingest::load_workbook(label, bytes, &self.reference, day),
             UploadFormat::Zip => {
@@ -116,14 +122,108 @@ pub enum UploadFormat {
     Json,
     Xlsx,
     Zip,
+    CycloneDx,
+}
+
+/// Who a bare CycloneDX BOM is registered for, and whether its system is a
+/// critical facility (a BOM does not say).
+#[derive(Clone, Debug)]
+pub struct BomOperator {
+    pub id: String,
+    pub name: String,
+    pub sector: String,
+    pub critical: bool,
+}
+
+/// A bundle folder around one BOM: the operator, and one asset for the
+/// BOM's `metadata.component` (its bom-ref or name as id, its manufacturer
+/// or supplier as maker) that the BOM is attached to.
+fn bom_bundle(
+    label: &str,
+    bytes: Vec<u8>,
+    operator: &BomOperator,
+) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    let bad = |field: &str, expected: &str, found: String| {
+        InputErrors::one(shinsa_ingest::InputError::new(
+            shinsa_ingest::Location::Pointer {
+                file: label.to_owned(),
+                pointer: format!("/{}", field.replace('.', "/")),
+            },
+            field,
+            expected,
+            found,
+        ))
+    };
+    let document: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|error| bad("", "a CycloneDX JSON document", error.to_string()))?;
+    let component = &document["metadata"]["component"];
+    let text = |value: &serde_json::Value| {
+        value
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let name = text(&component["name"]).ok_or_else(|| {
+        bad(
+            "metadata.component.name",
+            "the name of the system the BOM describes",
+            component["name"].to_string(),
+        )
+    })?;
+    let id = text(&component["bom-ref"]).unwrap_or_else(|| name.clone());
+    let maker = text(&component["manufacturer"]["name"])
+        .or_else(|| text(&component["supplier"]["name"]))
+        .or_else(|| text(&document["metadata"]["manufacturer"]["name"]))
+        .or_else(|| text(&document["metadata"]["supplier"]["name"]))
+        .unwrap_or_default();
+    let kind = match component["type"].as_str() {
+        Some("device") => "equipment",
+        _ => "program",
+    };
+    // The taxonomy has no word for "a BOM's system"; the component type
+    // (application, firmware, device…) is kept as an unknown category.
+    let category = text(&component["type"]).unwrap_or_else(|| "system".into());
+    let field = |value: &str| format!("\"{}\"", value.replace('"', "\"\""));
+    let assets = format!(
+        "id,name,kind,category,critical,manufacturer,supplier,bom\n{},{},{kind},{},{},{},{},{}\n",
+        field(&id),
+        field(&name),
+        field(&category),
+        operator.critical,
+        field(&maker),
+        field(&maker),
+        field("system.cdx.json"),
+    );
+    let mut table = toml::Table::new();
+    table.insert("id".into(), operator.id.clone().into());
+    table.insert("name".into(), operator.name.clone().into());
+    table.insert("sector".into(), operator.sector.clone().into());
+    table.insert("country".into(), "JP".into());
+    Ok(vec![
+        (
+            "operator.toml".into(),
+            toml::to_string(&table).unwrap_or_default().into_bytes(),
+        ),
+        ("assets.csv".into(), assets.into_bytes()),
+        ("system.cdx.json".into(), bytes),
+    ])
 }
 
 impl UploadFormat {
     /// From the content type, else from the bytes.
     pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
         let content_type = content_type.unwrap_or_default();
+        let cyclonedx = || memmem(bytes, b"\"bomFormat\"") && memmem(bytes, b"CycloneDX");
+        if content_type.contains("cyclonedx") {
+            return Some(UploadFormat::CycloneDx);
+        }
         if content_type.contains("json") {
-            return Some(UploadFormat::Json);
+            return Some(if cyclonedx() {
+                UploadFormat::CycloneDx
+            } else {
+                UploadFormat::Json
+            });
         }
         if content_type.contains("spreadsheetml") {
             return Some(UploadFormat::Xlsx);
@@ -132,6 +232,7 @@ impl UploadFormat {
             return Some(UploadFormat::Zip);
         }
         match bytes.first() {
+            Some(b'{') if cyclonedx() => Some(UploadFormat::CycloneDx),
             Some(b'{') => Some(UploadFormat::Json),
             // An XLSX workbook is a zip too: it holds `xl/workbook.xml`.
             Some(b'P') if bytes.starts_with(b"PK") => {
@@ -150,6 +251,7 @@ impl UploadFormat {
             UploadFormat::Json => "json",
             UploadFormat::Xlsx => "xlsx",
             UploadFormat::Zip => "zip",
+            UploadFormat::CycloneDx => "cyclonedx",
         }
     }
 }
@@ -216,8 +318,14 @@ pub fn today() -> Date {
     time::OffsetDateTime::now_utc().to_offset(japan).date()
 }
 
-/// A finding as the store keeps it.
+/// A finding as the store keeps it. Its provenance is left out of the
+/// stored body: it is the run's (`runs.provenance`), the same for every
+/// finding of the run, and would otherwise be most of each row.
 pub fn finding_row(finding: &Finding) -> FindingRow {
+    let mut body = serde_json::to_value(finding).unwrap_or_default();
+    if let Some(object) = body.as_object_mut() {
+        object.remove("provenance");
+    }
     FindingRow {
         key: finding.id.clone(),
         severity: finding.severity.as_str().to_owned(),
@@ -232,6 +340,6 @@ pub fn finding_row(finding: &Finding) -> FindingRow {
         subject_name: finding.subject_name.clone(),
         title: finding.title.to_string(),
         title_ja: finding.title_ja.to_string(),
-        body: serde_json::to_string(finding).unwrap_or_default(),
+        body: body.to_string(),
     }
 }

@@ -349,6 +349,7 @@ async fn upload(
         &name,
         content_type.as_deref(),
         bytes,
+        false,
     )
     .await
     {

@@ -640,6 +640,49 @@ async fn the_story(database: Option<String>) {
         "{op_a}"
     );
 
+    // A bare CycloneDX BOM is a register of the one system it describes.
+    let bom = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/minato-electric/ems-core.cdx.json"
+    ))
+    .unwrap();
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/registers?name=ems&critical=true",
+            client.base
+        ))
+        .bearer_auth(t("c-admin"))
+        .header("content-type", "application/vnd.cyclonedx+json")
+        .body(bom)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let ems: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::ACCEPTED, "{ems}");
+    assert_eq!(ems["register"]["format"], "cyclonedx");
+    client.settle(&t("c-admin")).await;
+    let (_, bom_findings) = client
+        .get(
+            &t("c-admin"),
+            &format!(
+                "/api/v1/findings?register={}",
+                ems["register"]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    let subjects: Vec<&str> = bom_findings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["subject_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !subjects.is_empty() && subjects.iter().all(|id| id.starts_with("A-EMS-01")),
+        "{bom_findings}"
+    );
+
     // Health, metrics and the OpenAPI document need no sign-in.
     let (status, health) = client
         .call(reqwest::Method::GET, None, "/health", None)
@@ -652,7 +695,7 @@ async fn the_story(database: Option<String>) {
         .call(reqwest::Method::GET, None, "/metrics", None)
         .await;
     let metrics = metrics.as_str().unwrap().to_owned();
-    assert!(metrics.contains("shinsa_runs_done_total 6"), "{metrics}");
+    assert!(metrics.contains("shinsa_runs_done_total 7"), "{metrics}");
     assert!(
         metrics.contains("shinsa_webhooks_sent_total 1"),
         "{metrics}"

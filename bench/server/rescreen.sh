@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Re-screening at country scale: 250 operators x 10,000 assets, screened on
+# upload and re-screened after a list update, by the server's own workers
+# and store. Target: the re-screening in under 5 minutes on this 2-core
+# machine. Optional: OPERATORS ASSETS DATABASE (postgres://… to measure
+# PostgreSQL; the default is a SQLite file in a temporary folder).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo build --release --locked -p shinsa-server --example rescreen_bench
+target/release/examples/rescreen_bench "${1:-250}" "${2:-10000}" ${3:+"$3"}
