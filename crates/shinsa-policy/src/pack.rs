@@ -249,7 +249,9 @@ impl Pack {
         rules
     }
 
-    fn from_sources(
+    /// A pack from the text of its three files; `origin` names it in
+    /// messages (a folder, or where a server stored it).
+    pub fn from_sources(
         origin: &str,
         manifest_text: &str,
         schema_text: &str,

@@ -24,12 +24,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     ),
     paths(
         me, organisations, registers, upload, register, start_run, runs, run, findings,
-        finding, triage, lists, publish_list, tokens, create_token, revoke_token,
+        finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
-        PublishedLists
+        PublishedLists, PackSummary
     )),
     modifiers(&BearerToken)
 )]
@@ -77,6 +77,7 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/registers/{id}/findings/{key}", get(finding))
         .route("/api/v1/registers/{id}/findings/{key}/triage", put(triage))
         .route("/api/v1/lists", get(lists).post(publish_list))
+        .route("/api/v1/packs", get(packs).post(publish_pack))
         .route("/api/v1/tokens", get(tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/webhook", put(set_webhook))
@@ -531,6 +532,121 @@ async fn publish_list(
             runs_queued,
         }),
     ))
+}
+
+/// A pack the server can screen with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackSummary {
+    pub pack_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub effective_from: String,
+    pub effective_until: Option<String>,
+    pub rules: usize,
+    /// `bundled`, or who published it and when.
+    pub source: String,
+}
+
+fn pack_summary(pack: &shinsa_policy::Pack, source: String) -> PackSummary {
+    PackSummary {
+        pack_id: pack.id.clone(),
+        version: pack.version.clone(),
+        sha256: pack.sha256.clone(),
+        effective_from: pack.effective_from.to_string(),
+        effective_until: pack.effective_until.map(|day| day.to_string()),
+        rules: pack.rules().len(),
+        source,
+    }
+}
+
+/// The bundled and published packs.
+#[utoipa::path(get, path = "/api/v1/packs", responses((status = 200, body = Vec<PackSummary>)))]
+async fn packs(State(state): State<Shared>, _auth: Auth) -> ApiResult<Json<Vec<PackSummary>>> {
+    let mut all: Vec<PackSummary> = shinsa_policy::Pack::bundled()
+        .map_err(|error| Problem::internal(error.to_string()))?
+        .iter()
+        .map(|pack| pack_summary(pack, "bundled".into()))
+        .collect();
+    let published = state.store.pack_versions().await?;
+    for stored in state.store.stored_packs().await? {
+        let pack = crate::screening::stored_pack(&stored).map_err(Problem::internal)?;
+        let by = published
+            .iter()
+            .find(|version| version.pack_id == stored.pack_id && version.sha256 == stored.sha256)
+            .map(|version| {
+                format!(
+                    "published by {} at {}",
+                    version.published_by, version.published_at
+                )
+            })
+            .unwrap_or_default();
+        all.push(pack_summary(&pack, by));
+    }
+    Ok(Json(all))
+}
+
+/// Publishes a pack version (regulator-admin): a zip of the pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`), checked like `shinsa policy validate`. Screening uses the version in force each day; every register is re-screened.
+#[utoipa::path(
+    post, path = "/api/v1/packs",
+    request_body(content = Vec<u8>, content_type = "application/zip"),
+    responses((status = 201, body = PackSummary), (status = 409, body = Problem), (status = 422, body = Problem), (status = 403, body = Problem))
+)]
+async fn publish_pack(
+    State(state): State<Shared>,
+    auth: Auth,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<PackSummary>)> {
+    auth.require(&[Role::RegulatorAdmin], "publishing a pack")?;
+    let (pack, stored) = crate::screening::read_pack("pack.zip", &body).map_err(|problems| {
+        let mut problem = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-pack",
+            "The pack does not validate; nothing was published",
+            problems.join("; "),
+        );
+        problem.errors = problems
+            .into_iter()
+            .map(|text| serde_json::json!({"message": text}))
+            .collect();
+        problem
+    })?;
+    let bundled =
+        shinsa_policy::Pack::bundled().map_err(|error| Problem::internal(error.to_string()))?;
+    let published = state.store.stored_packs().await?;
+    let clash = bundled
+        .iter()
+        .map(|other| {
+            (
+                other.id.clone(),
+                other.version.clone(),
+                other.sha256.clone(),
+            )
+        })
+        .chain(published.iter().map(|other| {
+            (
+                other.pack_id.clone(),
+                other.version.clone(),
+                other.sha256.clone(),
+            )
+        }))
+        .any(|(id, version, sha256)| {
+            id == pack.id && version == pack.version && sha256 != pack.sha256
+        });
+    if clash {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "version-taken",
+            "That version exists with other content",
+            format!(
+                "{}@{} exists with other content; give the changed pack a new version",
+                pack.id, pack.version
+            ),
+        ));
+    }
+    state.store.publish_pack(&auth.0.actor(), stored).await?;
+    state.jobs.notify_waiters();
+    let source = format!("published by {}", auth.0.actor().0);
+    Ok((StatusCode::CREATED, Json(pack_summary(&pack, source))))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenInfo>)))]

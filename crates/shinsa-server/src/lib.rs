@@ -61,10 +61,16 @@ impl AppState {
     /// The screening for the store's current list versions, rebuilt when
     /// another request or replica has published a list since.
     pub async fn screening(&self) -> Result<Arc<Screening>, Problem> {
-        let versions = self.store.list_versions().await?;
-        let generation: String = versions
+        let lists = self.store.list_versions().await?;
+        let packs = self.store.pack_versions().await?;
+        let generation: String = lists
             .iter()
-            .map(|list| format!("{}:{};", list.list_id, list.sha256))
+            .map(|list| format!("list {}:{};", list.list_id, list.sha256))
+            .chain(
+                packs
+                    .iter()
+                    .map(|pack| format!("pack {}:{};", pack.pack_id, pack.sha256)),
+            )
             .collect();
         let mut cached = self.screening.lock().await;
         if let Some((held, screening)) = cached.as_ref()
@@ -73,11 +79,15 @@ impl AppState {
             return Ok(screening.clone());
         }
         let lists = self.store.latest_lists().await?;
+        let published = self.store.stored_packs().await?;
         let pack = self.config.pack.clone();
-        let built = tokio::task::spawn_blocking(move || Screening::build(&lists, &pack))
-            .await
-            .map_err(|error| Problem::internal(format!("building the screening index: {error}")))?
-            .map_err(|error| Problem::internal(error.to_string()))?;
+        let built =
+            tokio::task::spawn_blocking(move || Screening::build(&lists, &published, &pack))
+                .await
+                .map_err(|error| {
+                    Problem::internal(format!("building the screening index: {error}"))
+                })?
+                .map_err(|error| Problem::internal(error.to_string()))?;
         let built = Arc::new(built);
         *cached = Some((generation, built.clone()));
         Ok(built)

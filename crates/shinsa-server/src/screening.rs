@@ -6,7 +6,7 @@
 use shinsa_ingest::{InputErrors, LoadedBundle};
 use shinsa_model::{Date, Finding, ImportedList, Inventory, Provenance, ReferenceData};
 use shinsa_policy::Pack;
-use shinsa_store::FindingRow;
+use shinsa_store::{FindingRow, NewPackVersion};
 use std::io::Read as _;
 
 #[derive(Debug)]
@@ -35,8 +35,12 @@ const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
 
 impl Screening {
     /// Bundled reference data with `lists` (stored `ImportedList` JSON)
-    /// layered on top.
-    pub fn build(lists: &[String], pack: &str) -> Result<Self, ScreeningError> {
+    /// layered on top; the bundled packs and the `published` ones.
+    pub fn build(
+        lists: &[String],
+        published: &[NewPackVersion],
+        pack: &str,
+    ) -> Result<Self, ScreeningError> {
         let mut reference = shinsa_ingest::reference::bundled()
             .map_err(|errors| ScreeningError::Reference(errors.to_string()))?;
         for body in lists {
@@ -44,7 +48,10 @@ impl Screening {
                 .map_err(|error| ScreeningError::Reference(format!("stored list: {error}")))?;
             reference.add_imported(list);
         }
-        let packs = Pack::bundled().map_err(|error| ScreeningError::Pack(error.to_string()))?;
+        let mut packs = Pack::bundled().map_err(|error| ScreeningError::Pack(error.to_string()))?;
+        for stored in published {
+            packs.push(stored_pack(stored).map_err(ScreeningError::Pack)?);
+        }
         let screening = Screening {
             matcher: shinsa_match::Matcher::new(&reference),
             reference,
@@ -114,6 +121,47 @@ impl Screening {
         )?;
         Ok((findings, provenance))
     }
+}
+
+/// A published pack, compiled.
+pub fn stored_pack(stored: &NewPackVersion) -> Result<Pack, String> {
+    Pack::from_sources(
+        &format!("published {}@{}", stored.pack_id, stored.version),
+        &stored.manifest,
+        &stored.schema,
+        &stored.policies,
+    )
+    .map_err(|error| error.to_string())
+}
+
+/// Reads a pack folder uploaded as a zip: its three files, checked the way
+/// `shinsa policy validate` checks them.
+pub fn read_pack(label: &str, bytes: &[u8]) -> Result<(Pack, NewPackVersion), Vec<String>> {
+    let files = unzip(label, bytes).map_err(|errors| vec![errors.to_string()])?;
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|(file, _)| file == name)
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+            .ok_or_else(|| vec![format!("{label}: the zip has no {name}")])
+    };
+    let stored = |pack: &Pack, manifest, schema, policies| NewPackVersion {
+        pack_id: pack.id.clone(),
+        version: pack.version.clone(),
+        sha256: pack.sha256.clone(),
+        manifest,
+        schema,
+        policies,
+    };
+    let (manifest, schema, policies) = (
+        file(shinsa_policy::PACK_FILES[0])?,
+        file(shinsa_policy::PACK_FILES[1])?,
+        file(shinsa_policy::PACK_FILES[2])?,
+    );
+    let pack =
+        Pack::from_sources(label, &manifest, &schema, &policies).map_err(|error| error.problems)?;
+    let version = stored(&pack, manifest, schema, policies);
+    Ok((pack, version))
 }
 
 /// What an upload is.

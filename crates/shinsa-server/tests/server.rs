@@ -587,6 +587,107 @@ async fn the_story(database: Option<String>) {
     assert_eq!(payload["change"]["new"], json!([relay]));
     assert_eq!(payload["change"]["org_id"], "op-a");
 
+    // A pack version without the rule for listed vendors outside critical
+    // facilities: published, in force today, it re-screens every register
+    // and the cameras' findings are resolved.
+    let bundled = &shinsa_policy::BUNDLED[0];
+    let manifest = bundled
+        .file("pack.toml")
+        .unwrap()
+        .replace("version = \"1.1.0\"", "version = \"1.2.0\"");
+    let policies = bundled.file("policies.cedar").unwrap();
+    let start = policies.find("@id(\"JP-ESPA-003\")").unwrap();
+    let end = start + policies[start..].find("\n@id(").unwrap();
+    let policies = format!("{}{}", &policies[..start], &policies[end + 1..]);
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        for (name, text) in [
+            ("jp-espa/pack.toml", manifest.as_str()),
+            (
+                "jp-espa/schema.cedarschema",
+                bundled.file("schema.cedarschema").unwrap(),
+            ),
+            ("jp-espa/policies.cedar", policies.as_str()),
+        ] {
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    let publish = |who: String, body: Vec<u8>| {
+        let client = &client;
+        async move {
+            let response = client
+                .http
+                .post(format!("{}/api/v1/packs", client.base))
+                .bearer_auth(who)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(
+        publish(t("meti-reviewer"), zipped.get_ref().clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, body) = publish(t("meti-admin"), zipped.get_ref().clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["version"].as_str(), body["rules"].as_u64()),
+        (Some("1.2.0"), Some(22))
+    );
+    let runs = client.settle(&t("meti-reviewer")).await;
+    let by_pack: Vec<&Value> = runs
+        .iter()
+        .filter(|run| run["reason"] == "pack jp-espa@1.2.0")
+        .collect();
+    assert_eq!(by_pack.len(), 2);
+    assert!(
+        by_pack.iter().all(|run| run["resolved_findings"] == 1),
+        "{by_pack:?}"
+    );
+    assert!(by_pack.iter().all(|run| {
+        run["provenance"]["policy"]
+            .as_str()
+            .unwrap()
+            .starts_with("jp-espa@1.2.0")
+    }));
+    assert!(
+        !client
+            .keys(&t("meti-reviewer"), "")
+            .await
+            .iter()
+            .any(|key| key.contains(camera))
+    );
+    let (_, packs) = client.get(&t("a-admin"), "/api/v1/packs").await;
+    assert!(
+        packs.as_array().unwrap().iter().any(
+            |p| p["version"] == "1.2.0" && p["source"].as_str().unwrap().contains("meti-admin")
+        )
+    );
+    // The same version with other content is refused; a broken pack too.
+    let (status, _) = publish(t("meti-admin"), {
+        let mut other = zipped.get_ref().clone();
+        let at = other.len() / 2;
+        other[at] ^= 1;
+        other
+    })
+    .await;
+    assert!(
+        status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT,
+        "{status}"
+    );
+    let (status, problem) = publish(t("meti-admin"), b"not a zip".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
     // The audit chain holds, until someone edits a row behind the server's back.
     let (status, reports) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
     assert_eq!(status, StatusCode::OK);
@@ -695,7 +796,7 @@ async fn the_story(database: Option<String>) {
         .call(reqwest::Method::GET, None, "/metrics", None)
         .await;
     let metrics = metrics.as_str().unwrap().to_owned();
-    assert!(metrics.contains("shinsa_runs_done_total 7"), "{metrics}");
+    assert!(metrics.contains("shinsa_runs_done_total 10"), "{metrics}");
     assert!(
         metrics.contains("shinsa_webhooks_sent_total 1"),
         "{metrics}"

@@ -165,6 +165,17 @@ pub trait ListStore {
     async fn latest_lists(&self) -> Result<Vec<String>>;
 }
 
+/// Published policy pack versions.
+#[async_trait]
+pub trait PackStore {
+    /// Publishes a pack version and queues the re-screening of every
+    /// register, in one transaction; `false` when already published.
+    async fn publish_pack(&self, actor: &Actor, pack: NewPackVersion) -> Result<bool>;
+    async fn pack_versions(&self) -> Result<Vec<PackVersionSummary>>;
+    /// Every published version with its files.
+    async fn stored_packs(&self) -> Result<Vec<NewPackVersion>>;
+}
+
 /// Messages waiting to be delivered (webhooks, mail).
 #[async_trait]
 pub trait OutboxStore {
@@ -192,6 +203,7 @@ pub trait Store:
     + RunStore
     + FindingStore
     + ListStore
+    + PackStore
     + OutboxStore
     + AuditStore
     + Send
@@ -207,6 +219,7 @@ impl<T> Store for T where
         + RunStore
         + FindingStore
         + ListStore
+        + PackStore
         + OutboxStore
         + AuditStore
         + Send

@@ -445,6 +445,27 @@ pub struct ListVersionSummary {
     pub published_by: String,
 }
 
+/// A pack version as published: its identity and its three files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPackVersion {
+    pub pack_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub manifest: String,
+    pub schema: String,
+    pub policies: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackVersionSummary {
+    pub pack_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub published_at: String,
+    pub published_by: String,
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxMessage {

@@ -11,7 +11,7 @@
 use crate::audit::{self, AuditEvent, ChainHead, ChainReport, GENESIS};
 use crate::records::*;
 use crate::{
-    AuditStore, FindingStore, ListStore, OrganisationStore, OutboxStore, PeopleStore,
+    AuditStore, FindingStore, ListStore, OrganisationStore, OutboxStore, PackStore, PeopleStore,
     RegisterStore, Result, RunStore, StoreError,
 };
 use async_trait::async_trait;
@@ -306,6 +306,17 @@ async fn insert_run(conn: &mut AnyConnection, register_id: &str, reason: &str) -
         .map(run)
         .transpose()?
         .ok_or_else(|| StoreError::NotFound(format!("register {register_id}")))
+}
+
+/// Queues a run of every register (a list or pack publication).
+async fn rescreen_all(conn: &mut AnyConnection, reason: &str) -> Result<usize> {
+    let registers = sqlx::query("SELECT id FROM registers ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &registers {
+        insert_run(conn, &text(row, "id")?, reason).await?;
+    }
+    Ok(registers.len())
 }
 
 impl SqlStore {
@@ -1251,12 +1262,7 @@ impl ListStore for SqlStore {
             return Ok(false);
         }
         let reason = format!("list {}@{}", list.list_id, list.version);
-        let registers = sqlx::query("SELECT id FROM registers ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await?;
-        for row in &registers {
-            insert_run(&mut tx, &text(row, "id")?, &reason).await?;
-        }
+        let rescreened = rescreen_all(&mut tx, &reason).await?;
         append_audit(
             &mut tx,
             SYSTEM_CHAIN,
@@ -1265,7 +1271,7 @@ impl ListStore for SqlStore {
             &list.list_id,
             serde_json::json!({
                 "version": list.version, "sha256": list.sha256, "entries": list.entries,
-                "rescreened_registers": registers.len(),
+                "rescreened_registers": rescreened,
             }),
         )
         .await?;
@@ -1297,6 +1303,78 @@ impl ListStore for SqlStore {
             .await?
             .iter()
             .map(|row| text(row, "body"))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl PackStore for SqlStore {
+    async fn publish_pack(&self, actor: &Actor, pack: NewPackVersion) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query("INSERT INTO pack_versions (pack_id, version, sha256, manifest, schema_text, policies, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (pack_id, sha256) DO NOTHING")
+            .bind(&pack.pack_id)
+            .bind(&pack.version)
+            .bind(&pack.sha256)
+            .bind(&pack.manifest)
+            .bind(&pack.schema)
+            .bind(&pack.policies)
+            .bind(now())
+            .bind(&actor.0)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let reason = format!("pack {}@{}", pack.pack_id, pack.version);
+        let rescreened = rescreen_all(&mut tx, &reason).await?;
+        append_audit(
+            &mut tx,
+            SYSTEM_CHAIN,
+            actor,
+            "pack.publish",
+            &pack.pack_id,
+            serde_json::json!({
+                "version": pack.version, "sha256": pack.sha256,
+                "rescreened_registers": rescreened,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn pack_versions(&self) -> Result<Vec<PackVersionSummary>> {
+        sqlx::query("SELECT pack_id, version, sha256, published_at, published_by FROM pack_versions ORDER BY pack_id, published_at")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(PackVersionSummary {
+                    pack_id: text(row, "pack_id")?,
+                    version: text(row, "version")?,
+                    sha256: text(row, "sha256")?,
+                    published_at: text(row, "published_at")?,
+                    published_by: text(row, "published_by")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn stored_packs(&self) -> Result<Vec<NewPackVersion>> {
+        sqlx::query("SELECT pack_id, version, sha256, manifest, schema_text, policies FROM pack_versions ORDER BY pack_id, published_at")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(NewPackVersion {
+                    pack_id: text(row, "pack_id")?,
+                    version: text(row, "version")?,
+                    sha256: text(row, "sha256")?,
+                    manifest: text(row, "manifest")?,
+                    schema: text(row, "schema_text")?,
+                    policies: text(row, "policies")?,
+                })
+            })
             .collect()
     }
 }

@@ -596,6 +596,25 @@ async fn the_whole_store(store: &SqlStore) {
     );
     assert_eq!(store.outbox_pending("mail", 10).await.unwrap().len(), 1);
 
+    // A pack version re-screens every register too, once.
+    let pack = NewPackVersion {
+        pack_id: "jp-espa".into(),
+        version: "1.2.0".into(),
+        sha256: "def".into(),
+        manifest: "id = \"jp-espa\"".into(),
+        schema: "namespace Shinsa {}".into(),
+        policies: "// none".into(),
+    };
+    assert!(store.publish_pack(&system(), pack.clone()).await.unwrap());
+    assert!(!store.publish_pack(&system(), pack.clone()).await.unwrap());
+    assert_eq!(store.stored_packs().await.unwrap(), [pack]);
+    assert_eq!(store.pack_versions().await.unwrap()[0].version, "1.2.0");
+    for _ in 0..2 {
+        let claimed = store.claim_run().await.unwrap().unwrap();
+        assert_eq!(claimed.run.reason, "pack jp-espa@1.2.0");
+        store.fail_run(&claimed.run.id, "test").await.unwrap();
+    }
+
     // A run cut off by a stop goes back to the queue; a failure is kept.
     store
         .queue_run(&op("op-b"), &system(), &b_register.id, "manual")
@@ -643,7 +662,8 @@ async fn the_whole_store(store: &SqlStore) {
             "run.queue",
             "run.finish",
             "organisation.webhook",
-            "run.finish"
+            "run.finish",
+            "run.fail"
         ]
     );
 }
