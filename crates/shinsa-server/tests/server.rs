@@ -64,22 +64,6 @@ impl Server {
     }
 }
 
-async fn postgres_url() -> String {
-    let admin_url = std::env::var("SHINSA_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
-    sqlx::any::install_default_drivers();
-    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
-        .await
-        .unwrap_or_else(|error| panic!("PostgreSQL at {admin_url} is needed: {error}"));
-    let name = new_id("shinsa_server_test");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
-
 /// One user per role and organisation, each with an API token.
 struct People {
     tokens: std::collections::BTreeMap<&'static str, String>,
@@ -811,7 +795,7 @@ async fn the_story_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_story_on_postgres() {
-    the_story(Some(postgres_url().await)).await;
+    the_story(Some(shinsa_store::testing::fresh_postgres().await)).await;
 }
 
 /// CI fails when the committed OpenAPI document differs from the code's;

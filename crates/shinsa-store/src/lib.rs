@@ -227,3 +227,50 @@ impl<T> Store for T where
         + std::fmt::Debug
 {
 }
+
+/// Fresh databases for tests (feature `testing`): the conformance suite and
+/// the server's tests run against both kinds.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use sqlx::Executor as _;
+
+    /// The server the tests use: `SHINSA_TEST_POSTGRES`, else the local one.
+    pub fn postgres_admin_url() -> String {
+        std::env::var("SHINSA_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into())
+    }
+
+    /// A new database owned by a new role that is not a superuser, so that
+    /// row-level security applies to it as it does to a production server
+    /// connecting as the owner. Returns the address to connect as that role.
+    ///
+    /// # Panics
+    /// When PostgreSQL is not reachable: a test that needs it fails, it is
+    /// not skipped.
+    #[allow(clippy::panic)]
+    pub async fn fresh_postgres() -> String {
+        let admin_url = postgres_admin_url();
+        sqlx::any::install_default_drivers();
+        let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("PostgreSQL at {admin_url} is needed for this test (start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`): {error}")
+            });
+        let name = crate::new_id("shinsa_test");
+        for statement in [
+            format!("CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"),
+            format!("CREATE DATABASE {name} OWNER {name}"),
+        ] {
+            admin
+                .execute(statement.as_str())
+                .await
+                .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        }
+        let (scheme, rest) = admin_url
+            .split_once("://")
+            .unwrap_or(("postgres", "127.0.0.1:5432/test"));
+        let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        let host = host.rsplit_once('/').map_or(host, |(host, _)| host);
+        format!("{scheme}://{name}@{host}/{name}")
+    }
+}

@@ -385,6 +385,51 @@ impl SqlStore {
         Ok(query.build().fetch_all(&self.pool).await?)
     }
 
+    /// Tells PostgreSQL's row-level security whose rows this transaction
+    /// may touch (the second barrier behind every query's own condition).
+    async fn enter(&self, conn: &mut AnyConnection, tenant: &Tenant) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            let (kind, org, sectors) = match tenant {
+                Tenant::Operator { org } => ("operator", org.clone(), String::new()),
+                Tenant::Regulator { org, sectors } => {
+                    ("regulator", org.clone(), sectors.join("\u{1f}"))
+                }
+                Tenant::System => ("system", String::new(), String::new()),
+            };
+            sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+                .bind(kind)
+                .bind(org)
+                .bind(sectors)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A write transaction acting for `tenant`.
+    async fn write_as(&self, tenant: &Tenant) -> Result<sqlx::Transaction<'static, Any>> {
+        let mut tx = self.write().await?;
+        self.enter(&mut tx, tenant).await?;
+        Ok(tx)
+    }
+
+    /// Runs a read for `tenant` (in a transaction on PostgreSQL, where the
+    /// tenant setting lives).
+    async fn fetch_all_as(&self, tenant: &Tenant, query: &Query) -> Result<Vec<AnyRow>> {
+        if self.backend == Backend::Sqlite {
+            return self.fetch_all(query).await;
+        }
+        let mut tx = self.pool.begin().await?;
+        self.enter(&mut tx, tenant).await?;
+        let rows = query.build().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    async fn fetch_optional_as(&self, tenant: &Tenant, query: &Query) -> Result<Option<AnyRow>> {
+        Ok(self.fetch_all_as(tenant, query).await?.into_iter().next())
+    }
+
     async fn organisation_by_id(&self, id: &str) -> Result<Option<Organisation>> {
         let row = sqlx::query(&format!(
             "SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"
@@ -718,7 +763,7 @@ impl RegisterStore for SqlStore {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("organisation {org}")))?;
         let sector = operator.sectors.first().cloned().unwrap_or_default();
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(tenant).await?;
         let existing =
             sqlx::query("SELECT id, version FROM registers WHERE org_id = $1 AND name = $2")
                 .bind(org)
@@ -802,7 +847,11 @@ impl RegisterStore for SqlStore {
         let mut query = Query::new(REGISTER_SELECT);
         let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
         query.push(&format!(" WHERE {condition} ORDER BY o.name, r.name"));
-        self.fetch_all(&query).await?.iter().map(register).collect()
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(register)
+            .collect()
     }
 
     async fn register(&self, tenant: &Tenant, id: &str) -> Result<Option<RegisterSummary>> {
@@ -810,9 +859,7 @@ impl RegisterStore for SqlStore {
         let id = query.arg(id);
         let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
         query.push(&format!(" WHERE r.id = {id} AND {condition}"));
-        query
-            .build()
-            .fetch_optional(&self.pool)
+        self.fetch_optional_as(tenant, &query)
             .await?
             .as_ref()
             .map(register)
@@ -829,7 +876,7 @@ impl RunStore for SqlStore {
         register_id: &str,
         reason: &str,
     ) -> Result<Run> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(tenant).await?;
         let (org, _) = self.visible_register(&mut tx, tenant, register_id).await?;
         let queued = insert_run(&mut tx, register_id, reason).await?;
         append_audit(
@@ -850,7 +897,7 @@ impl RunStore for SqlStore {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         };
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let claimed = sqlx::query(&format!(
             "UPDATE runs SET status = 'running', started_at = $1 WHERE status = 'queued' AND id = \
              (SELECT id FROM runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1{lock}) RETURNING {RUN_COLUMNS}"
@@ -878,17 +925,15 @@ impl RunStore for SqlStore {
     }
 
     async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()> {
-        sqlx::query("UPDATE runs SET done = $1, total = $2 WHERE id = $3")
-            .bind(done)
-            .bind(total)
-            .bind(run_id)
-            .execute(&self.pool)
-            .await?;
+        let mut query = Query::new("UPDATE runs SET done = ");
+        let (done, total, id) = (query.arg(done), query.arg(total), query.arg(run_id));
+        query.push(&format!("{done}, total = {total} WHERE id = {id}"));
+        self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
     }
 
     async fn finish_run(&self, run_id: &str, result: RunResult) -> Result<RunChange> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
             .bind(run_id)
             .fetch_optional(&mut *tx)
@@ -995,7 +1040,7 @@ impl RunStore for SqlStore {
     }
 
     async fn fail_run(&self, run_id: &str, error: &str) -> Result<()> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let row = sqlx::query("UPDATE runs SET status = 'failed', finished_at = $1, error = $2 WHERE id = $3 RETURNING org_id")
             .bind(now())
             .bind(error)
@@ -1017,7 +1062,7 @@ impl RunStore for SqlStore {
     }
 
     async fn requeue_interrupted(&self) -> Result<u64> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let done = sqlx::query("UPDATE runs SET status = 'queued', started_at = NULL, done = 0 WHERE status = 'running'")
             .execute(&mut *tx)
             .await?;
@@ -1036,7 +1081,11 @@ impl RunStore for SqlStore {
             query.push(&format!(" AND register_id = {id}"));
         }
         query.push(" ORDER BY created_at DESC, id LIMIT 200");
-        self.fetch_all(&query).await?.iter().map(run).collect()
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(run)
+            .collect()
     }
 
     async fn run(&self, tenant: &Tenant, id: &str) -> Result<Option<Run>> {
@@ -1044,9 +1093,7 @@ impl RunStore for SqlStore {
         let id = query.arg(id);
         let condition = scope(&mut query, tenant, "org_id", "sector");
         query.push(&format!("id = {id} AND {condition}"));
-        query
-            .build()
-            .fetch_optional(&self.pool)
+        self.fetch_optional_as(tenant, &query)
             .await?
             .as_ref()
             .map(run)
@@ -1151,12 +1198,15 @@ impl FindingStore for SqlStore {
         let offset = page.arg(filter.offset.max(0));
         page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
         let items = self
-            .fetch_all(&page)
+            .fetch_all_as(tenant, &page)
             .await?
             .iter()
             .map(finding_view)
             .collect::<Result<Vec<_>>>()?;
-        let total = int(&count.build().fetch_one(&self.pool).await?, "total")?;
+        let total = match self.fetch_optional_as(tenant, &count).await? {
+            Some(row) => int(&row, "total")?,
+            None => 0,
+        };
         Ok(Page {
             items,
             total,
@@ -1181,9 +1231,7 @@ impl FindingStore for SqlStore {
             "{}r.id = {register} AND f.key = {key} AND {condition}",
             finding_select(&effective_status(&today))
         );
-        query
-            .build()
-            .fetch_optional(&self.pool)
+        self.fetch_optional_as(tenant, &query)
             .await?
             .as_ref()
             .map(finding_view)
@@ -1198,7 +1246,7 @@ impl FindingStore for SqlStore {
         key: &str,
         decision: TriageDecision,
     ) -> Result<Triage> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(tenant).await?;
         let (org, current_run) = self.visible_register(&mut tx, tenant, register_id).await?;
         let exists = sqlx::query("SELECT 1 AS found FROM findings WHERE run_id = $1 AND key = $2")
             .bind(current_run.unwrap_or_default())
@@ -1247,7 +1295,7 @@ impl FindingStore for SqlStore {
 #[async_trait]
 impl ListStore for SqlStore {
     async fn publish_list(&self, actor: &Actor, list: NewListVersion) -> Result<bool> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let inserted = sqlx::query("INSERT INTO list_versions (list_id, version, sha256, entries, body, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (list_id, sha256) DO NOTHING")
             .bind(&list.list_id)
             .bind(&list.version)
@@ -1310,7 +1358,7 @@ impl ListStore for SqlStore {
 #[async_trait]
 impl PackStore for SqlStore {
     async fn publish_pack(&self, actor: &Actor, pack: NewPackVersion) -> Result<bool> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let inserted = sqlx::query("INSERT INTO pack_versions (pack_id, version, sha256, manifest, schema_text, policies, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (pack_id, sha256) DO NOTHING")
             .bind(&pack.pack_id)
             .bind(&pack.version)

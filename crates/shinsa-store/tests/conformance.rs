@@ -1,13 +1,12 @@
 //! One behaviour, two databases: every test here runs against a fresh
 //! SQLite file and a fresh PostgreSQL database (on `SHINSA_TEST_POSTGRES`,
-//! by default the local server's `test` database). PostgreSQL being down is
-//! a failure, not a skip.
+//! by default the local server), owned by a role that is not a superuser
+//! so that row-level security applies. PostgreSQL being down is a failure,
+//! not a skip.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use shinsa_store::*;
 use sqlx::Executor as _;
-
-const PG_DEFAULT: &str = "postgres://root@127.0.0.1:5432/test";
 
 /// A fresh store of each kind. The SQLite file and the PostgreSQL database
 /// live as long as the returned guard.
@@ -31,20 +30,9 @@ async fn sqlite() -> Fresh {
 }
 
 async fn postgres() -> Fresh {
-    let admin_url = std::env::var("SHINSA_TEST_POSTGRES").unwrap_or_else(|_| PG_DEFAULT.into());
-    sqlx::any::install_default_drivers();
-    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
-        .await
-        .unwrap_or_else(|error| {
-            panic!("PostgreSQL at {admin_url} is needed for this test (start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`): {error}")
-        });
-    let name = new_id("shinsa_test");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
+    let store = SqlStore::open(&testing::fresh_postgres().await)
         .await
         .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let store = SqlStore::open(&format!("{base}/{name}")).await.unwrap();
     Fresh { store, _dir: None }
 }
 
@@ -807,4 +795,111 @@ async fn sqlite_concurrent_appends_keep_one_chain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_concurrent_appends_keep_one_chain() {
     concurrent_appends_keep_one_chain(postgres().await).await;
+}
+
+/// Behind the store's own conditions, PostgreSQL itself keeps tenants
+/// apart: raw SQL without the store's WHERE still sees only the tenant the
+/// transaction names, and nothing when it names none.
+#[tokio::test]
+async fn postgres_row_level_security_is_a_second_barrier() {
+    use sqlx::Row as _;
+    let fresh = postgres().await;
+    let store = &fresh.store;
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    organisation(store, "op-b", OrgKind::Operator, &["electricity"]).await;
+    organisation(store, "op-c", OrgKind::Operator, &["telecommunications"]).await;
+    for org in ["op-a", "op-b", "op-c"] {
+        store
+            .upload_register(&op(org), &system(), register("main"))
+            .await
+            .unwrap();
+    }
+    let pool = store.pool();
+    let superuser: bool = sqlx::query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        !superuser,
+        "the test must not connect as a superuser, which bypasses row-level security"
+    );
+    let count = |tenant: (&'static str, &'static str, &'static str), sql: &'static str| async move {
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+            .bind(tenant.0)
+            .bind(tenant.1)
+            .bind(tenant.2)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let rows = sqlx::query(sql).fetch_all(&mut *tx).await.unwrap();
+        tx.rollback().await.unwrap();
+        rows.len()
+    };
+    let everything = "SELECT id FROM registers";
+    assert_eq!(count(("operator", "op-a", ""), everything).await, 1);
+    assert_eq!(
+        count(("regulator", "meti", "electricity"), everything).await,
+        2
+    );
+    assert_eq!(
+        count(
+            ("regulator", "meti", "electricity\u{1f}telecommunications"),
+            everything
+        )
+        .await,
+        3
+    );
+    assert_eq!(count(("regulator", "mic", "gas"), everything).await, 0);
+    assert_eq!(count(("system", "", ""), everything).await, 3);
+    assert_eq!(
+        count(("", "", ""), everything).await,
+        0,
+        "no tenant, no rows"
+    );
+    assert_eq!(
+        count(
+            ("operator", "op-a", ""),
+            "SELECT register_id FROM register_versions"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(("operator", "op-a", ""), "SELECT id FROM runs").await,
+        1
+    );
+    assert_eq!(
+        count(
+            ("operator", "op-a", ""),
+            "UPDATE runs SET reason = 'x' RETURNING id"
+        )
+        .await,
+        1
+    );
+    let outside = sqlx::query("SELECT id FROM registers")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(
+        outside.is_empty(),
+        "outside a tenant's transaction nothing is visible"
+    );
+    // Writing a row for another tenant is refused.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('shinsa.tenant_kind', 'operator', true), set_config('shinsa.tenant_org', 'op-a', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let forged = sqlx::query("INSERT INTO registers (id, org_id, sector, name, version) VALUES ('reg_forged', 'op-b', 'electricity', 'forged', 1)")
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        forged
+            .unwrap_err()
+            .to_string()
+            .contains("row-level security")
+    );
 }
