@@ -14,6 +14,7 @@ pub mod lists;
 pub mod queries;
 pub mod reference;
 mod table;
+pub mod upload;
 
 pub use bundle::{
     INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files, load_document, load_workbook,

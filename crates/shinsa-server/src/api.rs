@@ -709,6 +709,7 @@ async fn revoke_token(
         .store
         .revoke_token(&auth.0.tenant(), &auth.0.actor(), &id)
         .await?;
+    state.principals.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 

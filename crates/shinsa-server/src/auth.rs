@@ -110,26 +110,74 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
+/// Principals of recently seen tokens and sessions, for a few seconds: a
+/// request then needs no query to know who asks. Revoking a token or
+/// signing out forgets at once on this server; another replica may still
+/// accept the secret for up to [`PrincipalCache::TTL`].
+#[derive(Debug, Default)]
+pub struct PrincipalCache(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Principal)>>,
+);
+
+impl PrincipalCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
+    const LIMIT: usize = 10_000;
+
+    fn get(&self, key: &str) -> Option<Principal> {
+        let held = self.0.lock().ok()?;
+        held.get(key)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, principal)| principal.clone())
+    }
+
+    fn put(&self, key: String, principal: &Principal) {
+        if let Ok(mut held) = self.0.lock() {
+            if held.len() >= Self::LIMIT {
+                held.clear();
+            }
+            held.insert(key, (std::time::Instant::now(), principal.clone()));
+        }
+    }
+
+    /// Forgets everything (a token was revoked, a session ended).
+    pub fn clear(&self) {
+        if let Ok(mut held) = self.0.lock() {
+            held.clear();
+        }
+    }
+}
+
 /// The principal of a request, from its bearer token or session cookie.
 pub async fn principal(parts: &Parts, state: &Shared) -> Result<Option<Principal>, Problem> {
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+    let (key, token) = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token = value
             .to_str()
             .ok()
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or_else(Problem::unauthorized)?;
-        return Ok(state
-            .store
-            .token_principal(&secret_hash(token.trim()))
-            .await?);
+        (format!("token {}", secret_hash(token.trim())), true)
+    } else {
+        match cookie(parts, SESSION_COOKIE) {
+            Some(session) => (format!("session {}", secret_hash(session)), false),
+            None => return Ok(None),
+        }
+    };
+    if let Some(principal) = state.principals.get(&key) {
+        return Ok(Some(principal));
     }
-    match cookie(parts, SESSION_COOKIE) {
-        Some(session) => Ok(state
+    let hash = key.split_once(' ').map_or("", |(_, hash)| hash);
+    let found = if token {
+        state.store.token_principal(hash).await?
+    } else {
+        state
             .store
-            .session_principal(&secret_hash(session), &shinsa_store::now())
-            .await?),
-        None => Ok(None),
+            .session_principal(hash, &shinsa_store::now())
+            .await?
+    };
+    if let Some(principal) = &found {
+        state.principals.put(key, principal);
     }
+    Ok(found)
 }
 
 impl FromRequestParts<Shared> for Auth {

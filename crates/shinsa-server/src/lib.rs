@@ -42,6 +42,8 @@ pub struct AppState {
     /// Wakes the outbox sender when a run finishes.
     pub outbox: Notify,
     metrics: metrics::Metrics,
+    /// Recently seen tokens and sessions (see [`auth::principal`]).
+    pub(crate) principals: auth::PrincipalCache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -55,6 +57,7 @@ impl AppState {
             jobs: Notify::new(),
             outbox: Notify::new(),
             metrics: metrics::Metrics::default(),
+            principals: auth::PrincipalCache::default(),
         })
     }
 

@@ -257,6 +257,7 @@ async fn logout(State(state): State<Shared>, parts: Parts) -> Response {
             .store
             .delete_session(&crate::auth::secret_hash(&session))
             .await;
+        state.principals.clear();
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(

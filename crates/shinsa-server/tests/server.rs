@@ -470,6 +470,49 @@ async fn the_story(database: Option<String>) {
         }
     }
 
+    // A token made over the API works at once and stops at once when revoked.
+    let (status, created) = client
+        .call(
+            reqwest::Method::POST,
+            Some(&t("a-member")),
+            "/api/v1/tokens",
+            Some(json!({"name": "ci"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        client.get(&secret, "/api/v1/me").await.1["user"]["login"],
+        "a-member@example.jp"
+    );
+    let id = created["token"]["id"].as_str().unwrap();
+    let (status, _) = client
+        .call(
+            reqwest::Method::DELETE,
+            Some(&t("b-admin")),
+            &format!("/api/v1/tokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another organisation cannot revoke it"
+    );
+    let (status, _) = client
+        .call(
+            reqwest::Method::DELETE,
+            Some(&secret),
+            &format!("/api/v1/tokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        client.get(&secret, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
     // op-a listens for changes.
     let (hook, delivery) = webhook_receiver().await;
     let (status, body) = client

@@ -312,7 +312,10 @@ pub struct FindingRow {
     pub subject_name: String,
     pub title: String,
     pub title_ja: String,
-    /// The whole finding (evidence, legal basis, provenance) as JSON.
+    /// The whole finding (evidence, legal basis) as JSON text; it is
+    /// written out as JSON, not as a string holding JSON.
+    #[serde(serialize_with = "raw_json", deserialize_with = "json_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: String,
 }
 
@@ -481,6 +484,23 @@ pub struct OutboxMessage {
     pub created_at: String,
     pub sent_at: Option<String>,
     pub outcome: Option<String>,
+}
+
+/// Writes JSON text as JSON (no escaping: the body is most of a page).
+fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    match serde_json::value::RawValue::from_string(text.to_owned()) {
+        Ok(raw) => serde::Serialize::serialize(&raw, serializer),
+        Err(_) => serializer.serialize_str(text),
+    }
+}
+
+/// Reads any JSON value back as its text.
+fn json_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(match value {
+        serde_json::Value::String(text) => text,
+        other => other.to_string(),
+    })
 }
 
 /// Now, as stored: UTC with microseconds, so text order is time order.

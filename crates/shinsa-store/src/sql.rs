@@ -1150,7 +1150,7 @@ fn finding_view(row: &AnyRow) -> Result<FindingView> {
 fn finding_select(effective: &str) -> String {
     format!(
         "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, f.body, \
-         t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective{FINDING_FROM}"
+         t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective, COUNT(*) OVER () AS total_rows{FINDING_FROM}"
     )
 }
 
@@ -1197,16 +1197,18 @@ impl FindingStore for SqlStore {
         let limit = page.arg(filter.limit.clamp(1, 1000));
         let offset = page.arg(filter.offset.max(0));
         page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
-        let items = self
-            .fetch_all_as(tenant, &page)
-            .await?
-            .iter()
-            .map(finding_view)
-            .collect::<Result<Vec<_>>>()?;
-        let total = match self.fetch_optional_as(tenant, &count).await? {
-            Some(row) => int(&row, "total")?,
-            None => 0,
+        let rows = self.fetch_all_as(tenant, &page).await?;
+        // The window count gives the total with the page in one query; only
+        // a page past the end needs the count on its own.
+        let total = match rows.first() {
+            Some(row) => int(row, "total_rows")?,
+            None if filter.offset <= 0 => 0,
+            None => match self.fetch_optional_as(tenant, &count).await? {
+                Some(row) => int(&row, "total")?,
+                None => 0,
+            },
         };
+        let items = rows.iter().map(finding_view).collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
             total,

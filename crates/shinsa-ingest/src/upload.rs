@@ -1,0 +1,226 @@
+//! Registers as they arrive over the network: a bundle as JSON, an XLSX
+//! workbook, a zip of a bundle folder, or a bare CycloneDX BOM of one
+//! system. The server hands the bytes here; the readers are fuzzed
+//! (`fuzz/fuzz_targets/uploads.rs`).
+
+use crate::{InputError, InputErrors, LoadedBundle, Location};
+use shinsa_model::{Date, ReferenceData};
+use std::io::Read as _;
+
+/// The largest register upload unpacked from a zip (all files together).
+const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// What an upload is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadFormat {
+    Json,
+    Xlsx,
+    Zip,
+    CycloneDx,
+}
+
+/// Who a bare CycloneDX BOM is registered for, and whether its system is a
+/// critical facility (a BOM does not say).
+#[derive(Clone, Debug)]
+pub struct BomOperator {
+    pub id: String,
+    pub name: String,
+    pub sector: String,
+    pub critical: bool,
+}
+
+impl UploadFormat {
+    /// From the content type, else from the bytes.
+    pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
+        let content_type = content_type.unwrap_or_default();
+        let cyclonedx = || memmem(bytes, b"\"bomFormat\"") && memmem(bytes, b"CycloneDX");
+        if content_type.contains("cyclonedx") {
+            return Some(UploadFormat::CycloneDx);
+        }
+        if content_type.contains("json") {
+            return Some(if cyclonedx() {
+                UploadFormat::CycloneDx
+            } else {
+                UploadFormat::Json
+            });
+        }
+        if content_type.contains("spreadsheetml") {
+            return Some(UploadFormat::Xlsx);
+        }
+        if content_type.contains("zip") {
+            return Some(UploadFormat::Zip);
+        }
+        match bytes.first() {
+            Some(b'{') if cyclonedx() => Some(UploadFormat::CycloneDx),
+            Some(b'{') => Some(UploadFormat::Json),
+            // An XLSX workbook is a zip too: it holds `xl/workbook.xml`.
+            Some(b'P') if bytes.starts_with(b"PK") => {
+                if memmem(bytes, b"xl/workbook.xml") {
+                    Some(UploadFormat::Xlsx)
+                } else {
+                    Some(UploadFormat::Zip)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadFormat::Json => "json",
+            UploadFormat::Xlsx => "xlsx",
+            UploadFormat::Zip => "zip",
+            UploadFormat::CycloneDx => "cyclonedx",
+        }
+    }
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// Reads an upload of `format` as a register; `operator` stands in for the
+/// operator a bare BOM does not name.
+pub fn read_upload(
+    label: &str,
+    format: UploadFormat,
+    bytes: Vec<u8>,
+    operator: &BomOperator,
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
+    match format {
+        UploadFormat::Json => crate::load_document(label, bytes, reference, day),
+        UploadFormat::Xlsx => crate::load_workbook(label, bytes, reference, day),
+        UploadFormat::Zip => crate::load_bundle_files(label, unzip(label, &bytes)?, reference, day),
+        UploadFormat::CycloneDx => {
+            crate::load_bundle_files(label, bom_bundle(label, bytes, operator)?, reference, day)
+        }
+    }
+}
+
+/// A bundle folder around one BOM: the operator, and one asset for the
+/// BOM's `metadata.component` (its bom-ref or name as id, its manufacturer
+/// or supplier as maker) that the BOM is attached to.
+fn bom_bundle(
+    label: &str,
+    bytes: Vec<u8>,
+    operator: &BomOperator,
+) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    let bad = |field: &str, expected: &str, found: String| {
+        InputErrors::one(InputError::new(
+            Location::Pointer {
+                file: label.to_owned(),
+                pointer: format!("/{}", field.replace('.', "/")),
+            },
+            field,
+            expected,
+            found,
+        ))
+    };
+    let document: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|error| bad("", "a CycloneDX JSON document", error.to_string()))?;
+    let component = &document["metadata"]["component"];
+    let text = |value: &serde_json::Value| {
+        value
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let name = text(&component["name"]).ok_or_else(|| {
+        bad(
+            "metadata.component.name",
+            "the name of the system the BOM describes",
+            component["name"].to_string(),
+        )
+    })?;
+    let id = text(&component["bom-ref"]).unwrap_or_else(|| name.clone());
+    let maker = text(&component["manufacturer"]["name"])
+        .or_else(|| text(&component["supplier"]["name"]))
+        .or_else(|| text(&document["metadata"]["manufacturer"]["name"]))
+        .or_else(|| text(&document["metadata"]["supplier"]["name"]))
+        .unwrap_or_default();
+    let kind = match component["type"].as_str() {
+        Some("device") => "equipment",
+        _ => "program",
+    };
+    // The taxonomy has no word for "a BOM's system"; the component type
+    // (application, firmware, device…) is kept as an unknown category.
+    let category = text(&component["type"]).unwrap_or_else(|| "system".into());
+    let field = |value: &str| format!("\"{}\"", value.replace('"', "\"\""));
+    let assets = format!(
+        "id,name,kind,category,critical,manufacturer,supplier,bom\n{},{},{kind},{},{},{},{},{}\n",
+        field(&id),
+        field(&name),
+        field(&category),
+        operator.critical,
+        field(&maker),
+        field(&maker),
+        field("system.cdx.json"),
+    );
+    let mut table = toml::Table::new();
+    table.insert("id".into(), operator.id.clone().into());
+    table.insert("name".into(), operator.name.clone().into());
+    table.insert("sector".into(), operator.sector.clone().into());
+    table.insert("country".into(), "JP".into());
+    Ok(vec![
+        (
+            "operator.toml".into(),
+            toml::to_string(&table).unwrap_or_default().into_bytes(),
+        ),
+        ("assets.csv".into(), assets.into_bytes()),
+        ("system.cdx.json".into(), bytes),
+    ])
+}
+
+/// The files of a zipped bundle folder, by file name (folders inside the
+/// zip are flattened; the bundle is one folder).
+pub fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    let bad = |found: String| {
+        InputErrors::one(InputError::new(
+            Location::File {
+                file: label.to_owned(),
+            },
+            "(zip)",
+            "a zip of a bundle folder",
+            found,
+        ))
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|error| bad(format!("not a readable zip: {error}")))?;
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|error| bad(format!("entry {index}: {error}")))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let path = entry
+            .name()
+            .map_err(|error| bad(format!("entry {index}: {error}")))?
+            .into_owned();
+        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+        if name.is_empty() || name.starts_with('.') || path.starts_with("__MACOSX") {
+            continue;
+        }
+        let mut content = Vec::new();
+        let read = (&mut entry)
+            .take(ZIP_LIMIT.saturating_sub(total) + 1)
+            .read_to_end(&mut content)
+            .map_err(|error| bad(format!("{name}: {error}")))?;
+        total += read as u64;
+        if total > ZIP_LIMIT {
+            return Err(bad(format!(
+                "more than {} MB once unpacked",
+                ZIP_LIMIT / 1024 / 1024
+            )));
+        }
+        files.push((name, content));
+    }
+    Ok(files)
+}
