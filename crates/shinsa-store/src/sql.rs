@@ -1147,11 +1147,16 @@ fn finding_view(row: &AnyRow) -> Result<FindingView> {
     })
 }
 
-fn finding_select(effective: &str) -> String {
+/// The columns of a finding as shown (`FROM` and `WHERE` follow).
+fn finding_columns(effective: &str) -> String {
     format!(
         "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, f.body, \
-         t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective, COUNT(*) OVER () AS total_rows{FINDING_FROM}"
+         t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective"
     )
+}
+
+fn finding_select(effective: &str) -> String {
+    format!("{}{FINDING_FROM}", finding_columns(effective))
 }
 
 #[async_trait]
@@ -1186,20 +1191,29 @@ impl FindingStore for SqlStore {
             }
             (effective, conditions.join(" AND "))
         };
+        // The page is chosen on narrow rows (keys and sort columns, with
+        // the total as a window count), and only its rows are read whole:
+        // sorting whole findings (their bodies) was most of the time.
         let mut page = Query::default();
         let (effective, condition) = conditions(&mut page);
-        let base = format!("{}{condition}", finding_select(&effective));
         let count = Query {
-            sql: format!("SELECT COUNT(*) AS total FROM ({base}) counted"),
+            sql: format!(
+                "SELECT COUNT(*) AS total FROM ({}{condition}) counted",
+                finding_select(&effective)
+            ),
             args: page.args.clone(),
         };
-        page.sql = format!("{base} ORDER BY f.severity_rank, o.name, f.key");
         let limit = page.arg(filter.limit.clamp(1, 1000));
         let offset = page.arg(filter.offset.max(0));
-        page.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+        page.sql = format!(
+            "{columns}, p.total_rows FROM (SELECT f.run_id AS p_run, f.key AS p_key, f.severity_rank AS p_rank, o.name AS p_org, COUNT(*) OVER () AS total_rows{FINDING_FROM}{condition} \
+             ORDER BY f.severity_rank, o.name, f.key LIMIT {limit} OFFSET {offset}) p \
+             JOIN findings f ON f.run_id = p.p_run AND f.key = p.p_key JOIN organisations o ON o.id = f.org_id \
+             LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key ORDER BY p.p_rank, p.p_org, p.p_key",
+            columns = finding_columns(&effective)
+        );
         let rows = self.fetch_all_as(tenant, &page).await?;
-        // The window count gives the total with the page in one query; only
-        // a page past the end needs the count on its own.
+        // Only a page past the end needs the count on its own.
         let total = match rows.first() {
             Some(row) => int(row, "total_rows")?,
             None if filter.offset <= 0 => 0,

@@ -386,6 +386,18 @@ async fn the_whole_store(store: &SqlStore) {
         (paged.total, keys(paged)),
         (3, vec!["R9@asset:b1".to_owned()])
     );
+    let past_the_end = store
+        .findings(
+            &regulator,
+            &FindingFilter {
+                limit: 2,
+                offset: 4,
+                ..filter()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((past_the_end.total, past_the_end.items.len()), (3, 0));
     let searched = store
         .findings(
             &regulator,
