@@ -33,7 +33,10 @@ impl UploadFormat {
     /// From the content type, else from the bytes.
     pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
         let content_type = content_type.unwrap_or_default();
-        let cyclonedx = || memmem(bytes, b"\"bomFormat\"") && memmem(bytes, b"CycloneDX");
+        // A CycloneDX document has `bomFormat` at the top; a bundle may
+        // hold BOMs inside, so only the top level counts.
+        let cyclonedx =
+            || serde_json::from_slice::<TopLevel>(bytes).is_ok_and(|top| top.bom_format.is_some());
         if content_type.contains("cyclonedx") {
             return Some(UploadFormat::CycloneDx);
         }
@@ -73,6 +76,12 @@ impl UploadFormat {
             UploadFormat::CycloneDx => "cyclonedx",
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct TopLevel {
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<serde::de::IgnoredAny>,
 }
 
 fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
@@ -223,4 +232,73 @@ pub fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputE
         files.push((name, content));
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_told_by_content_type_then_by_content() {
+        let bom = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6"}"#;
+        let bundle = br#"{"operator": {"id": "X"}, "boms": [{"bomFormat": "CycloneDX"}]}"#;
+        let detect = UploadFormat::detect;
+        assert_eq!(detect(None, bom), Some(UploadFormat::CycloneDx));
+        assert_eq!(
+            detect(Some("application/json"), bom),
+            Some(UploadFormat::CycloneDx)
+        );
+        assert_eq!(
+            detect(None, bundle),
+            Some(UploadFormat::Json),
+            "a BOM inside a bundle"
+        );
+        assert_eq!(
+            detect(Some("application/json; charset=utf-8"), bundle),
+            Some(UploadFormat::Json)
+        );
+        assert_eq!(
+            detect(None, b"PK\x03\x04....xl/workbook.xml...."),
+            Some(UploadFormat::Xlsx)
+        );
+        assert_eq!(
+            detect(None, b"PK\x03\x04....assets.csv...."),
+            Some(UploadFormat::Zip)
+        );
+        assert_eq!(
+            detect(Some("application/zip"), b"anything"),
+            Some(UploadFormat::Zip)
+        );
+        assert_eq!(detect(None, b"id,name\n"), None);
+    }
+
+    #[test]
+    fn a_zip_is_flattened_and_refused_when_unreadable() {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut bytes);
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, text) in [
+                ("plant/operator.toml", "id = 1"),
+                ("plant/.hidden", "x"),
+                ("__MACOSX/plant/._assets.csv", "x"),
+            ] {
+                writer
+                    .start_file(name, options)
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                std::io::Write::write_all(&mut writer, text.as_bytes())
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+            }
+            writer.finish().unwrap_or_else(|e| unreachable!("{e}"));
+        }
+        let files = unzip("up.zip", bytes.get_ref()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(files, [("operator.toml".to_owned(), b"id = 1".to_vec())]);
+        let error = unzip("up.zip", b"PK\x03\x04 broken")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("up.zip") && error.contains("not a readable zip"),
+            "{error}"
+        );
+    }
 }
