@@ -69,8 +69,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("upload", "Upload a register", "台帳を登録"),
     (
         "upload_help",
-        "A bundle as JSON, an XLSX workbook, or a zip of the bundle folder.",
-        "JSON のバンドル、XLSX ワークブック、またはバンドルフォルダの zip。",
+        "A bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a CycloneDX BOM of one system.",
+        "JSON のバンドル、XLSX ワークブック、バンドルフォルダの zip、または一つのシステムの CycloneDX BOM。",
+    ),
+    (
+        "bom_critical",
+        "For a CycloneDX BOM: the system is a critical facility",
+        "CycloneDX BOM の場合: このシステムは特定重要設備",
     ),
     ("file", "File", "ファイル"),
     ("send", "Upload", "登録"),

@@ -311,6 +311,7 @@ async fn upload(
         ));
     }
     let mut name = String::from("main");
+    let mut critical = false;
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
     while let Some(field) = multipart
         .next_field()
@@ -323,6 +324,9 @@ async fn upload(
                     .text()
                     .await
                     .map_err(|error| Problem::bad_request(error.body_text()))?;
+            }
+            Some("critical") => {
+                critical = field.text().await.is_ok_and(|value| value == "true");
             }
             Some("file") => {
                 let content_type = field.content_type().map(str::to_owned);
@@ -350,7 +354,7 @@ async fn upload(
         &name,
         content_type.as_deref(),
         bytes,
-        false,
+        critical,
     )
     .await
     {
