@@ -7,4 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked -p shinsa-server --example rescreen_bench
-target/release/examples/rescreen_bench "${1:-250}" "${2:-10000}" ${3:+"$3"}
+# GNU time reports the peak resident memory ("Maximum resident set size").
+/usr/bin/time -f 'peak resident memory %M kB' \
+    target/release/examples/rescreen_bench "${1:-250}" "${2:-10000}" ${3:+"$3"}

@@ -47,22 +47,6 @@ async fn drain(store: &SqlStore, started: Instant, total: i64) -> f64 {
     }
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -197,5 +181,4 @@ async fn main() {
             "NOT met"
         }
     );
-    println!("peak resident memory {:.0} MB", peak_rss_mb());
 }

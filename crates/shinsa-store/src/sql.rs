@@ -319,6 +319,32 @@ async fn rescreen_all(conn: &mut AnyConnection, reason: &str) -> Result<usize> {
     Ok(registers.len())
 }
 
+/// Finishes publishing a new list or pack version (`what`): queues the
+/// re-screening of every register, records the event on the system chain
+/// and commits.
+async fn publication(
+    mut tx: sqlx::Transaction<'static, Any>,
+    actor: &Actor,
+    what: &str,
+    id: &str,
+    version: &str,
+    mut detail: serde_json::Value,
+) -> Result<bool> {
+    let rescreened = rescreen_all(&mut tx, &format!("{what} {id}@{version}")).await?;
+    detail["rescreened_registers"] = rescreened.into();
+    append_audit(
+        &mut tx,
+        SYSTEM_CHAIN,
+        actor,
+        &format!("{what}.publish"),
+        id,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 impl SqlStore {
     /// Opens (creating a SQLite file if needed) and migrates the store at
     /// `url`: `sqlite:PATH` or `postgres://…`.
@@ -1325,22 +1351,10 @@ impl ListStore for SqlStore {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        let reason = format!("list {}@{}", list.list_id, list.version);
-        let rescreened = rescreen_all(&mut tx, &reason).await?;
-        append_audit(
-            &mut tx,
-            SYSTEM_CHAIN,
-            actor,
-            "list.publish",
-            &list.list_id,
-            serde_json::json!({
-                "version": list.version, "sha256": list.sha256, "entries": list.entries,
-                "rescreened_registers": rescreened,
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        let detail = serde_json::json!({
+            "version": list.version, "sha256": list.sha256, "entries": list.entries,
+        });
+        publication(tx, actor, "list", &list.list_id, &list.version, detail).await
     }
 
     async fn list_versions(&self) -> Result<Vec<ListVersionSummary>> {
@@ -1389,22 +1403,8 @@ impl PackStore for SqlStore {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        let reason = format!("pack {}@{}", pack.pack_id, pack.version);
-        let rescreened = rescreen_all(&mut tx, &reason).await?;
-        append_audit(
-            &mut tx,
-            SYSTEM_CHAIN,
-            actor,
-            "pack.publish",
-            &pack.pack_id,
-            serde_json::json!({
-                "version": pack.version, "sha256": pack.sha256,
-                "rescreened_registers": rescreened,
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        let detail = serde_json::json!({"version": pack.version, "sha256": pack.sha256});
+        publication(tx, actor, "pack", &pack.pack_id, &pack.version, detail).await
     }
 
     async fn pack_versions(&self) -> Result<Vec<PackVersionSummary>> {
