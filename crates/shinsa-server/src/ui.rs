@@ -434,7 +434,8 @@ fn row(view: FindingView, lang: Lang, can_triage: bool) -> Row {
     let status = view.status.as_str().to_owned();
     Row {
         dom_id: format!(
-            "f-{}",
+            "f-{}-{}",
+            view.register_id,
             view.row
                 .key
                 .chars()

@@ -25,14 +25,6 @@ impl Tenant {
             },
         }
     }
-
-    /// The audit chain this tenant's own changes go to.
-    pub fn chain(&self) -> &str {
-        match self {
-            Tenant::Operator { org } | Tenant::Regulator { org, .. } => org,
-            Tenant::System => SYSTEM_CHAIN,
-        }
-    }
 }
 
 /// The chain of changes no single organisation owns (organisations, lists).
