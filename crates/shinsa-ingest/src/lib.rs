@@ -8,6 +8,7 @@
 //! either a whole value or its errors.
 
 mod bundle;
+pub mod calendar;
 pub mod cyclonedx;
 mod error;
 pub mod lists;

@@ -6,6 +6,7 @@
 //! percentages, dates) are newtypes so that a bad value cannot travel past the
 //! reader that saw it.
 
+pub mod clock;
 mod finding;
 mod identifiers;
 mod inventory;
