@@ -573,6 +573,7 @@ async fn the_story(database: Option<String>) {
             format!("op-b/{made_in}")
         ]
     );
+    client.settle(&t("mic-reviewer")).await; // op-c's run, in another sector
     assert_eq!(
         client.keys(&t("mic-reviewer"), "").await.len(),
         3,
