@@ -12,6 +12,7 @@ mod identifiers;
 mod inventory;
 mod lists;
 mod network;
+pub mod plan;
 mod primitives;
 mod reference;
 
