@@ -98,7 +98,8 @@ pub const OPERATOR_WRITERS: &[Role] = &[Role::OperatorAdmin, Role::OperatorMembe
 /// Roles that may read the audit log.
 pub const AUDIT_READERS: &[Role] = &[Role::Auditor, Role::RegulatorAdmin, Role::OperatorAdmin];
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+/// The value of the cookie `name` in a request.
+pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts
         .headers
         .get_all(header::COOKIE)

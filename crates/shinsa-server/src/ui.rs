@@ -5,7 +5,7 @@
 //! cookie, then the browser's `Accept-Language`).
 
 use crate::api::{FindingQuery, accept_register, check_decision};
-use crate::auth::{OPERATOR_WRITERS, SESSION_COOKIE};
+use crate::auth::{OPERATOR_WRITERS, SESSION_COOKIE, cookie};
 use crate::i18n::Lang;
 use crate::{Problem, Shared};
 use askama::Template;
@@ -70,15 +70,7 @@ fn language(parts: &Parts) -> Lang {
     {
         return lang;
     }
-    let cookies = parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().strip_prefix("shinsa_lang="))
-        .find_map(Lang::parse);
-    if let Some(lang) = cookies {
+    if let Some(lang) = cookie(parts, LANG_COOKIE).and_then(Lang::parse) {
         return lang;
     }
     let accepts_japanese = parts
@@ -109,13 +101,8 @@ impl FromRequestParts<Shared> for Page {
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Lost> {
         let lang = language(parts);
-        let has_session = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .any(|value| value.contains(SESSION_COOKIE));
-        let principal = if has_session {
+        // Only a session signs a page in (a bearer token is for the API).
+        let principal = if cookie(parts, SESSION_COOKIE).is_some() {
             crate::auth::principal(parts, state)
                 .await
                 .map_err(|problem| Lost(problem.into_response()))?
@@ -241,21 +228,10 @@ async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<Login
 }
 
 async fn logout(State(state): State<Shared>, parts: Parts) -> Response {
-    let session = parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| {
-            pair.trim()
-                .strip_prefix("shinsa_session=")
-                .map(str::to_owned)
-        });
-    if let Some(session) = session {
+    if let Some(session) = cookie(&parts, SESSION_COOKIE) {
         let _ = state
             .store
-            .delete_session(&crate::auth::secret_hash(&session))
+            .delete_session(&crate::auth::secret_hash(session))
             .await;
         state.principals.clear();
     }

@@ -14,14 +14,21 @@ use std::time::Duration;
 
 const PASSWORD: &str = "a long password 1";
 
-/// `shinsa` with the store in `data`; `stdin` is written to its input.
-fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> common::Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shinsa"))
+/// `shinsa ARGS --data-dir DATA`, whatever store the developer's shell names.
+fn command_in(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shinsa"));
+    command
         .args(args)
         .arg("--data-dir")
         .arg(data)
         .env_remove("SHINSA_DATABASE")
-        .env_remove("SHINSA_CONFIG")
+        .env_remove("SHINSA_CONFIG");
+    command
+}
+
+/// `shinsa` with the store in `data`; `stdin` is written to its input.
+fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> common::Run {
+    let mut child = command_in(data, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -170,17 +177,7 @@ impl Drop for Served {
 }
 
 fn serve(data: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shinsa"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--json-logs",
-            "--data-dir",
-        ])
-        .arg(data)
-        .env_remove("SHINSA_DATABASE")
-        .env_remove("SHINSA_CONFIG")
+    let mut child = command_in(data, &["serve", "--listen", "127.0.0.1:0", "--json-logs"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
