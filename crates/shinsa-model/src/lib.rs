@@ -13,6 +13,7 @@ mod inventory;
 mod lists;
 mod network;
 pub mod plan;
+pub mod review;
 mod primitives;
 mod reference;
 

@@ -3,8 +3,12 @@
 //! or operation, and the completeness check that lists, before filing,
 //! what the ministry will ask for (DOMAIN.md, "Plan contents").
 
-use crate::{CountryCode, Date};
+use crate::{
+    Asset, AssetKind, Contract, ContractScope, CountryCode, Date, Inventory, Operator, Ownership,
+    Party, PartyRef, Percent,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -29,8 +33,14 @@ pub enum PlanItemKind {
 pub struct PlanItem {
     pub id: String,
     pub kind: PlanItemKind,
-    /// The facility: its outline, or the register's asset id.
+    /// The facility: its outline as the filing states it.
     pub facility: String,
+    /// The register's asset this item is about, when it has one.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// The asset category (`router`, `drone`) the sector rules look at.
+    #[serde(default)]
+    pub category: Option<String>,
     /// Introduction: when it is to be introduced.
     #[serde(default)]
     pub timing: Option<Date>,
@@ -58,6 +68,8 @@ pub struct PlanItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Component {
     pub name: String,
+    #[serde(default)]
+    pub category: Option<String>,
     #[serde(default)]
     pub supplier: Option<Supplier>,
     #[serde(default)]
@@ -282,12 +294,22 @@ impl Plan {
                             "an end of the period on or after its start",
                             "開始日以降の委託期間の終了日",
                         ),
-                        (Some(_), Some(_)) => {}
-                        _ => gaps.add(
-                            format!("{at}/period_from"),
-                            "the period of the entrustment",
-                            "委託の期間",
-                        ),
+                        (from, until) => {
+                            if from.is_none() {
+                                gaps.add(
+                                    format!("{at}/period_from"),
+                                    "the first day of the entrustment",
+                                    "委託期間の開始日",
+                                );
+                            }
+                            if until.is_none() {
+                                gaps.add(
+                                    format!("{at}/period_until"),
+                                    "the last day of the entrustment",
+                                    "委託期間の終了日",
+                                );
+                            }
+                        }
                     }
                     if item
                         .scope
@@ -304,6 +326,321 @@ impl Plan {
             }
         }
         gaps.0
+    }
+}
+
+/// The smallest holding the plan must name.
+const MAJOR_HOLDING_PERCENT: f64 = 5.0;
+
+impl Plan {
+    /// A draft from the register: an introduction item per critical
+    /// facility (its components under it) and an entrustment item per
+    /// contract on one (every subcontract under it). What the register
+    /// does not record (officers, foreign-government ties, timing,
+    /// periods, measures) is left unstated, for [`Plan::completeness`] to
+    /// ask for; holdings are taken as in force on `day`.
+    pub fn draft_from_register(id: &str, title: &str, inventory: &Inventory, day: Date) -> Plan {
+        let supplier = |reference: Option<&PartyRef>| {
+            reference.map(|reference| supplier_from_register(inventory, reference, day))
+        };
+        let mut items = Vec::new();
+        let facilities = inventory
+            .assets
+            .iter()
+            .filter(|asset| asset.critical && asset.parent.is_none());
+        for asset in facilities {
+            items.push(PlanItem {
+                id: format!("I-{}", items.len() + 1),
+                kind: PlanItemKind::Introduction,
+                facility: asset.name.clone(),
+                asset: Some(asset.id.clone()),
+                category: Some(asset.category.clone()),
+                timing: None,
+                supplier: supplier(asset.supplier.as_ref().or(asset.manufacturer.as_ref())),
+                country_of_manufacture: asset.country_of_manufacture.clone(),
+                components: inventory
+                    .assets
+                    .iter()
+                    .filter(|part| part.parent.as_deref() == Some(asset.id.as_str()))
+                    .map(|part| Component {
+                        name: part.name.clone(),
+                        category: Some(part.category.clone()),
+                        supplier: supplier(part.supplier.as_ref().or(part.manufacturer.as_ref())),
+                        country_of_manufacture: part.country_of_manufacture.clone(),
+                    })
+                    .collect(),
+                contractor: None,
+                subcontractors: Vec::new(),
+                period_from: None,
+                period_until: None,
+                scope: None,
+            });
+        }
+        let entrusted = inventory.contracts.iter().filter(|contract| {
+            contract.parent_contract.is_none()
+                && contract
+                    .asset
+                    .as_deref()
+                    .and_then(|asset| inventory.asset(asset))
+                    .is_some_and(|asset| asset.critical)
+        });
+        for contract in entrusted {
+            let asset = contract.asset.as_deref().and_then(|id| inventory.asset(id));
+            items.push(PlanItem {
+                id: format!("I-{}", items.len() + 1),
+                kind: PlanItemKind::Entrustment,
+                facility: asset.map_or_else(String::new, |asset| asset.name.clone()),
+                asset: contract.asset.clone(),
+                category: asset.map(|asset| asset.category.clone()),
+                timing: None,
+                supplier: None,
+                country_of_manufacture: None,
+                components: Vec::new(),
+                contractor: supplier(Some(&contract.contractor)),
+                subcontractors: subcontracts(inventory, &contract.id)
+                    .map(|sub| supplier_from_register(inventory, &sub.contractor, day))
+                    .collect(),
+                period_from: None,
+                period_until: None,
+                scope: Some(contract.scope.as_str().to_owned()),
+            });
+        }
+        Plan {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            items,
+            measures: Vec::new(),
+        }
+    }
+
+    /// The plan as a register of its own, to screen what it proposes
+    /// (filing freezes this screening): each introduction item a critical
+    /// asset with its components, each entrustment a contract with its
+    /// subcontracts, each supplier a party owned by its stated holders.
+    /// Asset ids are the item ids, so findings point at plan items.
+    pub fn inventory(&self, operator: &Operator) -> Inventory {
+        let mut parties = PartyTable::default();
+        let mut assets = Vec::new();
+        let mut contracts = Vec::new();
+        for (index, item) in self.items.iter().enumerate() {
+            let origin = Some(format!("plan /items/{index}"));
+            let category = item.category.clone();
+            let mut asset = Asset {
+                id: item.id.clone(),
+                name: item.facility.clone(),
+                kind: AssetKind::Equipment,
+                category_known: category.is_some(),
+                category: category.unwrap_or_else(|| "unknown".to_owned()),
+                critical: true,
+                parent: None,
+                manufacturer: None,
+                supplier: None,
+                model: None,
+                version: None,
+                country_of_manufacture: item.country_of_manufacture.clone(),
+                ip: None,
+                mac: None,
+                location: None,
+                status: Some("planned".to_owned()),
+                exceptions: Vec::new(),
+                origin: origin.clone(),
+            };
+            asset.supplier = item.supplier.as_ref().map(|supplier| parties.add(supplier));
+            asset.manufacturer = asset.supplier.clone();
+            assets.push(asset.clone());
+            for (number, component) in item.components.iter().enumerate() {
+                let supplier = component
+                    .supplier
+                    .as_ref()
+                    .map(|supplier| parties.add(supplier));
+                assets.push(Asset {
+                    id: format!("{}/{}", item.id, number + 1),
+                    name: component.name.clone(),
+                    kind: AssetKind::Component,
+                    category_known: component.category.is_some(),
+                    category: component
+                        .category
+                        .clone()
+                        .unwrap_or_else(|| "unknown".to_owned()),
+                    parent: Some(item.id.clone()),
+                    manufacturer: supplier.clone(),
+                    supplier,
+                    country_of_manufacture: component.country_of_manufacture.clone(),
+                    origin: Some(format!("plan /items/{index}/components/{number}")),
+                    ..asset.clone()
+                });
+            }
+            if let Some(contractor) = &item.contractor {
+                let scope = item
+                    .scope
+                    .as_deref()
+                    .and_then(ContractScope::parse)
+                    .unwrap_or(ContractScope::Maintenance);
+                let contract_id = format!("{}/contract", item.id);
+                for (number, party) in std::iter::once(contractor)
+                    .chain(&item.subcontractors)
+                    .enumerate()
+                {
+                    contracts.push(Contract {
+                        id: if number == 0 {
+                            contract_id.clone()
+                        } else {
+                            format!("{contract_id}/{number}")
+                        },
+                        asset: Some(item.id.clone()),
+                        contractor: parties.add(party),
+                        scope,
+                        work_country: party.country_of_incorporation.clone(),
+                        customer_data_access: scope == ContractScope::CustomerData,
+                        parent_contract: (number > 0).then(|| contract_id.clone()),
+                    });
+                }
+            }
+        }
+        Inventory {
+            operator: operator.clone(),
+            parties: parties.parties,
+            ownership: parties.ownership,
+            assets,
+            contracts,
+            dataflows: Vec::new(),
+            observed: crate::Observed::default(),
+        }
+    }
+
+    /// The plan with officers' dates of birth and nationalities removed:
+    /// what anyone but the filing operator and the reviewing ministry sees.
+    pub fn without_personal_data(&self) -> Plan {
+        let mut plan = self.clone();
+        for item in &mut plan.items {
+            let suppliers = item
+                .supplier
+                .iter_mut()
+                .chain(item.contractor.iter_mut())
+                .chain(item.subcontractors.iter_mut())
+                .chain(
+                    item.components
+                        .iter_mut()
+                        .filter_map(|component| component.supplier.as_mut()),
+                );
+            for supplier in suppliers {
+                for officer in supplier.officers.iter_mut().flatten() {
+                    officer.date_of_birth = None;
+                    officer.nationality = None;
+                }
+            }
+        }
+        plan
+    }
+}
+
+/// Every contract under `parent`, depth first (sub-subcontractors too).
+fn subcontracts<'a>(inventory: &'a Inventory, parent: &str) -> impl Iterator<Item = &'a Contract> {
+    let mut found = Vec::new();
+    let mut pending = vec![parent.to_owned()];
+    while let Some(parent) = pending.pop() {
+        for contract in &inventory.contracts {
+            if contract.parent_contract.as_deref() == Some(parent.as_str())
+                && !found
+                    .iter()
+                    .any(|seen: &&Contract| seen.id == contract.id)
+            {
+                found.push(contract);
+                pending.push(contract.id.clone());
+            }
+        }
+    }
+    found.into_iter()
+}
+
+/// What the register knows of a supplier: its name and country, and the
+/// holders of 5 % or more on `day` when it records any holding.
+fn supplier_from_register(inventory: &Inventory, reference: &PartyRef, day: Date) -> Supplier {
+    let party = match reference {
+        PartyRef::Id(id) => inventory.party(id),
+        PartyRef::Text(_) => None,
+    };
+    let Some(party) = party else {
+        return Supplier {
+            name: reference.as_str().to_owned(),
+            country_of_incorporation: None,
+            major_holders: None,
+            officers: None,
+            foreign_government_ties: None,
+        };
+    };
+    let holdings: Vec<&Ownership> = inventory
+        .ownership
+        .iter()
+        .filter(|holding| holding.owned == party.id && holding.in_force(day))
+        .collect();
+    let major_holders = (!holdings.is_empty()).then(|| {
+        holdings
+            .iter()
+            .filter(|holding| holding.share.value() >= MAJOR_HOLDING_PERCENT)
+            .map(|holding| {
+                let owner = inventory.party(&holding.owner);
+                Holder {
+                    name: owner.map_or_else(|| holding.owner.clone(), |owner| owner.name.clone()),
+                    voting_percent: holding.share.value(),
+                    country: owner.and_then(|owner| owner.country.clone()),
+                }
+            })
+            .collect()
+    });
+    Supplier {
+        name: party.name.clone(),
+        country_of_incorporation: party.country.clone(),
+        major_holders,
+        officers: None,
+        foreign_government_ties: None,
+    }
+}
+
+/// The parties of a plan's register, one per distinct supplier name.
+#[derive(Default)]
+struct PartyTable {
+    by_name: BTreeMap<String, String>,
+    parties: Vec<Party>,
+    ownership: Vec<Ownership>,
+}
+
+impl PartyTable {
+    fn add(&mut self, supplier: &Supplier) -> PartyRef {
+        let id = self.id(&supplier.name, supplier.country_of_incorporation.clone());
+        let owned_already = self.ownership.iter().any(|holding| holding.owned == id);
+        if !owned_already {
+            for holder in supplier.major_holders.iter().flatten() {
+                let owner = self.id(&holder.name, holder.country.clone());
+                if let Ok(share) = Percent::new(holder.voting_percent) {
+                    self.ownership.push(Ownership {
+                        owner,
+                        owned: id.clone(),
+                        share,
+                        since: None,
+                        until: None,
+                    });
+                }
+            }
+        }
+        PartyRef::Id(id)
+    }
+
+    fn id(&mut self, name: &str, country: Option<CountryCode>) -> String {
+        if let Some(id) = self.by_name.get(name) {
+            return id.clone();
+        }
+        let id = format!("P{}", self.parties.len() + 1);
+        self.parties.push(Party {
+            id: id.clone(),
+            name: name.to_owned(),
+            aliases: Vec::new(),
+            country,
+            hq_country: None,
+            identifiers: Vec::new(),
+        });
+        self.by_name.insert(name.to_owned(), id.clone());
+        id
     }
 }
 
@@ -388,5 +725,135 @@ mod tests {
                 .iter()
                 .any(|gap| gap.pointer == "/items")
         );
+    }
+
+    fn register() -> Inventory {
+        let asset = |id: &str, name: &str, parent: Option<&str>, supplier: &str, critical: bool| {
+            serde_json::json!({
+                "id": id, "name": name, "kind": if parent.is_some() { "component" } else { "equipment" },
+                "category": "router", "category_known": true, "critical": critical, "parent": parent,
+                "manufacturer": null, "supplier": {"kind": "id", "value": supplier}, "model": null,
+                "version": null, "country_of_manufacture": "CN", "ip": null, "mac": null,
+                "location": null, "status": null, "exceptions": [], "origin": null
+            })
+        };
+        let party = |id: &str, name: &str, country: &str| {
+            serde_json::json!({"id": id, "name": name, "aliases": [], "country": country,
+                               "hq_country": null, "identifiers": []})
+        };
+        let contract = |id: &str, contractor: &str, parent: Option<&str>| {
+            serde_json::json!({"id": id, "asset": "A-1", "contractor": {"kind": "id", "value": contractor},
+                               "scope": "maintenance", "work_country": null,
+                               "customer_data_access": false, "parent_contract": parent})
+        };
+        serde_json::from_value(serde_json::json!({
+            "operator": {"id": "OP", "name": "港電力", "sector": "electricity", "country": "JP",
+                         "licence": null, "regulator": null},
+            "parties": [party("S", "関西通信機材", "JP"), party("Z", "ZTE Corporation", "CN"),
+                        party("M", "保守一社", "JP"), party("N", "Sub Two", "VN")],
+            "ownership": [
+                {"owner": "Z", "owned": "S", "share": 60.0, "since": null, "until": null},
+                {"owner": "M", "owned": "S", "share": 2.0, "since": null, "until": null}
+            ],
+            "assets": [asset("A-1", "変電所ルータ", None, "S", true), asset("A-1a", "LTE module", Some("A-1"), "Z", true),
+                       asset("B-1", "事務所プリンタ", None, "S", false)],
+            "contracts": [contract("C-1", "M", None), contract("C-2", "N", Some("C-1")),
+                          contract("C-3", "Z", Some("C-2"))],
+            "dataflows": []
+        }))
+        .unwrap_or_else(|error| unreachable!("{error}"))
+    }
+
+    #[test]
+    fn a_draft_from_the_register_carries_what_it_knows_and_asks_for_the_rest() {
+        let inventory = register();
+        let draft =
+            Plan::draft_from_register("P-9", "更新", &inventory, time::macros::date!(2026 - 11 - 28));
+        assert_eq!(draft.items.len(), 2, "the printer is not critical");
+        let introduction = &draft.items[0];
+        assert_eq!(introduction.asset.as_deref(), Some("A-1"));
+        let supplier = introduction.supplier.as_ref().map(|supplier| {
+            (
+                supplier.name.as_str(),
+                supplier.major_holders.clone().unwrap_or_default(),
+            )
+        });
+        assert_eq!(
+            supplier,
+            Some((
+                "関西通信機材",
+                vec![Holder {
+                    name: "ZTE Corporation".into(),
+                    voting_percent: 60.0,
+                    country: Some(CountryCode::parse("CN").unwrap_or_else(|e| unreachable!("{e}"))),
+                }]
+            )),
+            "the 2 % holder is below the threshold"
+        );
+        assert_eq!(introduction.components[0].name, "LTE module");
+        let entrustment = &draft.items[1];
+        let subcontractors: Vec<&str> = entrustment
+            .subcontractors
+            .iter()
+            .map(|sub| sub.name.as_str())
+            .collect();
+        assert_eq!(subcontractors, ["Sub Two", "ZTE Corporation"]);
+        let gaps: Vec<String> = draft
+            .completeness()
+            .into_iter()
+            .map(|gap| gap.pointer)
+            .collect();
+        assert!(gaps.contains(&"/items/0/supplier/officers".to_owned()));
+        assert!(gaps.contains(&"/items/1/period_from".to_owned()));
+        assert!(gaps.contains(&"/measures".to_owned()));
+    }
+
+    #[test]
+    fn the_plan_as_a_register_keeps_items_holders_and_subcontracts() {
+        let inventory = register();
+        let draft =
+            Plan::draft_from_register("P-9", "更新", &inventory, time::macros::date!(2026 - 11 - 28));
+        let planned = draft.inventory(&inventory.operator);
+        let asset_ids: Vec<&str> = planned.assets.iter().map(|asset| asset.id.as_str()).collect();
+        assert_eq!(asset_ids, ["I-1", "I-1/1", "I-2"]);
+        let zte = planned
+            .parties
+            .iter()
+            .find(|party| party.name == "ZTE Corporation")
+            .map(|party| party.id.clone());
+        let supplier = planned.assets[0].supplier.clone();
+        assert!(
+            planned.ownership.iter().any(|holding| Some(&holding.owner) == zte.as_ref()
+                && Some(PartyRef::Id(holding.owned.clone())) == supplier),
+            "{:?}",
+            planned.ownership
+        );
+        let parents: Vec<Option<&str>> = planned
+            .contracts
+            .iter()
+            .map(|contract| contract.parent_contract.as_deref())
+            .collect();
+        assert_eq!(parents, [None, Some("I-2/contract"), Some("I-2/contract")]);
+    }
+
+    #[test]
+    fn personal_data_can_be_taken_out() {
+        let complete = plan(serde_json::json!({
+            "id": "P-1", "title": "t", "measures": ["m"],
+            "items": [{"id": "I-1", "kind": "entrustment", "facility": "EMS", "contractor": supplier(),
+                       "subcontractors": [supplier()], "period_from": "2027-04-01",
+                       "period_until": "2030-03-31", "scope": "maintenance"}]
+        }));
+        let public = complete.without_personal_data();
+        let officer = |plan: &Plan| {
+            plan.items[0].subcontractors[0]
+                .officers
+                .clone()
+                .unwrap_or_default()
+        };
+        assert_eq!(officer(&public)[0].name, "山田太郎");
+        assert_eq!(officer(&public)[0].date_of_birth, None);
+        assert_eq!(officer(&public)[0].nationality, None);
+        assert!(officer(&complete)[0].date_of_birth.is_some());
     }
 }

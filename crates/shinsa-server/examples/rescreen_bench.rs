@@ -114,7 +114,7 @@ async fn main() {
         ..Config::default()
     };
     let workers = config.workers;
-    let state = AppState::new(store.clone(), config);
+    let state = AppState::new(store.clone(), config).unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles = shinsa_server::jobs::start(state.clone(), stopped);
 

@@ -4,6 +4,7 @@
 //! 404, indistinguishable from a missing one).
 
 use crate::auth::{AUDIT_READERS, Auth, OPERATOR_WRITERS};
+use crate::plans::{PlanView, StepRequest};
 use crate::screening::UploadFormat;
 use crate::{Problem, Shared};
 use axum::extract::{Path, Query, State};
@@ -25,11 +26,13 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     paths(
         me, organisations, registers, upload, register, start_run, runs, run, findings,
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
-        set_webhook, audit_events, audit_verify
+        set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
+        plan_history
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
-        PublishedLists, PackSummary
+        PublishedLists, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
+        PlanDetail
     )),
     modifiers(&BearerToken)
 )]
@@ -83,6 +86,10 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/webhook", put(set_webhook))
         .route("/api/v1/audit", get(audit_events))
         .route("/api/v1/audit/verify", get(audit_verify))
+        .route("/api/v1/plans", get(plans).post(create_plan))
+        .route("/api/v1/plans/{id}", get(plan).put(amend_plan))
+        .route("/api/v1/plans/{id}/steps", post(plan_step))
+        .route("/api/v1/plans/{id}/history", get(plan_history))
 }
 
 async fn openapi() -> Response {
@@ -774,4 +781,117 @@ async fn audit_verify(
         "verifying the audit log",
     )?;
     Ok(Json(state.store.verify_audit().await?))
+}
+
+/// Installation plans: an operator's own (drafts included); a regulator's
+/// the filed plans of its sectors, whose clock runs out first at the top.
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<PlanView>)))]
+async fn plans(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<PlanView>>> {
+    let mut views = state
+        .store
+        .plans(&auth.0.tenant())
+        .await?
+        .into_iter()
+        .map(|record| crate::plans::view(&state, &auth.0, record))
+        .collect::<Result<Vec<_>, _>>()?;
+    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
+    Ok(Json(views))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewPlanRequest {
+    pub title: String,
+    /// A register of the operator's to draw the draft from: its critical
+    /// facilities, their components and the contracts on them.
+    #[serde(default)]
+    pub register_id: Option<String>,
+}
+
+/// Drafts a plan (operators), from a register when one is named.
+#[utoipa::path(post, path = "/api/v1/plans", request_body = NewPlanRequest,
+    responses((status = 201, body = PlanView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn create_plan(
+    State(state): State<Shared>,
+    auth: Auth,
+    Json(request): Json<NewPlanRequest>,
+) -> ApiResult<(StatusCode, Json<PlanView>)> {
+    let record = crate::plans::create_draft(
+        &state,
+        &auth.0,
+        request.register_id.as_deref(),
+        &request.title,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::plans::view(&state, &auth.0, record)?),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDetail {
+    #[serde(flatten)]
+    pub plan: PlanView,
+    /// Every step, oldest first, with the plan as filed or amended and the
+    /// screening frozen at that moment.
+    pub history: Vec<PlanEvent>,
+}
+
+/// One plan with where its review stands and what it still lacks.
+#[utoipa::path(get, path = "/api/v1/plans/{id}", responses((status = 200, body = PlanView), (status = 404, body = Problem)))]
+async fn plan(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PlanView>> {
+    Ok(Json(crate::plans::plan(&state, &auth.0, &id).await?))
+}
+
+/// A plan's history: every step with the plan as filed or amended and the screening frozen with it.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/history", responses((status = 200, body = PlanDetail), (status = 404, body = Problem)))]
+async fn plan_history(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PlanDetail>> {
+    Ok(Json(PlanDetail {
+        plan: crate::plans::plan(&state, &auth.0, &id).await?,
+        history: crate::plans::events(&state, &auth.0, &id).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AmendRequest {
+    /// The plan's revision the change was made on.
+    pub revision: i64,
+    /// The whole plan (see `shinsa_model::plan::Plan`).
+    #[schema(value_type = Object)]
+    pub body: shinsa_model::plan::Plan,
+}
+
+/// Changes a plan (operators): a draft freely; a filed plan until a decision closes it, screened again and announced to the ministry.
+#[utoipa::path(put, path = "/api/v1/plans/{id}", request_body = AmendRequest,
+    responses((status = 200, body = PlanView), (status = 409, body = Problem, description = "Changed meanwhile, or closed"), (status = 403, body = Problem)))]
+async fn amend_plan(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(request): Json<AmendRequest>,
+) -> ApiResult<Json<PlanView>> {
+    let record =
+        crate::plans::amend(&state, &auth.0, &id, request.revision, request.body).await?;
+    Ok(Json(crate::plans::view(&state, &auth.0, record)?))
+}
+
+/// Takes a step in a plan's review: the operator files, answers, accepts, declines or withdraws; the ministry receives, requests information, recommends, orders, clears or moves the last day.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/steps", request_body = StepRequest,
+    responses((status = 200, body = PlanView), (status = 409, body = Problem, description = "Not allowed in the plan's state, or changed meanwhile"), (status = 422, body = Problem, description = "Incomplete plan (every gap by JSON pointer), a missing note, or a date outside the allowed period")))]
+async fn plan_step(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(request): Json<StepRequest>,
+) -> ApiResult<Json<PlanView>> {
+    let record = crate::plans::take_step(&state, &auth.0, &id, request).await?;
+    Ok(Json(crate::plans::view(&state, &auth.0, record)?))
 }

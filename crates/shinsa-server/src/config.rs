@@ -26,6 +26,66 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The largest upload, in megabytes.
     pub upload_limit_mb: usize,
+    /// How installation plans are reviewed (`[review]` in the file).
+    pub review: ReviewConfig,
+}
+
+/// The statutory periods of plan review. ESPA's are the defaults; some
+/// are unverified (DOMAIN.md [M]), which is why they are settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Days from receipt to the review's last day.
+    pub review_days: u32,
+    /// The longest the review may be extended to, in months from receipt.
+    pub maximum_months: u32,
+    /// Days the operator has to accept or decline a recommendation.
+    pub response_days: u32,
+    /// Whether the day of receipt counts as day one (the Civil Code: no).
+    pub first_day_counts: bool,
+    /// Whether a period ending on a closed day runs to the next open day.
+    pub closed_days_extend: bool,
+    /// A CSV of closed days (`date,name,…`) replacing the bundled Japanese
+    /// calendar.
+    pub closed_days: Option<PathBuf>,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            review_days: 30,
+            maximum_months: 4,
+            response_days: 10,
+            first_day_counts: false,
+            closed_days_extend: true,
+            closed_days: None,
+        }
+    }
+}
+
+impl ReviewConfig {
+    /// The rules, with the closed days read from the configured file or
+    /// the bundled calendar.
+    pub fn rules(&self) -> Result<shinsa_model::review::ReviewRules, String> {
+        let closed = match &self.closed_days {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|error| format!("reading {}: {error}", path.display()))?;
+                shinsa_ingest::calendar::read_closed_days(&path.display().to_string(), &bytes)
+            }
+            None => shinsa_ingest::calendar::bundled_closed_days(),
+        }
+        .map_err(|errors| errors.to_string())?;
+        let mut clock = shinsa_model::clock::ClockRules::espa(closed);
+        clock.review_days = self.review_days;
+        clock.maximum_months = self.maximum_months;
+        clock.first_day_counts = self.first_day_counts;
+        clock.closed_days_extend = self.closed_days_extend;
+        Ok(shinsa_model::review::ReviewRules {
+            clock,
+            response_days: self.response_days,
+        })
+    }
 }
 
 impl Default for Config {
@@ -39,6 +99,7 @@ impl Default for Config {
             session_hours: 12,
             secure_cookies: false,
             upload_limit_mb: 256,
+            review: ReviewConfig::default(),
         }
     }
 }
@@ -55,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("secure_cookies", &self.secure_cookies)
             .field("upload_limit_mb", &self.upload_limit_mb)
+            .field("review", &self.review)
             .finish()
     }
 }

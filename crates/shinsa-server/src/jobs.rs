@@ -68,6 +68,19 @@ pub async fn run(state: &Shared, claimed: ClaimedRun) {
                     state.metrics.findings_written.fetch_add(findings, Relaxed);
                     tracing::info!(run = %id, register = %change.register_id, new = change.new.len(), resolved = change.resolved.len(), "run finished");
                     state.outbox.notify_one();
+                    // A list or pack change may touch items of plans
+                    // already cleared.
+                    if !matches!(change.reason.as_str(), "upload" | "manual") {
+                        match crate::plans::rereview_cleared(state, &change.register_id).await {
+                            Ok(0) => {}
+                            Ok(moved) => {
+                                tracing::info!(register = %change.register_id, plans = moved, "cleared plans back to review")
+                            }
+                            Err(problem) => {
+                                tracing::warn!(register = %change.register_id, error = %problem.detail, "re-screening cleared plans")
+                            }
+                        }
+                    }
                     Ok(())
                 }
                 Err(error) => Err(error.to_string()),

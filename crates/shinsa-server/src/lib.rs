@@ -17,6 +17,7 @@ mod config;
 mod i18n;
 pub mod jobs;
 mod metrics;
+pub mod plans;
 mod problem;
 pub mod screening;
 mod ui;
@@ -44,13 +45,19 @@ pub struct AppState {
     metrics: metrics::Metrics,
     /// Recently seen tokens and sessions (see [`auth::principal`]).
     pub(crate) principals: auth::PrincipalCache,
+    /// How plans are reviewed, with the closed days read once.
+    pub review_rules: shinsa_model::review::ReviewRules,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: Config) -> Shared {
-        Arc::new(AppState {
+    /// The state of a server; fails when the configured closed-days
+    /// calendar does not read.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Shared, String> {
+        let review_rules = config.review.rules()?;
+        Ok(Arc::new(AppState {
+            review_rules,
             store,
             config,
             screening: Mutex::new(None),
@@ -58,7 +65,7 @@ impl AppState {
             outbox: Notify::new(),
             metrics: metrics::Metrics::default(),
             principals: auth::PrincipalCache::default(),
-        })
+        }))
     }
 
     /// The screening for the store's current list versions, rebuilt when

@@ -17,6 +17,8 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_store::*;
 
+mod plans;
+
 const HTMX: &str = include_str!("../assets/htmx.min.js");
 const STYLE: &str = include_str!("../assets/shinsa.css");
 const LANG_COOKIE: &str = "shinsa_lang";
@@ -39,6 +41,7 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/findings", get(findings_page))
         .route("/ui/triage", post(triage))
         .route("/ui/runs", get(runs_page))
+        .merge(plans::routes())
 }
 
 /// The findings page, keeping the query (`?lang=ja`).

@@ -33,7 +33,7 @@ impl Server {
             workers: 2,
             ..Config::default()
         };
-        let state = AppState::new(store.clone(), config);
+        let state = AppState::new(store.clone(), config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

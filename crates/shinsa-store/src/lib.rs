@@ -38,6 +38,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0} already exists")]
     Conflict(String),
+    /// Someone else changed the object since the caller read it.
+    #[error("{0}")]
+    Stale(String),
     #[error("not a supported database address: {0} (expected sqlite:PATH or postgres://…)")]
     UnsupportedUrl(String),
     #[error("stored data is not readable: {0}")]
@@ -105,6 +108,8 @@ pub trait RegisterStore {
     ) -> Result<(RegisterSummary, Run)>;
     async fn registers(&self, tenant: &Tenant) -> Result<Vec<RegisterSummary>>;
     async fn register(&self, tenant: &Tenant, id: &str) -> Result<Option<RegisterSummary>>;
+    /// The current version's inventory (stored JSON) of a visible register.
+    async fn register_inventory(&self, tenant: &Tenant, id: &str) -> Result<Option<String>>;
 }
 
 /// Screening runs: a queue of jobs in the store.
@@ -151,6 +156,31 @@ pub trait FindingStore {
         key: &str,
         decision: TriageDecision,
     ) -> Result<Triage>;
+}
+
+/// Installation plans and their review history.
+#[async_trait]
+pub trait PlanStore {
+    /// Saves a new draft of the operator's.
+    async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan) -> Result<PlanRecord>;
+    /// The plans `tenant` may see, newest first. A regulator sees filed
+    /// plans of its sectors only, never drafts.
+    async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>>;
+    async fn plan(&self, tenant: &Tenant, id: &str) -> Result<Option<PlanRecord>>;
+    async fn plan_events(&self, tenant: &Tenant, id: &str) -> Result<Vec<PlanEvent>>;
+    /// Records a step with its audit event and notifications in one
+    /// transaction; `Conflict` when the plan moved past
+    /// `step.expected_revision` meanwhile.
+    async fn plan_step(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        id: &str,
+        step: PlanStep,
+    ) -> Result<PlanRecord>;
+    /// Cleared plans drawn from a register (to re-screen after a list
+    /// change).
+    async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>>;
 }
 
 /// Published list versions.
@@ -202,6 +232,7 @@ pub trait Store:
     + RegisterStore
     + RunStore
     + FindingStore
+    + PlanStore
     + ListStore
     + PackStore
     + OutboxStore
@@ -218,6 +249,7 @@ impl<T> Store for T where
         + RegisterStore
         + RunStore
         + FindingStore
+        + PlanStore
         + ListStore
         + PackStore
         + OutboxStore

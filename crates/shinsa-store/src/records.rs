@@ -528,3 +528,84 @@ pub fn new_id(prefix: &str) -> String {
     }
     format!("{prefix}_{}", hex::encode(bytes))
 }
+
+/// A new installation plan (a draft). The body is the plan as model data
+/// (`shinsa_model::plan::Plan`); the store keeps it as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewPlan {
+    pub id: String,
+    pub register_id: Option<String>,
+    pub title: String,
+    pub body: serde_json::Value,
+}
+
+/// Where a plan stands. Status and dates are the review's
+/// (`shinsa_model::review`); the store keeps them as text.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub sector: String,
+    pub register_id: Option<String>,
+    pub title: String,
+    pub status: String,
+    /// Bumped by every step; a step names the revision it saw.
+    pub revision: i64,
+    pub body: serde_json::Value,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    pub response_due_on: Option<String>,
+    pub filed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One step in a plan's history, as it was taken.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanEvent {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub side: String,
+    pub action: String,
+    /// The status the step left the plan in.
+    pub status: String,
+    pub note: Option<String>,
+    /// The plan as filed or amended by this step.
+    pub body: Option<serde_json::Value>,
+    /// The screening frozen by this step: findings with the list and
+    /// pack versions they came from.
+    pub snapshot: Option<serde_json::Value>,
+}
+
+/// Who hears of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The filing operator's webhook and its operator-admins.
+    Operator,
+    /// The webhooks of the regulators of the plan's sector and their
+    /// reviewers.
+    Regulators,
+}
+
+/// A step to record: the state it leads to (worked out by the review's
+/// rules before the call) and what to keep with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanStep {
+    pub expected_revision: i64,
+    pub side: String,
+    pub action: String,
+    pub status: String,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    pub response_due_on: Option<String>,
+    pub note: Option<String>,
+    /// A new body (filing, amendment), replacing the plan's.
+    pub body: Option<serde_json::Value>,
+    pub snapshot: Option<serde_json::Value>,
+    /// Webhook and mail payload, and who receives it.
+    pub notify: Option<(Audience, serde_json::Value)>,
+}

@@ -8,6 +8,8 @@
 //! never deadlock on a lock upgrade), and `FOR UPDATE SKIP LOCKED` when
 //! workers claim runs on PostgreSQL.
 
+mod plans;
+
 use crate::audit::{self, AuditEvent, ChainHead, ChainReport, GENESIS};
 use crate::records::*;
 use crate::{
@@ -889,6 +891,19 @@ impl RegisterStore for SqlStore {
             .await?
             .as_ref()
             .map(register)
+            .transpose()
+    }
+
+    async fn register_inventory(&self, tenant: &Tenant, id: &str) -> Result<Option<String>> {
+        let mut query = Query::new(
+            "SELECT v.inventory FROM registers r JOIN register_versions v ON v.register_id = r.id AND v.version = r.version",
+        );
+        let id = query.arg(id);
+        let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
+        query.push(&format!(" WHERE r.id = {id} AND {condition}"));
+        self.fetch_optional_as(tenant, &query)
+            .await?
+            .map(|row| text(&row, "inventory"))
             .transpose()
     }
 }

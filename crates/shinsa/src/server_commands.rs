@@ -99,7 +99,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
-        let state = shinsa_server::AppState::new(Arc::new(store), config);
+        let state = shinsa_server::AppState::new(Arc::new(store), config)
+            .map_err(|error| anyhow::anyhow!("review settings: {error}"))?;
         shinsa_server::serve(state, listener, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(ExitCode::from(EXIT_CLEAN))

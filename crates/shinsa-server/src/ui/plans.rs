@@ -1,0 +1,774 @@
+//! Plan pages: the list (an operator's plans with a form to draft one; a
+//! reviewer's inbox by days left), and one plan with its clock, what it
+//! still lacks as a form to fill, its items, the frozen screening, the
+//! steps the caller may take now, and its history.
+
+use super::{Frame, Page, render};
+use crate::i18n::Lang;
+use crate::plans::{PlanView, REVIEWERS, StepRequest};
+use crate::{Problem, Shared};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use shinsa_model::plan::Plan;
+use shinsa_model::review::{Action, Review, Side};
+use shinsa_store::*;
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/ui/plans", get(plans_page).post(create))
+        .route("/ui/plans/{id}", get(plan_page))
+        .route("/ui/plans/{id}/fill", post(fill))
+        .route("/ui/plans/{id}/edit", post(edit))
+        .route("/ui/plans/{id}/step", post(step))
+}
+
+/// A plan as a list row shows it.
+struct Listed {
+    id: String,
+    title: String,
+    org_name: String,
+    status: String,
+    status_label: String,
+    received_on: String,
+    due_on: String,
+    days_left: String,
+    /// `overdue`, `due-soon` or empty.
+    urgency: &'static str,
+    gaps: usize,
+}
+
+/// Days left at which a review counts as due soon.
+const DUE_SOON_DAYS: i64 = 7;
+
+fn urgency(days_left: Option<i64>) -> &'static str {
+    match days_left {
+        Some(days) if days < 0 => "overdue",
+        Some(days) if days <= DUE_SOON_DAYS => "due-soon",
+        _ => "",
+    }
+}
+
+fn status_label(view: &PlanView, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => view.status_label_ja.clone(),
+        Lang::En => view.status_label_en.clone(),
+    }
+}
+
+fn listed(view: PlanView, lang: Lang) -> Listed {
+    Listed {
+        status_label: status_label(&view, lang),
+        urgency: urgency(view.days_left),
+        days_left: view.days_left.map(|days| days.to_string()).unwrap_or_default(),
+        gaps: view.gaps.len(),
+        id: view.record.id,
+        title: view.record.title,
+        org_name: view.record.org_name,
+        status: view.record.status,
+        received_on: view.record.received_on.unwrap_or_default(),
+        due_on: view.record.due_on.unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    frame: Frame,
+    t: Lang,
+    plans: Vec<Listed>,
+    can_draft: bool,
+    registers: Vec<(String, String)>,
+    overdue: usize,
+    due_soon: usize,
+}
+
+async fn plans_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
+    let tenant = page.principal.tenant();
+    let mut views = state
+        .store
+        .plans(&tenant)
+        .await?
+        .into_iter()
+        .map(|record| crate::plans::view(&state, &page.principal, record))
+        .collect::<Result<Vec<_>, _>>()?;
+    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
+    let plans: Vec<Listed> = views
+        .into_iter()
+        .map(|view| listed(view, page.lang))
+        .collect();
+    let can_draft = crate::auth::OPERATOR_WRITERS.contains(&page.principal.user.role);
+    let registers = if can_draft {
+        state
+            .store
+            .registers(&tenant)
+            .await?
+            .into_iter()
+            .map(|register| (register.id, register.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let view = PlansPage {
+        frame: Frame::new(&page, "/ui/plans"),
+        t: page.lang,
+        overdue: plans.iter().filter(|plan| plan.urgency == "overdue").count(),
+        due_soon: plans.iter().filter(|plan| plan.urgency == "due-soon").count(),
+        plans,
+        can_draft,
+        registers,
+    };
+    Ok(render(&view, page.lang))
+}
+
+#[derive(Deserialize)]
+struct NewPlanForm {
+    title: String,
+    #[serde(default)]
+    register: String,
+}
+
+async fn create(
+    State(state): State<Shared>,
+    page: Page,
+    Form(form): Form<NewPlanForm>,
+) -> Result<Response, Problem> {
+    let record = crate::plans::create_draft(
+        &state,
+        &page.principal,
+        Some(form.register.as_str()),
+        &form.title,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/ui/plans/{}", record.id)).into_response())
+}
+
+/// How a missing field is asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Date,
+    Country,
+    Text,
+    Percent,
+    /// One officer per line: `name, YYYY-MM-DD, country`.
+    Officers,
+    /// One holder per line: `name, percent, country`; `none` for none.
+    Holders,
+    /// One entry per line.
+    Lines,
+    /// A whole supplier, by its name.
+    Party,
+}
+
+impl Input {
+    fn for_pointer(pointer: &str) -> Option<Input> {
+        let last = pointer.rsplit('/').next().unwrap_or_default();
+        Some(match last {
+            "timing" | "date_of_birth" | "period_from" | "period_until" => Input::Date,
+            "country_of_manufacture" | "country_of_incorporation" | "nationality" => Input::Country,
+            "foreign_government_ties" | "scope" | "name" | "facility" => Input::Text,
+            "voting_percent" => Input::Percent,
+            "officers" => Input::Officers,
+            "major_holders" => Input::Holders,
+            "measures" => Input::Lines,
+            "supplier" | "contractor" => Input::Party,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Input::Date => "date",
+            Input::Country => "country",
+            Input::Text => "text",
+            Input::Percent => "percent",
+            Input::Officers => "officers",
+            Input::Holders => "holders",
+            Input::Lines => "lines",
+            Input::Party => "party",
+        }
+    }
+
+    fn multiline(self) -> bool {
+        matches!(self, Input::Officers | Input::Holders | Input::Lines)
+    }
+
+    /// The value a field's text stands for, or what was expected.
+    fn value(self, text: &str) -> Result<serde_json::Value, String> {
+        let text = text.trim();
+        let lines = || {
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .enumerate()
+        };
+        let parts = |line: &str| -> Vec<String> {
+            line.split([',', '、', '，'])
+                .map(|part| part.trim().to_owned())
+                .collect()
+        };
+        let country = |text: &str| {
+            shinsa_model::CountryCode::parse(text)
+                .map(|code| serde_json::json!(code))
+                .map_err(|_| format!("a country code such as JP or CN, not {text:?}"))
+        };
+        let date = |text: &str| {
+            shinsa_model::parse_date(text)
+                .map(|day| serde_json::json!(day.to_string()))
+                .map_err(|_| format!("a date as YYYY-MM-DD, not {text:?}"))
+        };
+        match self {
+            Input::Date => date(text),
+            Input::Country => country(text),
+            Input::Text => Ok(serde_json::json!(text)),
+            Input::Party => Ok(serde_json::json!({"name": text})),
+            Input::Percent => text
+                .trim_end_matches('%')
+                .trim()
+                .parse::<f64>()
+                .map(|percent| serde_json::json!(percent))
+                .map_err(|_| format!("a percentage, not {text:?}")),
+            Input::Lines => Ok(serde_json::json!(
+                lines().map(|(_, line)| line).collect::<Vec<_>>()
+            )),
+            Input::Holders if matches!(text.to_lowercase().as_str(), "none" | "なし") => {
+                Ok(serde_json::json!([]))
+            }
+            Input::Holders => lines()
+                .map(|(number, line)| match parts(line).as_slice() {
+                    [name, percent, rest @ ..] if !name.is_empty() => {
+                        let percent: f64 = percent.trim_end_matches('%').parse().map_err(|_| {
+                            format!("line {}: a percentage, not {percent:?}", number + 1)
+                        })?;
+                        let mut holder =
+                            serde_json::json!({"name": name, "voting_percent": percent});
+                        if let Some(code) = rest.first().filter(|code| !code.is_empty()) {
+                            holder["country"] = country(code)
+                                .map_err(|error| format!("line {}: {error}", number + 1))?;
+                        }
+                        Ok(holder)
+                    }
+                    _ => Err(format!(
+                        "line {}: name, percentage, country (or `none`)",
+                        number + 1
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(serde_json::Value::Array),
+            Input::Officers => lines()
+                .map(|(number, line)| match parts(line).as_slice() {
+                    [name, born, nationality] if !name.is_empty() => Ok(serde_json::json!({
+                        "name": name,
+                        "date_of_birth": date(born).map_err(|error| format!("line {}: {error}", number + 1))?,
+                        "nationality": country(nationality).map_err(|error| format!("line {}: {error}", number + 1))?,
+                    })),
+                    _ => Err(format!(
+                        "line {}: name, date of birth (YYYY-MM-DD), nationality",
+                        number + 1
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(serde_json::Value::Array),
+        }
+    }
+}
+
+/// Sets `value` at a JSON pointer whose parent exists.
+fn set_at(body: &mut serde_json::Value, pointer: &str, value: serde_json::Value) -> bool {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match body.pointer_mut(parent) {
+        Some(serde_json::Value::Object(object)) => {
+            object.insert(last, value);
+            true
+        }
+        Some(serde_json::Value::Array(array)) => match last.parse::<usize>() {
+            Ok(index) if index < array.len() => {
+                array[index] = value;
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A gap as the fill-in form shows it.
+struct Field {
+    pointer: String,
+    label: String,
+    input: &'static str,
+    multiline: bool,
+    /// What the operator typed, kept when the form comes back with errors.
+    value: String,
+}
+
+/// One finding of the frozen screening.
+struct Frozen {
+    severity: String,
+    rule: String,
+    subject: String,
+    title: String,
+    explanation: String,
+    legal_basis: String,
+}
+
+/// One step as the history lists it.
+struct Step {
+    at: String,
+    actor: String,
+    action: String,
+    status: String,
+    note: String,
+}
+
+/// An item as the page lists it.
+struct ItemRow {
+    id: String,
+    kind: String,
+    facility: String,
+    party: String,
+    country: String,
+    holders: String,
+    officers: String,
+    others: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    frame: Frame,
+    t: Lang,
+    id: String,
+    title: String,
+    org_name: String,
+    status: String,
+    status_label: String,
+    revision: i64,
+    received_on: String,
+    due_on: String,
+    days_left: String,
+    urgency: &'static str,
+    latest_extension: String,
+    response_due_on: String,
+    fields: Vec<Field>,
+    unfillable: Vec<String>,
+    can_edit: bool,
+    actions: Vec<&'static str>,
+    items: Vec<ItemRow>,
+    measures: Vec<String>,
+    findings: Vec<Frozen>,
+    snapshot_note: String,
+    history: Vec<Step>,
+    json: String,
+    errors: Vec<String>,
+}
+
+fn supplier_cells(supplier: Option<&shinsa_model::plan::Supplier>) -> (String, String, String, String) {
+    let Some(supplier) = supplier else {
+        return Default::default();
+    };
+    let holders = supplier
+        .major_holders
+        .iter()
+        .flatten()
+        .map(|holder| {
+            format!(
+                "{} {}%{}",
+                holder.name,
+                holder.voting_percent,
+                holder
+                    .country
+                    .as_ref()
+                    .map(|country| format!(" ({})", country.as_str()))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let officers = supplier
+        .officers
+        .iter()
+        .flatten()
+        .map(|officer| {
+            let mut shown = officer.name.clone();
+            if let Some(born) = officer.date_of_birth {
+                shown.push_str(&format!(" {born}"));
+            }
+            if let Some(nationality) = &officer.nationality {
+                shown.push_str(&format!(" {}", nationality.as_str()));
+            }
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    (
+        supplier.name.clone(),
+        supplier
+            .country_of_incorporation
+            .as_ref()
+            .map(|country| country.as_str().to_owned())
+            .unwrap_or_default(),
+        holders,
+        officers,
+    )
+}
+
+fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
+    use shinsa_model::plan::PlanItemKind;
+    plan.items
+        .iter()
+        .map(|item| {
+            let introduction = item.kind == PlanItemKind::Introduction;
+            let (party, country, holders, officers) = supplier_cells(if introduction {
+                item.supplier.as_ref()
+            } else {
+                item.contractor.as_ref()
+            });
+            let others = if introduction {
+                let made = item
+                    .country_of_manufacture
+                    .as_ref()
+                    .map(|country| format!("{}: {}", lang.t("made_in"), country.as_str()))
+                    .unwrap_or_default();
+                let parts: Vec<String> = item
+                    .components
+                    .iter()
+                    .map(|component| component.name.clone())
+                    .collect();
+                format!(
+                    "{made}{}{}",
+                    if parts.is_empty() { "" } else { " · " },
+                    parts.join(", ")
+                )
+            } else {
+                let subs: Vec<String> = item
+                    .subcontractors
+                    .iter()
+                    .map(|sub| sub.name.clone())
+                    .collect();
+                format!(
+                    "{} {} – {} · {}",
+                    item.scope.clone().unwrap_or_default(),
+                    item.period_from.map(|day| day.to_string()).unwrap_or_default(),
+                    item.period_until.map(|day| day.to_string()).unwrap_or_default(),
+                    subs.join(", ")
+                )
+            };
+            ItemRow {
+                id: item.id.clone(),
+                kind: lang
+                    .t(if introduction {
+                        "introduction"
+                    } else {
+                        "entrustment"
+                    })
+                    .to_owned(),
+                facility: item.facility.clone(),
+                party,
+                country,
+                holders,
+                officers,
+                others,
+            }
+        })
+        .collect()
+}
+
+/// The steps `side` may take on `review` today, in the order offered.
+fn allowed(review: &Review, side: Side, rules: &shinsa_model::review::ReviewRules) -> Vec<&'static str> {
+    let today = crate::screening::today();
+    [
+        Action::File,
+        Action::Receive { on: today },
+        Action::RequestInformation,
+        Action::Answer,
+        Action::Recommend,
+        Action::Accept,
+        Action::Decline,
+        Action::Clear,
+        Action::Order,
+        Action::SetDue {
+            until: review.due_on.unwrap_or(today),
+        },
+        Action::Withdraw,
+    ]
+    .into_iter()
+    .filter(|action| review.apply(side, *action, rules, today).is_ok())
+    .map(Action::name)
+    .collect()
+}
+
+async fn plan_view(
+    state: &Shared,
+    page: &Page,
+    id: &str,
+    errors: Vec<String>,
+    typed: &BTreeMap<String, String>,
+) -> Result<Response, Problem> {
+    let view = crate::plans::plan(state, &page.principal, id).await?;
+    let history = crate::plans::events(state, &page.principal, id).await?;
+    let lang = page.lang;
+    let plan: Plan = serde_json::from_value(view.record.body.clone()).unwrap_or(Plan {
+        id: id.to_owned(),
+        title: view.record.title.clone(),
+        items: Vec::new(),
+        measures: Vec::new(),
+    });
+    let review = Review {
+        status: shinsa_model::review::PlanStatus::parse(&view.record.status)
+            .unwrap_or(shinsa_model::review::PlanStatus::Draft),
+        received_on: view.record.received_on.as_deref().and_then(|d| shinsa_model::parse_date(d).ok()),
+        due_on: view.record.due_on.as_deref().and_then(|d| shinsa_model::parse_date(d).ok()),
+        response_due_on: view
+            .record
+            .response_due_on
+            .as_deref()
+            .and_then(|d| shinsa_model::parse_date(d).ok()),
+    };
+    let role = page.principal.user.role;
+    let side = if crate::auth::OPERATOR_WRITERS.contains(&role) {
+        Some(Side::Operator)
+    } else if REVIEWERS.contains(&role) {
+        Some(Side::Reviewer)
+    } else {
+        None
+    };
+    let can_edit = side == Some(Side::Operator)
+        && review
+            .apply(Side::Operator, Action::Amend, &state.review_rules, crate::screening::today())
+            .is_ok();
+    let mut fields = Vec::new();
+    let mut unfillable = Vec::new();
+    for gap in &view.gaps {
+        let label = match lang {
+            Lang::Ja => gap.missing_ja.clone(),
+            Lang::En => gap.missing.clone(),
+        };
+        match Input::for_pointer(&gap.pointer) {
+            Some(input) if can_edit => fields.push(Field {
+                value: typed.get(&gap.pointer).cloned().unwrap_or_default(),
+                pointer: gap.pointer.clone(),
+                label,
+                input: input.name(),
+                multiline: input.multiline(),
+            }),
+            _ => unfillable.push(format!("{} — {label}", gap.pointer)),
+        }
+    }
+    let latest_snapshot = history.iter().rev().find_map(|event| event.snapshot.clone());
+    let findings = latest_snapshot
+        .as_ref()
+        .and_then(|snapshot| snapshot["findings"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|finding| Frozen {
+            severity: finding["severity"].as_str().unwrap_or_default().to_owned(),
+            rule: finding["rule"]["id"].as_str().unwrap_or_default().to_owned(),
+            subject: format!(
+                "{} {}",
+                finding["subject"]["id"].as_str().unwrap_or_default(),
+                finding["subject_name"].as_str().unwrap_or_default()
+            ),
+            title: finding[if lang == Lang::Ja { "title_ja" } else { "title" }]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            explanation: finding["explanation"].as_str().unwrap_or_default().to_owned(),
+            legal_basis: finding["rule"]["legal_basis"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect();
+    let snapshot_note = latest_snapshot
+        .map(|snapshot| {
+            format!(
+                "{} {} · {}",
+                lang.t("frozen_at"),
+                snapshot["taken_at"].as_str().unwrap_or_default(),
+                snapshot["provenance"]["policy"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| snapshot["provenance"]["policy"].to_string())
+            )
+        })
+        .unwrap_or_default();
+    let history = history
+        .into_iter()
+        .map(|event| Step {
+            at: event.at,
+            actor: event.actor,
+            action: lang.t(&format!("step_{}", event.action)).to_owned(),
+            status: shinsa_model::review::PlanStatus::parse(&event.status)
+                .map(|status| match lang {
+                    Lang::Ja => status.label_ja(),
+                    Lang::En => status.label_en(),
+                })
+                .unwrap_or_default()
+                .to_owned(),
+            note: event.note.unwrap_or_default(),
+        })
+        .collect();
+    let page_view = PlanPage {
+        frame: Frame::new(page, &format!("/ui/plans/{id}")),
+        t: lang,
+        id: id.to_owned(),
+        title: view.record.title.clone(),
+        org_name: view.record.org_name.clone(),
+        status: view.record.status.clone(),
+        status_label: status_label(&view, lang),
+        revision: view.record.revision,
+        received_on: view.record.received_on.clone().unwrap_or_default(),
+        due_on: view.record.due_on.clone().unwrap_or_default(),
+        days_left: view.days_left.map(|days| days.to_string()).unwrap_or_default(),
+        urgency: urgency(view.days_left),
+        latest_extension: view.latest_extension.clone().unwrap_or_default(),
+        response_due_on: view.record.response_due_on.clone().unwrap_or_default(),
+        fields,
+        unfillable,
+        can_edit,
+        actions: side
+            .map(|side| allowed(&review, side, &state.review_rules))
+            .unwrap_or_default(),
+        items: item_rows(&plan, lang),
+        measures: plan.measures.clone(),
+        findings,
+        snapshot_note,
+        history,
+        json: serde_json::to_string_pretty(&view.record.body).unwrap_or_default(),
+        errors,
+    };
+    let status = if page_view.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = render(&page_view, lang);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    Ok(response)
+}
+
+async fn plan_page(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    plan_view(&state, &page, &id, Vec::new(), &BTreeMap::new()).await
+}
+
+/// The messages of a refused request, one per line.
+fn problem_lines(problem: &Problem, lang: Lang) -> Vec<String> {
+    let mut lines = vec![problem.detail.clone()];
+    lines.extend(problem.errors.iter().filter_map(|error| {
+        let message = match lang {
+            Lang::Ja => error["message_ja"].as_str().or(error["message"].as_str()),
+            Lang::En => error["message"].as_str(),
+        }?;
+        Some(match error["pointer"].as_str() {
+            Some(pointer) => format!("{pointer}: {message}"),
+            None => message.to_owned(),
+        })
+    }));
+    lines
+}
+
+/// Fills the plan's gaps from the form (`gap:POINTER` fields); blank
+/// fields are left as they were.
+async fn fill(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Result<Response, Problem> {
+    let view = crate::plans::plan(&state, &page.principal, &id).await?;
+    let revision = form
+        .get("revision")
+        .and_then(|revision| revision.parse().ok())
+        .unwrap_or(view.record.revision);
+    let typed: BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(name, value)| {
+            name.strip_prefix("gap:")
+                .filter(|_| !value.trim().is_empty())
+                .map(|pointer| (pointer.to_owned(), value.clone()))
+        })
+        .collect();
+    let mut body = view.record.body.clone();
+    let mut errors = Vec::new();
+    for (pointer, text) in &typed {
+        let Some(input) = Input::for_pointer(pointer) else {
+            errors.push(format!("{pointer}: {}", page.lang.t("not_fillable")));
+            continue;
+        };
+        match input.value(text) {
+            Ok(value) if set_at(&mut body, pointer, value.clone()) => {}
+            Ok(_) => errors.push(format!("{pointer}: {}", page.lang.t("not_fillable"))),
+            Err(expected) => errors.push(format!("{pointer}: {expected}")),
+        }
+    }
+    if errors.is_empty() {
+        match serde_json::from_value::<Plan>(body) {
+            Ok(plan) => {
+                match crate::plans::amend(&state, &page.principal, &id, revision, plan).await {
+                    Ok(_) => return Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response()),
+                    Err(problem) => errors = problem_lines(&problem, page.lang),
+                }
+            }
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    plan_view(&state, &page, &id, errors, &typed).await
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    revision: i64,
+    json: String,
+}
+
+/// Saves the plan as edited in full (JSON).
+async fn edit(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, Problem> {
+    let outcome = match serde_json::from_str::<Plan>(&form.json) {
+        Ok(plan) => crate::plans::amend(&state, &page.principal, &id, form.revision, plan)
+            .await
+            .map_err(|problem| problem_lines(&problem, page.lang)),
+        Err(error) => Err(vec![format!(
+            "JSON line {}, column {}: {error}",
+            error.line(),
+            error.column()
+        )]),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response()),
+        Err(errors) => plan_view(&state, &page, &id, errors, &BTreeMap::new()).await,
+    }
+}
+
+/// Takes a step from the page's buttons.
+async fn step(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(request): Form<StepRequest>,
+) -> Result<Response, Problem> {
+    match crate::plans::take_step(&state, &page.principal, &id, request).await {
+        Ok(_) => Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response()),
+        Err(problem) if problem.status < 500 && problem.status != 403 && problem.status != 404 => {
+            let errors = problem_lines(&problem, page.lang);
+            plan_view(&state, &page, &id, errors, &BTreeMap::new()).await
+        }
+        Err(problem) => Err(problem),
+    }
+}

@@ -1,0 +1,347 @@
+//! Installation plans over SQL: the plan's current state in `plans`, every
+//! step in the append-only `plan_events`, each step's audit event and
+//! notifications in the same transaction.
+
+use super::{Query, SqlStore, append_audit, int, maybe_text, scope, text};
+use crate::records::*;
+use crate::{PlanStore, Result, StoreError};
+use async_trait::async_trait;
+use sha2::Digest as _;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+const PLAN_SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, p.sector, p.register_id, p.title, p.status, p.revision, p.body, p.received_on, p.due_on, p.response_due_on, p.filed_at, p.created_at, p.updated_at FROM plans p JOIN organisations o ON o.id = p.org_id";
+
+fn plan_record(row: &AnyRow) -> Result<PlanRecord> {
+    Ok(PlanRecord {
+        id: text(row, "id")?,
+        org_id: text(row, "org_id")?,
+        org_name: text(row, "org_name")?,
+        sector: text(row, "sector")?,
+        register_id: maybe_text(row, "register_id")?,
+        title: text(row, "title")?,
+        status: text(row, "status")?,
+        revision: int(row, "revision")?,
+        body: super::json(row, "body")?,
+        received_on: maybe_text(row, "received_on")?,
+        due_on: maybe_text(row, "due_on")?,
+        response_due_on: maybe_text(row, "response_due_on")?,
+        filed_at: maybe_text(row, "filed_at")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+    })
+}
+
+fn maybe_json(row: &AnyRow, column: &str) -> Result<Option<serde_json::Value>> {
+    maybe_text(row, column)?
+        .map(|body| {
+            serde_json::from_str(&body)
+                .map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
+        })
+        .transpose()
+}
+
+fn plan_event(row: &AnyRow) -> Result<PlanEvent> {
+    Ok(PlanEvent {
+        seq: int(row, "seq")?,
+        at: text(row, "at")?,
+        actor: text(row, "actor")?,
+        side: text(row, "side")?,
+        action: text(row, "action")?,
+        status: text(row, "status")?,
+        note: maybe_text(row, "note")?,
+        body: maybe_json(row, "body")?,
+        snapshot: maybe_json(row, "snapshot")?,
+    })
+}
+
+/// The condition on `plans p` for `tenant`: its own plans, or for a
+/// regulator the filed plans of its sectors (a draft is the operator's
+/// alone).
+fn plan_scope(query: &mut Query, tenant: &Tenant) -> String {
+    let condition = scope(query, tenant, "p.org_id", "p.sector");
+    match tenant {
+        Tenant::Regulator { .. } => format!("{condition} AND p.filed_at IS NOT NULL"),
+        _ => condition,
+    }
+}
+
+fn sha256(value: &serde_json::Value) -> String {
+    hex::encode(sha2::Sha256::digest(value.to_string().as_bytes()))
+}
+
+async fn insert_event(
+    conn: &mut AnyConnection,
+    plan: &PlanRecord,
+    actor: &Actor,
+    step: &PlanStep,
+    at: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO plan_events (plan_id, seq, org_id, sector, at, actor, side, action, status, note, body, snapshot) \
+                 SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM plan_events WHERE plan_id = $1")
+        .bind(&plan.id)
+        .bind(&plan.org_id)
+        .bind(&plan.sector)
+        .bind(at)
+        .bind(&actor.0)
+        .bind(&step.side)
+        .bind(&step.action)
+        .bind(&step.status)
+        .bind(step.note.clone())
+        .bind(step.body.as_ref().map(serde_json::Value::to_string))
+        .bind(step.snapshot.as_ref().map(serde_json::Value::to_string))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Queues the webhook and mail of a step for its audience.
+async fn notify(
+    conn: &mut AnyConnection,
+    plan: &PlanRecord,
+    audience: Audience,
+    payload: &serde_json::Value,
+    at: &str,
+) -> Result<()> {
+    let payload = payload.to_string();
+    let (organisations, users) = match audience {
+        Audience::Operator => (
+            "SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE id = $3 AND webhook_url IS NOT NULL",
+            "SELECT org_id, 'mail', login, $1, $2 FROM users WHERE org_id = $3 AND role = 'operator-admin' ORDER BY login",
+        ),
+        // Sectors are stored as a JSON array of codes.
+        Audience::Regulators => (
+            "SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE kind = 'regulator' AND sectors LIKE '%\"' || $3 || '\"%' AND webhook_url IS NOT NULL",
+            "SELECT u.org_id, 'mail', u.login, $1, $2 FROM users u JOIN organisations o ON o.id = u.org_id WHERE o.kind = 'regulator' AND o.sectors LIKE '%\"' || $3 || '\"%' AND u.role = 'regulator-reviewer' ORDER BY u.login",
+        ),
+    };
+    let target = match audience {
+        Audience::Operator => &plan.org_id,
+        Audience::Regulators => &plan.sector,
+    };
+    sqlx::query(&format!(
+        "INSERT INTO outbox (org_id, kind, target, payload, secret, created_at) {organisations}"
+    ))
+    .bind(&payload)
+    .bind(at)
+    .bind(target)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO outbox (org_id, kind, target, payload, created_at) {users}"
+    ))
+    .bind(&payload)
+    .bind(at)
+    .bind(target)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl SqlStore {
+    async fn plan_in(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Option<PlanRecord>> {
+        let mut query = Query::new(PLAN_SELECT);
+        let id = query.arg(id);
+        let condition = plan_scope(&mut query, tenant);
+        query.push(&format!(" WHERE p.id = {id} AND {condition}"));
+        query
+            .build()
+            .fetch_optional(&mut *conn)
+            .await?
+            .as_ref()
+            .map(plan_record)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl PlanStore for SqlStore {
+    async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan) -> Result<PlanRecord> {
+        let Tenant::Operator { org } = tenant else {
+            return Err(StoreError::NotFound("operator".into()));
+        };
+        let operator = self
+            .organisation_by_id(org)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("organisation {org}")))?;
+        let sector = operator.sectors.first().cloned().unwrap_or_default();
+        let mut tx = self.write_as(tenant).await?;
+        if let Some(register_id) = &new.register_id {
+            self.visible_register(&mut tx, tenant, register_id).await?;
+        }
+        let at = now();
+        let inserted = sqlx::query("INSERT INTO plans (id, org_id, sector, register_id, title, status, revision, body, created_at, updated_at) \
+                                    VALUES ($1, $2, $3, $4, $5, 'draft', 1, $6, $7, $7) ON CONFLICT (id) DO NOTHING")
+            .bind(&new.id)
+            .bind(org)
+            .bind(&sector)
+            .bind(new.register_id.clone())
+            .bind(&new.title)
+            .bind(new.body.to_string())
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("plan {}", new.id)));
+        }
+        let plan = self
+            .plan_in(&mut tx, tenant, &new.id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("plan {}", new.id)))?;
+        let step = PlanStep {
+            expected_revision: 0,
+            side: "operator".into(),
+            action: "create".into(),
+            status: "draft".into(),
+            received_on: None,
+            due_on: None,
+            response_due_on: None,
+            note: None,
+            body: Some(new.body.clone()),
+            snapshot: None,
+            notify: None,
+        };
+        insert_event(&mut tx, &plan, actor, &step, &at).await?;
+        append_audit(
+            &mut tx,
+            org,
+            actor,
+            "plan.create",
+            &new.id,
+            serde_json::json!({"title": new.title, "register": new.register_id, "body_sha256": sha256(&new.body)}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>> {
+        let mut query = Query::new(PLAN_SELECT);
+        let condition = plan_scope(&mut query, tenant);
+        query.push(&format!(
+            " WHERE {condition} ORDER BY p.updated_at DESC, p.id"
+        ));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(plan_record)
+            .collect()
+    }
+
+    async fn plan(&self, tenant: &Tenant, id: &str) -> Result<Option<PlanRecord>> {
+        let mut query = Query::new(PLAN_SELECT);
+        let id = query.arg(id);
+        let condition = plan_scope(&mut query, tenant);
+        query.push(&format!(" WHERE p.id = {id} AND {condition}"));
+        self.fetch_optional_as(tenant, &query)
+            .await?
+            .as_ref()
+            .map(plan_record)
+            .transpose()
+    }
+
+    async fn plan_events(&self, tenant: &Tenant, id: &str) -> Result<Vec<PlanEvent>> {
+        let mut query = Query::new(
+            "SELECT e.seq, e.at, e.actor, e.side, e.action, e.status, e.note, e.body, e.snapshot FROM plan_events e JOIN plans p ON p.id = e.plan_id",
+        );
+        let id = query.arg(id);
+        let condition = plan_scope(&mut query, tenant);
+        query.push(&format!(
+            " WHERE e.plan_id = {id} AND {condition} ORDER BY e.seq"
+        ));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(plan_event)
+            .collect()
+    }
+
+    async fn plan_step(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        id: &str,
+        step: PlanStep,
+    ) -> Result<PlanRecord> {
+        let mut tx = self.write_as(tenant).await?;
+        let Some(before) = self.plan_in(&mut tx, tenant, id).await? else {
+            return Err(StoreError::NotFound(format!("plan {id}")));
+        };
+        let at = now();
+        let filed_at = before
+            .filed_at
+            .clone()
+            .or_else(|| (step.action == "file").then(|| at.clone()));
+        let body = step.body.as_ref().unwrap_or(&before.body);
+        let title = body
+            .get("title")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or(&before.title)
+            .to_owned();
+        let updated = sqlx::query("UPDATE plans SET status = $1, revision = revision + 1, body = $2, title = $3, received_on = $4, due_on = $5, response_due_on = $6, filed_at = $7, updated_at = $8 \
+                                   WHERE id = $9 AND revision = $10")
+            .bind(&step.status)
+            .bind(body.to_string())
+            .bind(&title)
+            .bind(step.received_on.clone())
+            .bind(step.due_on.clone())
+            .bind(step.response_due_on.clone())
+            .bind(filed_at)
+            .bind(&at)
+            .bind(id)
+            .bind(step.expected_revision)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Stale(format!(
+                "plan {id} changed since revision {} (it is at {}): reload it and try again",
+                step.expected_revision, before.revision
+            )));
+        }
+        insert_event(&mut tx, &before, actor, &step, &at).await?;
+        // The chain keeps who did what and a digest of the plan, not the
+        // plan: officers' personal data stays out of the audit log.
+        append_audit(
+            &mut tx,
+            &before.org_id,
+            actor,
+            &format!("plan.{}", step.action),
+            id,
+            serde_json::json!({
+                "status": step.status, "revision": before.revision + 1, "note": step.note,
+                "received_on": step.received_on, "due_on": step.due_on,
+                "response_due_on": step.response_due_on,
+                "body_sha256": step.body.as_ref().map(sha256),
+                "snapshot_sha256": step.snapshot.as_ref().map(sha256),
+            }),
+        )
+        .await?;
+        if let Some((audience, payload)) = &step.notify {
+            notify(&mut tx, &before, *audience, payload, &at).await?;
+        }
+        let after = self
+            .plan_in(&mut tx, tenant, id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("plan {id}")))?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>> {
+        let mut query = Query::new(PLAN_SELECT);
+        let register_id = query.arg(register_id);
+        query.push(&format!(
+            " WHERE p.register_id = {register_id} AND p.status = 'cleared' ORDER BY p.id"
+        ));
+        self.fetch_all_as(&Tenant::System, &query)
+            .await?
+            .iter()
+            .map(plan_record)
+            .collect()
+    }
+}
