@@ -13,9 +13,9 @@ mod inventory;
 mod lists;
 mod network;
 pub mod plan;
-pub mod review;
 mod primitives;
 mod reference;
+pub mod review;
 
 pub use finding::{Evidence, Finding, Provenance, RuleRef, Severity, Subject, SubjectKind};
 pub use identifiers::Scheme;

@@ -357,7 +357,7 @@ impl Plan {
                 category: Some(asset.category.clone()),
                 timing: None,
                 supplier: supplier(asset.supplier.as_ref().or(asset.manufacturer.as_ref())),
-                country_of_manufacture: asset.country_of_manufacture.clone(),
+                country_of_manufacture: asset.country_of_manufacture,
                 components: inventory
                     .assets
                     .iter()
@@ -366,7 +366,7 @@ impl Plan {
                         name: part.name.clone(),
                         category: Some(part.category.clone()),
                         supplier: supplier(part.supplier.as_ref().or(part.manufacturer.as_ref())),
-                        country_of_manufacture: part.country_of_manufacture.clone(),
+                        country_of_manufacture: part.country_of_manufacture,
                     })
                     .collect(),
                 contractor: None,
@@ -437,7 +437,7 @@ impl Plan {
                 supplier: None,
                 model: None,
                 version: None,
-                country_of_manufacture: item.country_of_manufacture.clone(),
+                country_of_manufacture: item.country_of_manufacture,
                 ip: None,
                 mac: None,
                 location: None,
@@ -465,7 +465,7 @@ impl Plan {
                     parent: Some(item.id.clone()),
                     manufacturer: supplier.clone(),
                     supplier,
-                    country_of_manufacture: component.country_of_manufacture.clone(),
+                    country_of_manufacture: component.country_of_manufacture,
                     origin: Some(format!("plan /items/{index}/components/{number}")),
                     ..asset.clone()
                 });
@@ -490,7 +490,7 @@ impl Plan {
                         asset: Some(item.id.clone()),
                         contractor: parties.add(party),
                         scope,
-                        work_country: party.country_of_incorporation.clone(),
+                        work_country: party.country_of_incorporation,
                         customer_data_access: scope == ContractScope::CustomerData,
                         parent_contract: (number > 0).then(|| contract_id.clone()),
                     });
@@ -541,9 +541,7 @@ fn subcontracts<'a>(inventory: &'a Inventory, parent: &str) -> impl Iterator<Ite
     while let Some(parent) = pending.pop() {
         for contract in &inventory.contracts {
             if contract.parent_contract.as_deref() == Some(parent.as_str())
-                && !found
-                    .iter()
-                    .any(|seen: &&Contract| seen.id == contract.id)
+                && !found.iter().any(|seen: &&Contract| seen.id == contract.id)
             {
                 found.push(contract);
                 pending.push(contract.id.clone());
@@ -583,14 +581,14 @@ fn supplier_from_register(inventory: &Inventory, reference: &PartyRef, day: Date
                 Holder {
                     name: owner.map_or_else(|| holding.owner.clone(), |owner| owner.name.clone()),
                     voting_percent: holding.share.value(),
-                    country: owner.and_then(|owner| owner.country.clone()),
+                    country: owner.and_then(|owner| owner.country),
                 }
             })
             .collect()
     });
     Supplier {
         name: party.name.clone(),
-        country_of_incorporation: party.country.clone(),
+        country_of_incorporation: party.country,
         major_holders,
         officers: None,
         foreign_government_ties: None,
@@ -607,11 +605,11 @@ struct PartyTable {
 
 impl PartyTable {
     fn add(&mut self, supplier: &Supplier) -> PartyRef {
-        let id = self.id(&supplier.name, supplier.country_of_incorporation.clone());
+        let id = self.id(&supplier.name, supplier.country_of_incorporation);
         let owned_already = self.ownership.iter().any(|holding| holding.owned == id);
         if !owned_already {
             for holder in supplier.major_holders.iter().flatten() {
-                let owner = self.id(&holder.name, holder.country.clone());
+                let owner = self.id(&holder.name, holder.country);
                 if let Ok(share) = Percent::new(holder.voting_percent) {
                     self.ownership.push(Ownership {
                         owner,
@@ -767,8 +765,12 @@ mod tests {
     #[test]
     fn a_draft_from_the_register_carries_what_it_knows_and_asks_for_the_rest() {
         let inventory = register();
-        let draft =
-            Plan::draft_from_register("P-9", "更新", &inventory, time::macros::date!(2026 - 11 - 28));
+        let draft = Plan::draft_from_register(
+            "P-9",
+            "更新",
+            &inventory,
+            time::macros::date!(2026 - 11 - 28),
+        );
         assert_eq!(draft.items.len(), 2, "the printer is not critical");
         let introduction = &draft.items[0];
         assert_eq!(introduction.asset.as_deref(), Some("A-1"));
@@ -811,10 +813,18 @@ mod tests {
     #[test]
     fn the_plan_as_a_register_keeps_items_holders_and_subcontracts() {
         let inventory = register();
-        let draft =
-            Plan::draft_from_register("P-9", "更新", &inventory, time::macros::date!(2026 - 11 - 28));
+        let draft = Plan::draft_from_register(
+            "P-9",
+            "更新",
+            &inventory,
+            time::macros::date!(2026 - 11 - 28),
+        );
         let planned = draft.inventory(&inventory.operator);
-        let asset_ids: Vec<&str> = planned.assets.iter().map(|asset| asset.id.as_str()).collect();
+        let asset_ids: Vec<&str> = planned
+            .assets
+            .iter()
+            .map(|asset| asset.id.as_str())
+            .collect();
         assert_eq!(asset_ids, ["I-1", "I-1/1", "I-2"]);
         let zte = planned
             .parties
@@ -823,8 +833,11 @@ mod tests {
             .map(|party| party.id.clone());
         let supplier = planned.assets[0].supplier.clone();
         assert!(
-            planned.ownership.iter().any(|holding| Some(&holding.owner) == zte.as_ref()
-                && Some(PartyRef::Id(holding.owned.clone())) == supplier),
+            planned
+                .ownership
+                .iter()
+                .any(|holding| Some(&holding.owner) == zte.as_ref()
+                    && Some(PartyRef::Id(holding.owned.clone())) == supplier),
             "{:?}",
             planned.ownership
         );

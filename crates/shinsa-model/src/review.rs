@@ -233,7 +233,9 @@ pub enum ReviewError {
     BeforeReceipt { received: Date, asked: Date },
     #[error("the plan cannot be received on {asked}: that is after today ({today})")]
     ReceivedInFuture { today: Date, asked: Date },
-    #[error("the operator has until {due} to answer the recommendation; an order may follow after that")]
+    #[error(
+        "the operator has until {due} to answer the recommendation; an order may follow after that"
+    )]
     AnswerStillDue { due: Date },
 }
 
@@ -407,7 +409,12 @@ mod tests {
     fn each_side_keeps_to_its_own_steps() {
         let filed = step(Review::draft(), Action::File, date!(2026 - 04 - 01));
         let error = filed
-            .apply(Side::Operator, Action::Clear, &rules(), date!(2026 - 04 - 02))
+            .apply(
+                Side::Operator,
+                Action::Clear,
+                &rules(),
+                date!(2026 - 04 - 02),
+            )
             .err();
         assert_eq!(
             error,
@@ -420,13 +427,23 @@ mod tests {
         // A reviewer cannot clear what has not been received.
         assert!(
             filed
-                .apply(Side::Reviewer, Action::Clear, &rules(), date!(2026 - 04 - 02))
+                .apply(
+                    Side::Reviewer,
+                    Action::Clear,
+                    &rules(),
+                    date!(2026 - 04 - 02)
+                )
                 .is_err()
         );
         let withdrawn = step(filed, Action::Withdraw, date!(2026 - 04 - 02));
         assert!(
             withdrawn
-                .apply(Side::Operator, Action::File, &rules(), date!(2026 - 04 - 03))
+                .apply(
+                    Side::Operator,
+                    Action::File,
+                    &rules(),
+                    date!(2026 - 04 - 03)
+                )
                 .is_err()
         );
     }
@@ -505,7 +522,12 @@ mod tests {
         assert_eq!(recommended.response_due_on, Some(date!(2027 - 01 - 04)));
         assert_eq!(
             recommended
-                .apply(Side::Reviewer, Action::Order, &rules(), date!(2027 - 01 - 04))
+                .apply(
+                    Side::Reviewer,
+                    Action::Order,
+                    &rules(),
+                    date!(2027 - 01 - 04)
+                )
                 .err(),
             Some(ReviewError::AnswerStillDue {
                 due: date!(2027 - 01 - 04)

@@ -878,8 +878,7 @@ async fn amend_plan(
     Path(id): Path<String>,
     Json(request): Json<AmendRequest>,
 ) -> ApiResult<Json<PlanView>> {
-    let record =
-        crate::plans::amend(&state, &auth.0, &id, request.revision, request.body).await?;
+    let record = crate::plans::amend(&state, &auth.0, &id, request.revision, request.body).await?;
     Ok(Json(crate::plans::view(&state, &auth.0, record)?))
 }
 

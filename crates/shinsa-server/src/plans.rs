@@ -125,7 +125,11 @@ fn shown_body(principal: &Principal, body: &serde_json::Value) -> serde_json::Va
         .unwrap_or(serde_json::Value::Null)
 }
 
-pub fn view(state: &Shared, principal: &Principal, mut record: PlanRecord) -> Result<PlanView, Problem> {
+pub fn view(
+    state: &Shared,
+    principal: &Principal,
+    mut record: PlanRecord,
+) -> Result<PlanView, Problem> {
     let review = review_of(&record)?;
     let plan = plan_of(&record)?;
     record.body = shown_body(principal, &record.body);
@@ -134,9 +138,13 @@ pub fn view(state: &Shared, principal: &Principal, mut record: PlanRecord) -> Re
         status_label_en: status.label_en().to_owned(),
         status_label_ja: status.label_ja().to_owned(),
         days_left: review.days_left(today()),
-        latest_extension: review
-            .received_on
-            .map(|received| state.review_rules.clock.latest_extension(received).to_string()),
+        latest_extension: review.received_on.map(|received| {
+            state
+                .review_rules
+                .clock
+                .latest_extension(received)
+                .to_string()
+        }),
         gaps: plan.completeness(),
         may_install: status.may_install(),
         record,
@@ -219,7 +227,11 @@ pub async fn create_draft(
 
 /// The screening of what a plan proposes, frozen as it is now: every
 /// finding with its evidence, and the list and pack versions behind them.
-async fn snapshot(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<serde_json::Value, Problem> {
+async fn snapshot(
+    state: &Shared,
+    record: &PlanRecord,
+    plan: &Plan,
+) -> Result<serde_json::Value, Problem> {
     let screening = state.screening().await?;
     let operator = Operator {
         id: record.org_id.clone(),
@@ -234,12 +246,11 @@ async fn snapshot(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<se
     let digest = hex::encode(sha2::Sha256::digest(
         serde_json::to_vec(plan).map_err(|error| Problem::internal(error.to_string()))?,
     ));
-    let (findings, provenance) = tokio::task::spawn_blocking(move || {
-        screening.screen(&inventory, &digest, &mut |_, _| {})
-    })
-    .await
-    .map_err(|error| Problem::internal(error.to_string()))?
-    .map_err(|error| Problem::internal(error.to_string()))?;
+    let (findings, provenance) =
+        tokio::task::spawn_blocking(move || screening.screen(&inventory, &digest, &mut |_, _| {}))
+            .await
+            .map_err(|error| Problem::internal(error.to_string()))?
+            .map_err(|error| Problem::internal(error.to_string()))?;
     let findings: Vec<serde_json::Value> = findings
         .iter()
         .map(|finding| {
@@ -285,7 +296,12 @@ fn audience(side: Side) -> Audience {
     }
 }
 
-fn notice(record: &PlanRecord, action: &str, next: &Review, note: Option<&str>) -> serde_json::Value {
+fn notice(
+    record: &PlanRecord,
+    action: &str,
+    next: &Review,
+    note: Option<&str>,
+) -> serde_json::Value {
     serde_json::json!({
         "event": format!("plan.{action}"),
         "plan": record.id, "organisation": record.org_id, "title": record.title,
@@ -301,9 +317,8 @@ pub async fn take_step(
     id: &str,
     request: StepRequest,
 ) -> Result<PlanRecord, Problem> {
-    let side = side_of(principal).ok_or_else(|| {
-        Problem::forbidden("steps on a plan need an operator or reviewer role")
-    })?;
+    let side = side_of(principal)
+        .ok_or_else(|| Problem::forbidden("steps on a plan need an operator or reviewer role"))?;
     let tenant = principal.tenant();
     let record = state
         .store
@@ -476,14 +491,24 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
             .map(finding_ids)
             .unwrap_or_default();
         let fresh = snapshot(state, &record, &plan).await?;
-        let added: Vec<String> = finding_ids(&fresh).difference(&frozen).cloned().collect();
+        let added: Vec<String> = fresh["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|finding| {
+                finding["id"]
+                    .as_str()
+                    .is_some_and(|id| !frozen.contains(id))
+            })
+            .map(described)
+            .collect();
         if added.is_empty() {
             continue;
         }
         let next = review_of(&record)?
             .apply(Side::System, Action::ReReview, &state.review_rules, today())
             .map_err(refused)?;
-        let note = format!("new findings since clearance: {}", added.join(", "));
+        let note = format!("new findings since clearance: {}", added.join("; "));
         let step = PlanStep {
             expected_revision: record.revision,
             side: "system".into(),
@@ -502,7 +527,12 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
         };
         state
             .store
-            .plan_step(&Tenant::System, &Actor::system("re-review"), &record.id, step)
+            .plan_step(
+                &Tenant::System,
+                &Actor::system("re-review"),
+                &record.id,
+                step,
+            )
             .await?;
         moved += 1;
     }
@@ -519,4 +549,23 @@ fn finding_ids(snapshot: &serde_json::Value) -> std::collections::BTreeSet<Strin
         .flatten()
         .filter_map(|finding| finding["id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// A finding as a note names it: its id and the lists its evidence cites.
+fn described(finding: &serde_json::Value) -> String {
+    let lists: std::collections::BTreeSet<&str> = finding["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|evidence| evidence["list"].as_str())
+        .collect();
+    let id = finding["id"].as_str().unwrap_or_default();
+    if lists.is_empty() {
+        id.to_owned()
+    } else {
+        format!(
+            "{id} ({})",
+            lists.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    }
 }

@@ -120,12 +120,9 @@ impl From<StoreError> for Problem {
                 "Already exists",
                 format!("{what} already exists"),
             ),
-            StoreError::Stale(what) => Problem::new(
-                StatusCode::CONFLICT,
-                "stale",
-                "Changed meanwhile",
-                what,
-            ),
+            StoreError::Stale(what) => {
+                Problem::new(StatusCode::CONFLICT, "stale", "Changed meanwhile", what)
+            }
             other => Problem::internal(other.to_string()),
         }
     }

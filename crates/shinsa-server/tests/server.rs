@@ -842,6 +842,415 @@ async fn the_story_on_postgres() {
     the_story(Some(shinsa_store::testing::fresh_postgres().await)).await;
 }
 
+impl Client {
+    async fn send(
+        &self,
+        who: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.call(method, Some(who), path, Some(body)).await
+    }
+    async fn step(
+        &self,
+        who: &str,
+        plan: &Value,
+        action: &str,
+        extra: Value,
+    ) -> (StatusCode, Value) {
+        let mut body = json!({"revision": plan["revision"], "action": action});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let id = plan["id"].as_str().unwrap();
+        self.send(
+            who,
+            reqwest::Method::POST,
+            &format!("/api/v1/plans/{id}/steps"),
+            body,
+        )
+        .await
+    }
+}
+
+/// An installation plan from draft to clearance over the API, then back
+/// to review when a list update names its supplier.
+async fn the_plan_story(database: Option<String>) {
+    let server = Server::start(database).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: server.base.clone(),
+    };
+    let t = |who: &str| people.token(who).to_owned();
+    let (status, uploaded) = client
+        .upload(
+            &t("a-admin"),
+            "main",
+            &register("OP-A", "electricity", "Northwind Relay Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{uploaded}");
+    client.settle(&t("a-admin")).await;
+    let register_id = uploaded["register"]["id"].as_str().unwrap();
+
+    // A draft from the register: the critical relay, and what is missing.
+    let (status, draft) = client
+        .send(
+            &t("a-admin"),
+            reqwest::Method::POST,
+            "/api/v1/plans",
+            json!({"title": "保護リレー更新", "register_id": register_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["body"]["items"][0]["asset"], "RLY-1");
+    assert_eq!(
+        draft["body"]["items"][0]["supplier"]["name"],
+        "Northwind Relay Co., Ltd."
+    );
+    let pointers: Vec<&str> = draft["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|gap| gap["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/measures",
+            "/items/0/timing",
+            "/items/0/supplier/major_holders",
+            "/items/0/supplier/officers",
+            "/items/0/supplier/foreign_government_ties"
+        ]
+    );
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let plan_path = format!("/api/v1/plans/{id}");
+    // A draft is the operator's alone.
+    let (_, listed) = client.get(&t("meti-reviewer"), "/api/v1/plans").await;
+    assert_eq!(listed, json!([]));
+    assert_eq!(
+        client.get(&t("b-admin"), &plan_path).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // Filing an incomplete plan names every gap.
+    let (status, problem) = client.step(&t("a-admin"), &draft, "file", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 5);
+    assert_eq!(problem["errors"][0]["message_ja"], "リスク管理措置");
+
+    let mut body = draft["body"].clone();
+    body["measures"] = json!(["設定変更は国内の保守員のみが行う"]);
+    body["items"][0]["timing"] = json!("2027-04-01");
+    body["items"][0]["supplier"]["major_holders"] = json!([]);
+    body["items"][0]["supplier"]["officers"] =
+        json!([{"name": "王 偉", "date_of_birth": "1968-02-03", "nationality": "CN"}]);
+    body["items"][0]["supplier"]["foreign_government_ties"] = json!("none");
+    let (status, complete) = client
+        .send(
+            &t("a-admin"),
+            reqwest::Method::PUT,
+            &plan_path,
+            json!({"revision": draft["revision"], "body": body}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{complete}");
+    assert_eq!(complete["gaps"], json!([]));
+    let (status, _) = client
+        .send(
+            &t("a-admin"),
+            reqwest::Method::PUT,
+            &plan_path,
+            json!({"revision": draft["revision"], "body": body}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a change on an old revision is refused"
+    );
+    let (status, filed) = client
+        .step(&t("a-admin"), &complete, "file", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filed}");
+    assert_eq!(
+        (filed["status"].as_str(), filed["days_left"].as_i64()),
+        (Some("filed"), None)
+    );
+
+    // The ministry of the sector sees it, with the officers' details; its
+    // auditor without them; another ministry not at all.
+    let (_, listed) = client.get(&t("meti-reviewer"), "/api/v1/plans").await;
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(
+        listed[0]["body"]["items"][0]["supplier"]["officers"][0]["date_of_birth"],
+        "1968-02-03"
+    );
+    let (_, audited) = client.get(&t("meti-auditor"), &plan_path).await;
+    assert_eq!(
+        audited["body"]["items"][0]["supplier"]["officers"][0]["name"],
+        "王 偉"
+    );
+    assert_eq!(
+        audited["body"]["items"][0]["supplier"]["officers"][0]["date_of_birth"],
+        Value::Null
+    );
+    assert_eq!(
+        client.get(&t("mic-reviewer"), &plan_path).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, history) = client
+        .get(&t("meti-reviewer"), &format!("{plan_path}/history"))
+        .await;
+    let snapshot = &history["history"].as_array().unwrap().last().unwrap()["snapshot"];
+    assert!(
+        snapshot["provenance"]["lists"].is_array() || snapshot["provenance"]["lists"].is_object(),
+        "{snapshot}"
+    );
+    let frozen: Vec<&str> = snapshot["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        frozen.iter().all(|id| !id.contains("dod-1260h")),
+        "{frozen:?}"
+    );
+
+    // Receipt starts the clock; only the ministry may receive.
+    assert_eq!(
+        client
+            .step(&t("a-admin"), &filed, "receive", json!({}))
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap())
+        .date();
+    let (status, received) = client
+        .step(
+            &t("meti-reviewer"),
+            &filed,
+            "receive",
+            json!({"on": today.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{received}");
+    let rules = Config::default().review.rules().unwrap();
+    let due = rules.clock.review_due(today);
+    assert_eq!(received["due_on"], due.to_string().as_str());
+    assert_eq!(received["days_left"], (due - today).whole_days());
+    assert_eq!(
+        received["latest_extension"],
+        rules.clock.latest_extension(today).to_string().as_str()
+    );
+    let (status, problem) = client
+        .step(
+            &t("meti-reviewer"),
+            &received,
+            "set_due",
+            json!({"until": rules.clock.latest_extension(today).next_day().unwrap().to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // Information, a recommendation, its acceptance, clearance.
+    assert_eq!(
+        client
+            .step(
+                &t("meti-reviewer"),
+                &received,
+                "request_information",
+                json!({})
+            )
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a request says what it asks"
+    );
+    let (_, asked) = client
+        .step(
+            &t("meti-reviewer"),
+            &received,
+            "request_information",
+            json!({"note": "保守拠点の所在地を示してください"}),
+        )
+        .await;
+    assert_eq!(asked["status"], "information_requested");
+    let (_, answered) = client
+        .step(
+            &t("a-admin"),
+            &asked,
+            "answer",
+            json!({"note": "大阪の国内拠点のみ"}),
+        )
+        .await;
+    assert_eq!(answered["status"], "under_review");
+    let (_, recommended) = client
+        .step(
+            &t("meti-reviewer"),
+            &answered,
+            "recommend",
+            json!({"note": "遠隔保守を無効化すること"}),
+        )
+        .await;
+    assert_eq!(recommended["status"], "recommended");
+    assert!(recommended["response_due_on"].is_string());
+    let (status, problem) = client
+        .step(
+            &t("meti-reviewer"),
+            &recommended,
+            "order",
+            json!({"note": "x"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the operator still has time to answer: {problem}"
+    );
+    let (_, accepted) = client
+        .step(&t("a-admin"), &recommended, "accept", json!({}))
+        .await;
+    assert_eq!(accepted["status"], "recommendation_accepted");
+    let (status, cleared) = client
+        .step(&t("meti-reviewer"), &accepted, "clear", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    assert_eq!(
+        (cleared["status"].as_str(), cleared["may_install"].as_bool()),
+        (Some("cleared"), Some(true))
+    );
+
+    // Each side heard of the other's steps.
+    let mails: Vec<(String, String)> = server
+        .store
+        .outbox(&Tenant::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|message| message.kind == "mail")
+        .map(|message| {
+            (
+                message.target,
+                serde_json::from_str::<Value>(&message.payload).unwrap()["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .filter(|(_, event)| event.starts_with("plan."))
+        .collect();
+    for expected in [
+        ("meti-reviewer@example.jp", "plan.file"),
+        ("a-admin@example.jp", "plan.receive"),
+        ("a-admin@example.jp", "plan.recommend"),
+        ("meti-reviewer@example.jp", "plan.accept"),
+        ("a-admin@example.jp", "plan.clear"),
+    ] {
+        assert!(
+            mails
+                .iter()
+                .any(|(to, event)| (to.as_str(), event.as_str()) == expected),
+            "{expected:?} in {mails:?}"
+        );
+    }
+    assert!(
+        !mails.iter().any(|(to, _)| to.starts_with("mic-")),
+        "{mails:?}"
+    );
+
+    // A list update naming the supplier sends the cleared plan back.
+    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
+        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
+            client.base
+        ))
+        .bearer_auth(t("meti-admin"))
+        .body(list.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    client.settle(&t("a-admin")).await;
+    let mut status = String::new();
+    for _ in 0..200 {
+        let (_, plan) = client.get(&t("meti-reviewer"), &plan_path).await;
+        status = plan["status"].as_str().unwrap_or_default().to_owned();
+        if status == "re_review" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "re_review");
+    let (_, history) = client
+        .get(&t("meti-reviewer"), &format!("{plan_path}/history"))
+        .await;
+    let last = history["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].as_str()),
+        (Some("re_review"), Some("system:re-review"))
+    );
+    assert!(
+        last["note"].as_str().unwrap().contains("dod-1260h"),
+        "{last}"
+    );
+    let actions: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "amend",
+            "file",
+            "receive",
+            "request_information",
+            "answer",
+            "recommend",
+            "accept",
+            "clear",
+            "re_review"
+        ]
+    );
+    let (_, report) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|chain| chain["first_broken"].is_null()),
+        "{report}"
+    );
+    server.shut().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_plan_story_on_sqlite() {
+    the_plan_story(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_plan_story_on_postgres() {
+    the_plan_story(Some(shinsa_store::testing::fresh_postgres().await)).await;
+}
+
 /// CI fails when the committed OpenAPI document differs from the code's;
 /// `SHINSA_UPDATE_OPENAPI=1 cargo test -p shinsa-server` rewrites it.
 #[test]

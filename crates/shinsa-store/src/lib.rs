@@ -162,7 +162,8 @@ pub trait FindingStore {
 #[async_trait]
 pub trait PlanStore {
     /// Saves a new draft of the operator's.
-    async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan) -> Result<PlanRecord>;
+    async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan)
+    -> Result<PlanRecord>;
     /// The plans `tenant` may see, newest first. A regulator sees filed
     /// plans of its sectors only, never drafts.
     async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>>;

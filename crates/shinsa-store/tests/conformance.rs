@@ -990,21 +990,35 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
             },
         )
         .await;
-    assert!(matches!(foreign, Err(StoreError::NotFound(_))), "{foreign:?}");
+    assert!(
+        matches!(foreign, Err(StoreError::NotFound(_))),
+        "{foreign:?}"
+    );
     let regulator = Tenant::of(&meti);
-    assert!(store.plans(&regulator).await.unwrap().is_empty(), "drafts are private");
+    assert!(
+        store.plans(&regulator).await.unwrap().is_empty(),
+        "drafts are private"
+    );
     assert!(store.plan(&op("op-b"), "plan_1").await.unwrap().is_none());
 
     let mut filing = step(1, "operator", "file", "filed");
-    filing.body = Some(serde_json::json!({"id": "plan_1", "title": "変電所ルータ更新", "items": [1]}));
-    filing.snapshot = Some(serde_json::json!({"findings": 2, "lists": {"fcc-covered": "2025-12-22"}}));
-    filing.notify = Some((Audience::Regulators, serde_json::json!({"event": "plan.filed"})));
+    filing.body =
+        Some(serde_json::json!({"id": "plan_1", "title": "変電所ルータ更新", "items": [1]}));
+    filing.snapshot =
+        Some(serde_json::json!({"findings": 2, "lists": {"fcc-covered": "2025-12-22"}}));
+    filing.notify = Some((
+        Audience::Regulators,
+        serde_json::json!({"event": "plan.filed"}),
+    ));
     let filed = store
         .plan_step(&op("op-a"), &Actor("user:admin-a".into()), "plan_1", filing)
         .await
         .unwrap();
     assert_eq!((filed.status.as_str(), filed.revision), ("filed", 2));
-    assert_eq!(filed.title, "変電所ルータ更新", "the title follows the body");
+    assert_eq!(
+        filed.title, "変電所ルータ更新",
+        "the title follows the body"
+    );
     assert!(filed.filed_at.is_some());
     let seen: Vec<String> = store
         .plans(&regulator)
@@ -1019,19 +1033,37 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
     let mut receipt = step(2, "reviewer", "receive", "under_review");
     receipt.received_on = Some("2026-04-03".into());
     receipt.due_on = Some("2026-05-07".into());
-    receipt.notify = Some((Audience::Operator, serde_json::json!({"event": "plan.received"})));
+    receipt.notify = Some((
+        Audience::Operator,
+        serde_json::json!({"event": "plan.received"}),
+    ));
     let stale = store
-        .plan_step(&regulator, &system(), "plan_1", step(1, "reviewer", "receive", "under_review"))
+        .plan_step(
+            &regulator,
+            &system(),
+            "plan_1",
+            step(1, "reviewer", "receive", "under_review"),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Stale(_))), "{stale:?}");
     let received = store
-        .plan_step(&regulator, &Actor("user:reviewer".into()), "plan_1", receipt)
+        .plan_step(
+            &regulator,
+            &Actor("user:reviewer".into()),
+            "plan_1",
+            receipt,
+        )
         .await
         .unwrap();
     assert_eq!(received.due_on.as_deref(), Some("2026-05-07"));
     assert!(
         store
-            .plan_step(&op("op-b"), &system(), "plan_1", step(3, "operator", "withdraw", "withdrawn"))
+            .plan_step(
+                &op("op-b"),
+                &system(),
+                "plan_1",
+                step(3, "operator", "withdraw", "withdrawn")
+            )
             .await
             .is_err(),
         "another operator cannot touch it"
@@ -1044,10 +1076,20 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
         .collect();
     assert_eq!(
         actions,
-        [(1, "create", "draft"), (2, "file", "filed"), (3, "receive", "under_review")]
+        [
+            (1, "create", "draft"),
+            (2, "file", "filed"),
+            (3, "receive", "under_review")
+        ]
     );
     assert_eq!(events[1].snapshot.as_ref().unwrap()["findings"], 2);
-    assert!(store.plan_events(&Tenant::of(&mic), "plan_1").await.unwrap().is_empty());
+    assert!(
+        store
+            .plan_events(&Tenant::of(&mic), "plan_1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Even a connection that sees every row (row-level security aside)
     // cannot rewrite the history.
     let mut conn = store.pool().acquire().await.unwrap();
@@ -1076,8 +1118,14 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
     assert_eq!(
         mails,
         [
-            ("reviewer".to_owned(), "{\"event\":\"plan.filed\"}".to_owned()),
-            ("admin-a".to_owned(), "{\"event\":\"plan.received\"}".to_owned()),
+            (
+                "reviewer".to_owned(),
+                "{\"event\":\"plan.filed\"}".to_owned()
+            ),
+            (
+                "admin-a".to_owned(),
+                "{\"event\":\"plan.received\"}".to_owned()
+            ),
         ]
     );
     let audit: Vec<String> = store

@@ -65,7 +65,10 @@ fn listed(view: PlanView, lang: Lang) -> Listed {
     Listed {
         status_label: status_label(&view, lang),
         urgency: urgency(view.days_left),
-        days_left: view.days_left.map(|days| days.to_string()).unwrap_or_default(),
+        days_left: view
+            .days_left
+            .map(|days| days.to_string())
+            .unwrap_or_default(),
         gaps: view.gaps.len(),
         id: view.record.id,
         title: view.record.title,
@@ -117,8 +120,14 @@ async fn plans_page(State(state): State<Shared>, page: Page) -> Result<Response,
     let view = PlansPage {
         frame: Frame::new(&page, "/ui/plans"),
         t: page.lang,
-        overdue: plans.iter().filter(|plan| plan.urgency == "overdue").count(),
-        due_soon: plans.iter().filter(|plan| plan.urgency == "due-soon").count(),
+        overdue: plans
+            .iter()
+            .filter(|plan| plan.urgency == "overdue")
+            .count(),
+        due_soon: plans
+            .iter()
+            .filter(|plan| plan.urgency == "due-soon")
+            .count(),
         plans,
         can_draft,
         registers,
@@ -371,7 +380,9 @@ struct PlanPage {
     errors: Vec<String>,
 }
 
-fn supplier_cells(supplier: Option<&shinsa_model::plan::Supplier>) -> (String, String, String, String) {
+fn supplier_cells(
+    supplier: Option<&shinsa_model::plan::Supplier>,
+) -> (String, String, String, String) {
     let Some(supplier) = supplier else {
         return Default::default();
     };
@@ -457,8 +468,12 @@ fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
                 format!(
                     "{} {} – {} · {}",
                     item.scope.clone().unwrap_or_default(),
-                    item.period_from.map(|day| day.to_string()).unwrap_or_default(),
-                    item.period_until.map(|day| day.to_string()).unwrap_or_default(),
+                    item.period_from
+                        .map(|day| day.to_string())
+                        .unwrap_or_default(),
+                    item.period_until
+                        .map(|day| day.to_string())
+                        .unwrap_or_default(),
                     subs.join(", ")
                 )
             };
@@ -483,7 +498,11 @@ fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
 }
 
 /// The steps `side` may take on `review` today, in the order offered.
-fn allowed(review: &Review, side: Side, rules: &shinsa_model::review::ReviewRules) -> Vec<&'static str> {
+fn allowed(
+    review: &Review,
+    side: Side,
+    rules: &shinsa_model::review::ReviewRules,
+) -> Vec<&'static str> {
     let today = crate::screening::today();
     [
         Action::File,
@@ -525,8 +544,16 @@ async fn plan_view(
     let review = Review {
         status: shinsa_model::review::PlanStatus::parse(&view.record.status)
             .unwrap_or(shinsa_model::review::PlanStatus::Draft),
-        received_on: view.record.received_on.as_deref().and_then(|d| shinsa_model::parse_date(d).ok()),
-        due_on: view.record.due_on.as_deref().and_then(|d| shinsa_model::parse_date(d).ok()),
+        received_on: view
+            .record
+            .received_on
+            .as_deref()
+            .and_then(|d| shinsa_model::parse_date(d).ok()),
+        due_on: view
+            .record
+            .due_on
+            .as_deref()
+            .and_then(|d| shinsa_model::parse_date(d).ok()),
         response_due_on: view
             .record
             .response_due_on
@@ -543,7 +570,12 @@ async fn plan_view(
     };
     let can_edit = side == Some(Side::Operator)
         && review
-            .apply(Side::Operator, Action::Amend, &state.review_rules, crate::screening::today())
+            .apply(
+                Side::Operator,
+                Action::Amend,
+                &state.review_rules,
+                crate::screening::today(),
+            )
             .is_ok();
     let mut fields = Vec::new();
     let mut unfillable = Vec::new();
@@ -563,7 +595,10 @@ async fn plan_view(
             _ => unfillable.push(format!("{} — {label}", gap.pointer)),
         }
     }
-    let latest_snapshot = history.iter().rev().find_map(|event| event.snapshot.clone());
+    let latest_snapshot = history
+        .iter()
+        .rev()
+        .find_map(|event| event.snapshot.clone());
     let findings = latest_snapshot
         .as_ref()
         .and_then(|snapshot| snapshot["findings"].as_array().cloned())
@@ -571,18 +606,31 @@ async fn plan_view(
         .iter()
         .map(|finding| Frozen {
             severity: finding["severity"].as_str().unwrap_or_default().to_owned(),
-            rule: finding["rule"]["id"].as_str().unwrap_or_default().to_owned(),
+            rule: finding["rule"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             subject: format!(
                 "{} {}",
                 finding["subject"]["id"].as_str().unwrap_or_default(),
                 finding["subject_name"].as_str().unwrap_or_default()
             ),
-            title: finding[if lang == Lang::Ja { "title_ja" } else { "title" }]
+            title: finding[if lang == Lang::Ja {
+                "title_ja"
+            } else {
+                "title"
+            }]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+            explanation: finding["explanation"]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-            explanation: finding["explanation"].as_str().unwrap_or_default().to_owned(),
-            legal_basis: finding["rule"]["legal_basis"].as_str().unwrap_or_default().to_owned(),
+            legal_basis: finding["rule"]["legal_basis"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         })
         .collect();
     let snapshot_note = latest_snapshot
@@ -625,7 +673,10 @@ async fn plan_view(
         revision: view.record.revision,
         received_on: view.record.received_on.clone().unwrap_or_default(),
         due_on: view.record.due_on.clone().unwrap_or_default(),
-        days_left: view.days_left.map(|days| days.to_string()).unwrap_or_default(),
+        days_left: view
+            .days_left
+            .map(|days| days.to_string())
+            .unwrap_or_default(),
         urgency: urgency(view.days_left),
         latest_extension: view.latest_extension.clone().unwrap_or_default(),
         response_due_on: view.record.response_due_on.clone().unwrap_or_default(),

@@ -161,7 +161,12 @@ impl SqlStore {
 
 #[async_trait]
 impl PlanStore for SqlStore {
-    async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan) -> Result<PlanRecord> {
+    async fn create_plan(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        new: NewPlan,
+    ) -> Result<PlanRecord> {
         let Tenant::Operator { org } = tenant else {
             return Err(StoreError::NotFound("operator".into()));
         };
