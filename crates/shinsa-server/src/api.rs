@@ -27,7 +27,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         me, organisations, registers, upload, register, start_run, runs, run, findings,
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
-        plan_history
+        plan_history, filing_pdf, filing_html
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
@@ -90,6 +90,8 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/{id}", get(plan).put(amend_plan))
         .route("/api/v1/plans/{id}/steps", post(plan_step))
         .route("/api/v1/plans/{id}/history", get(plan_history))
+        .route("/api/v1/plans/{id}/filing.pdf", get(filing_pdf))
+        .route("/api/v1/plans/{id}/filing.html", get(filing_html))
 }
 
 async fn openapi() -> Response {
@@ -893,4 +895,42 @@ async fn plan_step(
 ) -> ApiResult<Json<PlanView>> {
     let record = crate::plans::take_step(&state, &auth.0, &id, request).await?;
     Ok(Json(crate::plans::view(&state, &auth.0, record)?))
+}
+
+/// The plan as the filing document (導入等計画書) in Japanese, PDF/A-2b with embedded fonts; the screening frozen with it is the annex.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/filing.pdf",
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn filing_pdf(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let document = crate::plans::filing(&state, &auth.0, &id).await?;
+    let pdf = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
+        .await
+        .map_err(|error| Problem::internal(error.to_string()))?
+        .map_err(|error| Problem::internal(error.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{id}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// The filing document as a printable HTML page.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/filing.html",
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem)))]
+async fn filing_html(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let document = crate::plans::filing(&state, &auth.0, &id).await?;
+    Ok(axum::response::Html(shinsa_report::html(&document)).into_response())
 }

@@ -569,3 +569,38 @@ fn described(finding: &serde_json::Value) -> String {
         )
     }
 }
+
+/// The plan as the filing document the ministry receives, with the
+/// screening frozen last (officers' data as `principal` may see it).
+pub async fn filing(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+) -> Result<shinsa_report::Document, Problem> {
+    let view = plan(state, principal, id).await?;
+    let history = events(state, principal, id).await?;
+    let record = view.record;
+    let screening = state.screening().await?;
+    let sector = screening
+        .reference()
+        .sectors
+        .iter()
+        .find(|sector| sector.regime == "jp-espa" && sector.code == record.sector);
+    let digest = hex::encode(sha2::Sha256::digest(record.body.to_string().as_bytes()));
+    let filing = shinsa_report::Filing {
+        plan: plan_of(&record)?,
+        operator_name: record.org_name.clone(),
+        sector_name_ja: sector
+            .map_or_else(|| record.sector.clone(), |sector| sector.name_ja.clone()),
+        ministry: sector.map_or_else(|| "主務大臣".to_owned(), |sector| sector.ministry.clone()),
+        status_label_ja: view.status_label_ja,
+        revision: record.revision,
+        digest,
+        filed_at: record.filed_at.clone(),
+        received_on: record.received_on.clone(),
+        due_on: record.due_on.clone(),
+        snapshot: history.into_iter().rev().find_map(|event| event.snapshot),
+        printed_on: today(),
+    };
+    Ok(shinsa_report::filing_document(&filing))
+}

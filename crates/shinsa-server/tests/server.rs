@@ -1127,6 +1127,38 @@ async fn the_plan_story(database: Option<String>) {
         (Some("cleared"), Some(true))
     );
 
+    // The filing document: PDF/A with its fonts; HTML with the officers'
+    // data for the ministry and without it for an auditor.
+    let response = client
+        .http
+        .get(format!("{}{plan_path}/filing.pdf", client.base))
+        .bearer_auth(t("meti-reviewer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.") && String::from_utf8_lossy(&pdf).contains("pdfaid:part"));
+    let html = |who: String| {
+        let request = client
+            .http
+            .get(format!("{}{plan_path}/filing.html", client.base))
+            .bearer_auth(who);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let reviewed = html(t("meti-reviewer")).await;
+    assert!(
+        reviewed.contains("特定重要設備の導入等に関する計画書") && reviewed.contains("経済産業省"),
+        "{reviewed}"
+    );
+    assert!(reviewed.contains("1968年2月3日"), "{reviewed}");
+    assert!(
+        reviewed.contains("審査終了（導入等可）"),
+        "the status as of printing"
+    );
+    assert!(!html(t("meti-auditor")).await.contains("1968年2月3日"));
+
     // Each side heard of the other's steps.
     let mails: Vec<(String, String)> = server
         .store
