@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import path from 'node:path';
+import fs from 'node:fs';
 
 const base = process.env.SHINSA_URL;
 const password = process.env.SHINSA_PASSWORD;
@@ -100,6 +101,126 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     assert.equal(await page.locator('#upload').count(), 0);
     assert.match(await page.textContent('#registers tbody'), /A電力/);
     await page.screenshot({ path: path.join(shots, 'registers-ja-reviewer.png'), fullPage: true });
+  } finally {
+    await chrome.close();
+  }
+});
+
+// Fills every gap the plan page asks for, by what each field is.
+async function fillGaps(page, officers) {
+  for (const field of await page.locator('#fill [data-pointer]').all()) {
+    const pointer = await field.getAttribute('data-pointer');
+    const last = pointer.split('/').pop();
+    const value = {
+      timing: '2027-04-01', period_from: '2027-04-01', period_until: '2030-03-31', date_of_birth: '1970-04-01',
+      country_of_manufacture: 'CN', country_of_incorporation: 'CN', nationality: 'CN',
+      major_holders: 'なし', officers, foreign_government_ties: 'なし', scope: 'maintenance',
+      measures: '設定変更は国内の保守員のみが行う\nファームウェアは検証環境で確認してから適用する',
+    }[last] ?? 'なし';
+    await field.fill(value);
+  }
+  await page.click('#save-gaps');
+}
+
+async function step(page, action, note) {
+  const form = page.locator(`#step-${action}`);
+  if (note !== undefined) await form.locator('textarea[name=note]').fill(note);
+  await form.locator('button[type=submit]').click();
+  await page.waitForLoadState();
+}
+
+// Runs after the test above, whose upload is the register drawn from.
+test('an operator drafts and files a plan; the ministry reviews it against the clock', async () => {
+  const chrome = await browser();
+  try {
+    const operator = await (await chrome.newContext()).newPage();
+    const reviewer = await (await chrome.newContext()).newPage();
+
+    // The operator drafts from the register, in Japanese.
+    await signIn(operator, process.env.SHINSA_OPERATOR_LOGIN, 'ja');
+    await operator.click('#nav-plans');
+    assert.equal(await operator.textContent('h1'), '導入等計画');
+    await operator.fill('#new-plan input[name=title]', '保護リレー更新');
+    await operator.selectOption('#new-plan select[name=register]', { index: 1 });
+    await operator.click('#new-plan button[type=submit]');
+    await operator.waitForURL(/\/ui\/plans\/plan_/);
+    const planUrl = operator.url();
+    assert.match(await operator.textContent('#plan-status'), /作成中/);
+    assert.ok(await operator.locator('#fill [data-pointer]').count() >= 4, 'the ministry will ask for several things');
+
+    // A wrong date of birth is refused, naming the field; what was typed stays.
+    await fillGaps(operator, '王 偉, 1968-13-03, CN');
+    assert.match(await operator.textContent('#errors'), /officers: line 1: a date as YYYY-MM-DD/);
+    assert.equal(await operator.inputValue('[data-pointer$="/officers"]'), '王 偉, 1968-13-03, CN');
+    await fillGaps(operator, '王 偉, 1968-02-03, CN');
+    await operator.waitForSelector('#complete');
+    assert.equal(await operator.textContent('#complete'), '不足事項はありません。届出できます。');
+    assert.match(await operator.textContent('#items'), /王 偉 1968-02-03 CN/);
+    await step(operator, 'file');
+    assert.match(await operator.textContent('#plan-status'), /届出済/);
+    assert.match(await operator.textContent('#snapshot'), /JP-ESPA/, 'the screening is frozen with the filing');
+    await operator.screenshot({ path: path.join(shots, 'plan-filed-ja.png'), fullPage: true });
+
+    // The ministry receives it, in English: the clock runs from today.
+    await signIn(reviewer, process.env.SHINSA_REVIEWER_LOGIN, 'en');
+    await reviewer.click('#nav-plans');
+    assert.match(await reviewer.textContent('#plans tbody'), /保護リレー更新[\s\S]*Filed \(awaiting receipt\)/);
+    await reviewer.click('#plans tbody a');
+    await step(reviewer, 'receive');
+    assert.equal(await reviewer.textContent('#due-on'), process.env.SHINSA_EXPECTED_DUE);
+    assert.equal(await reviewer.textContent('#days-left'), process.env.SHINSA_EXPECTED_DAYS_LEFT);
+    await step(reviewer, 'request_information', 'Where is the maintenance done from?');
+    assert.equal(await reviewer.textContent('#plan-status'), 'Information requested');
+    await reviewer.click('#nav-plans');
+    assert.equal(await reviewer.textContent('#plans tbody td.days'), process.env.SHINSA_EXPECTED_DAYS_LEFT);
+    await reviewer.screenshot({ path: path.join(shots, 'plans-inbox-en.png'), fullPage: true });
+
+    // The operator answers; the ministry recommends a change.
+    await operator.goto(planUrl);
+    await step(operator, 'answer', '大阪の国内拠点からのみ保守します');
+    assert.match(await operator.textContent('#plan-status'), /審査中/);
+    await reviewer.goto(planUrl);
+    await step(reviewer, 'recommend', 'Disable remote maintenance access');
+    assert.equal(await reviewer.textContent('#plan-status'), 'Recommendation issued');
+    assert.ok((await reviewer.textContent('#response-due-on')).length === 10);
+    assert.equal(await reviewer.locator('#step-order').count(), 0, 'no order while the answer is still due');
+    await reviewer.screenshot({ path: path.join(shots, 'plan-recommended-en.png'), fullPage: true });
+
+    // The operator accepts; the ministry clears the plan.
+    await operator.goto(planUrl);
+    assert.match(await operator.textContent('#history'), /Disable remote maintenance access/);
+    await step(operator, 'accept');
+    assert.match(await operator.textContent('#plan-status'), /勧告応諾/);
+    await reviewer.goto(planUrl);
+    await step(reviewer, 'clear', 'Cleared with the accepted change');
+    assert.equal(await reviewer.textContent('#plan-status'), 'Cleared (may be installed)');
+    assert.equal(await reviewer.locator('#history tbody tr').count(), 9);
+    await reviewer.screenshot({ path: path.join(shots, 'plan-cleared-en.png'), fullPage: true });
+    await operator.goto(planUrl);
+    assert.match(await operator.textContent('#plan-status'), /審査終了（導入等可）/);
+    await operator.screenshot({ path: path.join(shots, 'plan-cleared-ja.png'), fullPage: true });
+
+    // The filing document, as the ministry downloads it.
+    const pdf = await reviewer.request.get(base + await reviewer.getAttribute('#filing-pdf', 'href'));
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+    fs.writeFileSync(path.join(shots, 'filing.pdf'), await pdf.body());
+    await reviewer.click('#filing-html');
+    await reviewer.waitForSelector('h1');
+    assert.equal(await reviewer.textContent('h1'), '特定重要設備の導入等に関する計画書');
+    assert.match(await reviewer.textContent('body'), /1968年2月3日/);
+    await reviewer.screenshot({ path: path.join(shots, 'filing-html.png'), fullPage: true });
+
+    // The dashboard: exposure across the sector, drawn by the server.
+    await reviewer.goto(`${base}/ui/dashboard?lang=ja`);
+    assert.equal(await reviewer.textContent('h1'), 'ダッシュボード');
+    assert.match(await reviewer.textContent('#chart-vendors svg'), /Huawei Technologies/);
+    assert.match(await reviewer.textContent('#chart-statuses svg'), /審査終了（導入等可）/);
+    await reviewer.click('#chart-vendors svg a:has-text("Huawei")');
+    await reviewer.waitForURL(/\/ui\/exposure\?vendor=/);
+    assert.match(await reviewer.textContent('#exposure tbody'), /A電力[\s\S]*RLY-1[\s\S]*Huawei Technologies/, 'a vendor bar opens its assets');
+    await reviewer.goto(`${base}/ui/dashboard`);
+    await reviewer.screenshot({ path: path.join(shots, 'dashboard-ja.png'), fullPage: true });
   } finally {
     await chrome.close();
   }

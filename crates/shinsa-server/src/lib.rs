@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod auth;
+mod charts;
 mod config;
 mod i18n;
 pub mod jobs;

@@ -17,6 +17,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_store::*;
 
+mod dashboard;
 mod plans;
 
 const HTMX: &str = include_str!("../assets/htmx.min.js");
@@ -42,6 +43,7 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/triage", post(triage))
         .route("/ui/runs", get(runs_page))
         .merge(plans::routes())
+        .merge(dashboard::routes())
 }
 
 /// The findings page, keeping the query (`?lang=ja`).

@@ -574,6 +574,12 @@ fn the_web_ui_in_chromium() {
     let mut document = register("OP-A", "Huawei Technologies Co., Ltd.");
     document["assets"][0]["category"] = json!("router");
     std::fs::write(&register_file, document.to_string()).unwrap();
+    // The review clock the reviewer should see after receiving today.
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap())
+        .date();
+    let rules = shinsa_server::Config::default().review.rules().unwrap();
+    let due = rules.clock.review_due(today);
     let screenshots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
     std::fs::create_dir_all(&screenshots).unwrap();
     let output = Command::new("node")
@@ -585,6 +591,11 @@ fn the_web_ui_in_chromium() {
         .env("SHINSA_REVIEWER_LOGIN", "rita@meti.example")
         .env("SHINSA_PASSWORD", PASSWORD)
         .env("SHINSA_SCREENSHOTS", &screenshots)
+        .env("SHINSA_EXPECTED_DUE", due.to_string())
+        .env(
+            "SHINSA_EXPECTED_DAYS_LEFT",
+            (due - today).whole_days().to_string(),
+        )
         .output()
         .unwrap();
     let report = format!(
@@ -593,6 +604,8 @@ fn the_web_ui_in_chromium() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(output.status.success(), "{report}");
-    assert!(report.contains("pass 1"), "{report}");
+    assert!(report.contains("pass 2"), "{report}");
     assert!(screenshots.join("findings-ja.png").is_file());
+    let filing = std::fs::read(screenshots.join("filing.pdf")).unwrap();
+    assert!(filing.starts_with(b"%PDF-1."));
 }

@@ -370,6 +370,7 @@ struct PlanPage {
     fields: Vec<Field>,
     unfillable: Vec<String>,
     can_edit: bool,
+    is_draft: bool,
     actions: Vec<&'static str>,
     items: Vec<ItemRow>,
     measures: Vec<String>,
@@ -382,28 +383,31 @@ struct PlanPage {
 
 fn supplier_cells(
     supplier: Option<&shinsa_model::plan::Supplier>,
+    lang: Lang,
 ) -> (String, String, String, String) {
     let Some(supplier) = supplier else {
         return Default::default();
     };
-    let holders = supplier
-        .major_holders
-        .iter()
-        .flatten()
-        .map(|holder| {
-            format!(
-                "{} {}%{}",
-                holder.name,
-                holder.voting_percent,
-                holder
-                    .country
-                    .as_ref()
-                    .map(|country| format!(" ({})", country.as_str()))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let holders = match &supplier.major_holders {
+        Some(holders) if holders.is_empty() => lang.t("there_are_none").to_owned(),
+        holders => holders
+            .iter()
+            .flatten()
+            .map(|holder| {
+                format!(
+                    "{} {}%{}",
+                    holder.name,
+                    holder.voting_percent,
+                    holder
+                        .country
+                        .as_ref()
+                        .map(|country| format!(" ({})", country.as_str()))
+                        .unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
     let officers = supplier
         .officers
         .iter()
@@ -438,11 +442,14 @@ fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
         .iter()
         .map(|item| {
             let introduction = item.kind == PlanItemKind::Introduction;
-            let (party, country, holders, officers) = supplier_cells(if introduction {
-                item.supplier.as_ref()
-            } else {
-                item.contractor.as_ref()
-            });
+            let (party, country, holders, officers) = supplier_cells(
+                if introduction {
+                    item.supplier.as_ref()
+                } else {
+                    item.contractor.as_ref()
+                },
+                lang,
+            );
             let others = if introduction {
                 let made = item
                     .country_of_manufacture
@@ -683,6 +690,7 @@ async fn plan_view(
         fields,
         unfillable,
         can_edit,
+        is_draft: review.status == shinsa_model::review::PlanStatus::Draft,
         actions: side
             .map(|side| allowed(&review, side, &state.review_rules))
             .unwrap_or_default(),
