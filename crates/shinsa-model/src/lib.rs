@@ -7,6 +7,7 @@
 //! reader that saw it.
 
 pub mod clock;
+pub mod enforcement;
 mod finding;
 mod identifiers;
 mod inventory;

@@ -4,6 +4,7 @@
 //! 404, indistinguishable from a missing one).
 
 use crate::auth::{AUDIT_READERS, Auth, OPERATOR_WRITERS};
+use crate::cases::{CaseChange, CaseView, OpenCase};
 use crate::plans::{PlanView, StepRequest};
 use crate::screening::UploadFormat;
 use crate::{Problem, Shared};
@@ -27,12 +28,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         me, organisations, registers, upload, register, start_run, runs, run, findings,
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
-        plan_history, filing_pdf, filing_html
+        plan_history, filing_pdf, filing_html, cases, open_case, case, change_case
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
         PublishedLists, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
-        PlanDetail
+        PlanDetail, CaseView, OpenCase, CaseChange
     )),
     modifiers(&BearerToken)
 )]
@@ -92,6 +93,8 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/{id}/history", get(plan_history))
         .route("/api/v1/plans/{id}/filing.pdf", get(filing_pdf))
         .route("/api/v1/plans/{id}/filing.html", get(filing_html))
+        .route("/api/v1/cases", get(cases).post(open_case))
+        .route("/api/v1/cases/{id}", get(case).post(change_case))
 }
 
 async fn openapi() -> Response {
@@ -933,4 +936,52 @@ async fn filing_html(
 ) -> ApiResult<Response> {
     let document = crate::plans::filing(&state, &auth.0, &id).await?;
     Ok(axum::response::Html(shinsa_report::html(&document)).into_response())
+}
+
+/// Enforcement cases: an operator's own; a regulator's against the operators of its sectors.
+#[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Vec<CaseView>)))]
+async fn cases(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<CaseView>>> {
+    let mut views = Vec::new();
+    for record in state.store.cases(&auth.0.tenant()).await? {
+        views.push(crate::cases::view(&state, &auth.0, record).await?);
+    }
+    Ok(Json(views))
+}
+
+/// Opens a case against an operator of the caller's sectors (regulator reviewers and admins); the operator is notified.
+#[utoipa::path(post, path = "/api/v1/cases", request_body = OpenCase,
+    responses((status = 201, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn open_case(
+    State(state): State<Shared>,
+    auth: Auth,
+    Json(request): Json<OpenCase>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    let record = crate::cases::open(&state, &auth.0, request).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::cases::view(&state, &auth.0, record).await?),
+    ))
+}
+
+/// One case with its documents, and each milestone's progress and burn-down read from the register.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", responses((status = 200, body = CaseView), (status = 404, body = Problem)))]
+async fn case(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(crate::cases::case(&state, &auth.0, &id).await?))
+}
+
+/// Adds a document (either side) or a remediation milestone, or closes the case (reviewers).
+#[utoipa::path(post, path = "/api/v1/cases/{id}", request_body = CaseChange,
+    responses((status = 200, body = CaseView), (status = 409, body = Problem, description = "Changed meanwhile, or closed"), (status = 422, body = Problem)))]
+async fn change_case(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(change): Json<CaseChange>,
+) -> ApiResult<Json<CaseView>> {
+    let record = crate::cases::change(&state, &auth.0, &id, change).await?;
+    Ok(Json(crate::cases::view(&state, &auth.0, record).await?))
 }

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases;
 mod charts;
 mod config;
 mod i18n;

@@ -17,6 +17,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_store::*;
 
+mod cases;
 mod dashboard;
 mod plans;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/runs", get(runs_page))
         .merge(plans::routes())
         .merge(dashboard::routes())
+        .merge(cases::routes())
 }
 
 /// The findings page, keeping the query (`?lang=ja`).

@@ -110,6 +110,13 @@ pub trait RegisterStore {
     async fn register(&self, tenant: &Tenant, id: &str) -> Result<Option<RegisterSummary>>;
     /// The current version's inventory (stored JSON) of a visible register.
     async fn register_inventory(&self, tenant: &Tenant, id: &str) -> Result<Option<String>>;
+    /// Every version of a visible register, oldest first: version number,
+    /// upload time and inventory (stored JSON).
+    async fn register_history(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Vec<(i64, String, String)>>;
 }
 
 /// Screening runs: a queue of jobs in the store.
@@ -184,6 +191,26 @@ pub trait PlanStore {
     async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>>;
 }
 
+/// Enforcement cases and remediation.
+#[async_trait]
+pub trait CaseStore {
+    /// Opens a case (a regulator, against an operator of its sectors).
+    async fn create_case(&self, tenant: &Tenant, actor: &Actor, new: NewCase)
+    -> Result<CaseRecord>;
+    /// The cases `tenant` may see, newest change first.
+    async fn cases(&self, tenant: &Tenant) -> Result<Vec<CaseRecord>>;
+    async fn case(&self, tenant: &Tenant, id: &str) -> Result<Option<CaseRecord>>;
+    /// Records a change with its audit event and notifications; `Stale`
+    /// when the case moved past `update.expected_revision`.
+    async fn update_case(
+        &self,
+        tenant: &Tenant,
+        actor: &Actor,
+        id: &str,
+        update: CaseUpdate,
+    ) -> Result<CaseRecord>;
+}
+
 /// Published list versions.
 #[async_trait]
 pub trait ListStore {
@@ -234,6 +261,7 @@ pub trait Store:
     + RunStore
     + FindingStore
     + PlanStore
+    + CaseStore
     + ListStore
     + PackStore
     + OutboxStore
@@ -251,6 +279,7 @@ impl<T> Store for T where
         + RunStore
         + FindingStore
         + PlanStore
+        + CaseStore
         + ListStore
         + PackStore
         + OutboxStore

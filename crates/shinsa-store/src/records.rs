@@ -609,3 +609,51 @@ pub struct PlanStep {
     /// Webhook and mail payload, and who receives it.
     pub notify: Option<(Audience, serde_json::Value)>,
 }
+
+/// A new enforcement case, opened by a regulator against an operator of
+/// its sectors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewCase {
+    pub id: String,
+    pub org_id: String,
+    pub register_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    pub opened_on: String,
+    pub due_on: Option<String>,
+    pub body: serde_json::Value,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub sector: String,
+    pub opened_by: String,
+    pub register_id: Option<String>,
+    pub kind: String,
+    pub title: String,
+    /// `open` or `closed`.
+    pub status: String,
+    pub revision: i64,
+    /// Documents and milestones (`shinsa_model::enforcement::CaseFile`).
+    pub body: serde_json::Value,
+    pub opened_on: String,
+    pub due_on: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A change to a case, with what the audit log and the other side hear.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseUpdate {
+    pub expected_revision: i64,
+    /// `document`, `milestone`, `close`.
+    pub action: String,
+    pub status: String,
+    pub due_on: Option<String>,
+    pub body: serde_json::Value,
+    pub notify: Option<(Audience, serde_json::Value)>,
+}

@@ -8,6 +8,7 @@
 //! never deadlock on a lock upgrade), and `FOR UPDATE SKIP LOCKED` when
 //! workers claim runs on PostgreSQL.
 
+mod cases;
 mod plans;
 
 use crate::audit::{self, AuditEvent, ChainHead, ChainReport, GENESIS};
@@ -905,6 +906,32 @@ impl RegisterStore for SqlStore {
             .await?
             .map(|row| text(&row, "inventory"))
             .transpose()
+    }
+
+    async fn register_history(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let mut query = Query::new(
+            "SELECT v.version, v.uploaded_at, v.inventory FROM registers r JOIN register_versions v ON v.register_id = r.id",
+        );
+        let id = query.arg(id);
+        let condition = scope(&mut query, tenant, "r.org_id", "r.sector");
+        query.push(&format!(
+            " WHERE r.id = {id} AND {condition} ORDER BY v.version"
+        ));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    int(row, "version")?,
+                    text(row, "uploaded_at")?,
+                    text(row, "inventory")?,
+                ))
+            })
+            .collect()
     }
 }
 

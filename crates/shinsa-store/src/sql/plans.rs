@@ -95,10 +95,11 @@ async fn insert_event(
     Ok(())
 }
 
-/// Queues the webhook and mail of a step for its audience.
-async fn notify(
+/// Queues the webhook and mail of a change to an operator's plan or case
+/// for its audience.
+pub(super) async fn notify(
     conn: &mut AnyConnection,
-    plan: &PlanRecord,
+    (org_id, sector): (&str, &str),
     audience: Audience,
     payload: &serde_json::Value,
     at: &str,
@@ -116,8 +117,8 @@ async fn notify(
         ),
     };
     let target = match audience {
-        Audience::Operator => &plan.org_id,
-        Audience::Regulators => &plan.sector,
+        Audience::Operator => org_id,
+        Audience::Regulators => sector,
     };
     sqlx::query(&format!(
         "INSERT INTO outbox (org_id, kind, target, payload, secret, created_at) {organisations}"
@@ -327,7 +328,14 @@ impl PlanStore for SqlStore {
         )
         .await?;
         if let Some((audience, payload)) = &step.notify {
-            notify(&mut tx, &before, *audience, payload, &at).await?;
+            notify(
+                &mut tx,
+                (&before.org_id, &before.sector),
+                *audience,
+                payload,
+                &at,
+            )
+            .await?;
         }
         let after = self
             .plan_in(&mut tx, tenant, id)

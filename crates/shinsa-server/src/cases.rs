@@ -1,0 +1,344 @@
+//! Enforcement cases and remediation, shared by the API and the UI.
+//!
+//! A ministry's reviewers open a case against an operator of their
+//! sectors (report demand, inspection, recommendation, order, licence
+//! measure, penalty referral) and close it; both sides add documents (the
+//! demand, the report, the inspection record). Remediation milestones say
+//! which assets must be gone by when; their progress is read from the
+//! case's register as it is now, and the burn-down from every version of
+//! it, so nobody reports progress by hand.
+
+use crate::auth::OPERATOR_WRITERS;
+use crate::plans::REVIEWERS;
+use crate::screening::today;
+use crate::{Problem, Shared};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shinsa_model::enforcement::{
+    AssetSelector, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
+};
+use shinsa_model::{Date, Inventory};
+use shinsa_store::*;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OpenCase {
+    /// The operator the case is against.
+    pub org_id: String,
+    /// The register remediation is measured on.
+    #[serde(default)]
+    pub register_id: Option<String>,
+    /// `report_demand`, `on_site_inspection`, `recommendation`, `order`,
+    /// `licence_suspension`, `licence_revocation`, `penalty_referral`.
+    pub kind: String,
+    pub title: String,
+    /// The day the operator must answer or comply by (YYYY-MM-DD).
+    #[serde(default)]
+    pub due_on: Option<String>,
+    /// What is demanded, found or ordered.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A change to a case.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum CaseChange {
+    /// A document from either side.
+    Document {
+        revision: i64,
+        title: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A remediation milestone; its baseline is counted on the register now.
+    Milestone {
+        revision: i64,
+        title: String,
+        due: String,
+        #[schema(value_type = Object)]
+        selector: AssetSelector,
+    },
+    /// Closes the case (reviewers).
+    Close {
+        revision: i64,
+        #[serde(default)]
+        note: Option<String>,
+    },
+}
+
+/// A milestone with its progress and its burn-down over the register's
+/// versions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MilestoneView {
+    #[schema(value_type = Object)]
+    pub milestone: Milestone,
+    #[schema(value_type = Object)]
+    pub progress: Option<Progress>,
+    /// (register version, uploaded at, assets remaining), oldest first.
+    pub burn_down: Vec<(i64, String, u64)>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub record: CaseRecord,
+    pub kind_label_en: String,
+    pub kind_label_ja: String,
+    pub milestones: Vec<MilestoneView>,
+}
+
+fn unprocessable(detail: String) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-case",
+        "The case cannot be changed so",
+        detail,
+    )
+}
+
+fn day(field: &str, text: &str) -> Result<Date, Problem> {
+    shinsa_model::parse_date(text.trim())
+        .map_err(|_| unprocessable(format!("{field}: expected YYYY-MM-DD, found {text:?}")))
+}
+
+fn case_file(record: &CaseRecord) -> Result<CaseFile, Problem> {
+    serde_json::from_value(record.body.clone())
+        .map_err(|error| Problem::internal(format!("stored case {}: {error}", record.id)))
+}
+
+fn to_value(file: &CaseFile) -> Result<serde_json::Value, Problem> {
+    serde_json::to_value(file).map_err(|error| Problem::internal(error.to_string()))
+}
+
+fn note_text(note: Option<String>) -> Option<String> {
+    note.map(|note| note.trim().to_owned())
+        .filter(|note| !note.is_empty())
+}
+
+/// Every version of the case's register, read once.
+async fn register_versions(
+    state: &Shared,
+    principal: &Principal,
+    record: &CaseRecord,
+) -> Result<Vec<(i64, String, Inventory)>, Problem> {
+    let Some(register) = &record.register_id else {
+        return Ok(Vec::new());
+    };
+    state
+        .store
+        .register_history(&principal.tenant(), register)
+        .await?
+        .into_iter()
+        .map(|(version, at, stored)| {
+            serde_json::from_str(&stored)
+                .map(|inventory| (version, at, inventory))
+                .map_err(|error| Problem::internal(format!("stored register: {error}")))
+        })
+        .collect()
+}
+
+pub async fn view(
+    state: &Shared,
+    principal: &Principal,
+    record: CaseRecord,
+) -> Result<CaseView, Problem> {
+    let file = case_file(&record)?;
+    let versions = register_versions(state, principal, &record).await?;
+    let current = versions.last().map(|(_, _, inventory)| inventory);
+    let milestones = file
+        .milestones
+        .into_iter()
+        .map(|milestone| MilestoneView {
+            progress: current.map(|inventory| milestone.progress(inventory, today())),
+            burn_down: versions
+                .iter()
+                .map(|(version, at, inventory)| {
+                    (*version, at.clone(), milestone.selector.count(inventory))
+                })
+                .collect(),
+            milestone,
+        })
+        .collect();
+    let kind = CaseKind::parse(&record.kind);
+    Ok(CaseView {
+        kind_label_en: kind.map_or_else(|| record.kind.clone(), |kind| kind.label_en().to_owned()),
+        kind_label_ja: kind.map_or_else(|| record.kind.clone(), |kind| kind.label_ja().to_owned()),
+        milestones,
+        record,
+    })
+}
+
+pub async fn case(state: &Shared, principal: &Principal, id: &str) -> Result<CaseView, Problem> {
+    let record = state
+        .store
+        .case(&principal.tenant(), id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+    view(state, principal, record).await
+}
+
+pub async fn open(
+    state: &Shared,
+    principal: &Principal,
+    request: OpenCase,
+) -> Result<CaseRecord, Problem> {
+    if !REVIEWERS.contains(&principal.user.role) {
+        return Err(Problem::forbidden("opening a case needs a regulator role"));
+    }
+    let kind = CaseKind::parse(&request.kind).ok_or_else(|| {
+        unprocessable(format!(
+            "kind: expected one of {}, found {:?}",
+            CaseKind::ALL.map(CaseKind::as_str).join(", "),
+            request.kind
+        ))
+    })?;
+    if request.title.trim().is_empty() {
+        return Err(unprocessable("title: a case needs a title".into()));
+    }
+    let due_on = match request
+        .due_on
+        .as_deref()
+        .filter(|due| !due.trim().is_empty())
+    {
+        Some(due) => Some(day("due_on", due)?.to_string()),
+        None => None,
+    };
+    let file = CaseFile {
+        documents: vec![CaseDocument {
+            on: today(),
+            title: kind.label_ja().to_owned(),
+            by: principal.actor().0,
+            note: note_text(request.note),
+        }],
+        milestones: Vec::new(),
+    };
+    Ok(state
+        .store
+        .create_case(
+            &principal.tenant(),
+            &principal.actor(),
+            NewCase {
+                id: new_id("case"),
+                org_id: request.org_id,
+                register_id: request.register_id.filter(|register| !register.is_empty()),
+                kind: kind.as_str().to_owned(),
+                title: request.title.trim().to_owned(),
+                opened_on: today().to_string(),
+                due_on,
+                body: to_value(&file)?,
+            },
+        )
+        .await?)
+}
+
+pub async fn change(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    change: CaseChange,
+) -> Result<CaseRecord, Problem> {
+    let reviewer = REVIEWERS.contains(&principal.user.role);
+    if !reviewer && !OPERATOR_WRITERS.contains(&principal.user.role) {
+        return Err(Problem::forbidden(
+            "changing a case needs an operator or reviewer role",
+        ));
+    }
+    let tenant = principal.tenant();
+    let record = state
+        .store
+        .case(&tenant, id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+    if record.status == "closed" {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "case-closed",
+            "The case is closed",
+            format!("case {id} is closed"),
+        ));
+    }
+    let mut file = case_file(&record)?;
+    let (revision, action, status) = match change {
+        CaseChange::Document {
+            revision,
+            title,
+            note,
+        } => {
+            if title.trim().is_empty() {
+                return Err(unprocessable("title: a document needs a title".into()));
+            }
+            file.documents.push(CaseDocument {
+                on: today(),
+                title: title.trim().to_owned(),
+                by: principal.actor().0,
+                note: note_text(note),
+            });
+            (revision, "document", "open")
+        }
+        CaseChange::Milestone {
+            revision,
+            title,
+            due,
+            selector,
+        } => {
+            let versions = register_versions(state, principal, &record).await?;
+            let Some((_, _, current)) = versions.last() else {
+                return Err(unprocessable(
+                    "register_id: a milestone is measured on the case's register; the case has none".into(),
+                ));
+            };
+            if selector == AssetSelector::default() {
+                return Err(unprocessable(
+                    "selector: say which assets (category, vendor, made_in or not_made_in)".into(),
+                ));
+            }
+            file.milestones.push(Milestone {
+                id: format!("M-{}", file.milestones.len() + 1),
+                title: title.trim().to_owned(),
+                due: day("due", &due)?,
+                baseline: selector.count(current),
+                selector,
+            });
+            (revision, "milestone", "open")
+        }
+        CaseChange::Close { revision, note } => {
+            if !reviewer {
+                return Err(Problem::forbidden("closing a case needs a regulator role"));
+            }
+            file.documents.push(CaseDocument {
+                on: today(),
+                title: "終結".to_owned(),
+                by: principal.actor().0,
+                note: note_text(note),
+            });
+            (revision, "close", "closed")
+        }
+    };
+    let audience = if reviewer {
+        Audience::Operator
+    } else {
+        Audience::Regulators
+    };
+    let stored = state
+        .store
+        .update_case(
+            &tenant,
+            &principal.actor(),
+            id,
+            CaseUpdate {
+                expected_revision: revision,
+                action: action.to_owned(),
+                status: status.to_owned(),
+                due_on: record.due_on.clone(),
+                body: to_value(&file)?,
+                notify: Some((
+                    audience,
+                    serde_json::json!({"event": format!("case.{action}"), "case": id, "title": record.title, "status": status}),
+                )),
+            },
+        )
+        .await?;
+    state.outbox.notify_one();
+    Ok(stored)
+}
