@@ -54,6 +54,10 @@ pub enum Block {
     List {
         items: Vec<String>,
     },
+    /// A chart drawn by [`crate::charts`] (SVG).
+    Chart {
+        svg: String,
+    },
     Text {
         text: String,
     },
@@ -196,6 +200,8 @@ fn block_html(block: &Block) -> String {
             format!("<ol>{items}</ol>\n")
         }
         Block::Text { text } => format!("<p>{}</p>\n", e(text)),
+        // Drawn by `charts`, whose labels are escaped.
+        Block::Chart { svg } => format!("<figure>{svg}</figure>\n"),
     }
 }
 

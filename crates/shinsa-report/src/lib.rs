@@ -12,11 +12,15 @@
 //! it as one JSON file (`/data.json`), so nothing in a plan is ever
 //! interpreted as markup, and the template reads nothing else.
 
+pub mod charts;
 mod document;
+pub mod export;
 mod filing;
+mod screening;
 
 pub use document::{Block, Cell, Document, Section, html};
 pub use filing::{Filing, country, filing_document, japanese_date};
+pub use screening::{ScreeningReport, evidence_line, screening_document};
 
 use std::sync::OnceLock;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
@@ -43,6 +47,8 @@ pub enum ReportError {
     Pdf(String),
     #[error("preparing the data: {0}")]
     Data(#[from] serde_json::Error),
+    #[error("writing the table: {0}")]
+    Export(String),
 }
 
 /// The document as PDF/A-2b.
@@ -269,5 +275,56 @@ mod tests {
             "escaped in HTML"
         );
         assert!(!page.contains("<link"), "{page}");
+    }
+
+    #[test]
+    fn the_screening_report_carries_a_chart_and_every_finding_with_its_evidence() {
+        let finding = serde_json::json!({
+            "id": "JP-ESPA-001@asset:RLY-1", "severity": "prohibited",
+            "subject": {"kind": "asset", "id": "RLY-1"}, "subject_name": "保護リレー 1",
+            "rule": {"id": "JP-ESPA-001", "legal_basis": "ESPA Art. 52(1)"},
+            "title": "Vendor barred", "title_ja": "調達禁止ベンダー", "explanation": "listed",
+            "evidence": [
+                {"kind": "list_match", "list": "fcc-covered", "entry": "fcc-covered/huawei",
+                 "matched_name": "Huawei Technologies Co., Ltd.", "listed_name": "Huawei Technologies Company",
+                 "score": 0.97, "why": ["legal form removed"], "role": "manufacturer", "through": null},
+                {"kind": "ownership", "path": ["A (60%)", "B (100%)"], "effective_share": 60.0}
+            ]
+        });
+        let report = ScreeningReport {
+            lang: "ja".into(),
+            operator_name: "港電力".into(),
+            register_name: "main".into(),
+            register_version: 2,
+            provenance: serde_json::json!({"policy": "jp-espa@1.1.0", "as_of": "2026-11-28",
+                                           "input_sha256": "ab", "lists": {"fcc-covered": "2026-07-28"}}),
+            screened_at: "2026-11-28T01:00:00Z".into(),
+            findings: vec![(finding, "未対応".into(), None)],
+            printed_on: time::macros::date!(2026 - 11 - 28),
+        };
+        let document = screening_document(&report);
+        let evidence = &document.sections[3];
+        assert_eq!(evidence.heading, "JP-ESPA-001@asset:RLY-1");
+        let Block::Fields { rows } = &evidence.blocks[0] else {
+            unreachable!("{evidence:?}")
+        };
+        assert_eq!(rows[0].1, "ESPA Art. 52(1)");
+        assert_eq!(
+            rows[1].1,
+            "fcc-covered fcc-covered/huawei: \"Huawei Technologies Co., Ltd.\" ≈ \"Huawei Technologies Company\" (0.97, manufacturer) — legal form removed"
+        );
+        assert_eq!(rows[2].1, "A (60%) → B (100%) (60.0 %)");
+        assert!(
+            document.sections[0]
+                .blocks
+                .iter()
+                .any(|block| matches!(block, Block::Chart { svg } if svg.contains("禁止")))
+        );
+        let pdf = pdf(&document).unwrap_or_else(|error| unreachable!("{error}"));
+        if let Some(path) = std::env::var_os("SHINSA_SCREENING_REPORT_OUT") {
+            std::fs::write(path, &pdf).unwrap_or_else(|error| unreachable!("{error}"));
+        }
+        assert!(pdf.starts_with(b"%PDF-1."));
+        assert!(html(&document).contains("<figure><svg"));
     }
 }

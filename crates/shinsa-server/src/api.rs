@@ -28,7 +28,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         me, organisations, registers, upload, register, start_run, runs, run, findings,
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
-        plan_history, filing_pdf, filing_html, cases, open_case, case, change_case
+        plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
+        screening_report, findings_table, plans_table
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
@@ -93,6 +94,15 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/{id}/history", get(plan_history))
         .route("/api/v1/plans/{id}/filing.pdf", get(filing_pdf))
         .route("/api/v1/plans/{id}/filing.html", get(filing_html))
+        .route(
+            "/api/v1/registers/{id}/report/{file}",
+            get(screening_report),
+        )
+        .route(
+            "/api/v1/registers/{id}/findings/export/{file}",
+            get(findings_table),
+        )
+        .route("/api/v1/plans/export/{file}", get(plans_table))
         .route("/api/v1/cases", get(cases).post(open_case))
         .route("/api/v1/cases/{id}", get(case).post(change_case))
 }
@@ -984,4 +994,87 @@ async fn change_case(
 ) -> ApiResult<Json<CaseView>> {
     let record = crate::cases::change(&state, &auth.0, &id, change).await?;
     Ok(Json(crate::cases::view(&state, &auth.0, record).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct ReportQuery {
+    /// `ja` (default) or `en`.
+    lang: Option<String>,
+}
+
+/// A register's screening report: `report.pdf` (PDF/A-2b) or `report.html`, with the findings by severity as a chart, every finding with its triage, and every finding's evidence and legal basis.
+#[utoipa::path(get, path = "/api/v1/registers/{id}/report/{file}", params(ReportQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn screening_report(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, file)): Path<(String, String)>,
+    Query(query): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(crate::i18n::Lang::parse)
+        .unwrap_or(crate::i18n::Lang::Ja);
+    let document = crate::reports::screening_document(&state, &auth.0, &id, lang).await?;
+    match file.as_str() {
+        "report.pdf" => {
+            let pdf = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
+                .await
+                .map_err(|error| Problem::internal(error.to_string()))?
+                .map_err(|error| Problem::internal(error.to_string()))?;
+            Ok(crate::reports::download(
+                pdf,
+                "application/pdf",
+                &format!("{id}-report.pdf"),
+            ))
+        }
+        "report.html" => Ok(axum::response::Html(shinsa_report::html(&document)).into_response()),
+        other => Err(Problem::not_found(format!(
+            "no report {other}; report.pdf or report.html"
+        ))),
+    }
+}
+
+fn table(file: &str, sheet: &str, header: &[&str], rows: &[Vec<String>]) -> ApiResult<Response> {
+    let failed = |error: shinsa_report::ReportError| Problem::internal(error.to_string());
+    match file.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("csv") => Ok(crate::reports::download(
+            shinsa_report::export::csv(header, rows).map_err(failed)?,
+            "text/csv; charset=utf-8",
+            file,
+        )),
+        Some("xlsx") => Ok(crate::reports::download(
+            shinsa_report::export::xlsx(sheet, header, rows).map_err(failed)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            file,
+        )),
+        _ => Err(Problem::not_found(format!(
+            "no export {file}; NAME.csv or NAME.xlsx"
+        ))),
+    }
+}
+
+/// A register's current findings as `findings.csv` (UTF-8 with BOM) or `findings.xlsx`.
+#[utoipa::path(get, path = "/api/v1/registers/{id}/findings/export/{file}",
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
+async fn findings_table(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, file)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (_, rows) = crate::reports::finding_rows(&state, &auth.0, &id).await?;
+    table(&file, "findings", crate::reports::finding_columns(), &rows)
+}
+
+/// The plans the caller sees, the most urgent first, as `plans.csv` or `plans.xlsx`.
+#[utoipa::path(get, path = "/api/v1/plans/export/{file}",
+    responses((status = 200, content_type = "text/csv", body = String)))]
+async fn plans_table(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(file): Path<String>,
+) -> ApiResult<Response> {
+    let rows = crate::reports::plan_rows(&state, &auth.0).await?;
+    table(&file, "plans", crate::reports::plan_columns(), &rows)
 }

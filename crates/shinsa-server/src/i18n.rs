@@ -258,6 +258,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("introduction", "Introduction", "導入"),
     ("there_are_none", "none", "なし"),
     ("dashboard", "Dashboard", "ダッシュボード"),
+    ("report", "Report", "報告書"),
+    ("downloads", "Downloads", "ダウンロード"),
     ("cases", "Enforcement", "監督・是正"),
     ("open_case", "Open a case", "案件を開始"),
     ("opened_on", "Opened", "開始日"),

@@ -14,13 +14,13 @@
 pub mod api;
 pub mod auth;
 pub mod cases;
-mod charts;
 mod config;
 mod i18n;
 pub mod jobs;
 mod metrics;
 pub mod plans;
 mod problem;
+pub mod reports;
 pub mod screening;
 mod ui;
 

@@ -895,6 +895,78 @@ async fn the_plan_story(database: Option<String>) {
     client.settle(&t("a-admin")).await;
     let register_id = uploaded["register"]["id"].as_str().unwrap();
 
+    // The register's screening as documents and tables.
+    let download = |who: String, path: String| {
+        let request = client
+            .http
+            .get(format!("{}{path}", client.base))
+            .bearer_auth(who);
+        async move {
+            let response = request.send().await.unwrap();
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (
+                response.status(),
+                kind,
+                response.bytes().await.unwrap().to_vec(),
+            )
+        }
+    };
+    let (status, kind, csv) = download(
+        t("meti-reviewer"),
+        format!("/api/v1/registers/{register_id}/findings/export/findings.csv"),
+    )
+    .await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::OK, "text/csv; charset=utf-8")
+    );
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}register,key,severity,rule,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("main,JP-ESPA-004@asset:RLY-1,review,JP-ESPA-004,asset,RLY-1,保護リレー 1,"),
+        "{csv}"
+    );
+    let (_, _, xlsx) = download(
+        t("a-admin"),
+        format!("/api/v1/registers/{register_id}/findings/export/findings.xlsx"),
+    )
+    .await;
+    assert!(xlsx.starts_with(b"PK"));
+    let (status, _, _) = download(
+        t("b-admin"),
+        format!("/api/v1/registers/{register_id}/findings/export/findings.csv"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another operator's register");
+    let (status, kind, pdf) = download(
+        t("a-admin"),
+        format!("/api/v1/registers/{register_id}/report/report.pdf"),
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-1.") && String::from_utf8_lossy(&pdf).contains("pdfaid:part"));
+    let (_, _, html) = download(
+        t("a-admin"),
+        format!("/api/v1/registers/{register_id}/report/report.html?lang=en"),
+    )
+    .await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("<h1>Supply-chain screening report</h1>") && html.contains("<figure><svg"),
+        "{html}"
+    );
+    assert!(
+        html.contains("JP-ESPA-004@asset:RLY-1")
+            && html.contains("country of manufacture: CN [foreign-adversary]"),
+        "every finding's evidence: {html}"
+    );
+
     // A draft from the register: the critical relay, and what is missing.
     let (status, draft) = client
         .send(
@@ -1158,6 +1230,15 @@ async fn the_plan_story(database: Option<String>) {
         "the status as of printing"
     );
     assert!(!html(t("meti-auditor")).await.contains("1968年2月3日"));
+
+    let (_, _, inbox) = download(t("meti-reviewer"), "/api/v1/plans/export/plans.csv".into()).await;
+    let inbox = String::from_utf8(inbox).unwrap();
+    assert!(
+        inbox.contains(&format!(
+            "{id},保護リレー更新,op-a org,electricity,cleared,"
+        )),
+        "{inbox}"
+    );
 
     // Each side heard of the other's steps.
     let mails: Vec<(String, String)> = server

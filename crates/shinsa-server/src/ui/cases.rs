@@ -5,7 +5,6 @@
 
 use super::{Frame, Page, render};
 use crate::cases::{CaseChange, CaseView, OpenCase};
-use crate::charts::{Bar, bars};
 use crate::i18n::Lang;
 use crate::plans::REVIEWERS;
 use crate::{Problem, Shared};
@@ -16,6 +15,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_model::enforcement::{AssetSelector, CaseKind};
+use shinsa_report::charts::{Bar, bars};
 use shinsa_store::*;
 
 pub fn routes() -> Router<Shared> {

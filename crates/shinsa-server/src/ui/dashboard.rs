@@ -6,7 +6,6 @@
 //! Charts are SVG drawn here ([`crate::charts`]).
 
 use super::{Frame, Page, render, urlencode};
-use crate::charts::{Bar, bars};
 use crate::i18n::Lang;
 use crate::{Problem, Shared};
 use askama::Template;
@@ -15,6 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use shinsa_model::{Inventory, PartyRef};
+use shinsa_report::charts::{Bar, bars};
 use shinsa_store::*;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,7 @@
-//! Charts drawn by the server as SVG: no script, nothing to load, the
-//! same picture in a browser, a printout or a saved page. Labels are
-//! escaped; each bar may link to the rows behind it.
+//! Charts drawn as SVG, for the web UI and the reports alike: no script,
+//! nothing to load, the same picture in a browser, a printout, a saved
+//! page or a PDF. Labels are escaped; each bar may link to the rows
+//! behind it.
 
 use std::fmt::Write as _;
 
@@ -26,7 +27,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
+        r#"<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="IPAGothic, 'Noto Sans CJK JP', sans-serif" font-size="12" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
         escape(title)
     );
     if bars.is_empty() {
@@ -38,13 +39,14 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
             .round()
             .max(if bar.value > 0 { 2.0 } else { 0.0 });
         let mut row = format!(
-            r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{LABEL_WIDTH}" y="{}" width="{length}" height="{}" class="bar {}"/><text x="{}" y="{}" class="value">{}</text>"#,
+            r##"<text x="{}" y="{}" text-anchor="end" class="label" fill="#1d2330">{}</text><rect x="{LABEL_WIDTH}" y="{}" width="{length}" height="{}" class="bar {}" fill="{}"/><text x="{}" y="{}" class="value" fill="#5b6475">{}</text>"##,
             LABEL_WIDTH - 8,
             y + 15,
             escape(&truncate(&bar.label, 28)),
             y + 3,
             ROW - 8,
             bar.tone,
+            colour(bar.tone),
             f64::from(LABEL_WIDTH) + length + 6.0,
             y + 15,
             bar.value
@@ -56,6 +58,18 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The fill of a tone, inline so that the chart looks the same without
+/// the UI's stylesheet (in a PDF, a saved page).
+fn colour(tone: &str) -> &'static str {
+    match tone {
+        "prohibited" | "overdue" => "#b3261e",
+        "review" | "due-soon" => "#b26a00",
+        "notice" => "#5b6475",
+        "plan" => "#2f7d5b",
+        _ => "#1f4e8c",
+    }
 }
 
 fn truncate(text: &str, limit: usize) -> String {

@@ -1,0 +1,207 @@
+//! A register's screening as documents and tables: the screening report
+//! (PDF/A and HTML, Japanese or English, with its chart and every
+//! finding's evidence) and the findings as CSV or XLSX; the plan list as
+//! CSV or XLSX for a reviewer's inbox.
+
+use crate::i18n::Lang;
+use crate::screening::today;
+use crate::{Problem, Shared};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use shinsa_store::*;
+
+/// The register, its current run and all its current findings.
+async fn current(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+) -> Result<(RegisterSummary, Option<Run>, Vec<FindingView>), Problem> {
+    let tenant = principal.tenant();
+    let register = state
+        .store
+        .register(&tenant, id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no register {id}")))?;
+    let run = match &register.current_run {
+        Some(run) => state.store.run(&tenant, run).await?,
+        None => None,
+    };
+    let mut findings = Vec::new();
+    loop {
+        let page = state
+            .store
+            .findings(
+                &tenant,
+                &FindingFilter {
+                    register_id: Some(id.to_owned()),
+                    today: today().to_string(),
+                    offset: findings.len() as i64,
+                    limit: 500,
+                    ..FindingFilter::default()
+                },
+            )
+            .await?;
+        let done =
+            page.items.is_empty() || findings.len() as i64 + page.items.len() as i64 >= page.total;
+        findings.extend(page.items);
+        if done {
+            break;
+        }
+    }
+    Ok((register, run, findings))
+}
+
+pub async fn screening_document(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    lang: Lang,
+) -> Result<shinsa_report::Document, Problem> {
+    let (register, run, findings) = current(state, principal, id).await?;
+    let report = shinsa_report::ScreeningReport {
+        lang: lang.code().to_owned(),
+        operator_name: register.org_name.clone(),
+        register_name: register.name.clone(),
+        register_version: register.version,
+        provenance: run
+            .as_ref()
+            .and_then(|run| run.provenance.clone())
+            .unwrap_or_default(),
+        screened_at: run
+            .as_ref()
+            .and_then(|run| run.finished_at.clone())
+            .unwrap_or_default(),
+        findings: findings
+            .iter()
+            .map(|view| {
+                (
+                    serde_json::from_str(&view.row.body).unwrap_or_default(),
+                    lang.t(view.status.as_str()).to_owned(),
+                    view.triage
+                        .as_ref()
+                        .and_then(|triage| triage.justification.clone()),
+                )
+            })
+            .collect(),
+        printed_on: today(),
+    };
+    Ok(shinsa_report::screening_document(&report))
+}
+
+/// A file to download.
+pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+const FINDING_COLUMNS: [&str; 12] = [
+    "register",
+    "key",
+    "severity",
+    "rule",
+    "subject_kind",
+    "subject_id",
+    "subject_name",
+    "title",
+    "title_ja",
+    "status",
+    "justification",
+    "legal_basis",
+];
+
+/// The register's current findings as rows of [`FINDING_COLUMNS`].
+pub async fn finding_rows(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+) -> Result<(String, Vec<Vec<String>>), Problem> {
+    let (register, _, findings) = current(state, principal, id).await?;
+    let rows = findings
+        .into_iter()
+        .map(|view| {
+            let body: serde_json::Value = serde_json::from_str(&view.row.body).unwrap_or_default();
+            vec![
+                register.name.clone(),
+                view.row.key,
+                view.row.severity,
+                view.row.rule_id,
+                view.row.subject_kind,
+                view.row.subject_id,
+                view.row.subject_name,
+                view.row.title,
+                view.row.title_ja,
+                view.status.as_str().to_owned(),
+                view.triage
+                    .and_then(|triage| triage.justification)
+                    .unwrap_or_default(),
+                body["rule"]["legal_basis"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ]
+        })
+        .collect();
+    Ok((register.name, rows))
+}
+
+pub fn finding_columns() -> &'static [&'static str] {
+    &FINDING_COLUMNS
+}
+
+const PLAN_COLUMNS: [&str; 10] = [
+    "id",
+    "title",
+    "operator",
+    "sector",
+    "status",
+    "filed_at",
+    "received_on",
+    "due_on",
+    "days_left",
+    "gaps",
+];
+
+/// The plans the caller sees, the most urgent first, as rows of
+/// [`PLAN_COLUMNS`].
+pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<String>>, Problem> {
+    let mut views = state
+        .store
+        .plans(&principal.tenant())
+        .await?
+        .into_iter()
+        .map(|record| crate::plans::view(state, principal, record))
+        .collect::<Result<Vec<_>, _>>()?;
+    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
+    Ok(views
+        .into_iter()
+        .map(|view| {
+            vec![
+                view.record.id,
+                view.record.title,
+                view.record.org_name,
+                view.record.sector,
+                view.record.status,
+                view.record.filed_at.unwrap_or_default(),
+                view.record.received_on.unwrap_or_default(),
+                view.record.due_on.unwrap_or_default(),
+                view.days_left
+                    .map(|days| days.to_string())
+                    .unwrap_or_default(),
+                view.gaps.len().to_string(),
+            ]
+        })
+        .collect())
+}
+
+pub fn plan_columns() -> &'static [&'static str] {
+    &PLAN_COLUMNS
+}
