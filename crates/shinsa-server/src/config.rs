@@ -48,6 +48,9 @@ pub struct ReviewConfig {
     /// A CSV of closed days (`date,name,…`) replacing the bundled Japanese
     /// calendar.
     pub closed_days: Option<PathBuf>,
+    /// Days left at which a running clock is reminded of (and once when
+    /// overdue).
+    pub reminder_days: Vec<i64>,
 }
 
 impl Default for ReviewConfig {
@@ -59,6 +62,7 @@ impl Default for ReviewConfig {
             first_day_counts: false,
             closed_days_extend: true,
             closed_days: None,
+            reminder_days: vec![7, 3, 1, 0],
         }
     }
 }

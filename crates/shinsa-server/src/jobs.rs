@@ -14,14 +14,35 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Starts the configured number of screening workers and one outbox
-/// sender; each stops when `stop` turns true.
+/// Starts the configured number of screening workers, one outbox sender
+/// and the review clocks' reminders; each stops when `stop` turns true.
 pub fn start(state: Shared, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let mut handles: Vec<JoinHandle<()>> = (0..state.config.workers.max(1))
         .map(|_| tokio::spawn(worker(state.clone(), stop.clone())))
         .collect();
+    handles.push(tokio::spawn(reminders(state.clone(), stop.clone())));
     handles.push(tokio::spawn(sender(state, stop)));
     handles
+}
+
+/// How often the review clocks are looked at.
+const REMINDER_TICK: Duration = Duration::from_secs(600);
+
+/// Sends the review clocks' reminders when the server starts and every
+/// [`REMINDER_TICK`] after; each reminder goes once (the store keeps
+/// which were sent), so replicas may all run this.
+async fn reminders(state: Shared, mut stop: watch::Receiver<bool>) {
+    loop {
+        match crate::plans::send_reminders(&state, crate::screening::today()).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "review reminders queued"),
+            Err(problem) => tracing::warn!(error = %problem.detail, "review reminders"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(REMINDER_TICK) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Waits for `notify`, a tick, or the stop; true when stopping.

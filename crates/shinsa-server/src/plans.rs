@@ -604,3 +604,51 @@ pub async fn filing(
     };
     Ok(shinsa_report::filing_document(&filing))
 }
+
+/// Queues the reminders due on `today`: for a plan under review, to the
+/// sector's reviewers; for a recommendation awaiting its answer, to the
+/// operator. A clock at `d` days left is reminded at the smallest
+/// configured number of days (`[review] reminder_days`) not below `d`,
+/// so a server that was down still reminds; an overdue clock once.
+pub async fn send_reminders(state: &Shared, today: Date) -> Result<usize, Problem> {
+    let mut thresholds = state.config.review.reminder_days.clone();
+    thresholds.sort_unstable();
+    let mut sent = 0;
+    for record in state.store.plans_with_clocks().await? {
+        let review = review_of(&record)?;
+        let (clock, due, audience) = match review.status {
+            PlanStatus::UnderReview | PlanStatus::InformationRequested => {
+                ("review", review.due_on, Audience::Regulators)
+            }
+            PlanStatus::Recommended => ("response", review.response_due_on, Audience::Operator),
+            _ => continue,
+        };
+        let Some(due) = due else {
+            continue;
+        };
+        let days_left = shinsa_model::clock::days_left(due, today);
+        let threshold = if days_left < 0 {
+            -1
+        } else {
+            match thresholds.iter().find(|threshold| **threshold >= days_left) {
+                Some(threshold) => *threshold,
+                None => continue,
+            }
+        };
+        let payload = serde_json::json!({
+            "event": "plan.reminder", "plan": record.id, "organisation": record.org_id,
+            "title": record.title, "clock": clock, "due_on": due.to_string(), "days_left": days_left,
+        });
+        if state
+            .store
+            .remind(&record, clock, threshold, audience, payload)
+            .await?
+        {
+            sent += 1;
+        }
+    }
+    if sent > 0 {
+        state.outbox.notify_one();
+    }
+    Ok(sent)
+}

@@ -15,6 +15,7 @@ use std::time::Duration;
 struct Server {
     base: String,
     store: Arc<SqlStore>,
+    state: shinsa_server::Shared,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
@@ -34,6 +35,7 @@ impl Server {
             ..Config::default()
         };
         let state = AppState::new(store.clone(), config).unwrap();
+        let shared = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -47,6 +49,7 @@ impl Server {
         Server {
             base,
             store,
+            state: shared,
             stop: Some(stop),
             task,
             _dir: dir,
@@ -1130,6 +1133,48 @@ async fn the_plan_story(database: Option<String>) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+
+    // Reminders of the clock go to the reviewers once per threshold
+    // (7, 3, 1, 0 days left, then once overdue), whenever the server looks.
+    let remind = |day: time::Date| shinsa_server::plans::send_reminders(&server.state, day);
+    assert_eq!(
+        remind(due - time::Duration::days(20)).await.unwrap(),
+        0,
+        "not yet"
+    );
+    assert_eq!(
+        remind(due - time::Duration::days(5)).await.unwrap(),
+        1,
+        "the 7-day reminder, late"
+    );
+    assert_eq!(
+        remind(due - time::Duration::days(4)).await.unwrap(),
+        0,
+        "sent once"
+    );
+    assert_eq!(remind(due - time::Duration::days(2)).await.unwrap(), 1);
+    assert_eq!(
+        remind(due + time::Duration::days(1)).await.unwrap(),
+        1,
+        "overdue"
+    );
+    assert_eq!(remind(due + time::Duration::days(2)).await.unwrap(), 0);
+    let reminded: Vec<Value> = server
+        .store
+        .outbox(&Tenant::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|message| message.kind == "mail" && message.target == "meti-reviewer@example.jp")
+        .map(|message| serde_json::from_str::<Value>(&message.payload).unwrap())
+        .filter(|payload| payload["event"] == "plan.reminder")
+        .collect();
+    let days: Vec<i64> = reminded
+        .iter()
+        .map(|payload| payload["days_left"].as_i64().unwrap())
+        .collect();
+    assert_eq!(days, [5, 2, -1]);
+    assert_eq!(reminded[0]["due_on"], due.to_string().as_str());
 
     // Information, a recommendation, its acceptance, clearance.
     assert_eq!(

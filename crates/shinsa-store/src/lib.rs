@@ -189,6 +189,18 @@ pub trait PlanStore {
     /// Cleared plans drawn from a register (to re-screen after a list
     /// change).
     async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>>;
+    /// Plans whose review or answer clock runs, for reminders.
+    async fn plans_with_clocks(&self) -> Result<Vec<PlanRecord>>;
+    /// Queues a reminder of `plan`'s `clock` at `days_left` unless one was
+    /// queued already; `true` when it was queued now.
+    async fn remind(
+        &self,
+        plan: &PlanRecord,
+        clock: &str,
+        days_left: i64,
+        audience: Audience,
+        payload: serde_json::Value,
+    ) -> Result<bool>;
 }
 
 /// Enforcement cases and remediation.

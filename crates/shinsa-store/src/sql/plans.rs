@@ -357,4 +357,47 @@ impl PlanStore for SqlStore {
             .map(plan_record)
             .collect()
     }
+
+    async fn plans_with_clocks(&self) -> Result<Vec<PlanRecord>> {
+        let query = Query::new(&format!(
+            "{PLAN_SELECT} WHERE p.status IN ('under_review', 'information_requested', 'recommended') ORDER BY p.id"
+        ));
+        self.fetch_all_as(&Tenant::System, &query)
+            .await?
+            .iter()
+            .map(plan_record)
+            .collect()
+    }
+
+    async fn remind(
+        &self,
+        plan: &PlanRecord,
+        clock: &str,
+        days_left: i64,
+        audience: Audience,
+        payload: serde_json::Value,
+    ) -> Result<bool> {
+        let mut tx = self.write_as(&Tenant::System).await?;
+        let at = now();
+        let inserted = sqlx::query("INSERT INTO reminders (subject, clock, days_left, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT (subject, clock, days_left) DO NOTHING")
+            .bind(&plan.id)
+            .bind(clock)
+            .bind(days_left)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        notify(
+            &mut tx,
+            (&plan.org_id, &plan.sector),
+            audience,
+            &payload,
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }
