@@ -221,6 +221,27 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     assert.match(await reviewer.textContent('#exposure tbody'), /A電力[\s\S]*RLY-1[\s\S]*Huawei Technologies/, 'a vendor bar opens its assets');
     await reviewer.goto(`${base}/ui/dashboard`);
     await reviewer.screenshot({ path: path.join(shots, 'dashboard-ja.png'), fullPage: true });
+
+    // Enforcement: an on-site inspection with a remediation milestone
+    // measured on the operator's register.
+    await reviewer.click('#nav-cases');
+    await reviewer.selectOption('#open-case select[name=org_id]', { label: 'A電力' });
+    await reviewer.selectOption('#open-case select[name=register_id]', { label: 'A電力 / main' });
+    await reviewer.selectOption('#open-case select[name=kind]', 'on_site_inspection');
+    await reviewer.fill('#open-case input[name=title]', '変電所ルータの立入検査');
+    await reviewer.click('#open-case button[type=submit]');
+    await reviewer.waitForURL(/\/ui\/cases\/case_/);
+    assert.match(await reviewer.textContent('#documents'), /立入検査/);
+    await reviewer.fill('#add-milestone input[name=title]', '外国製ルータの置換');
+    await reviewer.fill('#add-milestone input[name=due]', '2027-03-31');
+    await reviewer.fill('#add-milestone input[name=category]', 'router');
+    await reviewer.fill('#add-milestone input[name=not_made_in]', 'JP');
+    await reviewer.click('#add-milestone button[type=submit]');
+    await reviewer.waitForSelector('.milestone .remaining');
+    assert.equal(await reviewer.textContent('.milestone .remaining'), '1');
+    await reviewer.screenshot({ path: path.join(shots, 'case-ja.png'), fullPage: true });
+    await operator.goto(`${base}/ui/cases?lang=en`);
+    assert.match(await operator.textContent('#cases tbody'), /On-site inspection/);
   } finally {
     await chrome.close();
   }
