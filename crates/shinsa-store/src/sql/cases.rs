@@ -117,8 +117,10 @@ impl CaseStore for SqlStore {
         notify(
             &mut tx,
             (&new.org_id, &sector),
-            Audience::Operator,
-            &serde_json::json!({"event": "case.open", "case": new.id, "kind": new.kind, "title": new.title, "due_on": new.due_on}),
+            Some(&(
+                Audience::Operator,
+                serde_json::json!({"event": "case.open", "case": new.id, "kind": new.kind, "title": new.title, "due_on": new.due_on}),
+            )),
             &at,
         )
         .await?;
@@ -191,16 +193,13 @@ impl CaseStore for SqlStore {
             serde_json::json!({"status": update.status, "revision": before.revision + 1, "due_on": update.due_on, "body": update.body}),
         )
         .await?;
-        if let Some((audience, payload)) = &update.notify {
-            notify(
-                &mut tx,
-                (&before.org_id, &before.sector),
-                *audience,
-                payload,
-                &at,
-            )
-            .await?;
-        }
+        notify(
+            &mut tx,
+            (&before.org_id, &before.sector),
+            update.notify.as_ref(),
+            &at,
+        )
+        .await?;
         let after = self
             .case_in(&mut tx, tenant, id)
             .await?

@@ -96,14 +96,17 @@ async fn insert_event(
 }
 
 /// Queues the webhook and mail of a change to an operator's plan or case
-/// for its audience.
+/// for its audience, if the change has any.
 pub(super) async fn notify(
     conn: &mut AnyConnection,
     (org_id, sector): (&str, &str),
-    audience: Audience,
-    payload: &serde_json::Value,
+    notice: Option<&(Audience, serde_json::Value)>,
     at: &str,
 ) -> Result<()> {
+    let Some((audience, payload)) = notice else {
+        return Ok(());
+    };
+    let audience = *audience;
     let payload = payload.to_string();
     let (organisations, users) = match audience {
         Audience::Operator => (
@@ -327,16 +330,13 @@ impl PlanStore for SqlStore {
             }),
         )
         .await?;
-        if let Some((audience, payload)) = &step.notify {
-            notify(
-                &mut tx,
-                (&before.org_id, &before.sector),
-                *audience,
-                payload,
-                &at,
-            )
-            .await?;
-        }
+        notify(
+            &mut tx,
+            (&before.org_id, &before.sector),
+            step.notify.as_ref(),
+            &at,
+        )
+        .await?;
         let after = self
             .plan_in(&mut tx, tenant, id)
             .await?
@@ -392,8 +392,7 @@ impl PlanStore for SqlStore {
         notify(
             &mut tx,
             (&plan.org_id, &plan.sector),
-            audience,
-            &payload,
+            Some(&(audience, payload)),
             &at,
         )
         .await?;
