@@ -50,9 +50,10 @@ fn filing(items: usize) -> Filing {
 fn report(findings: usize) -> ScreeningReport {
     let findings = (0..findings)
         .map(|index| {
+            let severity = ["prohibited", "review", "notice"][index % 3];
             (
                 serde_json::json!({
-                    "id": format!("JP-ESPA-002@asset:A-{index}"), "severity": ["prohibited", "review", "notice"][index % 3],
+                    "id": format!("JP-ESPA-002@asset:A-{index}"), "severity": severity,
                     "subject": {"kind": "asset", "id": format!("A-{index}")}, "subject_name": format!("設備 {index}"),
                     "rule": {"id": "JP-ESPA-002", "legal_basis": "ESPA Art. 52(1)-(3); DoD 1260H list"},
                     "title": "Listed vendor", "title_ja": "掲載ベンダー",
