@@ -37,7 +37,7 @@ fn filing(items: usize) -> Filing {
         sector_name_ja: "電気".into(),
         ministry: "METI (経済産業省)".into(),
         status_label_ja: "審査中".into(),
-        revision: 1,
+        edition: 1,
         digest: "0".repeat(64),
         filed_at: None,
         received_on: None,

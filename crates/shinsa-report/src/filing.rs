@@ -17,7 +17,9 @@ pub struct Filing {
     /// (`METI (経済産業省)`).
     pub ministry: String,
     pub status_label_ja: String,
-    pub revision: i64,
+    /// The plan's edition: how many times its content was written
+    /// (drafted or amended), not how many steps it has been through.
+    pub edition: i64,
     /// SHA-256 of the plan as stored.
     pub digest: String,
     /// When the plan was filed (UTC, as stored), if it was.
@@ -195,7 +197,7 @@ pub fn filing_document(filing: &Filing) -> Document {
         ("特定社会基盤事業の種類", filing.sector_name_ja.clone()),
         (
             "計画書番号・版",
-            format!("{}（第{}版）", plan.id, filing.revision),
+            format!("{}（第{}版）", plan.id, filing.edition),
         ),
         ("届出日", stored_date(filing.filed_at.as_deref())),
         ("受理日", stored_date(filing.received_on.as_deref())),
@@ -309,7 +311,7 @@ pub fn filing_document(filing: &Filing) -> Document {
         footer: format!(
             "計画書番号 {} ・ 第{}版 ・ SHA-256 {}… ・ shinsa 作成 {}",
             plan.id,
-            filing.revision,
+            filing.edition,
             filing.digest.get(..16).unwrap_or(&filing.digest),
             japanese_date(filing.printed_on)
         ),

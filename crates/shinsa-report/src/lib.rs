@@ -185,7 +185,7 @@ mod tests {
             sector_name_ja: "電気".into(),
             ministry: "METI (経済産業省)".into(),
             status_label_ja: "審査中".into(),
-            revision: 3,
+            edition: 3,
             digest: "ab".repeat(32),
             filed_at: Some("2026-11-28T01:02:03.000000Z".into()),
             received_on: Some("2026-11-30".into()),

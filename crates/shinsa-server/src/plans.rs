@@ -594,12 +594,18 @@ pub async fn filing(
             .map_or_else(|| record.sector.clone(), |sector| sector.name_ja.clone()),
         ministry: sector.map_or_else(|| "主務大臣".to_owned(), |sector| sector.ministry.clone()),
         status_label_ja: view.status_label_ja,
-        revision: record.revision,
+        edition: history
+            .iter()
+            .filter(|event| matches!(event.action.as_str(), "create" | "amend"))
+            .count() as i64,
         digest,
         filed_at: record.filed_at.clone(),
         received_on: record.received_on.clone(),
         due_on: record.due_on.clone(),
-        snapshot: history.into_iter().rev().find_map(|event| event.snapshot),
+        snapshot: history
+            .iter()
+            .rev()
+            .find_map(|event| event.snapshot.clone()),
         printed_on: today(),
     };
     Ok(shinsa_report::filing_document(&filing))

@@ -1271,6 +1271,10 @@ async fn the_plan_story(database: Option<String>) {
     );
     assert!(reviewed.contains("1968年2月3日"), "{reviewed}");
     assert!(
+        reviewed.contains(&format!("{id}（第2版）")),
+        "drafted and amended once: {reviewed}"
+    );
+    assert!(
         reviewed.contains("審査終了（導入等可）"),
         "the status as of printing"
     );
