@@ -93,7 +93,7 @@ fn stored_day(text: &Option<String>) -> Result<Option<Date>, Problem> {
 }
 
 /// The review as stored in a plan record.
-fn review_of(record: &PlanRecord) -> Result<Review, Problem> {
+pub(crate) fn review_of(record: &PlanRecord) -> Result<Review, Problem> {
     Ok(Review {
         status: PlanStatus::parse(&record.status)
             .ok_or_else(|| Problem::internal(format!("stored plan status {:?}", record.status)))?,
@@ -266,7 +266,7 @@ async fn snapshot(
 }
 
 /// The side `principal` acts for, if any.
-fn side_of(principal: &Principal) -> Option<Side> {
+pub(crate) fn side_of(principal: &Principal) -> Option<Side> {
     if OPERATOR_WRITERS.contains(&principal.user.role) {
         Some(Side::Operator)
     } else if REVIEWERS.contains(&principal.user.role) {

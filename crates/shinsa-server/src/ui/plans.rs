@@ -5,7 +5,7 @@
 
 use super::{Frame, Page, render};
 use crate::i18n::Lang;
-use crate::plans::{PlanView, REVIEWERS, StepRequest};
+use crate::plans::{PlanView, StepRequest};
 use crate::{Problem, Shared};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -548,33 +548,8 @@ async fn plan_view(
         items: Vec::new(),
         measures: Vec::new(),
     });
-    let review = Review {
-        status: shinsa_model::review::PlanStatus::parse(&view.record.status)
-            .unwrap_or(shinsa_model::review::PlanStatus::Draft),
-        received_on: view
-            .record
-            .received_on
-            .as_deref()
-            .and_then(|d| shinsa_model::parse_date(d).ok()),
-        due_on: view
-            .record
-            .due_on
-            .as_deref()
-            .and_then(|d| shinsa_model::parse_date(d).ok()),
-        response_due_on: view
-            .record
-            .response_due_on
-            .as_deref()
-            .and_then(|d| shinsa_model::parse_date(d).ok()),
-    };
-    let role = page.principal.user.role;
-    let side = if crate::auth::OPERATOR_WRITERS.contains(&role) {
-        Some(Side::Operator)
-    } else if REVIEWERS.contains(&role) {
-        Some(Side::Reviewer)
-    } else {
-        None
-    };
+    let review = crate::plans::review_of(&view.record)?;
+    let side = crate::plans::side_of(&page.principal);
     let can_edit = side == Some(Side::Operator)
         && review
             .apply(
