@@ -594,7 +594,12 @@ pub async fn filing(
             .map_or_else(|| record.sector.clone(), |sector| sector.name_ja.clone()),
         ministry: sector.map_or_else(|| "主務大臣".to_owned(), |sector| sector.ministry.clone()),
         status_label_ja: view.status_label_ja,
-        edition: history
+        // Counted on the whole history: a ministry's view of it starts at
+        // the filing.
+        edition: state
+            .store
+            .plan_events(&Tenant::System, id)
+            .await?
             .iter()
             .filter(|event| matches!(event.action.as_str(), "create" | "amend"))
             .count() as i64,

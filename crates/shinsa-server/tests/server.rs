@@ -1379,8 +1379,6 @@ async fn the_plan_story(database: Option<String>) {
     assert_eq!(
         actions,
         [
-            "create",
-            "amend",
             "file",
             "receive",
             "request_information",
@@ -1389,7 +1387,8 @@ async fn the_plan_story(database: Option<String>) {
             "accept",
             "clear",
             "re_review"
-        ]
+        ],
+        "the ministry's history starts at the filing"
     );
     let (_, report) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
     assert!(

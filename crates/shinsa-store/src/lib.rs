@@ -175,6 +175,7 @@ pub trait PlanStore {
     /// plans of its sectors only, never drafts.
     async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>>;
     async fn plan(&self, tenant: &Tenant, id: &str) -> Result<Option<PlanRecord>>;
+    /// A plan's history, oldest first; a regulator's from the filing on.
     async fn plan_events(&self, tenant: &Tenant, id: &str) -> Result<Vec<PlanEvent>>;
     /// Records a step with its audit event and notifications in one
     /// transaction; `Conflict` when the plan moved past

@@ -1069,7 +1069,7 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
         "another operator cannot touch it"
     );
 
-    let events = store.plan_events(&regulator, "plan_1").await.unwrap();
+    let events = store.plan_events(&op("op-a"), "plan_1").await.unwrap();
     let actions: Vec<(i64, &str, &str)> = events
         .iter()
         .map(|event| (event.seq, event.action.as_str(), event.status.as_str()))
@@ -1083,6 +1083,18 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
         ]
     );
     assert_eq!(events[1].snapshot.as_ref().unwrap()["findings"], 2);
+    let reviewed: Vec<i64> = store
+        .plan_events(&regulator, "plan_1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.seq)
+        .collect();
+    assert_eq!(
+        reviewed,
+        [2, 3],
+        "the ministry's history starts at the filing"
+    );
     assert!(
         store
             .plan_events(&Tenant::of(&mic), "plan_1")

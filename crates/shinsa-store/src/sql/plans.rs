@@ -260,8 +260,13 @@ impl PlanStore for SqlStore {
         );
         let id = query.arg(id);
         let condition = plan_scope(&mut query, tenant);
+        // The operator's drafting before it filed is its own.
+        let since_filing = match tenant {
+            Tenant::Regulator { .. } => " AND e.at >= p.filed_at",
+            _ => "",
+        };
         query.push(&format!(
-            " WHERE e.plan_id = {id} AND {condition} ORDER BY e.seq"
+            " WHERE e.plan_id = {id} AND {condition}{since_filing} ORDER BY e.seq"
         ));
         self.fetch_all_as(tenant, &query)
             .await?
