@@ -233,6 +233,8 @@ async fn snapshot(
     plan: &Plan,
 ) -> Result<serde_json::Value, Problem> {
     let screening = state.screening().await?;
+    // Installation plans are an ESPA filing: the operator is Japanese
+    // (organisations carry no country of their own yet).
     let operator = Operator {
         id: record.org_id.clone(),
         name: record.org_name.clone(),
