@@ -103,7 +103,7 @@ pub(crate) fn review_of(record: &PlanRecord) -> Result<Review, Problem> {
     })
 }
 
-fn plan_of(record: &PlanRecord) -> Result<Plan, Problem> {
+pub(crate) fn plan_of(record: &PlanRecord) -> Result<Plan, Problem> {
     serde_json::from_value(record.body.clone())
         .map_err(|error| Problem::internal(format!("stored plan {}: {error}", record.id)))
 }
@@ -396,17 +396,11 @@ pub async fn take_step(
         None
     };
     let step = PlanStep {
-        expected_revision: request.revision,
-        side: side_as_str(side).to_owned(),
-        action: action.name().to_owned(),
-        status: next.status.as_str().to_owned(),
-        received_on: day_text(next.received_on),
-        due_on: day_text(next.due_on),
-        response_due_on: day_text(next.response_due_on),
         note: note.map(str::to_owned),
         body: (action == Action::File).then(|| record.body.clone()),
         snapshot,
         notify: Some((audience(side), notice(&record, action.name(), &next, note))),
+        ..step_to(request.revision, side, action, &next)
     };
     let stored = state
         .store
@@ -414,6 +408,24 @@ pub async fn take_step(
         .await?;
     state.outbox.notify_one();
     Ok(stored)
+}
+
+/// The step `side` takes with `action` from `revision`, leading to
+/// `next`: nothing kept with it yet (note, body, snapshot, notice).
+fn step_to(revision: i64, side: Side, action: Action, next: &Review) -> PlanStep {
+    PlanStep {
+        expected_revision: revision,
+        side: side_as_str(side).to_owned(),
+        action: action.name().to_owned(),
+        status: next.status.as_str().to_owned(),
+        received_on: day_text(next.received_on),
+        due_on: day_text(next.due_on),
+        response_due_on: day_text(next.response_due_on),
+        note: None,
+        body: None,
+        snapshot: None,
+        notify: None,
+    }
 }
 
 fn side_as_str(side: Side) -> &'static str {
@@ -458,17 +470,10 @@ pub async fn amend(
     };
     let body = serde_json::to_value(&plan).map_err(|error| Problem::internal(error.to_string()))?;
     let step = PlanStep {
-        expected_revision: revision,
-        side: "operator".into(),
-        action: "amend".into(),
-        status: next.status.as_str().to_owned(),
-        received_on: day_text(next.received_on),
-        due_on: day_text(next.due_on),
-        response_due_on: day_text(next.response_due_on),
-        note: None,
         body: Some(body),
         snapshot,
         notify: filed.then(|| (Audience::Regulators, notice(&record, "amend", &next, None))),
+        ..step_to(revision, Side::Operator, Action::Amend, &next)
     };
     let stored = state
         .store
@@ -512,20 +517,13 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
             .map_err(refused)?;
         let note = format!("new findings since clearance: {}", added.join("; "));
         let step = PlanStep {
-            expected_revision: record.revision,
-            side: "system".into(),
-            action: "re_review".into(),
-            status: next.status.as_str().to_owned(),
-            received_on: day_text(next.received_on),
-            due_on: day_text(next.due_on),
-            response_due_on: day_text(next.response_due_on),
             notify: Some((
                 Audience::Regulators,
                 notice(&record, "re_review", &next, Some(&note)),
             )),
             note: Some(note),
-            body: None,
             snapshot: Some(fresh),
+            ..step_to(record.revision, Side::System, Action::ReReview, &next)
         };
         state
             .store

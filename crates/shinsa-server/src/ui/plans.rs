@@ -542,12 +542,9 @@ async fn plan_view(
     let view = crate::plans::plan(state, &page.principal, id).await?;
     let history = crate::plans::events(state, &page.principal, id).await?;
     let lang = page.lang;
-    let plan: Plan = serde_json::from_value(view.record.body.clone()).unwrap_or(Plan {
-        id: id.to_owned(),
-        title: view.record.title.clone(),
-        items: Vec::new(),
-        measures: Vec::new(),
-    });
+    // The body as this reader may see it (officers' data already taken
+    // out for an auditor).
+    let plan = crate::plans::plan_of(&view.record)?;
     let review = crate::plans::review_of(&view.record)?;
     let side = crate::plans::side_of(&page.principal);
     let can_edit = side == Some(Side::Operator)
