@@ -3,8 +3,15 @@
 //! 10,000 assets (each copy of an asset keeps its manufacturer and
 //! supplier, so the share of listed vendors stays as in the demo).
 //!
-//! `cargo bench -p shinsa-policy --bench screen`; the 1,000,000-subject run
-//! (one sample, about a minute and a few GB) is `... -- million`.
+//! `cargo bench -p shinsa-policy --bench screen`; the 1,000,000-subject runs
+//! (one sample each, about a minute and a few GB) are `... -- million`.
+//!
+//! Screening decides each distinct subject once (see `DecisionKey` in
+//! `evaluate.rs`): the scaled register's copies share their originals'
+//! decisions, as a real register's thousands of identical meters do.
+//! `million_undeduplicated` screens with a pack that names one subject
+//! literally, which makes every subject's decision its own: the figure for
+//! a register in which no two subjects are alike.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -25,6 +32,8 @@ struct Setup {
     demo: Inventory,
     scaled: Inventory,
     pack: shinsa_policy::Pack,
+    /// The default pack and one rule naming a subject: no shared decisions.
+    pack_naming_a_subject: shinsa_policy::Pack,
 }
 
 fn setup() -> &'static Setup {
@@ -41,8 +50,31 @@ fn setup() -> &'static Setup {
             demo,
             scaled,
             pack: shinsa_policy::Pack::default_pack().unwrap(),
+            pack_naming_a_subject: pack_naming_a_subject(),
         }
     })
+}
+
+fn pack_naming_a_subject() -> shinsa_policy::Pack {
+    let default = shinsa_policy::BUNDLED
+        .iter()
+        .find(|pack| pack.id == "jp-espa")
+        .unwrap();
+    let file = |name: &str| default.file(name).unwrap();
+    let policies = format!(
+        "{}\n@id(\"ONE-ASSET\") @severity(\"notice\") @title(\"Named\") @title_ja(\"指名\")\n\
+         @legal_basis(\"benchmark\")\n\
+         forbid (principal, action == Shinsa::Action::\"procure_without_notice\", resource)\n\
+         when {{ resource == Shinsa::Asset::\"none\" }};\n",
+        file("policies.cedar")
+    );
+    shinsa_policy::Pack::from_sources(
+        "bench",
+        file("pack.toml"),
+        file("schema.cedarschema"),
+        &policies,
+    )
+    .unwrap()
 }
 
 /// The register a benchmark argument names.
@@ -81,34 +113,41 @@ fn evaluate(bencher: divan::Bencher, register: &str) {
     let inventory = self::register(register);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
     let resolved = shinsa_match::resolve(inventory, &setup.reference, &matcher, day(), 0.85);
-    screen_counted(bencher, &resolved);
+    screen_counted(bencher, &resolved, &setup.pack);
 }
 
 /// Issue 4's scale: the demo register at 1,000,000 assets, resolved and
 /// evaluated once (entities, three decisions per subject, evidence).
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn million(bencher: divan::Bencher) {
+    screen_counted(bencher, &resolved_million(), &setup().pack);
+}
+
+/// The same with every subject decided on its own.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn million_undeduplicated(bencher: divan::Bencher) {
+    screen_counted(bencher, &resolved_million(), &setup().pack_naming_a_subject);
+}
+
+fn resolved_million() -> shinsa_match::ResolvedRegister {
     let setup = setup();
     let inventory = setup.demo.scaled(1_000_000);
     let matcher = shinsa_match::Matcher::new(&setup.reference);
-    let resolved = shinsa_match::resolve(&inventory, &setup.reference, &matcher, day(), 0.85);
-    screen_counted(bencher, &resolved);
+    shinsa_match::resolve(&inventory, &setup.reference, &matcher, day(), 0.85)
 }
 
 /// Screens a resolved register, counting three decisions per subject
 /// (procure, without review, without notice).
-fn screen_counted(bencher: divan::Bencher, resolved: &shinsa_match::ResolvedRegister) {
+fn screen_counted(
+    bencher: divan::Bencher,
+    resolved: &shinsa_match::ResolvedRegister,
+    pack: &shinsa_policy::Pack,
+) {
     let setup = setup();
     let subjects = resolved.assets.len() + resolved.contracts.len() + resolved.dataflows.len();
     bencher
         .counter(divan::counter::ItemsCount::new(subjects * 3))
         .bench(|| {
-            shinsa_policy::screen(
-                resolved,
-                &setup.reference,
-                &setup.pack,
-                &Provenance::default(),
-            )
-            .unwrap()
+            shinsa_policy::screen(resolved, &setup.reference, pack, &Provenance::default()).unwrap()
         });
 }

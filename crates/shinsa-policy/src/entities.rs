@@ -310,6 +310,137 @@ pub(crate) fn shared(
     Ok(store.entities)
 }
 
+/// A subject's attribute before it becomes Cedar's: comparable and
+/// hashable, so that subjects with the same facts can share one decision
+/// (see `evaluate::DecisionKey`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Fact<'a> {
+    Text(&'a str),
+    Flag(bool),
+    /// A reference to a shared entity: its type and id.
+    Entity(&'static str, &'a str),
+    /// A set of references to shared entities of one type.
+    Entities(&'static str, BTreeSet<&'a str>),
+}
+
+/// A subject's attributes by name, in the order they are written.
+pub(crate) type Facts<'a> = Vec<(&'static str, Fact<'a>)>;
+
+/// The attributes of a subject's entity. Subjects have no parents: what
+/// they belong to (a category, a list) is an attribute.
+pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
+    fn optional<'a>(
+        name: &'static str,
+        fact: Option<Fact<'a>>,
+    ) -> Option<(&'static str, Fact<'a>)> {
+        fact.map(|fact| (name, fact))
+    }
+    let mut facts = Facts::new();
+    match subject {
+        SubjectRef::Asset(asset) => {
+            facts.extend([
+                ("name", Fact::Text(&asset.asset.name)),
+                ("kind", Fact::Text(asset.asset.kind.as_str())),
+                ("critical", Fact::Flag(asset.critical)),
+                ("category", Fact::Entity("Category", &asset.asset.category)),
+                ("category_known", Fact::Flag(asset.asset.category_known)),
+            ]);
+            facts.extend(
+                [
+                    optional("manufacturer", party(&asset.manufacturer)),
+                    optional("supplier", party(&asset.supplier)),
+                    optional(
+                        "country_of_manufacture",
+                        country(&asset.asset.country_of_manufacture),
+                    ),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            let lists = asset.listings.iter().map(|l| l.listing.list.as_str());
+            let categorical = asset.categorical.iter().map(|hit| hit.list.as_str());
+            facts.extend([
+                ("lists", Fact::Entities("List", lists.collect())),
+                (
+                    "categorical_lists",
+                    Fact::Entities("List", categorical.collect()),
+                ),
+            ]);
+        }
+        SubjectRef::Contract(contract) => {
+            facts.extend([
+                ("contractor", Fact::Entity("Party", &contract.contractor)),
+                ("critical", Fact::Flag(contract.asset_critical)),
+                ("scope", Fact::Text(contract.scope.as_str())),
+                (
+                    "customer_data_access",
+                    Fact::Flag(contract.customer_data_access),
+                ),
+                ("subcontract", Fact::Flag(contract.is_subcontract())),
+            ]);
+            facts.extend(optional("work_country", country(&contract.work_country)));
+        }
+        SubjectRef::DataFlow(flow) => {
+            facts.extend([
+                ("customer_data", Fact::Flag(flow.customer_data)),
+                ("source_critical", Fact::Flag(flow.source_critical)),
+            ]);
+            facts.extend(
+                [
+                    optional("dc_country", country(&flow.dc_country)),
+                    optional("provider", party(&flow.provider)),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
+        SubjectRef::Connection(resolved) => {
+            let connection = &resolved.connection;
+            facts.extend([
+                ("source_known", Fact::Flag(resolved.source_known)),
+                ("source_critical", Fact::Flag(resolved.source_critical)),
+                ("customer_data", Fact::Flag(resolved.customer_data)),
+            ]);
+            facts.extend(
+                [
+                    optional("dst_country", country(&connection.destination_country)),
+                    optional("provider", party(&resolved.provider)),
+                    optional("provider_country", country(&connection.provider_country)),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
+        SubjectRef::Device(resolved) => {
+            facts.extend([
+                ("registered", Fact::Flag(resolved.device.asset.is_some())),
+                ("critical", Fact::Flag(resolved.critical)),
+                ("vendor_mismatch", Fact::Flag(resolved.vendor_mismatch)),
+            ]);
+            facts.extend(
+                [
+                    optional("vendor", party(&resolved.vendor)),
+                    optional("registered_vendor", party(&resolved.registered_vendor)),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            let lists = resolved.vendor_lists.iter().map(String::as_str);
+            facts.push(("lists", Fact::Entities("List", lists.collect())));
+        }
+    }
+    facts
+}
+
+fn party(key: &Option<String>) -> Option<Fact<'_>> {
+    key.as_deref().map(|key| Fact::Entity("Party", key))
+}
+
+fn country(code: &Option<CountryCode>) -> Option<Fact<'_>> {
+    code.as_ref()
+        .map(|code| Fact::Entity("Country", code.as_str()))
+}
+
 /// The entity of one subject, and its shape: its type and the names of
 /// its attributes. The shared entities it refers to come from [`shared`].
 pub(crate) fn subject(
@@ -321,129 +452,20 @@ pub(crate) fn subject(
         entities: Vec::with_capacity(1),
         shape: String::new(),
     };
-    add_subject(&mut store, subject)?;
+    let mut attrs = Attrs::new();
+    for (name, fact) in facts(subject) {
+        let value = match fact {
+            Fact::Text(value) => text(value),
+            Fact::Flag(value) => flag(value),
+            Fact::Entity(kind, id) => store.reference(kind, id)?,
+            Fact::Entities(kind, ids) => store.set(kind, ids)?,
+        };
+        attrs.insert(name.to_owned(), value);
+    }
+    store.add(subject.entity_type(), subject.id(), attrs, vec![])?;
     let entity = store
         .entities
         .pop()
         .ok_or_else(|| format!("no entity built for {}", subject.id()))?;
     Ok((entity, store.shape))
-}
-
-fn add_subject(store: &mut Store<'_>, subject: SubjectRef<'_>) -> Result<(), String> {
-    match subject {
-        SubjectRef::Asset(asset) => {
-            let mut attrs = Attrs::new();
-            attrs.insert("name".into(), text(&asset.asset.name));
-            attrs.insert("kind".into(), text(asset.asset.kind.as_str()));
-            attrs.insert("critical".into(), flag(asset.critical));
-            attrs.insert(
-                "category".into(),
-                store.reference("Category", &asset.asset.category)?,
-            );
-            attrs.insert("category_known".into(), flag(asset.asset.category_known));
-            if let Some(party) = &asset.manufacturer {
-                attrs.insert("manufacturer".into(), store.reference("Party", party)?);
-            }
-            if let Some(party) = &asset.supplier {
-                attrs.insert("supplier".into(), store.reference("Party", party)?);
-            }
-            if let Some(country) = asset.asset.country_of_manufacture {
-                attrs.insert(
-                    "country_of_manufacture".into(),
-                    store.reference("Country", country.as_str())?,
-                );
-            }
-            let lists = asset
-                .listings
-                .iter()
-                .map(|l| l.listing.list.as_str())
-                .collect();
-            attrs.insert("lists".into(), store.set("List", lists)?);
-            let categorical = asset
-                .categorical
-                .iter()
-                .map(|hit| hit.list.as_str())
-                .collect();
-            attrs.insert("categorical_lists".into(), store.set("List", categorical)?);
-            store.add("Asset", &asset.asset.id, attrs, vec![])?;
-        }
-        SubjectRef::Contract(contract) => {
-            let mut attrs = Attrs::new();
-            attrs.insert(
-                "contractor".into(),
-                store.reference("Party", &contract.contractor)?,
-            );
-            attrs.insert("critical".into(), flag(contract.asset_critical));
-            attrs.insert("scope".into(), text(contract.scope.as_str()));
-            attrs.insert(
-                "customer_data_access".into(),
-                flag(contract.customer_data_access),
-            );
-            attrs.insert("subcontract".into(), flag(contract.is_subcontract()));
-            if let Some(country) = contract.work_country {
-                attrs.insert(
-                    "work_country".into(),
-                    store.reference("Country", country.as_str())?,
-                );
-            }
-            store.add("Contract", &contract.id, attrs, vec![])?;
-        }
-        SubjectRef::DataFlow(flow) => {
-            let mut attrs = Attrs::new();
-            attrs.insert("customer_data".into(), flag(flow.customer_data));
-            attrs.insert("source_critical".into(), flag(flow.source_critical));
-            if let Some(country) = flow.dc_country {
-                attrs.insert(
-                    "dc_country".into(),
-                    store.reference("Country", country.as_str())?,
-                );
-            }
-            if let Some(provider) = &flow.provider {
-                attrs.insert("provider".into(), store.reference("Party", provider)?);
-            }
-            store.add("DataFlow", &flow.id, attrs, vec![])?;
-        }
-        SubjectRef::Connection(resolved) => {
-            let connection = &resolved.connection;
-            let mut attrs = Attrs::new();
-            attrs.insert("source_known".into(), flag(resolved.source_known));
-            attrs.insert("source_critical".into(), flag(resolved.source_critical));
-            attrs.insert("customer_data".into(), flag(resolved.customer_data));
-            if let Some(country) = connection.destination_country {
-                attrs.insert(
-                    "dst_country".into(),
-                    store.reference("Country", country.as_str())?,
-                );
-            }
-            if let Some(provider) = &resolved.provider {
-                attrs.insert("provider".into(), store.reference("Party", provider)?);
-            }
-            if let Some(country) = connection.provider_country {
-                attrs.insert(
-                    "provider_country".into(),
-                    store.reference("Country", country.as_str())?,
-                );
-            }
-            store.add("Connection", &connection.id, attrs, vec![])?;
-        }
-        SubjectRef::Device(resolved) => {
-            let mut attrs = Attrs::new();
-            attrs.insert("registered".into(), flag(resolved.device.asset.is_some()));
-            attrs.insert("critical".into(), flag(resolved.critical));
-            attrs.insert("vendor_mismatch".into(), flag(resolved.vendor_mismatch));
-            if let Some(vendor) = &resolved.vendor {
-                attrs.insert("vendor".into(), store.reference("Party", vendor)?);
-            }
-            if let Some(vendor) = &resolved.registered_vendor {
-                attrs.insert(
-                    "registered_vendor".into(),
-                    store.reference("Party", vendor)?,
-                );
-            }
-            let lists = resolved.vendor_lists.iter().map(String::as_str).collect();
-            attrs.insert("lists".into(), store.set("List", lists)?);
-            store.add("Device", &resolved.device.id, attrs, vec![])?;
-        }
-    }
-    Ok(())
 }

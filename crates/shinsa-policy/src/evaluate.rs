@@ -3,7 +3,7 @@
 //! that answers "no" becomes a finding with the evidence its rule names.
 
 use crate::entities::{self, SubjectRef, Uids};
-use crate::pack::{Pack, Rule, action_for};
+use crate::pack::{Pack, PolicyReads, Rule, action_for};
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
 use shinsa_match::{
     Listing, ListingVia, OwnerPath, ResolvedAsset, ResolvedConnection, ResolvedContract,
@@ -126,40 +126,76 @@ pub fn screen_with_progress(
     // reserved, since pages never written are never resident while each
     // doubling copies every finding.
     let mut findings = Vec::with_capacity(subjects.len());
+    let mut decided: HashMap<DecisionKey<'_>, Vec<Verdict<'_>>> = HashMap::new();
     for (number, chunk) in subjects.chunks(SUBJECTS_PER_STORE).enumerate() {
         progress(number * SUBJECTS_PER_STORE, total);
-        let store = stores.with(chunk)?;
-        for &subject in chunk {
-            let (kind, entity_type, id) = (subject.kind(), subject.entity_type(), subject.id());
+        if decided.len() > DECISIONS_KEPT {
+            decided.clear();
+        }
+        let keys: Vec<DecisionKey<'_>> = chunk
+            .iter()
+            .map(|&subject| DecisionKey::of(subject, &pack.reads))
+            .collect();
+        // The first subject of each new key is decided on a store of its
+        // own chunk; the others of that key take its verdicts.
+        let mut new_keys = HashSet::new();
+        let undecided: Vec<(SubjectRef<'_>, &DecisionKey<'_>)> = chunk
+            .iter()
+            .zip(&keys)
+            .filter(|&(_, key)| !decided.contains_key(key) && new_keys.insert(key))
+            .map(|(&subject, key)| (subject, key))
+            .collect();
+        if !undecided.is_empty() {
+            let to_store: Vec<SubjectRef<'_>> =
+                undecided.iter().map(|&(subject, _)| subject).collect();
+            let store = stores.with(&to_store)?;
+            for (subject, key) in undecided {
+                let resource = stores
+                    .uids
+                    .uid(subject.entity_type(), subject.id())
+                    .map_err(ScreenError::Entities)?;
+                let questions = questions_by_type
+                    .iter()
+                    .find(|(kind, _)| *kind == subject.entity_type())
+                    .map(|(_, questions)| questions.as_slice())
+                    .unwrap_or_default();
+                let mut verdicts = Vec::new();
+                for (action, policies) in questions {
+                    let request = Request::new(
+                        principal.clone(),
+                        action.clone(),
+                        resource.clone(),
+                        context.clone(),
+                        None,
+                    )
+                    .map_err(|error| ScreenError::Request(error.to_string()))?;
+                    let (response, errors) = ask(&authorizer, &request, policies, &store);
+                    if !errors.is_empty() {
+                        verdicts.push(Verdict::Unevaluable(errors));
+                    }
+                    if response.decision() == Decision::Deny {
+                        verdicts.extend(
+                            response
+                                .diagnostics()
+                                .reason()
+                                .filter_map(|policy| pack.rules.get(policy))
+                                .map(Verdict::Denied),
+                        );
+                    }
+                }
+                decided.insert(key.clone(), verdicts);
+            }
+        }
+        for (&subject, key) in chunk.iter().zip(&keys) {
+            let (kind, id) = (subject.kind(), subject.id());
             let name = subject.name(register);
-            let resource = stores
-                .uids
-                .uid(entity_type, id)
-                .map_err(ScreenError::Entities)?;
-            let questions = questions_by_type
-                .iter()
-                .find(|(kind, _)| *kind == entity_type)
-                .map(|(_, questions)| questions.as_slice())
-                .unwrap_or_default();
-            for (action, policies) in questions {
-                let request = Request::new(
-                    principal.clone(),
-                    action.clone(),
-                    resource.clone(),
-                    context.clone(),
-                    None,
-                )
-                .map_err(|error| ScreenError::Request(error.to_string()))?;
-                let (response, errors) = ask(&authorizer, &request, policies, &store);
-                if !errors.is_empty() {
+            for verdict in decided.get(key).map(Vec::as_slice).unwrap_or_default() {
+                match verdict {
                     // Fail closed: a rule that cannot be evaluated is a review.
-                    findings.push(evaluation_error(kind, id, name, pack, provenance, &errors));
-                }
-                if response.decision() != Decision::Deny {
-                    continue;
-                }
-                for policy in response.diagnostics().reason() {
-                    if let Some(rule) = pack.rules.get(policy) {
+                    Verdict::Unevaluable(errors) => {
+                        findings.push(evaluation_error(kind, id, name, pack, provenance, errors));
+                    }
+                    Verdict::Denied(rule) => {
                         let evidence = source.evidence(rule, subject);
                         findings.push(Finding {
                             id: format!("{}@{}:{id}", rule.id, kind.as_str()),
@@ -187,6 +223,50 @@ pub fn screen_with_progress(
     }
     progress(total, total);
     Ok(in_report_order(findings))
+}
+
+/// How many distinct decisions a screening keeps for subjects still to
+/// come; past it they are forgotten (and re-decided when met again), so a
+/// register of a million different subjects does not keep a million.
+const DECISIONS_KEPT: usize = 65_536;
+
+/// What Cedar's decision on a subject depends on (see [`PolicyReads`]):
+/// its type, the facts the pack's policies read and, only where a policy
+/// names a subject literally, its id. Subjects with equal keys get equal
+/// decisions, so each key is decided once: a register's thousands of
+/// meters of one model from one vendor are one question, not thousands.
+///
+/// Attributes no policy reads are in the key by name (their presence), so
+/// that a key already decided has a shape already checked against the
+/// schema: a subject of a new shape is always built and checked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DecisionKey<'a> {
+    entity_type: &'static str,
+    id: Option<&'a str>,
+    facts: Vec<(&'static str, Option<entities::Fact<'a>>)>,
+}
+
+impl<'a> DecisionKey<'a> {
+    fn of(subject: SubjectRef<'a>, reads: &PolicyReads) -> Self {
+        let facts = entities::facts(subject)
+            .into_iter()
+            .map(|(name, fact)| (name, reads.attributes.contains(name).then_some(fact)))
+            .collect();
+        Self {
+            entity_type: subject.entity_type(),
+            id: reads.subject_literals.then(|| subject.id()),
+            facts,
+        }
+    }
+}
+
+/// What a decision on a subject yields, in the order findings are written.
+#[derive(Debug, Clone)]
+enum Verdict<'p> {
+    /// A question could not be answered: these evaluation errors.
+    Unevaluable(Vec<String>),
+    /// A forbid of this rule denied the subject.
+    Denied(&'p Rule),
 }
 
 /// Findings ordered by severity (most serious first), then subject, then

@@ -98,6 +98,61 @@ pub struct Pack {
     pub(crate) by_request: HashMap<(String, String), PolicySet>,
     /// Rules by Cedar policy id.
     pub(crate) rules: HashMap<PolicyId, Rule>,
+    /// What of a subject the policies can see, so that subjects alike in
+    /// it share one decision.
+    pub(crate) reads: PolicyReads,
+}
+
+/// What the policies of a pack read of a subject. A Cedar decision on a
+/// subject depends on its type, the attributes the policies read and,
+/// only where a policy names a subject entity literally, its id: subjects
+/// are leaves (no parents, nothing refers to them) and everything else of
+/// a request (operator, action, context, shared entities) is the same for
+/// every subject of a screening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PolicyReads {
+    /// Every attribute name any policy reads or tests with `has`, on any
+    /// entity (a name read only on parties counts for subjects too: the
+    /// walk does not type expressions, so it errs on the side of reading).
+    pub(crate) attributes: std::collections::BTreeSet<String>,
+    /// Whether some policy names an entity of a subject type (`Asset::"A-1"`),
+    /// which makes the decision depend on the subject's id.
+    pub(crate) subject_literals: bool,
+}
+
+impl PolicyReads {
+    fn of(policies: &PolicySet) -> Result<Self, String> {
+        let mut reads = Self::default();
+        for policy in policies.policies() {
+            let json = policy
+                .to_json()
+                .map_err(|error| format!("{}: {error}", policy.id()))?;
+            reads.walk(&json);
+        }
+        Ok(reads)
+    }
+
+    /// Walks Cedar's JSON form of a policy: `{".": {"left": …, "attr": "x"}}`
+    /// and `{"has": {…, "attr": "x"}}` read an attribute; an object with a
+    /// `type` and an `id` is an entity (a literal or a scope's).
+    fn walk(&mut self, json: &serde_json::Value) {
+        match json {
+            serde_json::Value::Object(object) => {
+                if let Some(serde_json::Value::String(name)) = object.get("attr") {
+                    self.attributes.insert(name.clone());
+                }
+                if let (Some(serde_json::Value::String(kind)), Some(_)) =
+                    (object.get("type"), object.get("id"))
+                {
+                    let basename = kind.rsplit("::").next().unwrap_or(kind);
+                    self.subject_literals |= RESOURCE_TYPES.contains(&basename);
+                }
+                object.values().for_each(|value| self.walk(value));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.walk(item)),
+            _ => {}
+        }
+    }
 }
 
 /// The action whose denial gives each severity.
@@ -312,6 +367,8 @@ impl Pack {
         let rules = rules_of(&policies, &policies_file, policies_text)?;
         let by_request =
             split_by_request(&policies).map_err(|error| PackError::new(&policies_file, error))?;
+        let reads =
+            PolicyReads::of(&policies).map_err(|error| PackError::new(&policies_file, error))?;
         let mut hasher = Sha256::new();
         for part in [manifest_text, schema_text, policies_text] {
             hasher.update((part.len() as u64).to_be_bytes());
@@ -331,6 +388,7 @@ impl Pack {
             policies,
             by_request,
             rules,
+            reads,
         })
     }
 }
@@ -489,6 +547,38 @@ mod tests {
                 .iter()
                 .all(|rule| !rule.legal_basis.is_empty() && !rule.title_ja.is_empty())
         );
+    }
+
+    /// What screening may leave out when it shares decisions between
+    /// subjects: only attributes no policy reads, and the id only while no
+    /// policy names a subject.
+    #[test]
+    fn the_attributes_policies_read_are_known_and_a_named_subject_is_noticed() {
+        let Ok(pack) = Pack::default_pack() else {
+            unreachable!("the default pack loads")
+        };
+        for read in ["critical", "lists", "country_of_manufacture", "dst_country"] {
+            assert!(pack.reads.attributes.contains(read), "{read}");
+        }
+        for unread in ["name", "category_known"] {
+            assert!(!pack.reads.attributes.contains(unread), "{unread}");
+        }
+        assert!(!pack.reads.subject_literals);
+
+        for named in [
+            "resource == Shinsa::Asset::\"A-1\"",
+            "resource in [Shinsa::Contract::\"C-1\"]",
+        ] {
+            let policies = format!(
+                "{DEFAULT_POLICIES}\n@id(\"X-1\") @severity(\"notice\") @title(\"x\") \
+                 @title_ja(\"x\") @legal_basis(\"x\")\n\
+                 forbid (principal, action == Shinsa::Action::\"procure_without_notice\", resource) \
+                 when {{ {named} }};\n"
+            );
+            let pack = Pack::from_sources("p", DEFAULT_MANIFEST, DEFAULT_SCHEMA, &policies);
+            let named_subject = pack.map(|pack| pack.reads.subject_literals);
+            assert_eq!(named_subject, Ok(true), "{named} names a subject");
+        }
     }
 
     #[test]

@@ -55,6 +55,53 @@ fn every_copy_of_an_asset_gets_the_findings_of_the_original() {
     }
 }
 
+/// Copies of an asset share one decision, unless a rule names one of them:
+/// then that copy alone gets the rule's finding.
+#[test]
+fn a_rule_naming_one_copy_fires_on_that_copy_only() {
+    let (reference, day, demo) = demo();
+    let inventory = demo.scaled(1_000);
+    let named = format!("{}#3", demo.assets[0].id);
+    let default = shinsa_policy::BUNDLED
+        .iter()
+        .find(|pack| pack.id == "jp-espa")
+        .unwrap();
+    let file = |name: &str| default.file(name).unwrap();
+    let policies = format!(
+        "{}\n@id(\"ONE-ASSET\") @severity(\"notice\") @title(\"Named\") @title_ja(\"指名\")\n\
+         @legal_basis(\"test\")\n\
+         forbid (principal, action == Shinsa::Action::\"procure_without_notice\", resource)\n\
+         when {{ resource == Shinsa::Asset::\"{named}\" }};\n",
+        file("policies.cedar")
+    );
+    let pack = shinsa_policy::Pack::from_sources(
+        "test",
+        file("pack.toml"),
+        file("schema.cedarschema"),
+        &policies,
+    )
+    .unwrap();
+    let matcher = shinsa_match::Matcher::new(&reference);
+    let resolved = shinsa_match::resolve(&inventory, &reference, &matcher, day, 0.85);
+    let findings =
+        shinsa_policy::screen(&resolved, &reference, &pack, &Provenance::default()).unwrap();
+    let named_findings: Vec<&str> = findings
+        .iter()
+        .filter(|finding| finding.rule.id == "ONE-ASSET")
+        .map(|finding| finding.subject.id.as_str())
+        .collect();
+    assert_eq!(named_findings, [named.as_str()]);
+    let default_pack = shinsa_policy::Pack::default_pack().unwrap();
+    let without =
+        shinsa_policy::screen(&resolved, &reference, &default_pack, &Provenance::default())
+            .unwrap();
+    assert_eq!(
+        findings.len(),
+        without.len() + 1,
+        "every other finding is the same"
+    );
+}
+
 /// Subjects of a shape already checked are added unchecked; a shape first
 /// seen late in a large register is still checked against the schema.
 #[test]
