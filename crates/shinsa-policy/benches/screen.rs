@@ -19,6 +19,9 @@ use shinsa_model::{Inventory, Provenance, ReferenceData};
 use std::path::Path;
 use std::sync::OnceLock;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 /// The binary's allocator, so the figures are the ones `shinsa screen` gets.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,31 +53,9 @@ fn setup() -> &'static Setup {
             demo,
             scaled,
             pack: shinsa_policy::Pack::default_pack().unwrap(),
-            pack_naming_a_subject: pack_naming_a_subject(),
+            pack_naming_a_subject: common::default_pack_naming("none"),
         }
     })
-}
-
-fn pack_naming_a_subject() -> shinsa_policy::Pack {
-    let default = shinsa_policy::BUNDLED
-        .iter()
-        .find(|pack| pack.id == "jp-espa")
-        .unwrap();
-    let file = |name: &str| default.file(name).unwrap();
-    let policies = format!(
-        "{}\n@id(\"ONE-ASSET\") @severity(\"notice\") @title(\"Named\") @title_ja(\"指名\")\n\
-         @legal_basis(\"benchmark\")\n\
-         forbid (principal, action == Shinsa::Action::\"procure_without_notice\", resource)\n\
-         when {{ resource == Shinsa::Asset::\"none\" }};\n",
-        file("policies.cedar")
-    );
-    shinsa_policy::Pack::from_sources(
-        "bench",
-        file("pack.toml"),
-        file("schema.cedarschema"),
-        &policies,
-    )
-    .unwrap()
 }
 
 /// The register a benchmark argument names.

@@ -7,6 +7,8 @@ use shinsa_model::{Date, Inventory, Provenance, ReferenceData, SubjectKind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod common;
+
 #[test]
 fn every_copy_of_an_asset_gets_the_findings_of_the_original() {
     let (reference, day, demo) = demo();
@@ -62,25 +64,7 @@ fn a_rule_naming_one_copy_fires_on_that_copy_only() {
     let (reference, day, demo) = demo();
     let inventory = demo.scaled(1_000);
     let named = format!("{}#3", demo.assets[0].id);
-    let default = shinsa_policy::BUNDLED
-        .iter()
-        .find(|pack| pack.id == "jp-espa")
-        .unwrap();
-    let file = |name: &str| default.file(name).unwrap();
-    let policies = format!(
-        "{}\n@id(\"ONE-ASSET\") @severity(\"notice\") @title(\"Named\") @title_ja(\"指名\")\n\
-         @legal_basis(\"test\")\n\
-         forbid (principal, action == Shinsa::Action::\"procure_without_notice\", resource)\n\
-         when {{ resource == Shinsa::Asset::\"{named}\" }};\n",
-        file("policies.cedar")
-    );
-    let pack = shinsa_policy::Pack::from_sources(
-        "test",
-        file("pack.toml"),
-        file("schema.cedarschema"),
-        &policies,
-    )
-    .unwrap();
+    let pack = common::default_pack_naming(&named);
     let matcher = shinsa_match::Matcher::new(&reference);
     let resolved = shinsa_match::resolve(&inventory, &reference, &matcher, day, 0.85);
     let findings =
