@@ -23,6 +23,9 @@ pub enum ScreenError {
     Entities(String),
     #[error("a request does not fit the pack's schema: {0}")]
     Request(String),
+    /// Never expected: screening fails rather than leave a subject unscreened.
+    #[error("no decision was made for {0} (a defect in shinsa)")]
+    Undecided(String),
 }
 
 /// The resolved facts a finding's evidence is drawn from, indexed by id.
@@ -189,7 +192,10 @@ pub fn screen_with_progress(
         for (&subject, key) in chunk.iter().zip(&keys) {
             let (kind, id) = (subject.kind(), subject.id());
             let name = subject.name(register);
-            for verdict in decided.get(key).map(Vec::as_slice).unwrap_or_default() {
+            let verdicts = decided
+                .get(key)
+                .ok_or_else(|| ScreenError::Undecided(format!("{} {id}", kind.as_str())))?;
+            for verdict in verdicts {
                 match verdict {
                     // Fail closed: a rule that cannot be evaluated is a review.
                     Verdict::Unevaluable(errors) => {
