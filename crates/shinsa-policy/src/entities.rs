@@ -329,12 +329,6 @@ pub(crate) type Facts<'a> = Vec<(&'static str, Fact<'a>)>;
 /// The attributes of a subject's entity. Subjects have no parents: what
 /// they belong to (a category, a list) is an attribute.
 pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
-    fn optional<'a>(
-        name: &'static str,
-        fact: Option<Fact<'a>>,
-    ) -> Option<(&'static str, Fact<'a>)> {
-        fact.map(|fact| (name, fact))
-    }
     let mut facts = Facts::new();
     match subject {
         SubjectRef::Asset(asset) => {
@@ -345,18 +339,14 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ("category", Fact::Entity("Category", &asset.asset.category)),
                 ("category_known", Fact::Flag(asset.asset.category_known)),
             ]);
-            facts.extend(
-                [
-                    optional("manufacturer", party(&asset.manufacturer)),
-                    optional("supplier", party(&asset.supplier)),
-                    optional(
-                        "country_of_manufacture",
-                        country(&asset.asset.country_of_manufacture),
-                    ),
-                ]
-                .into_iter()
-                .flatten(),
-            );
+            facts.extend(present([
+                ("manufacturer", party(&asset.manufacturer)),
+                ("supplier", party(&asset.supplier)),
+                (
+                    "country_of_manufacture",
+                    country(&asset.asset.country_of_manufacture),
+                ),
+            ]));
             let lists = asset.listings.iter().map(|l| l.listing.list.as_str());
             let categorical = asset.categorical.iter().map(|hit| hit.list.as_str());
             facts.extend([
@@ -378,21 +368,17 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ),
                 ("subcontract", Fact::Flag(contract.is_subcontract())),
             ]);
-            facts.extend(optional("work_country", country(&contract.work_country)));
+            facts.extend(present([("work_country", country(&contract.work_country))]));
         }
         SubjectRef::DataFlow(flow) => {
             facts.extend([
                 ("customer_data", Fact::Flag(flow.customer_data)),
                 ("source_critical", Fact::Flag(flow.source_critical)),
             ]);
-            facts.extend(
-                [
-                    optional("dc_country", country(&flow.dc_country)),
-                    optional("provider", party(&flow.provider)),
-                ]
-                .into_iter()
-                .flatten(),
-            );
+            facts.extend(present([
+                ("dc_country", country(&flow.dc_country)),
+                ("provider", party(&flow.provider)),
+            ]));
         }
         SubjectRef::Connection(resolved) => {
             let connection = &resolved.connection;
@@ -401,15 +387,11 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ("source_critical", Fact::Flag(resolved.source_critical)),
                 ("customer_data", Fact::Flag(resolved.customer_data)),
             ]);
-            facts.extend(
-                [
-                    optional("dst_country", country(&connection.destination_country)),
-                    optional("provider", party(&resolved.provider)),
-                    optional("provider_country", country(&connection.provider_country)),
-                ]
-                .into_iter()
-                .flatten(),
-            );
+            facts.extend(present([
+                ("dst_country", country(&connection.destination_country)),
+                ("provider", party(&resolved.provider)),
+                ("provider_country", country(&connection.provider_country)),
+            ]));
         }
         SubjectRef::Device(resolved) => {
             facts.extend([
@@ -417,19 +399,24 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ("critical", Fact::Flag(resolved.critical)),
                 ("vendor_mismatch", Fact::Flag(resolved.vendor_mismatch)),
             ]);
-            facts.extend(
-                [
-                    optional("vendor", party(&resolved.vendor)),
-                    optional("registered_vendor", party(&resolved.registered_vendor)),
-                ]
-                .into_iter()
-                .flatten(),
-            );
+            facts.extend(present([
+                ("vendor", party(&resolved.vendor)),
+                ("registered_vendor", party(&resolved.registered_vendor)),
+            ]));
             let lists = resolved.vendor_lists.iter().map(String::as_str);
             facts.push(("lists", Fact::Entities("List", lists.collect())));
         }
     }
     facts
+}
+
+/// The optional attributes that are present.
+fn present<'a, const N: usize>(
+    optional: [(&'static str, Option<Fact<'a>>); N],
+) -> impl Iterator<Item = (&'static str, Fact<'a>)> {
+    optional
+        .into_iter()
+        .filter_map(|(name, fact)| Some((name, fact?)))
 }
 
 fn party(key: &Option<String>) -> Option<Fact<'_>> {
