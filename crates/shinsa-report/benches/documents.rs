@@ -84,13 +84,13 @@ fn report(findings: usize) -> ScreeningReport {
 #[divan::bench(sample_count = 10)]
 fn filing_pdf_20_items(bencher: divan::Bencher) {
     let document = shinsa_report::filing_document(&filing(20));
-    bencher.bench(|| shinsa_report::pdf(&document).unwrap().len());
+    bencher.bench(|| shinsa_report::pdf(&document).unwrap().bytes.len());
 }
 
 #[divan::bench(sample_count = 5)]
 fn screening_report_pdf_1000_findings(bencher: divan::Bencher) {
     let document = shinsa_report::screening_document(&report(1_000));
-    bencher.bench(|| shinsa_report::pdf(&document).unwrap().len());
+    bencher.bench(|| shinsa_report::pdf(&document).unwrap().bytes.len());
 }
 
 #[divan::bench(sample_count = 10)]

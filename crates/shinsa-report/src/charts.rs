@@ -19,7 +19,9 @@ const LABEL_WIDTH: u32 = 210;
 const ROW: u32 = 24;
 
 /// A horizontal bar chart, longest value full width. `title` is read by
-/// screen readers (the SVG's `<title>`).
+/// screen readers (the SVG's `<title>`). A chart whose bars link is a
+/// group of links, each read with its label and value; one without is a
+/// single image (an image may not hold links).
 pub fn bars(title: &str, bars: &[Bar]) -> String {
     let height = ROW * bars.len().max(1) as u32 + 8;
     let largest = bars.iter().map(|bar| bar.value).max().unwrap_or(0).max(1);
@@ -27,7 +29,12 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="IPAGothic, 'Noto Sans CJK JP', sans-serif" font-size="12" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
+        r#"<svg class="chart" {} viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="IPAGothic, 'Noto Sans CJK JP', sans-serif" font-size="12" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
+        if bars.iter().any(|bar| bar.href.is_some()) {
+            format!(r#"role="group" aria-label="{}""#, escape(title))
+        } else {
+            r#"role="img""#.to_owned()
+        },
         escape(title)
     );
     if bars.is_empty() {
@@ -65,7 +72,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
 fn colour(tone: &str) -> &'static str {
     match tone {
         "prohibited" | "overdue" => "#b3261e",
-        "review" | "due-soon" => "#b26a00",
+        "review" | "due-soon" => "#9a5b00",
         "notice" => "#5b6475",
         "plan" => "#2f7d5b",
         _ => "#1f4e8c",

@@ -40,6 +40,19 @@ pub fn japanese_date(day: Date) -> String {
     format!("{}年{}月{}日", day.year(), u8::from(day.month()), day.day())
 }
 
+/// `4 Dec 2026`: the day first and the month as a word, so nobody reads
+/// 4/12 as April.
+pub fn english_date(day: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS
+        .get(usize::from(u8::from(day.month())) - 1)
+        .copied()
+        .unwrap_or("?");
+    format!("{} {month} {}", day.day(), day.year())
+}
+
 /// A stored date or timestamp (`2026-11-28…`) in Japanese, or unstated.
 fn stored_date(text: Option<&str>) -> String {
     text.and_then(|text| text.get(..10))

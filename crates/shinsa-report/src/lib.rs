@@ -2,8 +2,10 @@
 //!
 //! A document ([`Document`]) is built in Rust with every label, date and
 //! country already written out, then laid out twice from the same value:
-//! PDF/A-2b through typst ([`pdf`]), with the IPA fonts embedded (subset)
-//! so it reads the same everywhere and can be archived as it is, and a
+//! PDF/A-2b through typst ([`pdf`]), with its fonts embedded (subset) so
+//! it reads the same everywhere and can be archived as it is — any text a
+//! register may hold renders, a character no embedded font has as a
+//! visible substitute ([`Substitution`]) —, and a
 //! standalone printable HTML page ([`html`]). The first document is the
 //! installation plan as filed ([`filing_document`]).
 //!
@@ -16,12 +18,15 @@ pub mod charts;
 mod document;
 pub mod export;
 mod filing;
+mod fonts;
 mod screening;
 
 pub use document::{Block, Cell, Document, Section, html};
-pub use filing::{Filing, country, filing_document, japanese_date};
+pub use filing::{Filing, country, english_date, filing_document, japanese_date};
+pub use fonts::Substitution;
 pub use screening::{ScreeningReport, evidence_line, screening_document};
 
+use fonts::fonts;
 use std::sync::OnceLock;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime};
@@ -30,12 +35,6 @@ use typst::syntax::{FileId, Source, VirtualPath};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt as _, World};
-
-/// IPAMincho for the text, IPAGothic for headings (see `fonts/README.md`).
-const FONT_FILES: [&[u8]; 2] = [
-    include_bytes!("../fonts/ipam.ttf"),
-    include_bytes!("../fonts/ipag.ttf"),
-];
 
 const TEMPLATE: &str = include_str!("document.typ");
 
@@ -51,9 +50,20 @@ pub enum ReportError {
     Export(String),
 }
 
+/// A document laid out as PDF/A-2b, and the characters it could not draw.
+#[derive(Debug)]
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    /// Characters no embedded font has, drawn as `[U+XXXX]` instead; the
+    /// caller says so to whoever asked for the document.
+    pub substitutions: Vec<Substitution>,
+}
+
 /// The document as PDF/A-2b.
-pub fn pdf(document: &Document) -> Result<Vec<u8>, ReportError> {
-    let world = DocumentWorld::new(TEMPLATE, serde_json::to_vec(document)?);
+pub fn pdf(document: &Document) -> Result<Pdf, ReportError> {
+    let mut data = serde_json::to_value(document)?;
+    let substitutions = fonts::substitute(&mut data);
+    let world = DocumentWorld::new(TEMPLATE, serde_json::to_vec(&data)?);
     let document: PagedDocument = typst::compile(&world)
         .output
         .map_err(|errors| ReportError::Typeset(describe(&errors)))?;
@@ -62,7 +72,12 @@ pub fn pdf(document: &Document) -> Result<Vec<u8>, ReportError> {
             .map_err(|error| ReportError::Pdf(error.to_string()))?,
         ..Default::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| ReportError::Pdf(describe(&errors)))
+    let bytes = typst_pdf::pdf(&document, &options)
+        .map_err(|errors| ReportError::Pdf(describe(&errors)))?;
+    Ok(Pdf {
+        bytes,
+        substitutions,
+    })
 }
 
 fn describe(errors: &[SourceDiagnostic]) -> String {
@@ -71,19 +86,6 @@ fn describe(errors: &[SourceDiagnostic]) -> String {
         .map(|error| error.message.to_string())
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// The embedded fonts, parsed once per process.
-fn fonts() -> &'static (LazyHash<FontBook>, Vec<Font>) {
-    static FONTS: OnceLock<(LazyHash<FontBook>, Vec<Font>)> = OnceLock::new();
-    FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = FONT_FILES
-            .iter()
-            .flat_map(|bytes| Font::iter(Bytes::new(*bytes)))
-            .collect();
-        let book = FontBook::from_fonts(&fonts);
-        (LazyHash::new(book), fonts)
-    })
 }
 
 fn library() -> &'static LazyHash<Library> {
@@ -204,7 +206,9 @@ mod tests {
 
     #[test]
     fn the_filing_is_a_pdf_a_with_its_fonts_and_every_section() {
-        let pdf = pdf(&filing_document(&filing())).unwrap_or_else(|error| unreachable!("{error}"));
+        let pdf = pdf(&filing_document(&filing()))
+            .unwrap_or_else(|error| unreachable!("{error}"))
+            .bytes;
         // To look at it: SHINSA_REPORT_OUT=/tmp/filing.pdf cargo test -p shinsa-report
         if let Some(path) = std::env::var_os("SHINSA_REPORT_OUT") {
             std::fs::write(path, &pdf).unwrap_or_else(|error| unreachable!("{error}"));
@@ -264,6 +268,37 @@ mod tests {
     }
 
     #[test]
+    fn a_filing_in_every_script_renders_and_names_what_it_could_not_draw() {
+        let mut foreign = filing();
+        let names = [
+            "华为技术有限公司",
+            "삼성전자 주식회사",
+            "شركة الاتصالات السعودية",
+            "ООО «Лаборатория Касперского»",
+            "Ελληνικές Τηλεπικοινωνίες",
+            "≥ 50 % → ✓",
+        ];
+        foreign.plan.measures = names.iter().map(|name| (*name).to_owned()).collect();
+        foreign.plan.title = "変電所 👷\u{200d}♀\u{fe0f} e\u{301}".into();
+        let rendered =
+            pdf(&filing_document(&foreign)).unwrap_or_else(|error| unreachable!("{error}"));
+        if let Some(path) = std::env::var_os("SHINSA_SCRIPTS_OUT") {
+            std::fs::write(path, &rendered.bytes).unwrap_or_else(|error| unreachable!("{error}"));
+        }
+        assert!(rendered.bytes.starts_with(b"%PDF-1."));
+        let missing: Vec<char> = rendered
+            .substitutions
+            .iter()
+            .map(|substitution| substitution.character)
+            .collect();
+        assert_eq!(missing, ['👷'], "{:?}", rendered.substitutions);
+        let text = String::from_utf8_lossy(&rendered.bytes);
+        for font in ["IPAMincho", "DejaVuSans", "WenQuanYiMicroHei"] {
+            assert!(text.contains(font), "{font} embedded");
+        }
+    }
+
+    #[test]
     fn plan_text_is_data_not_markup() {
         let mut hostile = filing();
         hostile.plan.title = "#panic(\"injected\") *bold* $x$ [link] // comment".into();
@@ -320,7 +355,9 @@ mod tests {
                 .iter()
                 .any(|block| matches!(block, Block::Chart { svg } if svg.contains("禁止")))
         );
-        let pdf = pdf(&document).unwrap_or_else(|error| unreachable!("{error}"));
+        let pdf = pdf(&document)
+            .unwrap_or_else(|error| unreachable!("{error}"))
+            .bytes;
         if let Some(path) = std::env::var_os("SHINSA_SCREENING_REPORT_OUT") {
             std::fs::write(path, &pdf).unwrap_or_else(|error| unreachable!("{error}"));
         }

@@ -219,7 +219,7 @@ pub fn screening_document(report: &ScreeningReport) -> Document {
         date_line: if ja {
             crate::japanese_date(report.printed_on)
         } else {
-            report.printed_on.to_string()
+            crate::english_date(report.printed_on)
         },
         addressee: None,
         author_line: Some(report.operator_name.clone()),

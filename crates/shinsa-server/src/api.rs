@@ -912,28 +912,16 @@ async fn plan_step(
 
 /// The plan as the filing document (導入等計画書) in Japanese, PDF/A-2b with embedded fonts; the screening frozen with it is the annex.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/filing.pdf",
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>,
+        headers(("shinsa-warning" = String, description = "One per character that no embedded font has, drawn as [U+XXXX] instead"))),
+        (status = 404, body = Problem)))]
 async fn filing_pdf(
     State(state): State<Shared>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let document = crate::plans::filing(&state, &auth.0, &id).await?;
-    let pdf = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
-        .await
-        .map_err(|error| Problem::internal(error.to_string()))?
-        .map_err(|error| Problem::internal(error.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{id}.pdf\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    crate::reports::pdf(document, "inline", &format!("{id}.pdf")).await
 }
 
 /// The filing document as a printable HTML page.
@@ -1004,7 +992,9 @@ struct ReportQuery {
 
 /// A register's screening report: `report.pdf` (PDF/A-2b) or `report.html`, with the findings by severity as a chart, every finding with its triage, and every finding's evidence and legal basis.
 #[utoipa::path(get, path = "/api/v1/registers/{id}/report/{file}", params(ReportQuery),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>,
+        headers(("shinsa-warning" = String, description = "One per character that no embedded font has, drawn as [U+XXXX] instead (PDF only)"))),
+        (status = 404, body = Problem)))]
 async fn screening_report(
     State(state): State<Shared>,
     auth: Auth,
@@ -1019,15 +1009,7 @@ async fn screening_report(
     let document = crate::reports::screening_document(&state, &auth.0, &id, lang).await?;
     match file.as_str() {
         "report.pdf" => {
-            let pdf = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
-                .await
-                .map_err(|error| Problem::internal(error.to_string()))?
-                .map_err(|error| Problem::internal(error.to_string()))?;
-            Ok(crate::reports::download(
-                pdf,
-                "application/pdf",
-                &format!("{id}-report.pdf"),
-            ))
+            crate::reports::pdf(document, "attachment", &format!("{id}-report.pdf")).await
         }
         "report.html" => Ok(axum::response::Html(shinsa_report::html(&document)).into_response()),
         other => Err(Problem::not_found(format!(
@@ -1042,11 +1024,13 @@ fn table(file: &str, sheet: &str, header: &[&str], rows: &[Vec<String>]) -> ApiR
         Some("csv") => Ok(crate::reports::download(
             shinsa_report::export::csv(header, rows).map_err(failed)?,
             "text/csv; charset=utf-8",
+            "attachment",
             file,
         )),
         Some("xlsx") => Ok(crate::reports::download(
             shinsa_report::export::xlsx(sheet, header, rows).map_err(failed)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "attachment",
             file,
         )),
         _ => Err(Problem::not_found(format!(

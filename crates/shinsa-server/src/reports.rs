@@ -88,14 +88,48 @@ pub async fn screening_document(
     Ok(shinsa_report::screening_document(&report))
 }
 
-/// A file to download.
-pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+/// At most this many `Shinsa-Warning` headers on one response; the log has
+/// them all.
+const MAX_WARNING_HEADERS: usize = 20;
+
+/// A document as PDF/A: laid out on a blocking thread (typst takes
+/// milliseconds to seconds). Characters no embedded font has are drawn as
+/// `[U+XXXX]`; each is logged and named in a `Shinsa-Warning` header, so the
+/// caller knows the document differs from the data.
+pub async fn pdf(
+    document: shinsa_report::Document,
+    disposition: &str,
+    filename: &str,
+) -> Result<Response, Problem> {
+    let rendered = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
+        .await
+        .map_err(|error| Problem::internal(error.to_string()))?
+        .map_err(|error| Problem::internal(error.to_string()))?;
+    let mut response = download(rendered.bytes, "application/pdf", disposition, filename);
+    for substitution in &rendered.substitutions {
+        tracing::warn!(%filename, "{substitution}");
+    }
+    for substitution in rendered.substitutions.iter().take(MAX_WARNING_HEADERS) {
+        if let Ok(value) = header::HeaderValue::from_str(&substitution.to_string()) {
+            response.headers_mut().append("shinsa-warning", value);
+        }
+    }
+    Ok(response)
+}
+
+/// A file to download (`attachment`) or to show (`inline`).
+pub fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    disposition: &str,
+    filename: &str,
+) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
+                format!("{disposition}; filename=\"{filename}\""),
             ),
         ],
         bytes,

@@ -187,12 +187,24 @@ impl Client {
         self.call(reqwest::Method::GET, Some(who), path, None).await
     }
     async fn upload(&self, who: &str, name: &str, body: &Value) -> (StatusCode, Value) {
+        self.upload_file(who, name, "application/json", body.to_string().into_bytes())
+            .await
+    }
+    /// Uploads a register file; `name` may carry more of the query
+    /// (`ems&critical=true`).
+    async fn upload_file(
+        &self,
+        who: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
         let response = self
             .http
             .post(format!("{}/api/v1/registers?name={name}", self.base))
             .bearer_auth(who)
-            .header("content-type", "application/json")
-            .body(body.to_string())
+            .header("content-type", content_type)
+            .body(bytes)
             .send()
             .await
             .unwrap();
@@ -778,20 +790,14 @@ async fn the_story(database: Option<String>) {
         "/../../examples/minato-electric/ems-core.cdx.json"
     ))
     .unwrap();
-    let response = client
-        .http
-        .post(format!(
-            "{}/api/v1/registers?name=ems&critical=true",
-            client.base
-        ))
-        .bearer_auth(t("c-admin"))
-        .header("content-type", "application/vnd.cyclonedx+json")
-        .body(bom)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let ems: Value = response.json().await.unwrap();
+    let (status, ems) = client
+        .upload_file(
+            &t("c-admin"),
+            "ems&critical=true",
+            "application/vnd.cyclonedx+json",
+            bom,
+        )
+        .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{ems}");
     assert_eq!(ems["register"]["format"], "cyclonedx");
     client.settle(&t("c-admin")).await;
@@ -1645,4 +1651,339 @@ fn the_committed_openapi_document_is_the_served_one() {
     let document: Value = serde_json::from_str(&generated).unwrap();
     assert!(document["paths"]["/api/v1/findings"]["get"].is_object());
     assert!(document["components"]["schemas"]["FindingView"].is_object());
+}
+
+/// The text of a PDF as `pdftotext` (poppler-utils) reads it, without
+/// whitespace, so a name that a table cell broke over two lines still
+/// reads whole.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    // -raw: in the order typst wrote the text, cell by cell, rather than
+    // line by line across a table's columns.
+    let output = std::process::Command::new("pdftotext")
+        .arg("-raw")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("pdftotext (Debian's poppler-utils; ./test.sh installs it) is needed: {error}")
+        });
+    assert!(output.status.success(), "pdftotext failed");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn compact(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Whether the text of a PDF holds `name`. Right-to-left words come out of
+/// pdftotext in the order they stand on the page, so an Arabic name is
+/// looked for word by word.
+fn in_pdf(text: &str, name: &str) -> bool {
+    if name.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
+        name.split_whitespace().all(|word| text.contains(word))
+    } else {
+        text.contains(&compact(name))
+    }
+}
+
+fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A register folder as the zip an operator uploads.
+fn zipped_folder(folder: &std::path::Path) -> Vec<u8> {
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut zipped);
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut writer, &std::fs::read(&path).unwrap()).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    zipped.into_inner()
+}
+
+/// Names an operator with foreign suppliers holds, in every script a
+/// register may carry: each a critical asset made in CN by a supplier named
+/// in the same script, so each is a finding of the report and an item of
+/// the plan drawn from it. The camera's name has a character no embedded
+/// font has (an emoji).
+fn all_scripts_register() -> (Value, Vec<&'static str>) {
+    let names = [
+        ("ZH-HANS", "华为技术有限公司 路由器", "华为技术有限公司"),
+        (
+            "ZH-HANT",
+            "臺灣積體電路製造 控制器",
+            "臺灣積體電路製造股份有限公司",
+        ),
+        ("KO", "삼성전자 통신장비", "삼성전자 주식회사"),
+        // No lam-alef (لا): pdftotext reads that ligature back as ال.
+        ("AR", "جهاز توجيه", "شركة زين السعودية"),
+        (
+            "RU",
+            "Маршрутизатор Касперского",
+            "ООО «Лаборатория Касперского»",
+        ),
+        (
+            "EL",
+            "Ελληνικός δρομολογητής",
+            "Οργανισμός Τηλεπικοινωνιών Ελλάδος",
+        ),
+        ("LATIN", "Prüfgerät Łódź", "Müller Søn Ærø Technik"),
+        ("JIS2004", "髙﨑変電所 𠀋 装置", "髙﨑製作所"),
+        ("SYMBOLS", "計測器 ≥ 50 % → ✓ №3 ℃", "Measurement ± Co."),
+        ("EMOJI", "監視カメラ 📷", "カメラ株式会社"),
+    ];
+    let parties: Vec<Value> = names
+        .iter()
+        .map(
+            |(id, _, supplier)| json!({"id": format!("P-{id}"), "name": supplier, "country": "CN"}),
+        )
+        .collect();
+    let assets: Vec<Value> = names
+        .iter()
+        .map(|(id, asset, _)| {
+            json!({"id": format!("A-{id}"), "name": asset, "kind": "equipment", "category": "router",
+                   "critical": true, "manufacturer": format!("P-{id}"), "supplier": format!("P-{id}"),
+                   "country_of_manufacture": "CN"})
+        })
+        .collect();
+    let register = json!({
+        "operator": {"id": "OP-A", "name": "多言語電力株式会社", "sector": "electricity", "country": "JP"},
+        "parties": parties,
+        "assets": assets,
+    });
+    let mut expected: Vec<&'static str> = Vec::new();
+    for (_, asset, supplier) in names {
+        expected.push(asset);
+        expected.push(supplier);
+    }
+    (register, expected)
+}
+
+/// Every document of every bundled example and fixture register, and of a
+/// plan drawn from each, through the HTTP API in both languages: the
+/// screening report (PDF/A and HTML), the filing (PDF/A and HTML), the
+/// findings and the plan inbox as CSV and XLSX. The PDFs' text is read back
+/// and must hold the names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_document_of_every_register_renders() {
+    let server = Server::start(None).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: server.base.clone(),
+    };
+    let operator = people.token("a-admin");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let folders = [
+        "examples/minato-electric",
+        "crates/shinsa/tests/fixtures/kitakaze-telecom",
+        "crates/shinsa/tests/fixtures/net-day",
+        "packs/jp-espa/tests/core",
+        "packs/us/tests/grid",
+        "packs/generic/tests/plant",
+    ];
+    let mut registers: Vec<(String, String)> = Vec::new();
+    for folder in folders {
+        let name = folder.rsplit('/').next().unwrap();
+        let (status, body) = client
+            .upload_file(
+                operator,
+                name,
+                "application/zip",
+                zipped_folder(&root.join(folder)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{folder}: {body}");
+        registers.push((
+            name.to_owned(),
+            body["register"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let (scripts, script_names) = all_scripts_register();
+    let (status, body) = client.upload(operator, "all-scripts", &scripts).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    registers.push((
+        "all-scripts".into(),
+        body["register"]["id"].as_str().unwrap().to_owned(),
+    ));
+    for run in client.settle(operator).await {
+        assert_eq!(run["status"], "done", "{run}");
+    }
+
+    let get = |path: String| {
+        let client = &client;
+        async move {
+            let response = client
+                .http
+                .get(format!("{}{path}", client.base))
+                .bearer_auth(operator)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let warnings: Vec<String> = response
+                .headers()
+                .get_all("shinsa-warning")
+                .iter()
+                .map(|value| value.to_str().unwrap().to_owned())
+                .collect();
+            let bytes = response.bytes().await.unwrap().to_vec();
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{path}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+            (bytes, warnings)
+        }
+    };
+    for (name, id) in &registers {
+        let (_, page) = client
+            .get(
+                operator,
+                &format!("/api/v1/findings?register={id}&per_page=500"),
+            )
+            .await;
+        let subjects: std::collections::BTreeSet<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["subject_name"].as_str().unwrap().to_owned())
+            .filter(|subject| !subject.is_empty())
+            .collect();
+        // net-day's findings come from its network logs, not its register.
+        assert_eq!(subjects.is_empty(), name == "net-day", "{name}: findings");
+        let operator_name = server
+            .store
+            .register(&Tenant::System, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_name;
+        for lang in ["ja", "en"] {
+            let (pdf, warnings) = get(format!(
+                "/api/v1/registers/{id}/report/report.pdf?lang={lang}"
+            ))
+            .await;
+            assert!(pdf.starts_with(b"%PDF-1."), "{name} {lang}");
+            let text = pdf_text(&pdf);
+            assert!(
+                in_pdf(&text, &operator_name),
+                "{name} {lang}: {operator_name}"
+            );
+            for subject in &subjects {
+                if !subject.contains('📷') {
+                    assert!(
+                        in_pdf(&text, subject),
+                        "{name} {lang}: {subject} not in\n{text}"
+                    );
+                }
+            }
+            if name == "all-scripts" {
+                assert_eq!(warnings.len(), 1, "{lang}: {warnings:?}");
+                assert!(
+                    warnings[0].starts_with("U+1F4F7 is in no embedded font, drawn as [U+1F4F7] ("),
+                    "{lang}: the camera's name: {warnings:?}"
+                );
+                assert!(text.contains("監視カメラ[U+1F4F7]"), "{text}");
+            } else {
+                assert_eq!(warnings, Vec::<String>::new(), "{name} {lang}");
+            }
+            let (html, _) = get(format!(
+                "/api/v1/registers/{id}/report/report.html?lang={lang}"
+            ))
+            .await;
+            let html = String::from_utf8(html).unwrap();
+            for subject in &subjects {
+                assert!(
+                    html.contains(&html_escaped(subject)),
+                    "{name} {lang} html: {subject}"
+                );
+            }
+        }
+        let (csv, _) = get(format!(
+            "/api/v1/registers/{id}/findings/export/findings.csv"
+        ))
+        .await;
+        let csv = String::from_utf8(csv).unwrap();
+        for subject in &subjects {
+            assert!(csv.contains(subject.as_str()), "{name} csv: {subject}");
+        }
+        let (xlsx, _) = get(format!(
+            "/api/v1/registers/{id}/findings/export/findings.xlsx"
+        ))
+        .await;
+        assert!(xlsx.starts_with(b"PK"), "{name}: xlsx is a zip");
+
+        // A plan drawn from the register, as the ministry would receive it.
+        let (status, plan) = client
+            .call(
+                reqwest::Method::POST,
+                Some(operator),
+                "/api/v1/plans",
+                Some(json!({"title": format!("{name} の導入等計画"), "register_id": id})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        let plan_id = plan["id"].as_str().unwrap();
+        let mut plan_names: Vec<String> = vec![format!("{name} の導入等計画")];
+        for item in plan["body"]["items"].as_array().unwrap() {
+            plan_names.extend(item["facility"].as_str().map(str::to_owned));
+            plan_names.extend(item["supplier"]["name"].as_str().map(str::to_owned));
+            plan_names.extend(item["contractor"]["name"].as_str().map(str::to_owned));
+        }
+        let (pdf, _) = get(format!("/api/v1/plans/{plan_id}/filing.pdf")).await;
+        let text = pdf_text(&pdf);
+        let (html, _) = get(format!("/api/v1/plans/{plan_id}/filing.html")).await;
+        let html = String::from_utf8(html).unwrap();
+        for wanted in &plan_names {
+            if !wanted.contains('📷') {
+                assert!(
+                    in_pdf(&text, wanted),
+                    "{name} filing: {wanted} not in\n{text}"
+                );
+            }
+            assert!(
+                html.contains(&html_escaped(wanted)),
+                "{name} filing html: {wanted}"
+            );
+        }
+        if name == "all-scripts" {
+            for wanted in &script_names {
+                assert!(
+                    plan_names.iter().any(|drawn| drawn == wanted),
+                    "{wanted} is in the plan"
+                );
+            }
+        }
+    }
+    let (csv, _) = get("/api/v1/plans/export/plans.csv".into()).await;
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
+    assert_eq!(csv.lines().count(), 1 + registers.len(), "{csv}");
+    let (xlsx, _) = get("/api/v1/plans/export/plans.xlsx".into()).await;
+    assert!(xlsx.starts_with(b"PK"));
+    server.shut().await;
 }
