@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const base = process.env.SHINSA_URL;
 const password = process.env.SHINSA_PASSWORD;
@@ -20,6 +23,63 @@ async function browser() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// What a page must be at a phone's, a laptop's and a wide screen's width,
+// in the language it is shown in: the navigation on one line with no item
+// wrapped (on the phone, folded behind the menu button and one item a line
+// once opened), nothing wider than the screen, and no serious or critical
+// accessibility violation (axe-core, WCAG 2.1 A and AA). A screenshot of
+// each width is kept as NAME-LANG-WIDTH.png, and the phone's open menu as
+// NAME-LANG-390-menu.png.
+async function look(page, name) {
+  const lang = await page.getAttribute('html', 'lang');
+  for (const width of [1280, 1920, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const phone = width < 800;
+    await page.screenshot({ path: path.join(shots, `${name}-${lang}-${width}.png`), fullPage: true });
+    if (phone) {
+      assert.equal(await page.isVisible('#menu'), false, `${name} ${lang} ${width}: the menu is folded`);
+      await accessible(page, `${name} ${lang} ${width} (menu folded)`);
+      await page.click('#menu-toggle');
+      assert.equal(await page.getAttribute('#menu-toggle', 'aria-expanded'), 'true');
+    }
+    const layout = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('header nav a')];
+      const size = (item) => parseFloat(getComputedStyle(item).fontSize);
+      return {
+        shown: items.filter((item) => item.getClientRects().length > 0).length,
+        wrapped: items.filter((item) => item.getBoundingClientRect().height > 2.2 * size(item)).map((item) => item.textContent),
+        rows: new Set(items.map((item) => Math.round(item.getBoundingClientRect().top))).size,
+        clipped: items.filter((item) => item.getBoundingClientRect().right > window.innerWidth).map((item) => item.textContent),
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+      };
+    });
+    assert.equal(layout.shown, 6, `${name} ${lang} ${width}: every section in the navigation`);
+    assert.deepEqual(layout.wrapped, [], `${name} ${lang} ${width}: navigation items wrapped`);
+    assert.deepEqual(layout.clipped, [], `${name} ${lang} ${width}: navigation items off the screen`);
+    assert.equal(layout.rows, phone ? 6 : 1, `${name} ${lang} ${width}: navigation rows`);
+    assert.ok(layout.overflow <= 0, `${name} ${lang} ${width}: the page is ${layout.overflow}px wider than the screen`);
+    await accessible(page, `${name} ${lang} ${width}`);
+    if (phone) {
+      await page.screenshot({ path: path.join(shots, `${name}-${lang}-${width}-menu.png`) });
+      await page.click('#menu-toggle');
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function accessible(page, what) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axeScript });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `${what}: accessibility`);
 }
 
 async function signIn(page, login, lang) {
@@ -42,6 +102,7 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     await page.fill('input[name=password]', 'not the password');
     await page.click('#sign-in');
     assert.equal(await page.textContent('[role=alert]'), 'ログイン名またはパスワードが正しくありません。');
+    await accessible(page, 'login ja');
 
     await signIn(page, process.env.SHINSA_OPERATOR_LOGIN, 'en');
     assert.equal(await page.textContent('h1'), 'Findings');
@@ -59,6 +120,8 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     await page.click('#nav-runs');
     await page.waitForSelector('tr.run-done', { timeout: 30000 });
     assert.match(await page.textContent('tr.run-done'), /upload/);
+    assert.match(await page.textContent('tr.run-done time'), /^\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} JST$/, 'times in Japan time, in words');
+    await look(page, 'runs');
 
     // Findings: filter by severity and by text, without reloading the page.
     await page.click('#nav-findings');
@@ -80,7 +143,7 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     await row.locator('button[type=submit]').click();
     await page.waitForSelector('#results tbody tr .status-accepted_risk');
     assert.match(await page.textContent('#results tbody tr .status'), /Accepted risk[\s\S]*Decided by: user:/);
-    await page.screenshot({ path: path.join(shots, 'findings-en.png'), fullPage: true });
+    await look(page, 'findings');
 
     // The same page in Japanese.
     await page.click('#lang-switch');
@@ -89,7 +152,7 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     await page.selectOption('#status', 'accepted_risk');
     await page.waitForFunction(() => document.querySelector('#total').textContent === '1');
     assert.match(await page.textContent('#results tbody tr .status'), /リスク受容/);
-    await page.screenshot({ path: path.join(shots, 'findings-ja.png'), fullPage: true });
+    await look(page, 'findings');
     await page.click('#sign-out');
     await page.waitForURL(/\/login/);
 
@@ -99,8 +162,9 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     assert.equal(await page.locator('form.triage').count(), 0);
     await page.click('#nav-registers');
     assert.equal(await page.locator('#upload').count(), 0);
-    assert.match(await page.textContent('#registers tbody'), /A電力/);
-    await page.screenshot({ path: path.join(shots, 'registers-ja-reviewer.png'), fullPage: true });
+    assert.match(await page.textContent('#registers tbody'), /A電力[\s\S]*電気/, 'the sector by its name');
+    assert.match(await page.textContent('#registers tbody time'), /^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+    await look(page, 'registers');
   } finally {
     await chrome.close();
   }
@@ -159,7 +223,7 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     await step(operator, 'file');
     assert.match(await operator.textContent('#plan-status'), /届出済/);
     assert.match(await operator.textContent('#snapshot'), /JP-ESPA/, 'the screening is frozen with the filing');
-    await operator.screenshot({ path: path.join(shots, 'plan-filed-ja.png'), fullPage: true });
+    await look(operator, 'plan-filed');
 
     // The ministry receives it, in English: the clock runs from today.
     await signIn(reviewer, process.env.SHINSA_REVIEWER_LOGIN, 'en');
@@ -167,22 +231,24 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     assert.match(await reviewer.textContent('#plans tbody'), /保護リレー更新[\s\S]*Filed \(awaiting receipt\)/);
     await reviewer.click('#plans tbody a');
     await step(reviewer, 'receive');
-    assert.equal(await reviewer.textContent('#due-on'), process.env.SHINSA_EXPECTED_DUE);
+    assert.equal(await reviewer.getAttribute('#due-on time', 'datetime'), process.env.SHINSA_EXPECTED_DUE);
+    assert.match(await reviewer.textContent('#due-on'), /^\d{1,2} [A-Z][a-z]{2} \d{4}$/, 'the day in words');
     assert.equal(await reviewer.textContent('#days-left'), process.env.SHINSA_EXPECTED_DAYS_LEFT);
     await step(reviewer, 'request_information', 'Where is the maintenance done from?');
     assert.equal(await reviewer.textContent('#plan-status'), 'Information requested');
     await reviewer.click('#nav-plans');
     assert.equal(await reviewer.textContent('#plans tbody td.days'), process.env.SHINSA_EXPECTED_DAYS_LEFT);
-    await reviewer.screenshot({ path: path.join(shots, 'plans-inbox-en.png'), fullPage: true });
+    await look(reviewer, 'plans');
 
     // The operator answers; the ministry recommends a change.
     await operator.goto(planUrl);
+    assert.match(await operator.textContent('#due-on'), /^\d{4}年\d{1,2}月\d{1,2}日$/, 'the day in Japanese');
     await step(operator, 'answer', '大阪の国内拠点からのみ保守します');
     assert.match(await operator.textContent('#plan-status'), /審査中/);
     await reviewer.goto(planUrl);
     await step(reviewer, 'recommend', 'Disable remote maintenance access');
     assert.equal(await reviewer.textContent('#plan-status'), 'Recommendation issued');
-    assert.ok((await reviewer.textContent('#response-due-on')).length === 10);
+    assert.match(await reviewer.getAttribute('#response-due-on time', 'datetime'), /^\d{4}-\d{2}-\d{2}$/);
     assert.equal(await reviewer.locator('#step-order').count(), 0, 'no order while the answer is still due');
     await reviewer.screenshot({ path: path.join(shots, 'plan-recommended-en.png'), fullPage: true });
 
@@ -195,11 +261,11 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     await step(reviewer, 'clear', 'Cleared with the accepted change');
     assert.equal(await reviewer.textContent('#plan-status'), 'Cleared (may be installed)');
     assert.equal(await reviewer.locator('#history tbody tr').count(), 7, "the ministry's history starts at the filing");
-    await reviewer.screenshot({ path: path.join(shots, 'plan-cleared-en.png'), fullPage: true });
+    await look(reviewer, 'plan-cleared');
     await operator.goto(planUrl);
     assert.match(await operator.textContent('#plan-status'), /審査終了（導入等可）/);
     assert.equal(await operator.locator('#history tbody tr').count(), 9, 'the operator sees its drafting too');
-    await operator.screenshot({ path: path.join(shots, 'plan-cleared-ja.png'), fullPage: true });
+    await look(operator, 'plan-cleared');
 
     // The filing document, as the ministry downloads it.
     const pdf = await reviewer.request.get(base + await reviewer.getAttribute('#filing-pdf', 'href'));
@@ -221,7 +287,7 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     await reviewer.waitForURL(/\/ui\/exposure\?vendor=/);
     assert.match(await reviewer.textContent('#exposure tbody'), /A電力[\s\S]*RLY-1[\s\S]*Huawei Technologies/, 'a vendor bar opens its assets');
     await reviewer.goto(`${base}/ui/dashboard`);
-    await reviewer.screenshot({ path: path.join(shots, 'dashboard-ja.png'), fullPage: true });
+    await look(reviewer, 'dashboard');
 
     // Enforcement: an on-site inspection with a remediation milestone
     // measured on the operator's register.
@@ -240,9 +306,10 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     await reviewer.click('#add-milestone button[type=submit]');
     await reviewer.waitForSelector('.milestone .remaining');
     assert.equal(await reviewer.textContent('.milestone .remaining'), '1');
-    await reviewer.screenshot({ path: path.join(shots, 'case-ja.png'), fullPage: true });
+    await look(reviewer, 'case');
     await operator.goto(`${base}/ui/cases?lang=en`);
     assert.match(await operator.textContent('#cases tbody'), /On-site inspection/);
+    await look(operator, 'cases');
   } finally {
     await chrome.close();
   }

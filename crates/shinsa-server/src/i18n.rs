@@ -39,6 +39,86 @@ impl Lang {
             })
             .unwrap_or(key)
     }
+
+    /// A stored day (`2026-12-04`, or the day of a timestamp) as people
+    /// write it: `2026年12月4日`, `4 Dec 2026`. Empty stays empty; text
+    /// that is not a day is shown as it is.
+    pub fn date(&self, stored: &str) -> String {
+        match stored.get(..10).map(shinsa_model::parse_date) {
+            Some(Ok(day)) => self.day(day),
+            _ => stored.to_owned(),
+        }
+    }
+
+    fn day(&self, day: time::Date) -> String {
+        match self {
+            Lang::En => shinsa_report::english_date(day),
+            Lang::Ja => shinsa_report::japanese_date(day),
+        }
+    }
+
+    /// A stored moment (RFC 3339, kept in UTC) in Japan time, where the
+    /// regime's days are counted: `2026年12月4日 19:06`,
+    /// `4 Dec 2026 19:06 JST`.
+    pub fn when(&self, stored: &str) -> String {
+        let Ok(moment) =
+            time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        else {
+            return stored.to_owned();
+        };
+        let local = moment.to_offset(crate::screening::JAPAN);
+        let clock = format!("{:02}:{:02}", local.hour(), local.minute());
+        match self {
+            Lang::En => format!("{} {clock} JST", self.day(local.date())),
+            Lang::Ja => format!("{} {clock}", self.day(local.date())),
+        }
+    }
+
+    /// A sector's name (`electricity` → 電気, Electricity); the code when
+    /// the bundled sector table does not know it.
+    pub fn sector<'a>(&self, code: &'a str) -> std::borrow::Cow<'a, str> {
+        match sector_names().get(code) {
+            Some((en, ja)) => std::borrow::Cow::Owned(match self {
+                Lang::En => en.clone(),
+                Lang::Ja => ja.clone(),
+            }),
+            None => std::borrow::Cow::Borrowed(code),
+        }
+    }
+
+    /// A role's name (`operator-admin` → 事業者管理者).
+    pub fn role<'a>(&self, role: &'a str) -> &'a str {
+        WORDS
+            .iter()
+            .find(|(key, _, _)| key.strip_prefix("role:") == Some(role))
+            .map_or(role, |(_, en, ja)| match self {
+                Lang::En => en,
+                Lang::Ja => ja,
+            })
+    }
+}
+
+/// Sector code → (English, Japanese) names, from the bundled reference
+/// data (the same table screening reads). Read once; were it unreadable the
+/// server could not screen either, and the codes are shown.
+fn sector_names() -> &'static std::collections::BTreeMap<String, (String, String)> {
+    static NAMES: std::sync::OnceLock<std::collections::BTreeMap<String, (String, String)>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| match shinsa_ingest::reference::bundled() {
+        Ok(reference) => {
+            let mut sectors = reference.sectors;
+            // Where regimes share a code, ESPA's names win (inserted last).
+            sectors.sort_by_key(|sector| sector.regime == "jp-espa");
+            sectors
+                .into_iter()
+                .map(|sector| (sector.code, (sector.name_en, sector.name_ja)))
+                .collect()
+        }
+        Err(error) => {
+            tracing::error!("the bundled sector table does not read: {error}");
+            std::collections::BTreeMap::new()
+        }
+    })
 }
 
 const WORDS: &[(&str, &str, &str)] = &[
@@ -48,6 +128,21 @@ const WORDS: &[(&str, &str, &str)] = &[
         "審査 — サプライチェーン審査",
     ),
     ("language", "日本語", "English"),
+    ("menu", "Menu", "メニュー"),
+    ("brand", "shinsa", "審査 shinsa"),
+    (
+        "role:operator-admin",
+        "Operator administrator",
+        "事業者管理者",
+    ),
+    ("role:operator-member", "Operator staff", "事業者担当者"),
+    ("role:regulator-reviewer", "Reviewer", "審査官"),
+    (
+        "role:regulator-admin",
+        "Regulator administrator",
+        "所管省庁管理者",
+    ),
+    ("role:auditor", "Auditor", "監査担当"),
     ("sign_in", "Sign in", "ログイン"),
     ("sign_out", "Sign out", "ログアウト"),
     ("login", "Login name", "ログイン名"),
@@ -369,5 +464,27 @@ mod tests {
         }
         assert_eq!(Lang::Ja.t("findings"), "指摘事項");
         assert_eq!(Lang::En.t("no-such-word"), "no-such-word");
+    }
+
+    #[test]
+    fn days_times_sectors_and_roles_read_as_people_write_them() {
+        assert_eq!(Lang::Ja.date("2026-12-04"), "2026年12月4日");
+        assert_eq!(Lang::En.date("2026-12-04"), "4 Dec 2026");
+        assert_eq!(Lang::En.date(""), "");
+        assert_eq!(Lang::En.date("soon"), "soon");
+        // 15:30 UTC on 31 December is 00:30 on New Year's Day in Japan.
+        assert_eq!(
+            Lang::Ja.when("2026-12-31T15:30:00.000000Z"),
+            "2027年1月1日 00:30"
+        );
+        assert_eq!(
+            Lang::En.when("2026-12-31T15:30:00.000000Z"),
+            "1 Jan 2027 00:30 JST"
+        );
+        assert_eq!(Lang::Ja.sector("electricity"), "電気");
+        assert_eq!(Lang::En.sector("telecommunications"), "Telecommunications");
+        assert_eq!(Lang::En.sector("no-such-sector"), "no-such-sector");
+        assert_eq!(Lang::Ja.role("regulator-reviewer"), "審査官");
+        assert_eq!(Lang::En.role("auditor"), "Auditor");
     }
 }

@@ -151,9 +151,15 @@ pub fn read_pack(label: &str, bytes: &[u8]) -> Result<(Pack, NewPackVersion), Ve
 /// The day screening is as of: today in Japan (the first jurisdiction's
 /// calendar; a day boundary at 15:00 UTC).
 pub fn today() -> Date {
-    let japan = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::now_utc().to_offset(japan).date()
+    time::OffsetDateTime::now_utc().to_offset(JAPAN).date()
 }
+
+/// Japan Standard Time (no daylight saving): the regime's days, and the
+/// times the UI shows.
+pub const JAPAN: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
 
 /// A finding as the store keeps it. Its provenance is left out of the
 /// stored body: it is the run's (`runs.provenance`), the same for every

@@ -22,6 +22,7 @@ mod dashboard;
 mod plans;
 
 const HTMX: &str = include_str!("../assets/htmx.min.js");
+const SCRIPT: &str = include_str!("../assets/shinsa.js");
 const STYLE: &str = include_str!("../assets/shinsa.css");
 const LANG_COOKIE: &str = "shinsa_lang";
 
@@ -31,6 +32,10 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/assets/htmx.min.js",
             get(|| async { asset(HTMX, "text/javascript") }),
+        )
+        .route(
+            "/assets/shinsa.js",
+            get(|| async { asset(SCRIPT, "text/javascript") }),
         )
         .route(
             "/assets/shinsa.css",
@@ -164,6 +169,17 @@ impl Frame {
     }
     fn other_lang(&self) -> &'static str {
         self.t.other().code()
+    }
+    /// The navigation: each section's path and word.
+    fn sections(&self) -> [(&'static str, &'static str); 6] {
+        [
+            ("/ui/dashboard", "dashboard"),
+            ("/ui/registers", "registers"),
+            ("/ui/findings", "findings"),
+            ("/ui/runs", "runs"),
+            ("/ui/plans", "plans"),
+            ("/ui/cases", "cases"),
+        ]
     }
 }
 

@@ -550,13 +550,18 @@ fn kill_9_during_uploads_loses_nothing_acknowledged() {
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
 
-/// The web UI in Chromium (playwright-core; `e2e/`). npm installs it on
-/// first use; Chromium must be /usr/bin/chromium (Debian's `chromium`) or
-/// `CHROMIUM`.
+/// The web UI in Chromium (playwright-core and axe-core; `e2e/`): both
+/// stories, each page at 390, 1280 and 1920 px in the language it is shown
+/// in, with the navigation's layout and accessibility checked. npm installs
+/// the packages on first use; Chromium must be /usr/bin/chromium (Debian's
+/// `chromium`) or `CHROMIUM`.
 #[test]
 fn the_web_ui_in_chromium() {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e");
-    if !e2e.join("node_modules/playwright-core").is_dir() {
+    if !["playwright-core", "axe-core"]
+        .iter()
+        .all(|package| e2e.join("node_modules").join(package).is_dir())
+    {
         let installed = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&e2e)
@@ -605,7 +610,12 @@ fn the_web_ui_in_chromium() {
     );
     assert!(output.status.success(), "{report}");
     assert!(report.contains("pass 2"), "{report}");
-    assert!(screenshots.join("findings-ja.png").is_file());
+    for width in [390, 1280, 1920] {
+        for lang in ["en", "ja"] {
+            let shot = screenshots.join(format!("findings-{lang}-{width}.png"));
+            assert!(shot.is_file(), "{}", shot.display());
+        }
+    }
     let filing = std::fs::read(screenshots.join("filing.pdf")).unwrap();
     assert!(filing.starts_with(b"%PDF-1."));
 }

@@ -238,9 +238,8 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
                 "{} {}",
                 run.finished_at
                     .as_deref()
-                    .and_then(|at| at.get(5..16))
-                    .unwrap_or_default()
-                    .replace('T', " "),
+                    .map(|at| page.lang.when(at))
+                    .unwrap_or_default(),
                 names
                     .get(run.register_id.as_str())
                     .map_or("", String::as_str)

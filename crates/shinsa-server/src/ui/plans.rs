@@ -617,7 +617,7 @@ async fn plan_view(
             format!(
                 "{} {} · {}",
                 lang.t("frozen_at"),
-                snapshot["taken_at"].as_str().unwrap_or_default(),
+                lang.when(snapshot["taken_at"].as_str().unwrap_or_default()),
                 snapshot["provenance"]["policy"]
                     .as_str()
                     .map(str::to_owned)
