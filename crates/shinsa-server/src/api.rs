@@ -743,7 +743,7 @@ pub struct WebhookRequest {
     pub secret: Option<String>,
 }
 
-/// Sets the organisation's webhook (operator-admin).
+/// Sets the organisation's webhook (operator-admin): a public http(s) address (one inside a private, loopback or link-local network is refused unless the server's `webhook_allow_hosts` names its host).
 #[utoipa::path(put, path = "/api/v1/webhook", request_body = WebhookRequest, responses((status = 200, body = Organisation), (status = 400, body = Problem)))]
 async fn set_webhook(
     State(state): State<Shared>,
@@ -755,10 +755,10 @@ async fn set_webhook(
         "setting the webhook",
     )?;
     let webhook = match (request.url, request.secret) {
-        (Some(url), Some(secret))
-            if (url.starts_with("https://") || url.starts_with("http://"))
-                && secret.len() >= 16 =>
-        {
+        (Some(url), Some(secret)) if secret.len() >= 16 => {
+            crate::outbound::check_webhook_url(&url, &state.config.webhook_allow_hosts)
+                .await
+                .map_err(|refused| Problem::bad_request(refused.0))?;
             Some(Webhook { url, secret })
         }
         (None, _) => None,

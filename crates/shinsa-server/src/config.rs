@@ -26,6 +26,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The largest upload, in megabytes.
     pub upload_limit_mb: usize,
+    /// Hosts a webhook may be posted to although they are not public
+    /// addresses (`["hooks.ministry.internal", "10.20.0.5"]`); by default
+    /// only public addresses are (see `outbound.rs`).
+    pub webhook_allow_hosts: Vec<String>,
     /// How installation plans are reviewed (`[review]` in the file).
     pub review: ReviewConfig,
 }
@@ -103,6 +107,7 @@ impl Default for Config {
             session_hours: 12,
             secure_cookies: false,
             upload_limit_mb: 256,
+            webhook_allow_hosts: Vec::new(),
             review: ReviewConfig::default(),
         }
     }

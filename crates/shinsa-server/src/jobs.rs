@@ -168,7 +168,7 @@ async fn sender(state: Shared, mut stop: watch::Receiver<bool>) {
         match state.store.outbox_pending("webhook", 50).await {
             Ok(messages) if !messages.is_empty() => {
                 for message in messages {
-                    let outcome = deliver(&message).await;
+                    let outcome = deliver(&state, &message).await;
                     let counter = if outcome.starts_with('2') {
                         &state.metrics.webhooks_sent
                     } else {
@@ -191,7 +191,7 @@ async fn sender(state: Shared, mut stop: watch::Receiver<bool>) {
 }
 
 /// Posts one webhook; returns the status code or the error, as recorded.
-async fn deliver(message: &shinsa_store::OutboxMessage) -> String {
+async fn deliver(state: &Shared, message: &shinsa_store::OutboxMessage) -> String {
     let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
     let signature = webhook_signature(
         message.secret.as_deref().unwrap_or_default(),
@@ -200,12 +200,8 @@ async fn deliver(message: &shinsa_store::OutboxMessage) -> String {
     );
     let url = message.target.clone();
     let body = message.payload.clone();
+    let agent = crate::outbound::webhook_agent(&state.config.webhook_allow_hosts);
     let sent = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build()
-            .into();
         agent
             .post(&url)
             .header("content-type", "application/json")

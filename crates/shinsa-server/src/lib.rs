@@ -18,6 +18,7 @@ mod config;
 mod i18n;
 pub mod jobs;
 mod metrics;
+pub mod outbound;
 pub mod plans;
 mod problem;
 pub mod reports;

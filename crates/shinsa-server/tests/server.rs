@@ -22,18 +22,28 @@ struct Server {
 }
 
 impl Server {
+    /// A server whose webhooks may go to the tests' receivers on
+    /// 127.0.0.1.
     async fn start(database: Option<String>) -> Server {
+        Server::start_with(database, |config| {
+            config.webhook_allow_hosts = vec!["127.0.0.1".into()];
+        })
+        .await
+    }
+
+    async fn start_with(database: Option<String>, configure: impl FnOnce(&mut Config)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let url = match database {
             Some(url) => url,
             None => format!("sqlite:{}", dir.path().join("shinsa.db").display()),
         };
         let store = Arc::new(SqlStore::open(&url).await.unwrap());
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.path().to_path_buf(),
             workers: 2,
             ..Config::default()
         };
+        configure(&mut config);
         let state = AppState::new(store.clone(), config).unwrap();
         let shared = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -527,6 +537,33 @@ async fn the_story(database: Option<String>) {
         client.get(&secret, "/api/v1/me").await.0,
         StatusCode::UNAUTHORIZED
     );
+
+    // A webhook into the ministry's own network is refused, whatever the
+    // spelling; the receiver's host is allowed by this server's config.
+    for url in [
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.1/",
+        "https://[::1]/",
+        "https://localhost/",
+        "http://127.0.0.2:9/",
+    ] {
+        let (status, body) = client
+            .call(
+                reqwest::Method::PUT,
+                Some(&t("a-admin")),
+                "/api/v1/webhook",
+                Some(json!({"url": url, "secret": "a-webhook-secret-123"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("public addresses"),
+            "{body}"
+        );
+    }
 
     // op-a listens for changes.
     let (hook, delivery) = webhook_receiver().await;
@@ -1985,5 +2022,70 @@ async fn every_document_of_every_register_renders() {
     assert_eq!(csv.lines().count(), 1 + registers.len(), "{csv}");
     let (xlsx, _) = get("/api/v1/plans/export/plans.xlsx".into()).await;
     assert!(xlsx.starts_with(b"PK"));
+    server.shut().await;
+}
+
+/// A webhook whose host resolves into a private network when it is
+/// delivered (here: stored before the check existed, or a name whose DNS
+/// answer changed) is not posted, and the outcome says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_webhook_is_not_delivered_into_a_private_network() {
+    let server = Server::start_with(None, |_| {}).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: server.base.clone(),
+    };
+    let admin = people.token("a-admin");
+    let (hook, delivery) = webhook_receiver().await;
+    let (status, body) = client
+        .call(
+            reqwest::Method::PUT,
+            Some(admin),
+            "/api/v1/webhook",
+            Some(json!({"url": hook, "secret": "a-webhook-secret-123"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server
+        .store
+        .set_webhook(
+            &Tenant::Operator { org: "op-a".into() },
+            &Actor::system("test"),
+            Some(Webhook {
+                url: hook.clone(),
+                secret: "a-webhook-secret-123".into(),
+            }),
+        )
+        .await
+        .unwrap();
+    let (status, body) = client
+        .upload(
+            admin,
+            "main",
+            &register("OP-A", "electricity", "Huawei Technologies Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    client.settle(admin).await;
+    let mut outcome = None;
+    for _ in 0..200 {
+        let messages = server.store.outbox(&Tenant::System).await.unwrap();
+        outcome = messages
+            .iter()
+            .find(|message| message.kind == "webhook")
+            .and_then(|message| message.outcome.clone());
+        if outcome.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let outcome = outcome.expect("the delivery was attempted and recorded");
+    assert!(
+        outcome.starts_with("failed:") && outcome.contains("not a public address"),
+        "{outcome}"
+    );
+    assert!(!delivery.is_finished(), "nothing reached the receiver");
+    delivery.abort();
     server.shut().await;
 }
