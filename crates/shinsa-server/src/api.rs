@@ -933,7 +933,7 @@ async fn filing_html(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let document = crate::plans::filing(&state, &auth.0, &id).await?;
-    Ok(axum::response::Html(shinsa_report::html(&document)).into_response())
+    Ok(crate::reports::html(&document))
 }
 
 /// Enforcement cases: an operator's own; a regulator's against the operators of its sectors.
@@ -1011,7 +1011,7 @@ async fn screening_report(
         "report.pdf" => {
             crate::reports::pdf(document, "attachment", &format!("{id}-report.pdf")).await
         }
-        "report.html" => Ok(axum::response::Html(shinsa_report::html(&document)).into_response()),
+        "report.html" => Ok(crate::reports::html(&document)),
         other => Err(Problem::not_found(format!(
             "no report {other}; report.pdf or report.html"
         ))),

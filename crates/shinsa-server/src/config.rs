@@ -22,8 +22,15 @@ pub struct Config {
     pub workers: usize,
     /// How long a sign-in lasts.
     pub session_hours: i64,
-    /// Mark the session cookie `Secure` (behind HTTPS).
-    pub secure_cookies: bool,
+    /// Mark the session cookie `Secure` and send HSTS (served over
+    /// HTTPS). Unset: on, unless the server listens on a loopback address
+    /// only (a laptop, or behind a reverse proxy on the same machine that
+    /// speaks HTTPS to the world — then set it to true).
+    pub secure_cookies: Option<bool>,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the
+    /// client (for sign-in throttling per address); empty: the peer
+    /// address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The largest upload, in megabytes.
     pub upload_limit_mb: usize,
     /// Hosts a webhook may be posted to although they are not public
@@ -105,7 +112,8 @@ impl Default for Config {
             pack: "jp-espa".into(),
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             session_hours: 12,
-            secure_cookies: false,
+            secure_cookies: None,
+            trusted_proxies: Vec::new(),
             upload_limit_mb: 256,
             webhook_allow_hosts: Vec::new(),
             review: ReviewConfig::default(),
@@ -124,6 +132,8 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("session_hours", &self.session_hours)
             .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .field("upload_limit_mb", &self.upload_limit_mb)
             .field("review", &self.review)
             .finish()
@@ -214,6 +224,17 @@ impl Config {
             })?;
         }
         Ok(())
+    }
+
+    /// Whether cookies are `Secure` (see [`Config::secure_cookies`]).
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            !self
+                .listen
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|address| address.ip().is_loopback())
+                && !self.listen.starts_with("localhost:")
+        })
     }
 
     /// The database to open.

@@ -152,6 +152,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "The login name or password is wrong.",
         "ログイン名またはパスワードが正しくありません。",
     ),
+    (
+        "locked",
+        "Too many wrong passwords: sign-in is paused for this account or address. Try again in a few minutes.",
+        "パスワードの誤りが続いたため、このアカウントまたは接続元からのログインを一時的に停止しています。数分後にお試しください。",
+    ),
     ("registers", "Registers", "台帳"),
     ("findings", "Findings", "指摘事項"),
     ("runs", "Screening runs", "審査実行"),

@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 mod config;
+mod guard;
 mod i18n;
 pub mod jobs;
 mod metrics;
@@ -23,6 +24,7 @@ pub mod plans;
 mod problem;
 pub mod reports;
 pub mod screening;
+mod throttle;
 mod ui;
 
 pub use config::{Config, redact};
@@ -50,6 +52,8 @@ pub struct AppState {
     pub(crate) principals: auth::PrincipalCache,
     /// How plans are reviewed, with the closed days read once.
     pub review_rules: shinsa_model::review::ReviewRules,
+    /// Wrong passwords counted per login and address.
+    pub(crate) sign_ins: throttle::SignInThrottle,
 }
 
 pub type Shared = Arc<AppState>;
@@ -68,6 +72,7 @@ impl AppState {
             outbox: Notify::new(),
             metrics: metrics::Metrics::default(),
             principals: auth::PrincipalCache::default(),
+            sign_ins: throttle::SignInThrottle::default(),
         }))
     }
 
@@ -118,6 +123,10 @@ pub fn router(state: Shared) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            guard::guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             metrics::count,
         ))
         .with_state(state)
@@ -141,12 +150,15 @@ pub async fn serve(
     let workers = jobs::start(state.clone(), stopped);
     let address = listener.local_addr()?;
     tracing::info!(%address, "shinsa is listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("stopping: finishing requests in flight");
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("stopping: finishing requests in flight");
+    })
+    .await?;
     let _ = stop.send(true);
     for worker in workers {
         let _ = worker.await;

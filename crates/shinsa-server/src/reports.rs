@@ -117,6 +117,19 @@ pub async fn pdf(
     Ok(response)
 }
 
+/// A document as a standalone HTML page, under a policy that lets it keep
+/// its own style and run nothing.
+pub fn html(document: &shinsa_report::Document) -> Response {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            crate::guard::DOCUMENT_POLICY,
+        )],
+        axum::response::Html(shinsa_report::html(document)),
+    )
+        .into_response()
+}
+
 /// A file to download (`attachment`) or to show (`inline`).
 pub fn download(
     bytes: Vec<u8>,

@@ -41,7 +41,14 @@ pub fn routes() -> Router<Shared> {
             "/assets/shinsa.css",
             get(|| async { asset(STYLE, "text/css") }),
         )
-        .route("/login", get(login_page).post(login))
+        // A sign-in is a few hundred bytes: a large body is refused
+        // before anything is read or hashed.
+        .route(
+            "/login",
+            get(login_page)
+                .post(login)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024)),
+        )
         .route("/logout", post(logout))
         .route("/ui/registers", get(registers_page).post(upload))
         .route("/ui/registers/{id}/runs", post(screen_again))
@@ -187,18 +194,13 @@ impl Frame {
 #[template(path = "login.html")]
 struct LoginPage {
     t: Lang,
-    error: bool,
+    /// The word for what went wrong (`bad_login`, `locked`), or empty.
+    error: &'static str,
 }
 
 async fn login_page(parts: Parts) -> Response {
     let lang = language(&parts);
-    render(
-        &LoginPage {
-            t: lang,
-            error: false,
-        },
-        lang,
-    )
+    render(&LoginPage { t: lang, error: "" }, lang)
 }
 
 #[derive(Deserialize)]
@@ -208,22 +210,52 @@ struct LoginForm {
 }
 
 async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<LoginForm>) -> Response {
+    use crate::throttle::Key;
     let lang = language(&parts);
-    let principal = match crate::auth::sign_in(&state, form.login.trim(), &form.password).await {
+    let login_name = form.login.trim();
+    let address = crate::throttle::client_address(&parts, &state.config.trusted_proxies);
+    let keys = [Key::Login(login_name), Key::Address(&address)];
+    if let Some(wait) = state.sign_ins.locked(&keys, std::time::Instant::now()) {
+        let mut response = render(
+            &LoginPage {
+                t: lang,
+                error: "locked",
+            },
+            lang,
+        );
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let principal = match crate::auth::sign_in(&state, login_name, &form.password).await {
         Ok(principal) => principal,
         Err(problem) => return problem.into_response(),
     };
     let Some(principal) = principal else {
+        for (key, length) in state.sign_ins.failed(&keys, std::time::Instant::now()) {
+            tracing::warn!(%key, seconds = length.as_secs(), "sign-in locked after wrong passwords");
+            let detail = serde_json::json!({"address": address, "seconds": length.as_secs()});
+            if let Err(error) = state
+                .store
+                .record_sign_in_lockout(login_name, &key, detail)
+                .await
+            {
+                tracing::error!(%error, %key, "recording a sign-in lock-out");
+            }
+        }
         let mut response = render(
             &LoginPage {
                 t: lang,
-                error: true,
+                error: "bad_login",
             },
             lang,
         );
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return response;
     };
+    state.sign_ins.succeeded(login_name);
     let secret = match crate::auth::new_secret("") {
         Ok(secret) => secret,
         Err(problem) => return problem.into_response(),
@@ -242,7 +274,7 @@ async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<Login
     {
         return Problem::from(error).into_response();
     }
-    let cookie = crate::auth::session_cookie(&secret, hours, state.config.secure_cookies);
+    let cookie = crate::auth::session_cookie(&secret, hours, state.config.secure_cookies());
     let mut response = Redirect::to(&format!("/ui/findings?lang={}", lang.code())).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);

@@ -2089,3 +2089,213 @@ async fn a_webhook_is_not_delivered_into_a_private_network() {
     delivery.abort();
     server.shut().await;
 }
+
+/// What a hostile user or a careless deployment tries against a running
+/// server (issue 15): pages that another site could frame or script, a
+/// session cookie carried by another site's request, password guessing,
+/// an oversized sign-in, a formula planted in a register's names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_server_refuses_what_a_hostile_user_tries() {
+    let server = Server::start(None).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: server.base.clone(),
+    };
+    let admin = people.token("a-admin");
+    let host = server.base.trim_start_matches("http://").to_owned();
+
+    // Every answer carries the browser protections.
+    let page = client
+        .http
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    let headers = page.headers();
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS on plain HTTP on loopback"
+    );
+
+    // Signing in: from another site, refused; from the page itself, a
+    // session.
+    let sign_in = |origin: &str, password: &'static str| {
+        let origin = origin.to_owned();
+        let client = &client;
+        async move {
+            client
+                .http
+                .post(format!("{}/login?lang=en", client.base))
+                .header("origin", origin)
+                .form(&[("login", "a-admin@example.jp"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let forged = sign_in("https://evil.example", "a long password 1").await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let own = format!("http://{host}");
+    let signed_in = sign_in(&own, "a long password 1").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("shinsa_session="));
+
+    // The session cookie changes nothing unless the request comes from
+    // this server's pages.
+    let change_webhook = |headers: Vec<(&'static str, String)>, bearer: bool| {
+        let client = &client;
+        let cookie = cookie.clone();
+        async move {
+            let mut request = client
+                .http
+                .put(format!("{}/api/v1/webhook", client.base))
+                .header("cookie", cookie)
+                .json(&json!({"url": "http://127.0.0.1:9/hook", "secret": "a-webhook-secret-123"}));
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            if bearer {
+                request = request.bearer_auth(admin);
+            }
+            request.send().await.unwrap().status()
+        }
+    };
+    for headers in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+        vec![("sec-fetch-site", "same-site".to_owned())],
+        vec![],
+    ] {
+        assert_eq!(
+            change_webhook(headers.clone(), false).await,
+            StatusCode::FORBIDDEN,
+            "{headers:?}"
+        );
+    }
+    assert_eq!(
+        change_webhook(vec![("sec-fetch-site", "same-origin".into())], false).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        change_webhook(vec![("origin", own.clone())], false).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        change_webhook(vec![("origin", "https://evil.example".into())], true).await,
+        StatusCode::OK,
+        "a bearer token is not a browser's ambient credential"
+    );
+
+    // Guessing passwords: five wrong ones lock the account; then even the
+    // right one waits, without a password check.
+    for attempt in 0..5 {
+        assert_eq!(
+            sign_in(&own, "not the password").await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{attempt}"
+        );
+    }
+    let locked = sign_in(&own, "a long password 1").await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=61).contains(&retry), "{retry}");
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many wrong passwords")
+    );
+    let events = server
+        .store
+        .audit_events(&Tenant::Operator { org: "op-a".into() }, None)
+        .await
+        .unwrap();
+    let lockout = events
+        .iter()
+        .find(|event| event.action == "sign_in.locked")
+        .expect("the lock-out is on the organisation's audit chain");
+    assert_eq!(lockout.subject, "login a-admin@example.jp");
+
+    // A sign-in body of a megabyte is refused before it is read.
+    let big = client
+        .http
+        .post(format!("{}/login", server.base))
+        .header("origin", &own)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("login=x&password={}", "a".repeat(1 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A formula planted as an asset's name reaches the spreadsheet as text.
+    let mut planted = register("OP-A", "electricity", "Huawei Technologies Co., Ltd.");
+    planted["assets"][0]["name"] = json!("=HYPERLINK(\"https://evil.example\",\"click\")");
+    let (status, body) = client.upload(admin, "main", &planted).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    client.settle(admin).await;
+    let register_id = body["register"]["id"].as_str().unwrap();
+    let csv = client
+        .http
+        .get(format!(
+            "{}/api/v1/registers/{register_id}/findings/export/findings.csv",
+            server.base
+        ))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let planted_cells: Vec<&str> = csv
+        .split(',')
+        .filter(|cell| cell.contains("HYPERLINK"))
+        .collect();
+    assert!(!planted_cells.is_empty(), "{csv}");
+    for cell in planted_cells {
+        assert!(cell.starts_with("\"'="), "{cell}");
+    }
+
+    // The HTML report keeps its own style and runs nothing.
+    let report = client
+        .http
+        .get(format!(
+            "{}/api/v1/registers/{register_id}/report/report.html",
+            server.base
+        ))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        report.headers()["content-security-policy"],
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    server.shut().await;
+}

@@ -82,6 +82,15 @@ pub trait PeopleStore {
     ) -> Result<()>;
     async fn session_principal(&self, secret_hash: &str, now: &str) -> Result<Option<Principal>>;
     async fn delete_session(&self, secret_hash: &str) -> Result<()>;
+    /// Records that sign-in was locked for `key` (a login or an address)
+    /// after too many wrong passwords: on the chain of the organisation of
+    /// `login` when someone has that login, else on `system`.
+    async fn record_sign_in_lockout(
+        &self,
+        login: &str,
+        key: &str,
+        detail: serde_json::Value,
+    ) -> Result<()>;
     async fn create_token(
         &self,
         actor: &Actor,

@@ -667,6 +667,34 @@ impl PeopleStore for SqlStore {
         Ok(())
     }
 
+    async fn record_sign_in_lockout(
+        &self,
+        login: &str,
+        key: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        let org = sqlx::query("SELECT org_id FROM users WHERE login = $1")
+            .bind(login)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let chain = match org {
+            Some(row) => text(&row, "org_id")?,
+            None => "system".to_owned(),
+        };
+        append_audit(
+            &mut tx,
+            &chain,
+            &Actor::system("sign-in"),
+            "sign_in.locked",
+            key,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn create_token(
         &self,
         actor: &Actor,

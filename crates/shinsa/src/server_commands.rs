@@ -22,7 +22,8 @@ pub struct StoreArgs {
     #[arg(long)]
     database: Option<String>,
     /// A TOML configuration file (keys: listen, database, data_dir, pack, workers,
-    /// session_hours, secure_cookies, upload_limit_mb).
+    /// session_hours, secure_cookies, trusted_proxies, upload_limit_mb,
+    /// webhook_allow_hosts, [review]).
     #[arg(long, env = "SHINSA_CONFIG")]
     config: Option<PathBuf>,
     /// The data directory (also SHINSA_DATA_DIR).
