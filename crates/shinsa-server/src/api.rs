@@ -342,7 +342,7 @@ impl FindingQuery {
                 "severity: expected prohibited, review or notice, found {severity:?}"
             )));
         }
-        let per_page = self.per_page.unwrap_or(50).clamp(1, 500);
+        let (_, per_page, offset) = paging(self.page, self.per_page, 50, 500)?;
         Ok(FindingFilter {
             register_id: blank(&self.register),
             severity: blank(&self.severity),
@@ -350,7 +350,7 @@ impl FindingQuery {
             rule_id: blank(&self.rule),
             text: blank(&self.q),
             today: crate::screening::today().to_string(),
-            offset: (self.page.unwrap_or(1).max(1) - 1) * per_page,
+            offset,
             limit: per_page,
         })
     }
@@ -776,26 +776,103 @@ async fn set_webhook(
     ))
 }
 
-/// The caller's organisation's audit chain.
-#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = Vec<AuditEvent>), (status = 403, body = Problem)))]
-async fn audit_events(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<AuditEvent>>> {
-    auth.require(AUDIT_READERS, "reading the audit log")?;
-    Ok(Json(
-        state.store.audit_events(&auth.0.tenant(), None).await?,
-    ))
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// One chain (an organisation's id) of those the caller may read.
+    pub chain: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+    /// 1 to 1000; 500 by default.
+    pub per_page: Option<i64>,
 }
 
-/// Re-walks every audit chain (regulator-admin, auditor) and names the first broken link of each.
-#[utoipa::path(get, path = "/api/v1/audit/verify", responses((status = 200, body = Vec<ChainReport>), (status = 403, body = Problem)))]
+/// A page of audit events, or of verified chains.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The audit chains the caller may read, a page at a time: an organisation's own; a ministry's also those of the operators of its sectors.
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses((status = 200, body = AuditPage<AuditEvent>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn audit_events(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<AuditPage<AuditEvent>>> {
+    auth.require(AUDIT_READERS, "reading the audit log")?;
+    let (page, per_page, offset) = paging(query.page, query.per_page, 500, 1000)?;
+    let (items, total) = state
+        .store
+        .audit_events(
+            &auth.0.tenant(),
+            query.chain.as_deref(),
+            offset,
+            Some(per_page),
+        )
+        .await?;
+    Ok(Json(AuditPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// The page, its size and the offset of its first row, checked: `page`
+/// from 1 (default 1), `per_page` within 1..=`most` (default `usual`).
+pub fn paging(
+    page: Option<i64>,
+    per_page: Option<i64>,
+    usual: i64,
+    most: i64,
+) -> ApiResult<(i64, i64, i64)> {
+    let page = page.unwrap_or(1).max(1);
+    let per_page = per_page.unwrap_or(usual).clamp(1, most);
+    let offset = (page - 1)
+        .checked_mul(per_page)
+        .ok_or_else(|| Problem::bad_request(format!("page: {page} is past any result")))?;
+    Ok((page, per_page, offset))
+}
+
+/// Re-walks the audit chains the caller may read (regulator-admin, auditor: its own organisation's; a ministry's also its sectors' operators'), a page of chains at a time, and names the first broken link of each.
+#[utoipa::path(get, path = "/api/v1/audit/verify", params(AuditQuery), responses((status = 200, body = AuditPage<ChainReport>), (status = 403, body = Problem)))]
 async fn audit_verify(
     State(state): State<Shared>,
     auth: Auth,
-) -> ApiResult<Json<Vec<ChainReport>>> {
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<AuditPage<ChainReport>>> {
     auth.require(
         &[Role::RegulatorAdmin, Role::Auditor],
         "verifying the audit log",
     )?;
-    Ok(Json(state.store.verify_audit().await?))
+    let (page, per_page, offset) = paging(query.page, query.per_page, 100, 1000)?;
+    let readable: Vec<String> = state
+        .store
+        .audit_chains(&auth.0.tenant())
+        .await?
+        .into_iter()
+        .filter(|chain| query.chain.as_ref().is_none_or(|wanted| wanted == chain))
+        .collect();
+    let total = readable.len() as i64;
+    let chains: Vec<String> = readable
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .collect();
+    let items = if chains.is_empty() {
+        Vec::new()
+    } else {
+        state.store.verify_audit(Some(&chains)).await?
+    };
+    Ok(Json(AuditPage {
+        items,
+        total,
+        page,
+        per_page,
+    }))
 }
 
 /// Installation plans: an operator's own (drafts included); a regulator's

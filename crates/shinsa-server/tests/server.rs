@@ -771,8 +771,41 @@ async fn the_story(database: Option<String>) {
     // The audit chain holds, until someone edits a row behind the server's back.
     let (status, reports) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
     assert_eq!(status, StatusCode::OK);
+    let chains: Vec<&str> = reports["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|report| report["chain"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        chains,
+        ["meti", "op-a", "op-b"],
+        "a ministry verifies its own chain and its sectors' operators'"
+    );
+    // An operator's auditor sees its own chain only, not the ministry's nor
+    // another operator's, even when it names them.
+    let (status, own) = client.get(&t("a-auditor"), "/api/v1/audit/verify").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["total"], 1, "{own}");
+    assert_eq!(own["items"][0]["chain"], "op-a", "{own}");
+    let (_, other) = client
+        .get(&t("a-auditor"), "/api/v1/audit/verify?chain=meti")
+        .await;
+    assert_eq!(other["items"], json!([]), "{other}");
+    let (_, other) = client
+        .get(&t("a-auditor"), "/api/v1/audit?chain=op-b")
+        .await;
+    assert_eq!(other["total"], 0, "{other}");
+    let (status, _) = client
+        .get(&t("a-auditor"), "/api/v1/audit?page=9223372036854775807")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "page arithmetic is checked"
+    );
     assert!(
-        reports
+        reports["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -782,14 +815,14 @@ async fn the_story(database: Option<String>) {
     let (status, events) = client.get(&t("a-auditor"), "/api/v1/audit").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        events
+        events["items"]
             .as_array()
             .unwrap()
             .iter()
             .all(|event| event["chain"] == "op-a")
     );
     assert!(
-        events
+        events["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -810,7 +843,7 @@ async fn the_story(database: Option<String>) {
         .await
         .unwrap();
     let (_, reports) = client.get(&t("meti-auditor"), "/api/v1/audit/verify").await;
-    let op_a = reports
+    let op_a = reports["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -1435,7 +1468,7 @@ async fn the_plan_story(database: Option<String>) {
     );
     let (_, report) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
     assert!(
-        report
+        report["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -1646,7 +1679,7 @@ async fn the_case_story(database: Option<String>) {
         );
     }
     let (_, audit) = client.get(&t("a-admin"), "/api/v1/audit?chain=op-a").await;
-    let actions: Vec<&str> = audit
+    let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -2232,9 +2265,10 @@ async fn the_server_refuses_what_a_hostile_user_tries() {
     );
     let events = server
         .store
-        .audit_events(&Tenant::Operator { org: "op-a".into() }, None)
+        .audit_events(&Tenant::Operator { org: "op-a".into() }, None, 0, None)
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     let lockout = events
         .iter()
         .find(|event| event.action == "sign_in.locked")

@@ -268,9 +268,23 @@ pub trait OutboxStore {
 /// The hash-chained audit log.
 #[async_trait]
 pub trait AuditStore {
-    async fn audit_events(&self, tenant: &Tenant, chain: Option<&str>) -> Result<Vec<AuditEvent>>;
-    /// Re-walks every chain; names the first broken link of each.
-    async fn verify_audit(&self) -> Result<Vec<ChainReport>>;
+    /// The chains `tenant` may read, by name: an organisation's own, and
+    /// for a regulator also those of the operators of its sectors; the
+    /// system reads every chain, `system` included.
+    async fn audit_chains(&self, tenant: &Tenant) -> Result<Vec<String>>;
+    /// Events of the chains `tenant` may read (of `chain` only, when
+    /// given), in chain and sequence order, `limit` of them from `offset`
+    /// (all when `limit` is `None`), with how many there are in all.
+    async fn audit_events(
+        &self,
+        tenant: &Tenant,
+        chain: Option<&str>,
+        offset: i64,
+        limit: Option<i64>,
+    ) -> Result<(Vec<AuditEvent>, i64)>;
+    /// Re-walks `chains` (every chain when `None`); names the first broken
+    /// link of each.
+    async fn verify_audit(&self, chains: Option<&[String]>) -> Result<Vec<ChainReport>>;
     /// The head of every chain, to sign as a checkpoint.
     async fn chain_heads(&self) -> Result<Vec<ChainHead>>;
 }

@@ -1574,34 +1574,82 @@ impl OutboxStore for SqlStore {
 
 #[async_trait]
 impl AuditStore for SqlStore {
-    async fn audit_events(&self, tenant: &Tenant, chain: Option<&str>) -> Result<Vec<AuditEvent>> {
-        let mut query = Query::new(
-            "SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events WHERE ",
-        );
-        let condition = match tenant {
-            Tenant::System => "1 = 1".to_owned(),
-            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
-                format!("chain = {}", query.arg(org))
-            }
-        };
-        query.push(&condition);
-        if let Some(chain) = chain {
-            let chain = query.arg(chain);
-            query.push(&format!(" AND chain = {chain}"));
+    async fn audit_chains(&self, tenant: &Tenant) -> Result<Vec<String>> {
+        let mut names: BTreeSet<String> = self
+            .organisations(tenant)
+            .await?
+            .into_iter()
+            .map(|org| org.id)
+            .collect();
+        if *tenant == Tenant::System {
+            names.extend(self.chain_heads().await?.into_iter().map(|head| head.chain));
+            names.insert("system".into());
         }
+        Ok(names.into_iter().collect())
+    }
+
+    async fn audit_events(
+        &self,
+        tenant: &Tenant,
+        chain: Option<&str>,
+        offset: i64,
+        limit: Option<i64>,
+    ) -> Result<(Vec<AuditEvent>, i64)> {
+        let readable = self.audit_chains(tenant).await?;
+        let chains: Vec<&String> = readable
+            .iter()
+            .filter(|name| chain.is_none_or(|wanted| wanted == name.as_str()))
+            .collect();
+        if chains.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut condition = Query::new("");
+        let listed: Vec<String> = chains
+            .iter()
+            .map(|name| condition.arg(name.as_str()))
+            .collect();
+        let condition_sql = format!(" WHERE chain IN ({})", listed.join(", "));
+        let mut count = Query::new("SELECT COUNT(*) AS n FROM audit_events");
+        count.args = condition.args.clone();
+        count.push(&condition_sql);
+        let total = int(&count.build().fetch_one(&self.pool).await?, "n")?;
+        let mut query = Query::new(
+            "SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events",
+        );
+        query.args = condition.args;
+        query.push(&condition_sql);
         query.push(" ORDER BY chain, seq");
-        self.fetch_all(&query)
+        if let Some(limit) = limit {
+            let limit = query.arg(limit);
+            let offset = query.arg(offset.max(0));
+            query.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+        }
+        let events = self
+            .fetch_all(&query)
             .await?
             .iter()
             .map(audit_event)
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok((events, total))
     }
 
-    async fn verify_audit(&self) -> Result<Vec<ChainReport>> {
-        let heads = self.chain_heads().await?;
-        let rows = sqlx::query("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq")
+    async fn verify_audit(&self, chains: Option<&[String]>) -> Result<Vec<ChainReport>> {
+        let heads: Vec<ChainHead> = self
+            .chain_heads()
+            .await?
+            .into_iter()
+            .filter(|head| chains.is_none_or(|wanted| wanted.contains(&head.chain)))
+            .collect();
+        let rows: Vec<AnyRow> = sqlx::query("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq")
             .fetch_all(&self.pool)
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|row| {
+                chains.is_none_or(|wanted| {
+                    text(row, "chain").is_ok_and(|chain| wanted.contains(&chain))
+                })
+            })
+            .collect();
         let mut reports = Vec::new();
         let mut chains: std::collections::BTreeMap<String, Vec<AuditEvent>> = Default::default();
         for row in &rows {

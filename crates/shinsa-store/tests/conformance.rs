@@ -641,12 +641,42 @@ async fn the_whole_store(store: &SqlStore) {
     assert!(store.claim_run().await.unwrap().is_none());
 
     // Every change above is on its tenant's chain, and every chain holds.
-    let reports = store.verify_audit().await.unwrap();
+    let reports = store.verify_audit(None).await.unwrap();
     assert!(reports.iter().all(ChainReport::intact), "{reports:?}");
     let chains: Vec<&str> = reports.iter().map(|r| r.chain.as_str()).collect();
     assert_eq!(chains, ["op-a", "op-b", "system"]);
-    let a_events = store.audit_events(&op("op-a"), None).await.unwrap();
+    let a_events = store
+        .audit_events(&op("op-a"), None, 0, None)
+        .await
+        .unwrap()
+        .0;
     assert!(a_events.iter().all(|event| event.chain == "op-a"));
+    // An operator reads its own chain only, even when it names another;
+    // a ministry its own and its sectors' operators' (not the system's,
+    // nor another sector's); pages count every event they could read.
+    assert_eq!(store.audit_chains(&op("op-a")).await.unwrap(), ["op-a"]);
+    assert_eq!(
+        store.audit_chains(&regulator).await.unwrap(),
+        ["meti", "op-a", "op-b"]
+    );
+    assert!(
+        store
+            .audit_events(&op("op-a"), Some("op-b"), 0, None)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let (page, total) = store
+        .audit_events(&regulator, None, 2, Some(3))
+        .await
+        .unwrap();
+    let (all, _) = store.audit_events(&regulator, None, 0, None).await.unwrap();
+    assert_eq!(total, all.len() as i64);
+    assert_eq!(page, all[2..5]);
+    assert!(all.iter().all(|event| event.chain != "system"));
+    let chains = store.audit_chains(&Tenant::System).await.unwrap();
+    assert!(chains.contains(&"system".to_owned()), "{chains:?}");
     let actions: Vec<&str> = a_events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -691,7 +721,7 @@ async fn tampered(store: &SqlStore, statements: &[&str]) -> ChainReport {
         store.pool().execute(*statement).await.unwrap();
     }
     store
-        .verify_audit()
+        .verify_audit(None)
         .await
         .unwrap()
         .into_iter()
@@ -793,7 +823,7 @@ async fn concurrent_appends_keep_one_chain(fresh: Fresh) {
     for task in tasks {
         task.await.unwrap();
     }
-    let reports = store.verify_audit().await.unwrap();
+    let reports = store.verify_audit(None).await.unwrap();
     let chain = reports.iter().find(|r| r.chain == "op-a").unwrap();
     assert!(chain.intact(), "{chain:?}");
     assert_eq!(chain.events, 16);
@@ -1141,9 +1171,10 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
         ]
     );
     let audit: Vec<String> = store
-        .audit_events(&op("op-a"), Some("op-a"))
+        .audit_events(&op("op-a"), Some("op-a"), 0, None)
         .await
         .unwrap()
+        .0
         .into_iter()
         .map(|event| event.action)
         .filter(|action| action.starts_with("plan."))

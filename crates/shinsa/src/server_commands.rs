@@ -378,11 +378,11 @@ async fn audit_async(command: AuditCommand) -> anyhow::Result<ExitCode> {
             store,
         } => {
             let store = open(&store.config()?).await?;
-            let reports = store.verify_audit().await?;
+            let reports = store.verify_audit(None).await?;
             let mut problems = Vec::new();
             if let Some(path) = &checkpoint {
                 let checkpoint = read_checkpoint(path)?;
-                let events = store.audit_events(&Tenant::System, None).await?;
+                let events = store.audit_events(&Tenant::System, None, 0, None).await?.0;
                 problems =
                     shinsa_store::verify_checkpoint(&checkpoint, trusted_key.as_deref(), &events);
             }
@@ -450,8 +450,9 @@ async fn audit_async(command: AuditCommand) -> anyhow::Result<ExitCode> {
         } => {
             let store = open(&store.config()?).await?;
             let events: Vec<AuditEvent> = store
-                .audit_events(&Tenant::System, chain.as_deref())
-                .await?;
+                .audit_events(&Tenant::System, chain.as_deref(), 0, None)
+                .await?
+                .0;
             let rows: Vec<Vec<String>> = events
                 .iter()
                 .map(|event| {
