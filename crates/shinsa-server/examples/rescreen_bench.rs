@@ -98,6 +98,7 @@ async fn main() {
             input_sha256: format!("bench-{n}"),
             inventory: inventory.clone(),
             subjects,
+            warnings: Vec::new(),
         };
         store
             .upload_register(&Tenant::Operator { org: id }, &system, new)

@@ -160,6 +160,45 @@ pub struct UploadAccepted {
     pub warnings: Vec<String>,
 }
 
+/// The organisation files the register, whatever the file says: its
+/// identity replaces the operator the file names (said in a warning), and
+/// the file's sector must be one the organisation has — screening rules
+/// read the operator's sector, so a file must not choose its own rules.
+fn file_under(
+    org: &Organisation,
+    file: &str,
+    inventory: &mut shinsa_model::Inventory,
+) -> ApiResult<Vec<String>> {
+    let stated = &inventory.operator;
+    if !org.sectors.contains(&stated.sector) {
+        let error = shinsa_ingest::InputError::new(
+            shinsa_ingest::Location::Pointer {
+                file: file.to_owned(),
+                pointer: "/operator/sector".into(),
+            },
+            "sector",
+            format!(
+                "a sector of organisation {} ({}): {}",
+                org.name,
+                org.id,
+                org.sectors.join(", ")
+            ),
+            stated.sector.clone(),
+        );
+        return Err(Problem::bad_input(&shinsa_ingest::InputErrors::one(error)));
+    }
+    if stated.id == org.id && stated.name == org.name {
+        return Ok(Vec::new());
+    }
+    let warning = format!(
+        "/operator: the file names the operator {} ({}); the register is filed under organisation {} ({}), whose identity replaces it",
+        stated.name, stated.id, org.name, org.id
+    );
+    inventory.operator.id = org.id.clone();
+    inventory.operator.name = org.name.clone();
+    Ok(vec![warning])
+}
+
 /// Reads, checks and stores an uploaded register; queues its screening.
 pub async fn accept_register(
     state: &Shared,
@@ -187,12 +226,15 @@ pub async fn accept_register(
     }
     let screening = state.screening().await?;
     let label = format!("{name}.{}", format.as_str());
-    let loaded = tokio::task::spawn_blocking(move || {
+    let file = label.clone();
+    let mut loaded = tokio::task::spawn_blocking(move || {
         screening.read_register(&label, format, bytes, &operator)
     })
     .await
     .map_err(|error| Problem::internal(error.to_string()))?
     .map_err(|errors| Problem::bad_input(&errors))?;
+    let decision = file_under(&principal.org, &file, &mut loaded.inventory)?;
+    loaded.warnings.extend(decision);
     let inventory = &loaded.inventory;
     let subjects = inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len();
     let new = NewRegister {
@@ -202,6 +244,7 @@ pub async fn accept_register(
         inventory: serde_json::to_string(inventory)
             .map_err(|error| Problem::internal(error.to_string()))?,
         subjects: subjects as i64,
+        warnings: loaded.warnings.clone(),
     };
     let (register, run) = state
         .store

@@ -96,6 +96,8 @@ async fn people(store: &SqlStore) -> People {
         ("op-a", OrgKind::Operator, vec!["electricity"]),
         ("op-b", OrgKind::Operator, vec!["electricity"]),
         ("op-c", OrgKind::Operator, vec!["telecommunications"]),
+        ("op-w", OrgKind::Operator, vec!["water"]),
+        ("op-e", OrgKind::Operator, vec!["energy"]),
     ] {
         store
             .create_organisation(
@@ -117,6 +119,8 @@ async fn people(store: &SqlStore) -> People {
         ("a-auditor", "op-a", Role::Auditor),
         ("b-admin", "op-b", Role::OperatorAdmin),
         ("c-admin", "op-c", Role::OperatorAdmin),
+        ("w-admin", "op-w", Role::OperatorAdmin),
+        ("e-admin", "op-e", Role::OperatorAdmin),
         ("meti-reviewer", "meti", Role::RegulatorReviewer),
         ("meti-admin", "meti", Role::RegulatorAdmin),
         ("meti-auditor", "meti", Role::Auditor),
@@ -1866,20 +1870,21 @@ async fn every_document_of_every_register_renders() {
     };
     let operator = people.token("a-admin");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Each register filed by an operator of its sector.
     let folders = [
-        "examples/minato-electric",
-        "crates/shinsa/tests/fixtures/kitakaze-telecom",
-        "crates/shinsa/tests/fixtures/net-day",
-        "packs/jp-espa/tests/core",
-        "packs/us/tests/grid",
-        "packs/generic/tests/plant",
+        ("examples/minato-electric", "a-admin"),
+        ("crates/shinsa/tests/fixtures/kitakaze-telecom", "c-admin"),
+        ("crates/shinsa/tests/fixtures/net-day", "w-admin"),
+        ("packs/jp-espa/tests/core", "a-admin"),
+        ("packs/us/tests/grid", "e-admin"),
+        ("packs/generic/tests/plant", "w-admin"),
     ];
-    let mut registers: Vec<(String, String)> = Vec::new();
-    for folder in folders {
+    let mut registers: Vec<(String, String, &str)> = Vec::new();
+    for (folder, who) in folders {
         let name = folder.rsplit('/').next().unwrap();
         let (status, body) = client
             .upload_file(
-                operator,
+                people.token(who),
                 name,
                 "application/zip",
                 zipped_folder(&root.join(folder)),
@@ -1889,6 +1894,7 @@ async fn every_document_of_every_register_renders() {
         registers.push((
             name.to_owned(),
             body["register"]["id"].as_str().unwrap().to_owned(),
+            people.token(who),
         ));
     }
     let (scripts, script_names) = all_scripts_register();
@@ -1897,18 +1903,22 @@ async fn every_document_of_every_register_renders() {
     registers.push((
         "all-scripts".into(),
         body["register"]["id"].as_str().unwrap().to_owned(),
+        operator,
     ));
-    for run in client.settle(operator).await {
-        assert_eq!(run["status"], "done", "{run}");
+    for (_, _, who) in &registers {
+        for run in client.settle(who).await {
+            assert_eq!(run["status"], "done", "{run}");
+        }
     }
 
-    let get = |path: String| {
+    let get = |who: &str, path: String| {
         let client = &client;
+        let who = who.to_owned();
         async move {
             let response = client
                 .http
                 .get(format!("{}{path}", client.base))
-                .bearer_auth(operator)
+                .bearer_auth(who)
                 .send()
                 .await
                 .unwrap();
@@ -1929,7 +1939,8 @@ async fn every_document_of_every_register_renders() {
             (bytes, warnings)
         }
     };
-    for (name, id) in &registers {
+    for (name, id, operator) in &registers {
+        let operator: &str = operator;
         let (_, page) = client
             .get(
                 operator,
@@ -1953,9 +1964,10 @@ async fn every_document_of_every_register_renders() {
             .unwrap()
             .org_name;
         for lang in ["ja", "en"] {
-            let (pdf, warnings) = get(format!(
-                "/api/v1/registers/{id}/report/report.pdf?lang={lang}"
-            ))
+            let (pdf, warnings) = get(
+                operator,
+                format!("/api/v1/registers/{id}/report/report.pdf?lang={lang}"),
+            )
             .await;
             assert!(pdf.starts_with(b"%PDF-1."), "{name} {lang}");
             let text = pdf_text(&pdf);
@@ -1981,9 +1993,10 @@ async fn every_document_of_every_register_renders() {
             } else {
                 assert_eq!(warnings, Vec::<String>::new(), "{name} {lang}");
             }
-            let (html, _) = get(format!(
-                "/api/v1/registers/{id}/report/report.html?lang={lang}"
-            ))
+            let (html, _) = get(
+                operator,
+                format!("/api/v1/registers/{id}/report/report.html?lang={lang}"),
+            )
             .await;
             let html = String::from_utf8(html).unwrap();
             for subject in &subjects {
@@ -1993,17 +2006,19 @@ async fn every_document_of_every_register_renders() {
                 );
             }
         }
-        let (csv, _) = get(format!(
-            "/api/v1/registers/{id}/findings/export/findings.csv"
-        ))
+        let (csv, _) = get(
+            operator,
+            format!("/api/v1/registers/{id}/findings/export/findings.csv"),
+        )
         .await;
         let csv = String::from_utf8(csv).unwrap();
         for subject in &subjects {
             assert!(csv.contains(subject.as_str()), "{name} csv: {subject}");
         }
-        let (xlsx, _) = get(format!(
-            "/api/v1/registers/{id}/findings/export/findings.xlsx"
-        ))
+        let (xlsx, _) = get(
+            operator,
+            format!("/api/v1/registers/{id}/findings/export/findings.xlsx"),
+        )
         .await;
         assert!(xlsx.starts_with(b"PK"), "{name}: xlsx is a zip");
 
@@ -2024,9 +2039,9 @@ async fn every_document_of_every_register_renders() {
             plan_names.extend(item["supplier"]["name"].as_str().map(str::to_owned));
             plan_names.extend(item["contractor"]["name"].as_str().map(str::to_owned));
         }
-        let (pdf, _) = get(format!("/api/v1/plans/{plan_id}/filing.pdf")).await;
+        let (pdf, _) = get(operator, format!("/api/v1/plans/{plan_id}/filing.pdf")).await;
         let text = pdf_text(&pdf);
-        let (html, _) = get(format!("/api/v1/plans/{plan_id}/filing.html")).await;
+        let (html, _) = get(operator, format!("/api/v1/plans/{plan_id}/filing.html")).await;
         let html = String::from_utf8(html).unwrap();
         for wanted in &plan_names {
             if !wanted.contains('📷') {
@@ -2049,11 +2064,15 @@ async fn every_document_of_every_register_renders() {
             }
         }
     }
-    let (csv, _) = get("/api/v1/plans/export/plans.csv".into()).await;
+    let (csv, _) = get(operator, "/api/v1/plans/export/plans.csv".into()).await;
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with('\u{feff}'), "a byte-order mark for Excel");
-    assert_eq!(csv.lines().count(), 1 + registers.len(), "{csv}");
-    let (xlsx, _) = get("/api/v1/plans/export/plans.xlsx".into()).await;
+    let own = registers
+        .iter()
+        .filter(|(_, _, who)| *who == operator)
+        .count();
+    assert_eq!(csv.lines().count(), 1 + own, "{csv}");
+    let (xlsx, _) = get(operator, "/api/v1/plans/export/plans.xlsx".into()).await;
     assert!(xlsx.starts_with(b"PK"));
     server.shut().await;
 }
@@ -2286,6 +2305,63 @@ async fn the_server_refuses_what_a_hostile_user_tries() {
         .await
         .unwrap();
     assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // The organisation files the register: a file that claims a sector
+    // the organisation does not have is refused by pointer; one that names
+    // another operator is filed under the organisation, and says so.
+    let (status, body) = client
+        .upload(
+            admin,
+            "other-sector",
+            &register("OP-A", "telecommunications", "Northwind"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["pointer"], "/operator/sector", "{body}");
+    assert_eq!(body["errors"][0]["found"], "telecommunications", "{body}");
+    let (status, body) = client
+        .upload(
+            admin,
+            "claimed",
+            &register("SOMEONE-ELSE", "electricity", "Northwind"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert!(
+        body["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|warning| warning.as_str().unwrap().contains(
+                "the file names the operator SOMEONE-ELSE 株式会社 (SOMEONE-ELSE); the register is filed under organisation op-a org (op-a)"
+            )),
+        "{body}"
+    );
+    let stored: Value = serde_json::from_str(
+        &server
+            .store
+            .register_inventory(&Tenant::System, body["register"]["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored["operator"]["id"], "op-a");
+    assert_eq!(stored["operator"]["name"], "op-a org");
+    let (upload_events, _) = server
+        .store
+        .audit_events(&Tenant::Operator { org: "op-a".into() }, None, 0, None)
+        .await
+        .unwrap();
+    assert!(
+        upload_events
+            .iter()
+            .any(|event| event.action == "register.upload"
+                && event.detail["warnings"]
+                    .to_string()
+                    .contains("SOMEONE-ELSE")),
+        "the decision is on the register's audit record"
+    );
 
     // A formula planted as an asset's name reaches the spreadsheet as text.
     let mut planted = register("OP-A", "electricity", "Huawei Technologies Co., Ltd.");

@@ -206,6 +206,10 @@ pub struct NewRegister {
     /// The register as read (the model's `Inventory` as JSON).
     pub inventory: String,
     pub subjects: i64,
+    /// What reading it decided and the uploader should know (the
+    /// operator named by the file replaced by the organisation, an unknown
+    /// category kept); kept on the audit record of the upload.
+    pub warnings: Vec<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

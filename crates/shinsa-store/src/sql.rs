@@ -873,6 +873,7 @@ impl RegisterStore for SqlStore {
             serde_json::json!({
                 "name": new.name, "version": version, "format": new.format,
                 "input_sha256": new.input_sha256, "subjects": new.subjects, "run": queued.id,
+                "warnings": new.warnings,
             }),
         )
         .await?;

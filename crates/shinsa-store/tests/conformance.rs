@@ -78,6 +78,7 @@ fn register(name: &str) -> NewRegister {
         input_sha256: format!("sha-{name}"),
         inventory: format!("{{\"register\": \"{name}\"}}"),
         subjects: 3,
+        warnings: Vec::new(),
     }
 }
 
