@@ -427,6 +427,17 @@ fn toml_scalar(text: &str, value: &toml::Spanned<toml::de::DeValue<'_>>) -> Stri
 fn read_workbook(file: &str, bytes: Vec<u8>, errors: &mut Errors) -> Sheets {
     use calamine::Reader;
     let mut sheets = Sheets::default();
+    if let Err(found) = crate::upload::declared_size_within_limit(&bytes) {
+        errors.push(InputError::new(
+            Location::File {
+                file: file.to_owned(),
+            },
+            "(workbook)",
+            "an XLSX workbook of at most 256 MB once unpacked",
+            found,
+        ));
+        return sheets;
+    }
     let mut workbook = match calamine::Xlsx::new(std::io::Cursor::new(bytes)) {
         Ok(workbook) => workbook,
         Err(error) => {

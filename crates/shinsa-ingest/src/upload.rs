@@ -7,8 +7,32 @@ use crate::{InputError, InputErrors, LoadedBundle, Location};
 use shinsa_model::{Date, ReferenceData};
 use std::io::Read as _;
 
-/// The largest register upload unpacked from a zip (all files together).
-const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
+/// The largest register upload unpacked from a zip (all files together),
+/// an XLSX workbook (itself a zip) included.
+pub(crate) const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Refuses a zip (an XLSX workbook is one) whose entries declare more than
+/// [`ZIP_LIMIT`] once unpacked, before anything is decompressed: a few
+/// kilobytes of deflated zeros can declare gigabytes.
+pub(crate) fn declared_size_within_limit(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|error| format!("not a readable zip: {error}"))?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|error| format!("entry {index}: {error}"))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > ZIP_LIMIT {
+        return Err(format!(
+            "{} MB once unpacked, more than the {} MB allowed",
+            total / 1024 / 1024,
+            ZIP_LIMIT / 1024 / 1024
+        ));
+    }
+    Ok(())
+}
 
 /// What an upload is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +222,7 @@ pub fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputE
             found,
         ))
     };
+    declared_size_within_limit(bytes).map_err(bad)?;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| bad(format!("not a readable zip: {error}")))?;
     let mut files = Vec::new();
@@ -270,6 +295,49 @@ mod tests {
             Some(UploadFormat::Zip)
         );
         assert_eq!(detect(None, b"id,name\n"), None);
+    }
+
+    /// A small zip whose one entry declares `declared` bytes unpacked (the
+    /// size fields patched, as a zip bomb's honest headers would say).
+    fn declaring(name: &str, declared: u32) -> Vec<u8> {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut bytes);
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap_or_else(|e| unreachable!("{e}"));
+            std::io::Write::write_all(&mut writer, b"<x/>").unwrap_or_else(|e| unreachable!("{e}"));
+            writer.finish().unwrap_or_else(|e| unreachable!("{e}"));
+        }
+        let mut bytes = bytes.into_inner();
+        for (signature, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let at = bytes
+                .windows(4)
+                .position(|window| window == signature)
+                .unwrap_or_else(|| unreachable!("a zip header"));
+            bytes[at + offset..at + offset + 4].copy_from_slice(&declared.to_le_bytes());
+        }
+        bytes
+    }
+
+    #[test]
+    fn a_workbook_or_zip_declaring_more_than_the_limit_is_refused_unread() {
+        let bomb = declaring("xl/workbook.xml", 300 * 1024 * 1024);
+        let reference = crate::reference::bundled().unwrap_or_else(|e| unreachable!("{e}"));
+        let day = shinsa_model::parse_date("2026-12-04").unwrap_or_else(|e| unreachable!("{e}"));
+        let error = crate::load_workbook("bomb.xlsx", bomb.clone(), &reference, day)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("bomb.xlsx") && error.contains("300 MB once unpacked"),
+            "{error}"
+        );
+        let error = unzip("bomb.zip", &bomb).unwrap_err().to_string();
+        assert!(error.contains("300 MB once unpacked"), "{error}");
+        assert_eq!(
+            declared_size_within_limit(&declaring("a.xml", 1024)),
+            Ok(())
+        );
     }
 
     #[test]

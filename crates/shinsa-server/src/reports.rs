@@ -130,6 +130,34 @@ pub fn html(document: &shinsa_report::Document) -> Response {
         .into_response()
 }
 
+/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): the
+/// quoted name in plain ASCII for old clients, the exact name percent-
+/// encoded for the rest. Part of a name comes from the request's path, so
+/// nothing in it may end the quoted string or the header.
+pub fn content_disposition(disposition: &str, filename: &str) -> String {
+    let plain: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect();
+    format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+}
+
 /// A file to download (`attachment`) or to show (`inline`).
 pub fn download(
     bytes: Vec<u8>,
@@ -142,7 +170,7 @@ pub fn download(
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename=\"{filename}\""),
+                content_disposition(disposition, filename),
             ),
         ],
         bytes,
@@ -251,4 +279,21 @@ pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<
 
 pub fn plan_columns() -> &'static [&'static str] {
     &PLAN_COLUMNS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filename_cannot_break_its_header() {
+        assert_eq!(
+            content_disposition("attachment", "findings.csv"),
+            "attachment; filename=\"findings.csv\"; filename*=UTF-8''findings.csv"
+        );
+        assert_eq!(
+            content_disposition("attachment", "x\";evil=1\r\n台帳.csv"),
+            "attachment; filename=\"x__evil_1____.csv\"; filename*=UTF-8''x%22%3Bevil%3D1%0D%0A%E5%8F%B0%E5%B8%B3.csv"
+        );
+    }
 }
