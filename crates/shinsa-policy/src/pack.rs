@@ -56,6 +56,8 @@ struct Manifest {
     version: String,
     effective_from: String,
     effective_until: Option<String>,
+    /// The sectors (codes) the pack is for; absent: every sector.
+    sectors: Option<Vec<String>>,
     /// List id → the list version (date) the rules were written against.
     #[serde(default)]
     lists: BTreeMap<String, String>,
@@ -83,6 +85,11 @@ pub struct Pack {
     pub version: String,
     pub effective_from: Date,
     pub effective_until: Option<Date>,
+    /// The sectors the pack is for (`sectors` in `pack.toml`); `None`: every
+    /// sector. Screening a register takes the version in force for its
+    /// operator's sector, and a ministry may publish a version only for
+    /// sectors it oversees.
+    pub sectors: Option<Vec<String>>,
     /// The list versions the pack was written against (list id → date).
     pub expected_lists: BTreeMap<String, Date>,
     /// SHA-256 over the manifest, schema and policies.
@@ -381,6 +388,7 @@ impl Pack {
             version: manifest.version,
             effective_from,
             effective_until,
+            sectors: manifest.sectors,
             expected_lists,
             sha256: hex::encode(hasher.finalize()),
             schema,

@@ -525,7 +525,7 @@ pub struct PublishedLists {
     pub runs_queued: usize,
 }
 
-/// Publishes a list version (regulator-admin): every register is re-screened in the background and each operator's changes are recorded.
+/// Publishes a list version (platform-admin: lists apply to every sector, so no one ministry publishes them): every register is re-screened in the background and each operator's changes are recorded.
 #[utoipa::path(
     post, path = "/api/v1/lists", params(PublishQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -537,7 +537,7 @@ async fn publish_list(
     Query(query): Query<PublishQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<PublishedLists>)> {
-    auth.require(&[Role::RegulatorAdmin], "publishing a list")?;
+    auth.require(&[Role::PlatformAdmin], "publishing a list")?;
     let today = crate::screening::today();
     let version = match query.version.as_deref() {
         Some(text) => Some(
@@ -607,6 +607,8 @@ pub struct PackSummary {
     pub sha256: String,
     pub effective_from: String,
     pub effective_until: Option<String>,
+    /// The sectors the pack is for; none: every sector.
+    pub sectors: Option<Vec<String>>,
     pub rules: usize,
     /// `bundled`, or who published it and when.
     pub source: String,
@@ -619,6 +621,7 @@ fn pack_summary(pack: &shinsa_policy::Pack, source: String) -> PackSummary {
         sha256: pack.sha256.clone(),
         effective_from: pack.effective_from.to_string(),
         effective_until: pack.effective_until.map(|day| day.to_string()),
+        sectors: pack.sectors.clone(),
         rules: pack.rules().len(),
         source,
     }
@@ -650,7 +653,7 @@ async fn packs(State(state): State<Shared>, _auth: Auth) -> ApiResult<Json<Vec<P
     Ok(Json(all))
 }
 
-/// Publishes a pack version (regulator-admin): a zip of the pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`), checked like `shinsa policy validate`. Screening uses the version in force each day; every register is re-screened.
+/// Publishes a pack version (a regulator-admin for the sectors its ministry oversees, named in `pack.toml`'s `sectors`; a platform-admin for any): a zip of the pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`), checked like `shinsa policy validate`. Screening uses the version in force each day; every register is re-screened.
 #[utoipa::path(
     post, path = "/api/v1/packs",
     request_body(content = Vec<u8>, content_type = "application/zip"),
@@ -661,7 +664,10 @@ async fn publish_pack(
     auth: Auth,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<PackSummary>)> {
-    auth.require(&[Role::RegulatorAdmin], "publishing a pack")?;
+    auth.require(
+        &[Role::RegulatorAdmin, Role::PlatformAdmin],
+        "publishing a pack",
+    )?;
     let (pack, stored) = crate::screening::read_pack("pack.zip", &body).map_err(|problems| {
         let mut problem = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -675,6 +681,27 @@ async fn publish_pack(
             .collect();
         problem
     })?;
+    if auth.0.user.role == Role::RegulatorAdmin {
+        let oversees = &auth.0.org.sectors;
+        let beyond: Vec<String> = match &pack.sectors {
+            None => vec!["every sector (pack.toml names no sectors)".into()],
+            Some(sectors) => sectors
+                .iter()
+                .filter(|sector| !oversees.contains(sector))
+                .cloned()
+                .collect(),
+        };
+        if !beyond.is_empty() {
+            return Err(Problem::forbidden(format!(
+                "{}@{} covers {}, which {} does not oversee (it oversees {}); a pack for other sectors is published by their ministry or a platform-admin",
+                pack.id,
+                pack.version,
+                beyond.join(", "),
+                auth.0.org.name,
+                oversees.join(", ")
+            )));
+        }
+    }
     let bundled =
         shinsa_policy::Pack::bundled().map_err(|error| Problem::internal(error.to_string()))?;
     let published = state.store.stored_packs().await?;

@@ -143,6 +143,11 @@ const WORDS: &[(&str, &str, &str)] = &[
         "所管省庁管理者",
     ),
     ("role:auditor", "Auditor", "監査担当"),
+    (
+        "role:platform-admin",
+        "Platform administrator",
+        "基盤管理者",
+    ),
     ("sign_in", "Sign in", "ログイン"),
     ("sign_out", "Sign out", "ログアウト"),
     ("login", "Login name", "ログイン名"),

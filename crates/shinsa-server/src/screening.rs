@@ -55,7 +55,7 @@ impl Screening {
             packs,
             pack: pack.to_owned(),
         };
-        screening.pack(today())?;
+        screening.pack(today(), None)?;
         Ok(screening)
     }
 
@@ -63,8 +63,10 @@ impl Screening {
         &self.reference
     }
 
-    fn pack(&self, day: Date) -> Result<&Pack, ScreeningError> {
-        shinsa_policy::catalogue::select(&self.packs, &self.pack, day).map_err(ScreeningError::Pack)
+    /// The pack in force on `day` for `sector` (any sector: `None`).
+    fn pack(&self, day: Date, sector: Option<&str>) -> Result<&Pack, ScreeningError> {
+        shinsa_policy::catalogue::select(&self.packs, &self.pack, day, sector)
+            .map_err(ScreeningError::Pack)
     }
 
     /// Reads an uploaded register (see [`shinsa_ingest::upload`]).
@@ -86,7 +88,7 @@ impl Screening {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(Vec<Finding>, Provenance), ScreeningError> {
         let day = today();
-        let pack = self.pack(day)?;
+        let pack = self.pack(day, Some(&inventory.operator.sector))?;
         let register = shinsa_match::resolve(
             inventory,
             &self.reference,

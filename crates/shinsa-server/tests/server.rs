@@ -93,6 +93,8 @@ async fn people(store: &SqlStore) -> People {
     for (id, kind, sectors) in [
         ("meti", OrgKind::Regulator, vec!["electricity"]),
         ("mic", OrgKind::Regulator, vec!["telecommunications"]),
+        ("mhlw", OrgKind::Regulator, vec!["water"]),
+        ("platform", OrgKind::Regulator, vec![]),
         ("op-a", OrgKind::Operator, vec!["electricity"]),
         ("op-b", OrgKind::Operator, vec!["electricity"]),
         ("op-c", OrgKind::Operator, vec!["telecommunications"]),
@@ -125,6 +127,8 @@ async fn people(store: &SqlStore) -> People {
         ("meti-admin", "meti", Role::RegulatorAdmin),
         ("meti-auditor", "meti", Role::Auditor),
         ("mic-reviewer", "mic", Role::RegulatorReviewer),
+        ("mhlw-admin", "mhlw", Role::RegulatorAdmin),
+        ("platform-admin", "platform", Role::PlatformAdmin),
     ] {
         let user = store
             .create_user(
@@ -441,7 +445,7 @@ async fn the_story(database: Option<String>) {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who} uploading");
     }
-    for who in ["a-admin", "meti-reviewer", "meti-auditor"] {
+    for who in ["a-admin", "meti-reviewer", "meti-auditor", "meti-admin"] {
         let (status, _) = client
             .call(
                 reqwest::Method::POST,
@@ -591,7 +595,7 @@ async fn the_story(database: Option<String>) {
             "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
             client.base
         ))
-        .bearer_auth(t("meti-admin"))
+        .bearer_auth(t("platform-admin"))
         .body(list.to_string())
         .send()
         .await
@@ -675,19 +679,19 @@ async fn the_story(database: Option<String>) {
     // facilities: published, in force today, it re-screens every register
     // and the cameras' findings are resolved.
     let bundled = &shinsa_policy::BUNDLED[0];
-    let manifest = bundled
-        .file("pack.toml")
-        .unwrap()
-        .replace("version = \"1.1.0\"", "version = \"1.2.0\"");
+    let manifest = bundled.file("pack.toml").unwrap().replace(
+        "version = \"1.1.0\"",
+        "version = \"1.2.0\"\nsectors = [\"electricity\"]",
+    );
     let policies = bundled.file("policies.cedar").unwrap();
     let start = policies.find("@id(\"JP-ESPA-003\")").unwrap();
     let end = start + policies[start..].find("\n@id(").unwrap();
     let policies = format!("{}{}", &policies[..start], &policies[end + 1..]);
-    let mut zipped = std::io::Cursor::new(Vec::new());
-    {
+    let pack_zip = |manifest: &str| {
+        let mut zipped = std::io::Cursor::new(Vec::new());
         let mut writer = zip::ZipWriter::new(&mut zipped);
         for (name, text) in [
-            ("jp-espa/pack.toml", manifest.as_str()),
+            ("jp-espa/pack.toml", manifest),
             (
                 "jp-espa/schema.cedarschema",
                 bundled.file("schema.cedarschema").unwrap(),
@@ -700,7 +704,9 @@ async fn the_story(database: Option<String>) {
             std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
         }
         writer.finish().unwrap();
-    }
+        zipped
+    };
+    let zipped = pack_zip(&manifest);
     let publish = |who: String, body: Vec<u8>| {
         let client = &client;
         async move {
@@ -722,8 +728,27 @@ async fn the_story(database: Option<String>) {
             .0,
         StatusCode::FORBIDDEN
     );
+    // A ministry publishes for the sectors it oversees, not for others',
+    // nor for every sector at once.
+    let (status, body) = publish(t("mhlw-admin"), zipped.get_ref().clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("covers electricity, which mhlw org does not oversee"),
+        "{body}"
+    );
+    let everywhere = pack_zip(&manifest.replace("sectors = [\"electricity\"]\n", ""));
+    let (status, body) = publish(t("meti-admin"), everywhere.get_ref().clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("every sector"),
+        "{body}"
+    );
     let (status, body) = publish(t("meti-admin"), zipped.get_ref().clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["sectors"], json!(["electricity"]), "{body}");
     assert_eq!(
         (body["version"].as_str(), body["rules"].as_u64()),
         (Some("1.2.0"), Some(22))
@@ -744,6 +769,20 @@ async fn the_story(database: Option<String>) {
             .unwrap()
             .starts_with("jp-espa@1.2.0")
     }));
+    // The telecommunications operator's register is screened again too, by
+    // the version in force for its sector: still the bundled one.
+    let telecom = client.settle(&t("c-admin")).await;
+    let telecom_run = telecom
+        .iter()
+        .find(|run| run["reason"] == "pack jp-espa@1.2.0")
+        .expect("op-c's register was screened again");
+    assert!(
+        telecom_run["provenance"]["policy"]
+            .as_str()
+            .unwrap()
+            .starts_with("jp-espa@1.1.0"),
+        "{telecom_run}"
+    );
     assert!(
         !client
             .keys(&t("meti-reviewer"), "")
@@ -1416,7 +1455,7 @@ async fn the_plan_story(database: Option<String>) {
             "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
             client.base
         ))
-        .bearer_auth(t("meti-admin"))
+        .bearer_auth(t("platform-admin"))
         .body(list.to_string())
         .send()
         .await

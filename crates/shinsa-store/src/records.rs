@@ -116,15 +116,21 @@ pub enum Role {
     RegulatorReviewer,
     RegulatorAdmin,
     Auditor,
+    /// Runs the server for every ministry: publishes the lists that apply
+    /// everywhere (OFAC, UN, Japan's) and packs of any sector. A member of
+    /// the regulator body that runs the server; created from the command
+    /// line only.
+    PlatformAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::OperatorAdmin,
         Role::OperatorMember,
         Role::RegulatorReviewer,
         Role::RegulatorAdmin,
         Role::Auditor,
+        Role::PlatformAdmin,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -133,6 +139,7 @@ impl Role {
             Role::RegulatorReviewer => "regulator-reviewer",
             Role::RegulatorAdmin => "regulator-admin",
             Role::Auditor => "auditor",
+            Role::PlatformAdmin => "platform-admin",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {
@@ -143,7 +150,9 @@ impl Role {
     pub fn fits(self, kind: OrgKind) -> bool {
         match self {
             Role::OperatorAdmin | Role::OperatorMember => kind == OrgKind::Operator,
-            Role::RegulatorReviewer | Role::RegulatorAdmin => kind == OrgKind::Regulator,
+            Role::RegulatorReviewer | Role::RegulatorAdmin | Role::PlatformAdmin => {
+                kind == OrgKind::Regulator
+            }
             Role::Auditor => true,
         }
     }

@@ -113,7 +113,7 @@ fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
             packs.push(Pack::load_dir(&folder).context("policy pack")?);
         }
     }
-    shinsa_policy::catalogue::select(&packs, &spec, options.day)
+    shinsa_policy::catalogue::select(&packs, &spec, options.day, None)
         .cloned()
         .map_err(anyhow::Error::msg)
 }

@@ -153,7 +153,9 @@ shinsa admin org minato --name 湊電力 --kind operator --sector electricity"
     /// Create a user. The password is read from the first line of standard input.
     #[command(
         after_help = "Roles: operator-admin, operator-member (operators); regulator-reviewer, \
-regulator-admin (regulators); auditor (either, read-only).\n\nExample:\n  \
+regulator-admin (regulators: publishes packs for its ministry's sectors); platform-admin \
+(in the regulator body that runs the server: publishes lists, which apply to every sector, and \
+packs for any sector; created here only); auditor (either, read-only).\n\nExample:\n  \
 printf '%s\\n' \"$PASSWORD\" | shinsa admin user alice@minato.example --org minato --role operator-admin"
     )]
     User {

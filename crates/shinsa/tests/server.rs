@@ -105,6 +105,7 @@ fn set_up(data: &Path) -> (String, String, String) {
         ("bob@b.example", "op-b", "operator-admin"),
         ("rita@meti.example", "meti", "regulator-reviewer"),
         ("ren@meti.example", "meti", "regulator-admin"),
+        ("pat@meti.example", "meti", "platform-admin"),
     ] {
         ok(shinsa_in(
             data,
@@ -333,11 +334,24 @@ fn a_regulator_and_two_operators_from_the_cli_to_a_caught_audit_edit() {
 
     // A list update re-screens both and says what changed.
     let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity"}]});
-    let response = agent()
+    // Lists apply to every sector: the platform administrator publishes
+    // them, not one ministry.
+    let platform = ok(shinsa_in(data, &["admin", "token", "pat@meti.example"], ""))
+        .trim()
+        .to_owned();
+    let refused = agent()
         .post(&format!(
             "{base}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27"
         ))
         .header("authorization", &format!("Bearer {ren}"))
+        .send(list.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let response = agent()
+        .post(&format!(
+            "{base}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27"
+        ))
+        .header("authorization", &format!("Bearer {platform}"))
         .send(list.to_string().as_bytes())
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
