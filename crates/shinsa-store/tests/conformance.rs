@@ -1194,3 +1194,35 @@ async fn sqlite_keeps_plans_and_their_history() {
 async fn postgres_keeps_plans_and_their_history() {
     plans_from_draft_to_decision(&postgres().await.store).await;
 }
+
+/// One organisation queueing many runs does not hold up another's: claims
+/// go round the organisations.
+async fn claims_go_round_the_organisations(store: &SqlStore) {
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    organisation(store, "op-b", OrgKind::Operator, &["electricity"]).await;
+    for index in 0..4 {
+        store
+            .upload_register(&op("op-a"), &system(), register(&format!("a{index}")))
+            .await
+            .unwrap();
+    }
+    store
+        .upload_register(&op("op-b"), &system(), register("b0"))
+        .await
+        .unwrap();
+    let mut order = Vec::new();
+    while let Some(claimed) = store.claim_run().await.unwrap() {
+        order.push(claimed.run.org_id.clone());
+    }
+    assert_eq!(order, ["op-a", "op-b", "op-a", "op-a", "op-a"]);
+}
+
+#[tokio::test]
+async fn sqlite_claims_go_round_the_organisations() {
+    claims_go_round_the_organisations(&sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_claims_go_round_the_organisations() {
+    claims_go_round_the_organisations(&postgres().await.store).await;
+}

@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// Logs as JSON lines (for a log collector) rather than text.
     #[arg(long)]
     json_logs: bool,
+    /// Start although the PostgreSQL role passes over row-level security
+    /// (a superuser, or BYPASSRLS): the second tenant barrier is then gone,
+    /// and a warning says so at start and every hour. Without it such a
+    /// server refuses to start; connect as the tables' owner instead.
+    #[arg(long)]
+    allow_bypass_rls: bool,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -97,6 +103,21 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         tracing::info!(config = ?config, "starting");
         let store = open(&config).await?;
+        if store.bypasses_row_security().await? {
+            if !args.allow_bypass_rls {
+                anyhow::bail!(
+                    "the database role is a superuser or has BYPASSRLS, so row-level security would not separate tenants; connect as a role that owns the tables and is neither (or start with --allow-bypass-rls to accept the risk)"
+                );
+            }
+            const BYPASSED: &str = "row-level security is bypassed by the database role (--allow-bypass-rls): tenants are separated by the server's queries alone";
+            tracing::warn!("{BYPASSED}");
+            tokio::spawn(async {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                    tracing::warn!("{BYPASSED}");
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;

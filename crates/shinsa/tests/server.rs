@@ -178,12 +178,21 @@ impl Drop for Served {
 }
 
 fn serve(data: &Path) -> Served {
-    let mut child = command_in(data, &["serve", "--listen", "127.0.0.1:0", "--json-logs"])
+    serve_with(data, &[]).0
+}
+
+/// `shinsa serve` with more arguments; also what it logged before it
+/// listened.
+fn serve_with(data: &Path, extra: &[&str]) -> (Served, Vec<Value>) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--json-logs"];
+    args.extend_from_slice(extra);
+    let mut child = command_in(data, &args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logged = Vec::new();
     let address = loop {
         let line = lines
             .next()
@@ -193,13 +202,68 @@ fn serve(data: &Path) -> Served {
         if event["fields"]["message"] == "shinsa is listening" {
             break event["fields"]["address"].as_str().unwrap().to_owned();
         }
+        logged.push(event);
     };
     // Keep draining its log so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Served {
-        child,
-        base: format!("http://{address}"),
-    }
+    (
+        Served {
+            child,
+            base: format!("http://{address}"),
+        },
+        logged,
+    )
+}
+
+/// A server whose PostgreSQL role passes over row-level security (here a
+/// superuser) refuses to start, unless told to accept the risk, and then
+/// says so in its log.
+#[test]
+fn a_database_role_that_bypasses_row_security_is_refused() {
+    let owner_url = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(shinsa_store::testing::fresh_postgres());
+    // The same fresh database, as the administrator (a superuser).
+    let admin = shinsa_store::testing::postgres_admin_url();
+    let user = admin
+        .split_once("://")
+        .unwrap()
+        .1
+        .split_once('@')
+        .unwrap()
+        .0;
+    let (_, after_scheme) = owner_url.split_once("://").unwrap();
+    let (_, host_and_db) = after_scheme.split_once('@').unwrap();
+    let superuser_url = format!("postgres://{user}@{host_and_db}");
+    let data = tempfile::tempdir().unwrap();
+    let refused = shinsa_in(
+        data.path(),
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &superuser_url,
+        ],
+        "",
+    );
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("superuser or has BYPASSRLS"),
+        "{}",
+        refused.stderr
+    );
+    let (served, logged) = serve_with(
+        data.path(),
+        &["--database", &superuser_url, "--allow-bypass-rls"],
+    );
+    assert!(
+        logged.iter().any(|event| event["fields"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("row-level security is bypassed"))),
+        "{logged:?}"
+    );
+    drop(served);
 }
 
 fn agent() -> ureq::Agent {
