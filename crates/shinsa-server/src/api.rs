@@ -32,7 +32,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         screening_report, findings_table, plans_table
     ),
     components(schemas(
-        Problem, UploadAccepted, FindingPage, NewToken, CreatedToken, WebhookRequest,
+        Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
         PublishedLists, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
         PlanDetail, CaseView, OpenCase, CaseChange
     )),
@@ -747,8 +747,13 @@ async fn tokens(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<T
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct NewToken {
+pub struct TokenRequest {
     pub name: String,
+    /// Days until it expires: 1 to 365; the server's `token_days` (90) by
+    /// default.
+    pub days: Option<i64>,
+    /// `read-only` or `read-write` (the default).
+    pub scope: Option<TokenScope>,
 }
 
 /// A new token: the secret is shown this once.
@@ -758,21 +763,34 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Creates an API token for the caller.
-#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewToken, responses((status = 201, body = CreatedToken)))]
+/// Creates an API token for the caller, read-only or read-write, expiring after the days asked (90 by default, a year at most).
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = TokenRequest, responses((status = 201, body = CreatedToken), (status = 400, body = Problem)))]
 async fn create_token(
     State(state): State<Shared>,
     auth: Auth,
-    Json(new): Json<NewToken>,
+    Json(new): Json<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let days = new.days.unwrap_or(state.config.token_days);
+    if !(1..=365).contains(&days) {
+        return Err(Problem::bad_request(format!(
+            "days: expected 1 to 365, found {days}"
+        )));
+    }
     let secret = crate::auth::new_secret("shinsa_")?;
+    let hash = crate::auth::secret_hash(&secret);
     let token = state
         .store
         .create_token(
             &auth.0.actor(),
             &auth.0.user.id,
-            &new.name,
-            &crate::auth::secret_hash(&secret),
+            shinsa_store::NewToken {
+                name: &new.name,
+                secret_hash: &hash,
+                expires_at: Some(shinsa_store::timestamp(
+                    time::OffsetDateTime::now_utc() + time::Duration::days(days),
+                )),
+                scope: new.scope.unwrap_or(TokenScope::ReadWrite),
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))

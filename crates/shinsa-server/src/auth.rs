@@ -117,26 +117,34 @@ pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 /// accept the secret for up to [`PrincipalCache::TTL`].
 #[derive(Debug, Default)]
 pub struct PrincipalCache(
-    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Principal)>>,
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Signed)>>,
 );
+
+/// Who a secret signs in, and whether it may only read (a read-only API
+/// token).
+#[derive(Debug, Clone)]
+struct Signed {
+    principal: Principal,
+    read_only: bool,
+}
 
 impl PrincipalCache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
     const LIMIT: usize = 10_000;
 
-    fn get(&self, key: &str) -> Option<Principal> {
+    fn get(&self, key: &str) -> Option<Signed> {
         let held = self.0.lock().ok()?;
         held.get(key)
             .filter(|(at, _)| at.elapsed() < Self::TTL)
-            .map(|(_, principal)| principal.clone())
+            .map(|(_, signed)| signed.clone())
     }
 
-    fn put(&self, key: String, principal: &Principal) {
+    fn put(&self, key: String, signed: &Signed) {
         if let Ok(mut held) = self.0.lock() {
             if held.len() >= Self::LIMIT {
                 held.clear();
             }
-            held.insert(key, (std::time::Instant::now(), principal.clone()));
+            held.insert(key, (std::time::Instant::now(), signed.clone()));
         }
     }
 
@@ -163,22 +171,53 @@ pub async fn principal(parts: &Parts, state: &Shared) -> Result<Option<Principal
             None => return Ok(None),
         }
     };
-    if let Some(principal) = state.principals.get(&key) {
-        return Ok(Some(principal));
-    }
-    let hash = key.split_once(' ').map_or("", |(_, hash)| hash);
-    let found = if token {
-        state.store.token_principal(hash).await?
-    } else {
-        state
-            .store
-            .session_principal(hash, &shinsa_store::now())
-            .await?
+    let signed = match state.principals.get(&key) {
+        Some(signed) => Some(signed),
+        None => {
+            let hash = key.split_once(' ').map_or("", |(_, hash)| hash);
+            let (now, idle_since) = session_bounds(&state.config);
+            let found = if token {
+                state
+                    .store
+                    .token_principal(hash, &now)
+                    .await?
+                    .map(|(principal, scope)| Signed {
+                        principal,
+                        read_only: scope == shinsa_store::TokenScope::ReadOnly,
+                    })
+            } else {
+                state
+                    .store
+                    .session_principal(hash, &now, &idle_since)
+                    .await?
+                    .map(|principal| Signed {
+                        principal,
+                        read_only: false,
+                    })
+            };
+            if let Some(signed) = &found {
+                state.principals.put(key, signed);
+            }
+            found
+        }
     };
-    if let Some(principal) = &found {
-        state.principals.put(key, principal);
+    match signed {
+        Some(signed) if signed.read_only && !parts.method.is_safe() => Err(Problem::forbidden(
+            "this API token is read-only; a read-write token is needed to change anything",
+        )),
+        Some(signed) => Ok(Some(signed.principal)),
+        None => Ok(None),
     }
-    Ok(found)
+}
+
+/// Now, and the moment before which an unused session has ended (both as
+/// the store writes times).
+pub fn session_bounds(config: &crate::Config) -> (String, String) {
+    let now = time::OffsetDateTime::now_utc();
+    (
+        shinsa_store::timestamp(now),
+        shinsa_store::timestamp(now - time::Duration::minutes(config.session_idle_minutes)),
+    )
 }
 
 impl FromRequestParts<Shared> for Auth {

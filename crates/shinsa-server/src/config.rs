@@ -20,8 +20,12 @@ pub struct Config {
     pub pack: String,
     /// Screening jobs run at once.
     pub workers: usize,
-    /// How long a sign-in lasts.
+    /// How long a sign-in lasts at most.
     pub session_hours: i64,
+    /// A session unused this long has ended.
+    pub session_idle_minutes: i64,
+    /// How long a new API token lasts unless its maker says otherwise.
+    pub token_days: i64,
     /// Mark the session cookie `Secure` and send HSTS (served over
     /// HTTPS). Unset: on, unless the server listens on a loopback address
     /// only (a laptop, or behind a reverse proxy on the same machine that
@@ -112,6 +116,8 @@ impl Default for Config {
             pack: "jp-espa".into(),
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             session_hours: 12,
+            session_idle_minutes: 30,
+            token_days: 90,
             secure_cookies: None,
             trusted_proxies: Vec::new(),
             upload_limit_mb: 256,
@@ -131,6 +137,8 @@ impl std::fmt::Debug for Config {
             .field("pack", &self.pack)
             .field("workers", &self.workers)
             .field("session_hours", &self.session_hours)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("token_days", &self.token_days)
             .field("secure_cookies", &self.secure_cookies)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)

@@ -25,18 +25,25 @@ pub fn start(state: Shared, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> 
     handles
 }
 
-/// How often the review clocks are looked at.
+/// How often the review clocks are looked at and ended sessions purged.
 const REMINDER_TICK: Duration = Duration::from_secs(600);
 
 /// Sends the review clocks' reminders when the server starts and every
 /// [`REMINDER_TICK`] after; each reminder goes once (the store keeps
-/// which were sent), so replicas may all run this.
+/// which were sent), so replicas may all run this. Sessions that expired
+/// or went idle are deleted on the same tick.
 async fn reminders(state: Shared, mut stop: watch::Receiver<bool>) {
     loop {
         match crate::plans::send_reminders(&state, crate::screening::today()).await {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "review reminders queued"),
             Err(problem) => tracing::warn!(error = %problem.detail, "review reminders"),
+        }
+        let (now, idle_since) = crate::auth::session_bounds(&state.config);
+        match state.store.purge_sessions(&now, &idle_since).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "ended sessions deleted"),
+            Err(error) => tracing::warn!(%error, "purging ended sessions"),
         }
         tokio::select! {
             _ = tokio::time::sleep(REMINDER_TICK) => {}

@@ -123,6 +123,7 @@ impl From<StoreError> for Problem {
             StoreError::Stale(what) => {
                 Problem::new(StatusCode::CONFLICT, "stale", "Changed meanwhile", what)
             }
+            StoreError::Invalid(what) => Problem::bad_request(what),
             other => Problem::internal(other.to_string()),
         }
     }

@@ -148,8 +148,12 @@ async fn people(store: &SqlStore) -> People {
             .create_token(
                 &system,
                 &user.id,
-                "test",
-                &shinsa_server::auth::secret_hash(&secret),
+                NewToken {
+                    name: "test",
+                    secret_hash: &shinsa_server::auth::secret_hash(&secret),
+                    expires_at: None,
+                    scope: TokenScope::ReadWrite,
+                },
             )
             .await
             .unwrap();
@@ -2296,6 +2300,57 @@ async fn the_server_refuses_what_a_hostile_user_tries() {
         StatusCode::OK,
         "a bearer token is not a browser's ambient credential"
     );
+
+    // API tokens expire and may only read: a read-only token reads and
+    // changes nothing; a year is the longest a token lives.
+    let (status, created) = client
+        .call(
+            reqwest::Method::POST,
+            Some(admin),
+            "/api/v1/tokens",
+            Some(json!({"name": "dashboard", "scope": "read-only", "days": 7})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["token"]["scope"], "read-only");
+    let expires = created["token"]["expires_at"].as_str().unwrap();
+    let in_a_week = (time::OffsetDateTime::now_utc() + time::Duration::days(7)).date();
+    assert!(expires.starts_with(&in_a_week.to_string()), "{expires}");
+    let reader = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        client.get(&reader, "/api/v1/findings").await.0,
+        StatusCode::OK
+    );
+    let (status, body) = client
+        .call(
+            reqwest::Method::PUT,
+            Some(&reader),
+            "/api/v1/webhook",
+            Some(json!({"url": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("read-only"),
+        "{body}"
+    );
+    let (status, _) = client
+        .call(
+            reqwest::Method::POST,
+            Some(admin),
+            "/api/v1/tokens",
+            Some(json!({"name": "forever", "days": 3650})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, listed) = client.get(admin, "/api/v1/tokens").await;
+    let dashboard = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["name"] == "dashboard")
+        .unwrap();
+    assert!(dashboard["last_used_at"].is_string(), "{dashboard}");
 
     // Guessing passwords: five wrong ones lock the account; then even the
     // right one waits, without a password check.

@@ -45,6 +45,10 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// A change the store refuses as inconsistent (a role the user's kind
+    /// of organisation does not have).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -80,7 +84,25 @@ pub trait PeopleStore {
         secret_hash: &str,
         expires_at: &str,
     ) -> Result<()>;
-    async fn session_principal(&self, secret_hash: &str, now: &str) -> Result<Option<Principal>>;
+    /// The principal of a session that has not expired at `now` nor been
+    /// idle since `idle_since`, of a user not disabled; its last use is
+    /// noted (to the minute).
+    async fn session_principal(
+        &self,
+        secret_hash: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Option<Principal>>;
+    /// Deletes sessions expired at `now` or idle since `idle_since`;
+    /// returns how many.
+    async fn purge_sessions(&self, now: &str, idle_since: &str) -> Result<u64>;
+    /// Disables or enables a user, or sets a password or role; audited.
+    async fn change_account(
+        &self,
+        actor: &Actor,
+        login: &str,
+        change: AccountChange,
+    ) -> Result<User>;
     async fn delete_session(&self, secret_hash: &str) -> Result<()>;
     /// Records that sign-in was locked for `key` (a login or an address)
     /// after too many wrong passwords: on the chain of the organisation of
@@ -95,10 +117,16 @@ pub trait PeopleStore {
         &self,
         actor: &Actor,
         user_id: &str,
-        name: &str,
-        secret_hash: &str,
+        new: NewToken<'_>,
     ) -> Result<TokenInfo>;
-    async fn token_principal(&self, secret_hash: &str) -> Result<Option<Principal>>;
+    /// The principal of a token neither revoked nor expired at `now`, of
+    /// a user not disabled, with the token's scope; its last use is noted
+    /// (to the minute).
+    async fn token_principal(
+        &self,
+        secret_hash: &str,
+        now: &str,
+    ) -> Result<Option<(Principal, TokenScope)>>;
     /// Revokes a token of a user in `tenant`'s organisation.
     async fn revoke_token(&self, tenant: &Tenant, actor: &Actor, token_id: &str) -> Result<()>;
     async fn tokens(&self, tenant: &Tenant) -> Result<Vec<TokenInfo>>;

@@ -204,6 +204,55 @@ pub struct TokenInfo {
     pub name: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// After it the token signs nothing in (`None`: never, for tokens made
+    /// before expiry existed).
+    pub expires_at: Option<String>,
+    pub scope: TokenScope,
+    /// When it last signed a request in (to the minute).
+    pub last_used_at: Option<String>,
+}
+
+/// A token to create: only the SHA-256 of its secret is kept.
+#[derive(Clone, Debug)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub secret_hash: &'a str,
+    pub expires_at: Option<String>,
+    pub scope: TokenScope,
+}
+
+/// What an API token may do: read, or also change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenScope {
+    ReadOnly,
+    ReadWrite,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::ReadOnly => "read-only",
+            TokenScope::ReadWrite => "read-write",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [TokenScope::ReadOnly, TokenScope::ReadWrite]
+            .into_iter()
+            .find(|scope| scope.as_str() == text)
+    }
+}
+
+/// A change to a user's account (an administrator's, on the audit chain).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountChange {
+    /// No sign-in, session or token of the user works until enabled again.
+    Disable,
+    Enable,
+    /// A new password's argon2 hash; the user's sessions end.
+    Password(String),
+    Role(Role),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -240,6 +240,30 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
 }
 
 /// Appends an event to `chain` inside the caller's transaction.
+/// Notes a session's or token's use at `now`, at most once a minute (a
+/// write per request would make every read a write).
+async fn touch(
+    pool: &AnyPool,
+    table: &str,
+    column: &str,
+    secret_hash: &str,
+    now: &str,
+) -> Result<()> {
+    let minute_ago =
+        time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+            .map(|moment| timestamp(moment - time::Duration::minutes(1)))
+            .unwrap_or_else(|_| now.to_owned());
+    sqlx::query(&format!(
+        "UPDATE {table} SET {column} = $1 WHERE secret_hash = $2 AND ({column} IS NULL OR {column} < $3)"
+    ))
+    .bind(now)
+    .bind(secret_hash)
+    .bind(minute_ago)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 async fn append_audit(
     conn: &mut AnyConnection,
     chain: &str,
@@ -641,7 +665,7 @@ impl PeopleStore for SqlStore {
     }
 
     async fn user_for_login(&self, login: &str) -> Result<Option<(Principal, String)>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1"))
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1 AND u.disabled_at IS NULL"))
             .bind(login)
             .fetch_optional(&self.pool)
             .await?;
@@ -666,13 +690,106 @@ impl PeopleStore for SqlStore {
         Ok(())
     }
 
-    async fn session_principal(&self, secret_hash: &str, now: &str) -> Result<Option<Principal>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.org_id WHERE s.secret_hash = $1 AND s.expires_at > $2"))
+    async fn session_principal(
+        &self,
+        secret_hash: &str,
+        now: &str,
+        idle_since: &str,
+    ) -> Result<Option<Principal>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.org_id WHERE s.secret_hash = $1 AND s.expires_at > $2 AND (s.last_seen_at IS NULL OR s.last_seen_at > $3) AND u.disabled_at IS NULL"))
             .bind(secret_hash)
             .bind(now)
+            .bind(idle_since)
             .fetch_optional(&self.pool)
             .await?;
+        if row.is_some() {
+            touch(&self.pool, "sessions", "last_seen_at", secret_hash, now).await?;
+        }
         row.as_ref().map(principal).transpose()
+    }
+
+    async fn purge_sessions(&self, now: &str, idle_since: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR (last_seen_at IS NOT NULL AND last_seen_at <= $2)",
+        )
+        .bind(now)
+        .bind(idle_since)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn change_account(
+        &self,
+        actor: &Actor,
+        login: &str,
+        change: AccountChange,
+    ) -> Result<User> {
+        let mut tx = self.write().await?;
+        let found = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1"
+        ))
+        .bind(login)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {login}")))?;
+        let mut user = principal(&found)?.user;
+        let org_kind = principal(&found)?.org.kind;
+        let (action, detail) = match &change {
+            AccountChange::Disable => {
+                sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                    .bind(now())
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                ("user.disable", serde_json::json!({"login": login}))
+            }
+            AccountChange::Enable => {
+                sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1")
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                ("user.enable", serde_json::json!({"login": login}))
+            }
+            AccountChange::Password(hash) => {
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(hash)
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                ("user.password", serde_json::json!({"login": login}))
+            }
+            AccountChange::Role(role) => {
+                if !role.fits(org_kind) {
+                    return Err(StoreError::Invalid(format!(
+                        "{} is not a role in a {} organisation",
+                        role.as_str(),
+                        org_kind.as_str()
+                    )));
+                }
+                sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role.as_str())
+                    .bind(&user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                user.role = *role;
+                (
+                    "user.role",
+                    serde_json::json!({"login": login, "role": role.as_str()}),
+                )
+            }
+        };
+        // A disabled account, a new password or a new role ends every
+        // session: whoever holds one signs in again, as who they now are.
+        if change != AccountChange::Enable {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(&user.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append_audit(&mut tx, &user.org_id, actor, action, &user.id, detail).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     async fn delete_session(&self, secret_hash: &str) -> Result<()> {
@@ -715,9 +832,14 @@ impl PeopleStore for SqlStore {
         &self,
         actor: &Actor,
         user_id: &str,
-        name: &str,
-        secret_hash: &str,
+        new: NewToken<'_>,
     ) -> Result<TokenInfo> {
+        let NewToken {
+            name,
+            secret_hash,
+            expires_at,
+            scope,
+        } = new;
         let mut tx = self.write().await?;
         let org = sqlx::query("SELECT org_id FROM users WHERE id = $1")
             .bind(user_id)
@@ -731,14 +853,19 @@ impl PeopleStore for SqlStore {
             name: name.to_owned(),
             created_at: now(),
             revoked_at: None,
+            expires_at,
+            scope,
+            last_used_at: None,
         };
-        sqlx::query("INSERT INTO tokens (id, user_id, org_id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO tokens (id, user_id, org_id, name, secret_hash, created_at, expires_at, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&token.id)
             .bind(user_id)
             .bind(&org_id)
             .bind(name)
             .bind(secret_hash)
             .bind(&token.created_at)
+            .bind(token.expires_at.as_deref())
+            .bind(scope.as_str())
             .execute(&mut *tx)
             .await?;
         append_audit(
@@ -747,19 +874,31 @@ impl PeopleStore for SqlStore {
             actor,
             "token.create",
             &token.id,
-            serde_json::json!({"user": user_id, "name": name}),
+            serde_json::json!({"user": user_id, "name": name, "scope": scope.as_str(), "expires_at": token.expires_at}),
         )
         .await?;
         tx.commit().await?;
         Ok(token)
     }
 
-    async fn token_principal(&self, secret_hash: &str) -> Result<Option<Principal>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL"))
+    async fn token_principal(
+        &self,
+        secret_hash: &str,
+        now: &str,
+    ) -> Result<Option<(Principal, TokenScope)>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, t.scope FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"))
             .bind(secret_hash)
+            .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(principal).transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        touch(&self.pool, "tokens", "last_used_at", secret_hash, now).await?;
+        let scope = text(&row, "scope")?;
+        let scope = TokenScope::parse(&scope)
+            .ok_or_else(|| StoreError::Corrupt(format!("token scope {scope}")))?;
+        Ok(Some((principal(&row)?, scope)))
     }
 
     async fn revoke_token(&self, tenant: &Tenant, actor: &Actor, token_id: &str) -> Result<()> {
@@ -795,8 +934,9 @@ impl PeopleStore for SqlStore {
     }
 
     async fn tokens(&self, tenant: &Tenant) -> Result<Vec<TokenInfo>> {
-        let mut query =
-            Query::new("SELECT id, user_id, name, created_at, revoked_at FROM tokens WHERE ");
+        let mut query = Query::new(
+            "SELECT id, user_id, name, created_at, revoked_at, expires_at, scope, last_used_at FROM tokens WHERE ",
+        );
         let condition = match tenant {
             Tenant::System => "1 = 1".to_owned(),
             Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
@@ -814,6 +954,10 @@ impl PeopleStore for SqlStore {
                     name: text(row, "name")?,
                     created_at: text(row, "created_at")?,
                     revoked_at: maybe_text(row, "revoked_at")?,
+                    expires_at: maybe_text(row, "expires_at")?,
+                    scope: TokenScope::parse(&text(row, "scope")?)
+                        .ok_or_else(|| StoreError::Corrupt("token scope".into()))?,
+                    last_used_at: maybe_text(row, "last_used_at")?,
                 })
             })
             .collect()

@@ -196,14 +196,14 @@ async fn the_whole_store(store: &SqlStore) {
         .await
         .unwrap();
     let signed_in = store
-        .session_principal("session-hash", "2026-11-28T11:59:59.000000Z")
+        .session_principal("session-hash", "2026-11-28T11:59:59.000000Z", "2000-01-01")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(signed_in.user.login, "alice@a.example");
     assert!(
         store
-            .session_principal("session-hash", "2026-11-28T12:00:00.000001Z")
+            .session_principal("session-hash", "2026-11-28T12:00:00.000001Z", "2000-01-01")
             .await
             .unwrap()
             .is_none()
@@ -211,22 +211,32 @@ async fn the_whole_store(store: &SqlStore) {
     store.delete_session("session-hash").await.unwrap();
     assert!(
         store
-            .session_principal("session-hash", "2000-01-01")
+            .session_principal("session-hash", "2000-01-01", "1999-12-31")
             .await
             .unwrap()
             .is_none()
     );
 
     let token = store
-        .create_token(&Actor::user(&alice), &alice.id, "ci", "token-hash")
+        .create_token(
+            &Actor::user(&alice),
+            &alice.id,
+            NewToken {
+                name: "ci",
+                secret_hash: "token-hash",
+                expires_at: None,
+                scope: TokenScope::ReadWrite,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
         store
-            .token_principal("token-hash")
+            .token_principal("token-hash", "2026-11-28T00:00:00.000000Z")
             .await
             .unwrap()
             .unwrap()
+            .0
             .user
             .id,
         alice.id
@@ -238,7 +248,13 @@ async fn the_whole_store(store: &SqlStore) {
         .revoke_token(&op("op-a"), &system(), &token.id)
         .await
         .unwrap();
-    assert!(store.token_principal("token-hash").await.unwrap().is_none());
+    assert!(
+        store
+            .token_principal("token-hash", "2026-11-28T00:00:00.000000Z")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(
         store.tokens(&op("op-a")).await.unwrap()[0]
             .revoked_at
@@ -301,7 +317,9 @@ async fn the_whole_store(store: &SqlStore) {
     );
     assert!(store.register(&mic, &first.id).await.unwrap().is_none());
 
-    // Runs are claimed oldest first; each records what changed.
+    // Runs are claimed round the organisations (op-a's first, then op-b's,
+    // which waited while op-a was served, then op-a's next); each records
+    // what changed.
     let (claimed, change) = screen(
         store,
         &[
@@ -316,6 +334,8 @@ async fn the_whole_store(store: &SqlStore) {
     );
     assert_eq!(change.new, ["R1@asset:a1", "R2@asset:a2"]);
     assert!(change.resolved.is_empty());
+    let (b_run, _) = screen(store, &[finding("R9@asset:b1", "review")]).await;
+    assert_eq!(b_run.org_id, "op-b");
     let (claimed, change) = screen(
         store,
         &[
@@ -356,8 +376,6 @@ async fn the_whole_store(store: &SqlStore) {
         keys(store.findings(&op("op-a"), &filter()).await.unwrap()),
         ["R2@asset:a2", "R3@asset:a3"]
     );
-    assert!(keys(store.findings(&op("op-b"), &filter()).await.unwrap()).is_empty());
-    screen(store, &[finding("R9@asset:b1", "review")]).await; // op-b's
     assert_eq!(
         keys(store.findings(&op("op-b"), &filter()).await.unwrap()),
         ["R9@asset:b1"]
@@ -1225,4 +1243,160 @@ async fn sqlite_claims_go_round_the_organisations() {
 #[tokio::test]
 async fn postgres_claims_go_round_the_organisations() {
     claims_go_round_the_organisations(&postgres().await.store).await;
+}
+
+/// Accounts have lifetimes: sessions end when idle, tokens when they
+/// expire, and a disabled user signs in by nothing; every change of an
+/// account is audited and ends its sessions.
+async fn accounts_end(store: &SqlStore) {
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    let alice = user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
+    let at = |time: &str| format!("2026-11-28T{time}.000000Z");
+    store
+        .create_session(&alice.id, "session", &at("20:00:00"))
+        .await
+        .unwrap();
+    // Used at 10:00; idle for 30 minutes ends it at 10:30.
+    let seen = store
+        .session_principal("session", &at("10:00:00"), &at("09:30:00"))
+        .await
+        .unwrap();
+    assert!(seen.is_some());
+    assert!(
+        store
+            .session_principal("session", &at("10:31:00"), &at("10:01:00"))
+            .await
+            .unwrap()
+            .is_none(),
+        "idle since its last use"
+    );
+    assert_eq!(
+        store
+            .purge_sessions(&at("10:31:00"), &at("10:01:00"))
+            .await
+            .unwrap(),
+        1
+    );
+    for (hash, expires, scope) in [
+        ("expired", Some(at("09:00:00")), TokenScope::ReadWrite),
+        ("reader", Some(at("23:00:00")), TokenScope::ReadOnly),
+    ] {
+        store
+            .create_token(
+                &system(),
+                &alice.id,
+                NewToken {
+                    name: hash,
+                    secret_hash: hash,
+                    expires_at: expires,
+                    scope,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    assert!(
+        store
+            .token_principal("expired", &at("10:00:00"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, scope) = store
+        .token_principal("reader", &at("10:00:00"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(scope, TokenScope::ReadOnly);
+    let listed = store.tokens(&op("op-a")).await.unwrap();
+    let reader = listed.iter().find(|token| token.name == "reader").unwrap();
+    assert_eq!(
+        reader.last_used_at.as_deref(),
+        Some(at("10:00:00").as_str())
+    );
+
+    store
+        .create_session(&alice.id, "again", &at("20:00:00"))
+        .await
+        .unwrap();
+    store
+        .change_account(&system(), "alice@a.example", AccountChange::Disable)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_for_login("alice@a.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .token_principal("reader", &at("10:05:00"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session_principal("again", &at("10:05:00"), &at("09:00:00"))
+            .await
+            .unwrap()
+            .is_none(),
+        "disabling ended the session"
+    );
+    store
+        .change_account(&system(), "alice@a.example", AccountChange::Enable)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_for_login("alice@a.example")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let misfit = store
+        .change_account(
+            &system(),
+            "alice@a.example",
+            AccountChange::Role(Role::RegulatorReviewer),
+        )
+        .await;
+    assert!(matches!(misfit, Err(StoreError::Invalid(_))), "{misfit:?}");
+    let member = store
+        .change_account(
+            &system(),
+            "alice@a.example",
+            AccountChange::Role(Role::OperatorMember),
+        )
+        .await
+        .unwrap();
+    assert_eq!(member.role, Role::OperatorMember);
+    let (events, _) = store
+        .audit_events(&op("op-a"), None, 0, None)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.create",
+            "token.create",
+            "token.create",
+            "user.disable",
+            "user.enable",
+            "user.role"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_accounts_end() {
+    accounts_end(&sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_accounts_end() {
+    accounts_end(&postgres().await.store).await;
 }

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use shinsa_server::Config;
 use shinsa_store::{
-    Actor, AuditEvent, AuditStore as _, Checkpoint, NewOrganisation, NewUser, OrgKind,
-    OrganisationStore as _, PeopleStore as _, Role, SqlStore, Tenant,
+    AccountChange, Actor, AuditEvent, AuditStore as _, Checkpoint, NewOrganisation, NewToken,
+    NewUser, OrgKind, OrganisationStore as _, PeopleStore as _, Role, SqlStore, Tenant, TokenScope,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -196,6 +196,34 @@ printf '%s\\n' \"$PASSWORD\" | shinsa admin user alice@minato.example --org mina
         login: String,
         #[arg(long, default_value = "cli")]
         name: String,
+        /// Days until it expires (1 to 365).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        /// A token that may only read (GET); without it the token may change
+        /// what its user may change.
+        #[arg(long)]
+        read_only: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change a user's account: disable or enable it, set a new password
+    /// (read like `admin user`'s), or give another role. Each change is on
+    /// the audit chain; all but enabling end the user's sessions.
+    #[command(
+        after_help = "Examples:\n  shinsa admin account alice@minato.example --disable\n  \
+shinsa admin account alice@minato.example --password\n  \
+shinsa admin account rita@meti.example --role regulator-admin"
+    )]
+    Account {
+        login: String,
+        #[arg(long, conflicts_with_all = ["enable", "password", "role"])]
+        disable: bool,
+        #[arg(long, conflicts_with_all = ["password", "role"])]
+        enable: bool,
+        #[arg(long, conflicts_with = "role")]
+        password: bool,
+        #[arg(long, value_parser = Role::ALL.map(Role::as_str))]
+        role: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -270,16 +298,7 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
                     organisation.kind.as_str()
                 );
             }
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < 12 {
-                anyhow::bail!(
-                    "the password (first line of standard input) must have at least 12 characters"
-                );
-            }
-            let password_hash =
-                shinsa_server::auth::hash_password(password).map_err(anyhow::Error::msg)?;
+            let password_hash = new_password()?;
             let user = store
                 .create_user(
                     &actor,
@@ -299,7 +318,41 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 user.org_id
             ))?;
         }
-        AdminCommand::Token { login, name, store } => {
+        AdminCommand::Account {
+            login,
+            disable,
+            enable,
+            password,
+            role,
+            store,
+        } => {
+            let store = open(&store.config()?).await?;
+            let change = match (disable, enable, password, role) {
+                (true, ..) => AccountChange::Disable,
+                (_, true, ..) => AccountChange::Enable,
+                (_, _, true, _) => AccountChange::Password(new_password()?),
+                (_, _, _, Some(role)) => AccountChange::Role(Role::parse(&role).context("--role")?),
+                _ => anyhow::bail!("say what to change: --disable, --enable, --password or --role"),
+            };
+            let user = store.change_account(&actor, &login, change.clone()).await?;
+            let done = match change {
+                AccountChange::Disable => "disabled".to_owned(),
+                AccountChange::Enable => "enabled".to_owned(),
+                AccountChange::Password(_) => "given a new password".to_owned(),
+                AccountChange::Role(role) => format!("now {}", role.as_str()),
+            };
+            emit(&format!("{} {done}\n", user.login))?;
+        }
+        AdminCommand::Token {
+            login,
+            name,
+            days,
+            read_only,
+            store,
+        } => {
+            if !(1..=365).contains(&days) {
+                anyhow::bail!("--days: expected 1 to 365, found {days}");
+            }
             let store = open(&store.config()?).await?;
             let (principal, _) = store
                 .user_for_login(&login)
@@ -307,17 +360,30 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("no user {login}"))?;
             let secret = shinsa_server::auth::new_secret("shinsa_")
                 .map_err(|problem| anyhow::anyhow!(problem.detail))?;
+            let hash = shinsa_server::auth::secret_hash(&secret);
             let token = store
                 .create_token(
                     &actor,
                     &principal.user.id,
-                    &name,
-                    &shinsa_server::auth::secret_hash(&secret),
+                    NewToken {
+                        name: &name,
+                        secret_hash: &hash,
+                        expires_at: Some(shinsa_store::timestamp(
+                            time::OffsetDateTime::now_utc() + time::Duration::days(days),
+                        )),
+                        scope: if read_only {
+                            TokenScope::ReadOnly
+                        } else {
+                            TokenScope::ReadWrite
+                        },
+                    },
                 )
                 .await?;
             eprintln!(
-                "token {} for {login}; the secret is shown this once:",
-                token.id
+                "token {} for {login} ({}, until {}); the secret is shown this once:",
+                token.id,
+                token.scope.as_str(),
+                token.expires_at.as_deref().unwrap_or("-")
             );
             emit(&format!("{secret}\n"))?;
         }
@@ -505,4 +571,47 @@ fn read_checkpoint(path: &Path) -> anyhow::Result<Checkpoint> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not a checkpoint", path.display()))
+}
+
+/// A new password: typed on the terminal without echo (asked twice), or
+/// the first line of standard input when it is not a terminal; at least 12
+/// characters. Returns its argon2 hash.
+fn new_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let password = if rustix::termios::isatty(&stdin) {
+        let first = read_hidden("Password: ")?;
+        let again = read_hidden("The same again: ")?;
+        if first != again {
+            anyhow::bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin.read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.chars().count() < 12 {
+        anyhow::bail!(
+            "the password (first line of standard input) must have at least 12 characters"
+        );
+    }
+    shinsa_server::auth::hash_password(&password).map_err(anyhow::Error::msg)
+}
+
+/// A line typed on the terminal with echo off (restored afterwards, also
+/// when reading fails).
+fn read_hidden(prompt: &str) -> anyhow::Result<String> {
+    use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    eprint!("{prompt}");
+    let saved = tcgetattr(&stdin)?;
+    let mut hidden = saved.clone();
+    hidden.local_modes.remove(LocalModes::ECHO);
+    tcsetattr(&stdin, OptionalActions::Now, &hidden)?;
+    let mut line = String::new();
+    let read = stdin.read_line(&mut line);
+    tcsetattr(&stdin, OptionalActions::Now, &saved)?;
+    eprintln!();
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -358,6 +358,73 @@ fn a_regulator_and_two_operators_from_the_cli_to_a_caught_audit_edit() {
     let served = serve(data);
     let base = &served.base;
 
+    // Accounts from the command line: a read-only token for a day; a
+    // disabled user's token signs nothing in, and enabling brings it back.
+    ok(shinsa_in(
+        data,
+        &[
+            "admin",
+            "user",
+            "carol@a.example",
+            "--org",
+            "op-a",
+            "--role",
+            "operator-member",
+        ],
+        &format!("{PASSWORD}\n"),
+    ));
+    let carol = ok(shinsa_in(
+        data,
+        &[
+            "admin",
+            "token",
+            "carol@a.example",
+            "--read-only",
+            "--days",
+            "1",
+        ],
+        "",
+    ))
+    .trim()
+    .to_owned();
+    let status = |method: &str, token: &str| {
+        let request = match method {
+            "GET" => agent()
+                .get(&format!("{base}/api/v1/findings"))
+                .header("authorization", &format!("Bearer {token}"))
+                .call(),
+            _ => agent()
+                .put(&format!("{base}/api/v1/webhook"))
+                .header("authorization", &format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .send(r#"{"url": null}"#.as_bytes()),
+        };
+        request.unwrap().status().as_u16()
+    };
+    ok(shinsa_in(
+        data,
+        &["admin", "account", "carol@a.example", "--disable"],
+        "",
+    ));
+    assert_eq!(status("GET", &carol), 401, "a disabled user's token");
+    ok(shinsa_in(
+        data,
+        &["admin", "account", "carol@a.example", "--enable"],
+        "",
+    ));
+    assert_eq!(status("GET", &carol), 200);
+    assert_eq!(
+        status("PUT", &carol),
+        403,
+        "a read-only token changes nothing"
+    );
+    let short = shinsa_in(
+        data,
+        &["admin", "account", "carol@a.example", "--password"],
+        "short\n",
+    );
+    assert_eq!(short.code, 2, "{}", short.stderr);
+
     assert_eq!(
         upload(
             base,
