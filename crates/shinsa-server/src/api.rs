@@ -224,6 +224,24 @@ pub async fn accept_register(
             "a register name of 1 to 200 characters",
         ));
     }
+    if let Err(wait) = state.uploads.take(
+        &principal.org.id,
+        state.config.uploads_per_hour,
+        std::time::Instant::now(),
+    ) {
+        let mut problem = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-uploads",
+            "Too many uploads",
+            format!(
+                "{} uploads an hour is the most for one organisation; the next may come in {} minutes",
+                state.config.uploads_per_hour,
+                wait.as_secs().div_ceil(60)
+            ),
+        );
+        problem.retry_after = Some(wait.as_secs().max(1));
+        return Err(problem);
+    }
     let screening = state.screening().await?;
     let label = format!("{name}.{}", format.as_str());
     let file = label.clone();
@@ -262,7 +280,7 @@ pub async fn accept_register(
 #[utoipa::path(
     post, path = "/api/v1/registers", params(UploadQuery),
     request_body(content = Vec<u8>, description = "The register file", content_type = "application/octet-stream"),
-    responses((status = 202, body = UploadAccepted), (status = 422, body = Problem, description = "Every error with file, line and column or JSON pointer"), (status = 403, body = Problem))
+    responses((status = 202, body = UploadAccepted), (status = 422, body = Problem, description = "Every error with file, line and column or JSON pointer; a sector the organisation does not have"), (status = 403, body = Problem), (status = 429, body = Problem, description = "The organisation's uploads this hour reached uploads_per_hour; Retry-After says when the next may come"))
 )]
 async fn upload(
     State(state): State<Shared>,

@@ -37,6 +37,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The largest upload, in megabytes.
     pub upload_limit_mb: usize,
+    /// Registers one organisation may upload in an hour (each queues a
+    /// screening run).
+    pub uploads_per_hour: usize,
     /// Hosts a webhook may be posted to although they are not public
     /// addresses (`["hooks.ministry.internal", "10.20.0.5"]`); by default
     /// only public addresses are (see `outbound.rs`).
@@ -121,6 +124,7 @@ impl Default for Config {
             secure_cookies: None,
             trusted_proxies: Vec::new(),
             upload_limit_mb: 256,
+            uploads_per_hour: 120,
             webhook_allow_hosts: Vec::new(),
             review: ReviewConfig::default(),
         }
@@ -143,6 +147,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("webhook_allow_hosts", &self.webhook_allow_hosts)
             .field("upload_limit_mb", &self.upload_limit_mb)
+            .field("uploads_per_hour", &self.uploads_per_hour)
             .field("review", &self.review)
             .finish()
     }

@@ -54,6 +54,8 @@ pub struct AppState {
     pub review_rules: shinsa_model::review::ReviewRules,
     /// Wrong passwords counted per login and address.
     pub(crate) sign_ins: throttle::SignInThrottle,
+    /// Uploads counted per organisation and hour.
+    pub(crate) uploads: throttle::UploadQuota,
 }
 
 pub type Shared = Arc<AppState>;
@@ -73,6 +75,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             principals: auth::PrincipalCache::default(),
             sign_ins: throttle::SignInThrottle::default(),
+            uploads: throttle::UploadQuota::default(),
         }))
     }
 

@@ -114,6 +114,35 @@ impl SignInThrottle {
     }
 }
 
+/// Uploads per organisation in the last hour: each starts a screening run,
+/// so one tenant sending thousands would fill the queue and the disk.
+#[derive(Debug, Default)]
+pub struct UploadQuota(Mutex<HashMap<String, std::collections::VecDeque<Instant>>>);
+
+impl UploadQuota {
+    /// Counts an upload by `org` at `now` if fewer than `per_hour` were
+    /// made in the hour before; otherwise how long until one more may be.
+    pub fn take(&self, org: &str, per_hour: usize, now: Instant) -> Result<(), Duration> {
+        const HOUR: Duration = Duration::from_secs(3600);
+        let Ok(mut held) = self.0.lock() else {
+            return Ok(());
+        };
+        let recent = held.entry(org.to_owned()).or_default();
+        while recent
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= HOUR)
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= per_hour {
+            let oldest = recent.front().copied().unwrap_or(now);
+            return Err(HOUR.saturating_sub(now.duration_since(oldest)));
+        }
+        recent.push_back(now);
+        Ok(())
+    }
+}
+
 /// The client's address: the peer's, or, when the peer is a trusted
 /// reverse proxy, the last address its `X-Forwarded-For` adds.
 pub fn client_address(
@@ -186,6 +215,27 @@ mod tests {
         assert_eq!(
             throttle.locked(&[Key::Login("alice@a.example")], later),
             None
+        );
+    }
+
+    #[test]
+    fn uploads_beyond_the_hourly_quota_wait_for_the_oldest_to_age() {
+        let quota = UploadQuota::default();
+        let start = Instant::now();
+        for minute in 0..3 {
+            let at = start + Duration::from_secs(60 * minute);
+            assert_eq!(quota.take("op-a", 3, at), Ok(()));
+        }
+        let later = start + Duration::from_secs(600);
+        assert_eq!(
+            quota.take("op-a", 3, later),
+            Err(Duration::from_secs(3000)),
+            "the first upload leaves the hour 50 minutes from now"
+        );
+        assert_eq!(quota.take("op-b", 3, later), Ok(()), "another organisation");
+        assert_eq!(
+            quota.take("op-a", 3, start + Duration::from_secs(3600)),
+            Ok(())
         );
     }
 

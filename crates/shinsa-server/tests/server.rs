@@ -2725,3 +2725,51 @@ async fn the_access_matrix_on_sqlite() {
 async fn the_access_matrix_on_postgres() {
     the_access_matrix(Some(shinsa_store::testing::fresh_postgres().await)).await;
 }
+
+/// One organisation may upload so many registers an hour; the next is
+/// refused with the wait, and another organisation is not held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uploads_beyond_the_hourly_quota_are_refused() {
+    let server = Server::start_with(None, |config| config.uploads_per_hour = 2).await;
+    let people = people(&server.store).await;
+    let client = Client {
+        http: reqwest::Client::new(),
+        base: server.base.clone(),
+    };
+    let document = register("OP-A", "electricity", "Northwind");
+    for name in ["one", "two"] {
+        let (status, body) = client
+            .upload(people.token("a-admin"), name, &document)
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let response = client
+        .http
+        .post(format!("{}/api/v1/registers?name=three", client.base))
+        .bearer_auth(people.token("a-member"))
+        .header("content-type", "application/json")
+        .body(document.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((3500..=3600).contains(&wait), "{wait}");
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2 uploads an hour"),
+        "{body}"
+    );
+    let (status, body) = client
+        .upload(people.token("b-admin"), "one", &document)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    server.shut().await;
+}

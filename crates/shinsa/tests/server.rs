@@ -613,7 +613,11 @@ fn kill_9_during_uploads_loses_nothing_acknowledged() {
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
     let (alice, _, _) = set_up(data);
-    let served = serve(data);
+    // As many uploads as the server takes in a second and a half, beyond
+    // the hourly quota of one organisation.
+    let config = data.join("shinsa.toml");
+    std::fs::write(&config, "uploads_per_hour = 1000000\n").unwrap();
+    let (served, _) = serve_with(data, &["--config", config.to_str().unwrap()]);
     let base = served.base.clone();
     // Upload as fast as possible from another thread; kill the server hard
     // while uploads are in flight.
