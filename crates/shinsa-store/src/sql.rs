@@ -240,27 +240,24 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
 }
 
 /// Appends an event to `chain` inside the caller's transaction.
-/// Notes a session's or token's use at `now`, at most once a minute (a
-/// write per request would make every read a write).
-async fn touch(
-    pool: &AnyPool,
-    table: &str,
-    column: &str,
-    secret_hash: &str,
-    now: &str,
-) -> Result<()> {
-    let minute_ago =
-        time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-            .map(|moment| timestamp(moment - time::Duration::minutes(1)))
-            .unwrap_or_else(|_| now.to_owned());
-    sqlx::query(&format!(
-        "UPDATE {table} SET {column} = $1 WHERE secret_hash = $2 AND ({column} IS NULL OR {column} < $3)"
-    ))
-    .bind(now)
-    .bind(secret_hash)
-    .bind(minute_ago)
-    .execute(pool)
-    .await?;
+/// Tells PostgreSQL's row-level security whose rows the transaction on
+/// `conn` may touch; nothing on SQLite, which has none.
+pub(crate) async fn enter(conn: &mut AnyConnection, tenant: &Tenant) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        let (kind, org, sectors) = match tenant {
+            Tenant::Operator { org } => ("operator", org.clone(), String::new()),
+            Tenant::Regulator { org, sectors } => {
+                ("regulator", org.clone(), sectors.join("\u{1f}"))
+            }
+            Tenant::System => ("system", String::new(), String::new()),
+        };
+        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+            .bind(kind)
+            .bind(org)
+            .bind(sectors)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -457,22 +454,36 @@ impl SqlStore {
     /// Tells PostgreSQL's row-level security whose rows this transaction
     /// may touch (the second barrier behind every query's own condition).
     async fn enter(&self, conn: &mut AnyConnection, tenant: &Tenant) -> Result<()> {
-        if self.backend == Backend::Postgres {
-            let (kind, org, sectors) = match tenant {
-                Tenant::Operator { org } => ("operator", org.clone(), String::new()),
-                Tenant::Regulator { org, sectors } => {
-                    ("regulator", org.clone(), sectors.join("\u{1f}"))
-                }
-                Tenant::System => ("system", String::new(), String::new()),
-            };
-            sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
-                .bind(kind)
-                .bind(org)
-                .bind(sectors)
-                .execute(&mut *conn)
-                .await?;
-        }
+        enter(conn, tenant).await
+    }
+
+    /// Notes a session's or token's use at `now`, at most once a minute (a
+    /// write per request would make every read a write).
+    async fn touch(&self, table: &str, column: &str, secret_hash: &str, now: &str) -> Result<()> {
+        let minute_ago =
+            time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+                .map(|moment| timestamp(moment - time::Duration::minutes(1)))
+                .unwrap_or_else(|_| now.to_owned());
+        let mut tx = self.write_as(&Tenant::System).await?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET {column} = $1 WHERE secret_hash = $2 AND ({column} IS NULL OR {column} < $3)"
+        ))
+        .bind(now)
+        .bind(secret_hash)
+        .bind(minute_ago)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// A transaction acting as the server itself (signing someone in,
+    /// sending the outbox): on PostgreSQL row-level security admits every
+    /// row, and the query says which it wants.
+    async fn as_server(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        let mut tx = self.pool.begin().await?;
+        enter(&mut tx, &Tenant::System).await?;
+        Ok(tx)
     }
 
     /// A write transaction acting for `tenant`.
@@ -629,7 +640,7 @@ impl PeopleStore for SqlStore {
             .organisation_by_id(&new.org_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("organisation {}", new.org_id)))?;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let user = User {
             id: new_id("usr"),
             org_id: new.org_id,
@@ -667,7 +678,7 @@ impl PeopleStore for SqlStore {
     async fn user_for_login(&self, login: &str) -> Result<Option<(Principal, String)>> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1 AND u.disabled_at IS NULL"))
             .bind(login)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.as_server().await?)
             .await?;
         match row {
             Some(row) => Ok(Some((principal(&row)?, text(&row, "password_hash")?))),
@@ -681,12 +692,14 @@ impl PeopleStore for SqlStore {
         secret_hash: &str,
         expires_at: &str,
     ) -> Result<()> {
+        let mut tx = self.write_as(&Tenant::System).await?;
         sqlx::query("INSERT INTO sessions (secret_hash, user_id, expires_at) VALUES ($1, $2, $3)")
             .bind(secret_hash)
             .bind(user_id)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -700,22 +713,25 @@ impl PeopleStore for SqlStore {
             .bind(secret_hash)
             .bind(now)
             .bind(idle_since)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.as_server().await?)
             .await?;
         if row.is_some() {
-            touch(&self.pool, "sessions", "last_seen_at", secret_hash, now).await?;
+            self.touch("sessions", "last_seen_at", secret_hash, now)
+                .await?;
         }
         row.as_ref().map(principal).transpose()
     }
 
     async fn purge_sessions(&self, now: &str, idle_since: &str) -> Result<u64> {
+        let mut tx = self.write_as(&Tenant::System).await?;
         let done = sqlx::query(
             "DELETE FROM sessions WHERE expires_at <= $1 OR (last_seen_at IS NOT NULL AND last_seen_at <= $2)",
         )
         .bind(now)
         .bind(idle_since)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
@@ -725,7 +741,7 @@ impl PeopleStore for SqlStore {
         login: &str,
         change: AccountChange,
     ) -> Result<User> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let found = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1"
         ))
@@ -793,10 +809,12 @@ impl PeopleStore for SqlStore {
     }
 
     async fn delete_session(&self, secret_hash: &str) -> Result<()> {
+        let mut tx = self.write_as(&Tenant::System).await?;
         sqlx::query("DELETE FROM sessions WHERE secret_hash = $1")
             .bind(secret_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -806,7 +824,7 @@ impl PeopleStore for SqlStore {
         key: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let org = sqlx::query("SELECT org_id FROM users WHERE login = $1")
             .bind(login)
             .fetch_optional(&mut *tx)
@@ -840,7 +858,7 @@ impl PeopleStore for SqlStore {
             expires_at,
             scope,
         } = new;
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let org = sqlx::query("SELECT org_id FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *tx)
@@ -889,12 +907,13 @@ impl PeopleStore for SqlStore {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, t.scope FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"))
             .bind(secret_hash)
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.as_server().await?)
             .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        touch(&self.pool, "tokens", "last_used_at", secret_hash, now).await?;
+        self.touch("tokens", "last_used_at", secret_hash, now)
+            .await?;
         let scope = text(&row, "scope")?;
         let scope = TokenScope::parse(&scope)
             .ok_or_else(|| StoreError::Corrupt(format!("token scope {scope}")))?;
@@ -902,7 +921,7 @@ impl PeopleStore for SqlStore {
     }
 
     async fn revoke_token(&self, tenant: &Tenant, actor: &Actor, token_id: &str) -> Result<()> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(tenant).await?;
         let mut query = Query::new("UPDATE tokens SET revoked_at = ");
         let at = query.arg(now());
         let id = query.arg(token_id);
@@ -944,7 +963,7 @@ impl PeopleStore for SqlStore {
             }
         };
         query.push(&condition).push(" ORDER BY created_at");
-        self.fetch_all(&query)
+        self.fetch_all_as(tenant, &query)
             .await?
             .iter()
             .map(|row| {
@@ -1706,7 +1725,7 @@ impl OutboxStore for SqlStore {
         ))
         .bind(kind)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.as_server().await?)
         .await?
         .iter()
         .map(outbox_message)
@@ -1714,12 +1733,14 @@ impl OutboxStore for SqlStore {
     }
 
     async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()> {
+        let mut tx = self.write_as(&Tenant::System).await?;
         sqlx::query("UPDATE outbox SET sent_at = $1, outcome = $2 WHERE id = $3")
             .bind(now())
             .bind(outcome)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1732,7 +1753,7 @@ impl OutboxStore for SqlStore {
             }
         };
         query.push(&condition).push(" ORDER BY id");
-        self.fetch_all(&query)
+        self.fetch_all_as(tenant, &query)
             .await?
             .iter()
             .map(outbox_message)

@@ -108,6 +108,10 @@ pub(super) async fn notify(
     };
     let audience = *audience;
     let payload = payload.to_string();
+    // The notice goes to another organisation's people (a ministry's
+    // reviewers, an operator's admins): the server queues it as itself.
+    // What the transaction reads after this names its tenant in its query.
+    super::enter(conn, &Tenant::System).await?;
     let (organisations, users) = match audience {
         Audience::Operator => (
             "SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE id = $3 AND webhook_url IS NOT NULL",
