@@ -515,7 +515,7 @@ impl SqlStore {
             "SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.as_server().await?)
         .await?;
         row.as_ref().map(organisation).transpose()
     }
@@ -546,7 +546,7 @@ impl OrganisationStore for SqlStore {
         actor: &Actor,
         new: NewOrganisation,
     ) -> Result<Organisation> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(&Tenant::System).await?;
         let created_at = now();
         let inserted = sqlx::query("INSERT INTO organisations (id, name, kind, sectors, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING")
             .bind(&new.id)
@@ -580,11 +580,10 @@ impl OrganisationStore for SqlStore {
     }
 
     async fn organisations(&self, tenant: &Tenant) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query(&format!(
+        let query = Query::new(&format!(
             "SELECT {ORG_COLUMNS} FROM organisations o ORDER BY o.id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        ));
+        let rows = self.fetch_all_as(tenant, &query).await?;
         let all = rows.iter().map(organisation).collect::<Result<Vec<_>>>()?;
         Ok(all
             .into_iter()
@@ -610,7 +609,7 @@ impl OrganisationStore for SqlStore {
             Tenant::Operator { org } | Tenant::Regulator { org, .. } => org.clone(),
             Tenant::System => return Err(StoreError::NotFound("organisation".into())),
         };
-        let mut tx = self.write().await?;
+        let mut tx = self.write_as(tenant).await?;
         sqlx::query("UPDATE organisations SET webhook_url = $1, webhook_secret = $2 WHERE id = $3")
             .bind(webhook.as_ref().map(|hook| hook.url.clone()))
             .bind(webhook.as_ref().map(|hook| hook.secret.clone()))

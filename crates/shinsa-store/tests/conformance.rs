@@ -1412,7 +1412,7 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
     let pool = fresh.store.pool();
     // Tables of reference data that no organisation owns, and the gaps of
     // issue 15 that the store's queries alone guard today.
-    let exempt: [(&str, &str); 6] = [
+    let exempt: [(&str, &str); 5] = [
         ("_sqlx_migrations", "the schema's own history"),
         (
             "list_versions",
@@ -1422,15 +1422,15 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
             "pack_versions",
             "published policy packs, the same for everyone",
         ),
-        (
-            "organisations",
-            "not yet: visibility by tenant is in the queries",
-        ),
+        // The chains a tenant reads are chosen by the queries
+        // (`audit_chains`); what protects the record is its hash chain,
+        // triggers and signed checkpoints, since whoever owns the tables
+        // could name any tenant.
         (
             "audit_events",
-            "not yet: chains are chosen by the queries (audit_chains)",
+            "read by chain in the queries; guarded by hashes",
         ),
-        ("audit_heads", "not yet: as audit_events"),
+        ("audit_heads", "as audit_events"),
     ];
     let tables = sqlx::query(
         "SELECT c.relname::text AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced, \
@@ -1509,4 +1509,31 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
         logins("system", "").await,
         ["alice@a.example", "bob@b.example"]
     );
+    // Organisations: an operator sees itself; a ministry the operators of
+    // its sectors (op-c is telecommunications).
+    organisation(store, "op-c", OrgKind::Operator, &["telecommunications"]).await;
+    let seen = |kind: &'static str, org: &'static str, sectors: &'static str| async move {
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+            .bind(kind)
+            .bind(org)
+            .bind(sectors)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT id FROM organisations ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seen("operator", "op-a", "").await, ["op-a"]);
+    assert_eq!(
+        seen("regulator", "meti", "electricity").await,
+        ["op-a", "op-b"]
+    );
+    assert_eq!(seen("", "", "").await, Vec::<String>::new());
 }
