@@ -165,6 +165,12 @@ test('an operator uploads, watches the run, filters and triages; a reviewer read
     await page.waitForFunction(() => document.querySelector('#total').textContent === '1');
     assert.match(await page.textContent('#results tbody tr .status'), /リスク受容/);
     await look(page, 'findings');
+
+    // The organisation's administrator manages its users (in Japanese).
+    await page.click('#nav-users');
+    assert.equal(await page.textContent('h1'), '利用者');
+    assert.match(await page.textContent('#users tbody'), /alice@a\.example[\s\S]*事業者管理者[\s\S]*有効/);
+    await look(page, 'users');
     await page.click('#sign-out');
     await page.waitForURL(/\/login/);
 

@@ -17,6 +17,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_store::*;
 
+mod accounts;
 mod cases;
 mod dashboard;
 mod plans;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<Shared> {
         .merge(plans::routes())
         .merge(dashboard::routes())
         .merge(cases::routes())
+        .merge(accounts::routes())
 }
 
 /// The findings page, keeping the query (`?lang=ja`).
@@ -162,6 +164,8 @@ struct Frame {
     role: String,
     /// The page's path, for the language switch.
     here: String,
+    /// Whether the users page is offered (organisation administrators).
+    manages_users: bool,
 }
 
 impl Frame {
@@ -172,6 +176,7 @@ impl Frame {
             org: page.principal.org.name.clone(),
             role: page.principal.user.role.as_str().to_owned(),
             here: here.to_owned(),
+            manages_users: accounts::ACCOUNT_ADMINS.contains(&page.principal.user.role),
         }
     }
     fn other_lang(&self) -> &'static str {

@@ -96,6 +96,8 @@ pub trait PeopleStore {
     /// Deletes sessions expired at `now` or idle since `idle_since`;
     /// returns how many.
     async fn purge_sessions(&self, now: &str, idle_since: &str) -> Result<u64>;
+    /// The users of `tenant`'s own organisation, by login.
+    async fn accounts(&self, tenant: &Tenant) -> Result<Vec<Account>>;
     /// Disables or enables a user, or sets a password or role; audited.
     async fn change_account(
         &self,

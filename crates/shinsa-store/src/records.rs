@@ -179,6 +179,16 @@ pub struct User {
     pub created_at: String,
 }
 
+/// A user as an administrator manages them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub user: User,
+    /// Since when the user may not sign in; `None`: active.
+    pub disabled_at: Option<String>,
+}
+
 /// A signed-in user with their organisation.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

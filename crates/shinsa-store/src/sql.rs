@@ -734,6 +734,28 @@ impl PeopleStore for SqlStore {
         Ok(done.rows_affected())
     }
 
+    async fn accounts(&self, tenant: &Tenant) -> Result<Vec<Account>> {
+        let org = match tenant {
+            Tenant::Operator { org } | Tenant::Regulator { org, .. } => org,
+            Tenant::System => return Ok(Vec::new()),
+        };
+        let mut query = Query::new(&format!(
+            "SELECT {USER_COLUMNS}, u.disabled_at FROM users u WHERE u.org_id = "
+        ));
+        let org = query.arg(org.as_str());
+        query.push(&format!("{org} ORDER BY u.login"));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(Account {
+                    user: user(row)?,
+                    disabled_at: maybe_text(row, "disabled_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn change_account(
         &self,
         actor: &Actor,
