@@ -137,7 +137,7 @@ async fn registers(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-struct UploadQuery {
+pub(crate) struct UploadQuery {
     /// The register's name within the organisation; a new upload under the
     /// same name is its next version.
     #[serde(default = "default_register_name")]

@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 mod config;
+pub mod fuzzing;
 mod guard;
 mod i18n;
 pub mod jobs;

@@ -74,11 +74,19 @@ fn is_public_v6(address: Ipv6Addr) -> bool {
         || segments[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible (deprecated)
 }
 
-/// A webhook URL the server may post to: http or https, a host, no
-/// credentials in it, and a public address (or a host the administrator
-/// allows). A name is resolved now, and every address it has must be
-/// public.
-pub async fn check_webhook_url(url: &str, allowed_hosts: &[String]) -> Result<(), Refused> {
+/// What a webhook URL points at, as far as can be told without DNS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A host the administrator allows.
+    Allowed,
+    /// A literal address.
+    Address(IpAddr),
+    /// A name to resolve, and the port.
+    Name(String, u16),
+}
+
+/// Reads a webhook URL: http or https, a host, no credentials in it.
+pub fn webhook_target(url: &str, allowed_hosts: &[String]) -> Result<Target, Refused> {
     let parsed =
         url::Url::parse(url).map_err(|error| Refused(format!("not a URL ({error}): {url}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -95,23 +103,34 @@ pub async fn check_webhook_url(url: &str, allowed_hosts: &[String]) -> Result<()
     let Some(host) = parsed.host() else {
         return Err(Refused(format!("a webhook URL needs a host: {url}")));
     };
-    let host_text = host.to_string();
-    if allowed(&host_text, allowed_hosts) {
-        return Ok(());
+    if allowed(&host.to_string(), allowed_hosts) {
+        return Ok(Target::Allowed);
     }
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<IpAddr> = match host {
-        url::Host::Ipv4(v4) => vec![IpAddr::V4(v4)],
-        url::Host::Ipv6(v6) => vec![IpAddr::V6(v6)],
-        url::Host::Domain(name) => {
+    Ok(match host {
+        url::Host::Ipv4(v4) => Target::Address(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Target::Address(IpAddr::V6(v6)),
+        url::Host::Domain(name) => Target::Name(name.to_owned(), port),
+    })
+}
+
+/// A webhook URL the server may post to: [`webhook_target`], and a public
+/// address (or a host the administrator allows). A name is resolved now,
+/// and every address it has must be public.
+pub async fn check_webhook_url(url: &str, allowed_hosts: &[String]) -> Result<(), Refused> {
+    let (host_text, addresses): (String, Vec<IpAddr>) = match webhook_target(url, allowed_hosts)? {
+        Target::Allowed => return Ok(()),
+        Target::Address(address) => (address.to_string(), vec![address]),
+        Target::Name(name, port) => {
             let lookup = tokio::time::timeout(
                 Duration::from_secs(5),
-                tokio::net::lookup_host((name, port)),
+                tokio::net::lookup_host((name.as_str(), port)),
             )
             .await
             .map_err(|_| Refused(format!("{name} did not resolve within 5 s")))?
             .map_err(|error| Refused(format!("{name} does not resolve: {error}")))?;
-            lookup.map(|socket| socket.ip()).collect()
+            let addresses = lookup.map(|socket| socket.ip()).collect();
+            (name, addresses)
         }
     };
     match addresses.iter().find(|address| !is_public(**address)) {

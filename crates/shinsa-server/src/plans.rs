@@ -62,6 +62,42 @@ pub struct StepRequest {
     pub note: Option<String>,
 }
 
+/// The step a request asks for, its dates read (`receive` defaults to
+/// `day`).
+pub(crate) fn action_of(request: &StepRequest, day: Date) -> Result<Action, Problem> {
+    Ok(match request.action.as_str() {
+        "file" => Action::File,
+        "receive" => Action::Receive {
+            on: match request.on.as_deref().filter(|on| !on.trim().is_empty()) {
+                Some(on) => parse_day("on", on)?,
+                None => day,
+            },
+        },
+        "request_information" => Action::RequestInformation,
+        "answer" => Action::Answer,
+        "recommend" => Action::Recommend,
+        "accept" => Action::Accept,
+        "decline" => Action::Decline,
+        "order" => Action::Order,
+        "clear" => Action::Clear,
+        "set_due" => Action::SetDue {
+            until: parse_day(
+                "until",
+                request
+                    .until
+                    .as_deref()
+                    .ok_or_else(|| unprocessable("until: the new last day is required".into()))?,
+            )?,
+        },
+        "withdraw" => Action::Withdraw,
+        other => {
+            return Err(Problem::bad_request(format!(
+                "action: unknown {other:?}; expected file, receive, request_information, answer, recommend, accept, decline, order, clear, set_due or withdraw"
+            )));
+        }
+    })
+}
+
 fn parse_day(field: &str, text: &str) -> Result<Date, Problem> {
     shinsa_model::parse_date(text.trim()).map_err(|_| {
         unprocessable(format!(
@@ -328,37 +364,7 @@ pub async fn take_step(
         .await?
         .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
     let day = today();
-    let action = match request.action.as_str() {
-        "file" => Action::File,
-        "receive" => Action::Receive {
-            on: match request.on.as_deref().filter(|on| !on.trim().is_empty()) {
-                Some(on) => parse_day("on", on)?,
-                None => day,
-            },
-        },
-        "request_information" => Action::RequestInformation,
-        "answer" => Action::Answer,
-        "recommend" => Action::Recommend,
-        "accept" => Action::Accept,
-        "decline" => Action::Decline,
-        "order" => Action::Order,
-        "clear" => Action::Clear,
-        "set_due" => Action::SetDue {
-            until: parse_day(
-                "until",
-                request
-                    .until
-                    .as_deref()
-                    .ok_or_else(|| unprocessable("until: the new last day is required".into()))?,
-            )?,
-        },
-        "withdraw" => Action::Withdraw,
-        other => {
-            return Err(Problem::bad_request(format!(
-                "action: unknown {other:?}; expected file, receive, request_information, answer, recommend, accept, decline, order, clear, set_due or withdraw"
-            )));
-        }
-    };
+    let action = action_of(&request, day)?;
     let note = request
         .note
         .as_deref()

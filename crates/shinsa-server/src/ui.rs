@@ -17,7 +17,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use shinsa_store::*;
 
-mod accounts;
+pub(crate) mod accounts;
 mod cases;
 mod dashboard;
 mod plans;
@@ -209,8 +209,8 @@ async fn login_page(parts: Parts) -> Response {
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
-    login: String,
+pub(crate) struct LoginForm {
+    pub(crate) login: String,
     password: String,
 }
 

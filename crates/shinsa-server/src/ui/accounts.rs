@@ -105,7 +105,7 @@ async fn view(
 }
 
 #[derive(Deserialize)]
-struct ChangeForm {
+pub(crate) struct ChangeForm {
     /// `disable`, `enable`, `role` or `password`.
     action: String,
     #[serde(default)]
