@@ -183,6 +183,18 @@ struct Client {
 }
 
 impl Client {
+    /// A client of `server` that shows redirects rather than following
+    /// them (a test asserts where the server sends the browser).
+    fn of(server: &Server) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: server.base.clone(),
+        }
+    }
+
     async fn call(
         &self,
         method: reqwest::Method,
@@ -311,10 +323,7 @@ async fn webhook_receiver() -> (String, tokio::task::JoinHandle<(String, String)
 async fn the_story(database: Option<String>) {
     let server = Server::start(database).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let t = |who: &str| people.token(who).to_owned();
 
     // Nobody gets in without a valid token.
@@ -1005,10 +1014,7 @@ impl Client {
 async fn the_plan_story(database: Option<String>) {
     let server = Server::start(database).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let t = |who: &str| people.token(who).to_owned();
     let (status, uploaded) = client
         .upload(
@@ -1540,10 +1546,7 @@ async fn the_plan_story_on_postgres() {
 async fn the_case_story(database: Option<String>) {
     let server = Server::start(database).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let t = |who: &str| people.token(who).to_owned();
     let fleet = |made_in: &[&str]| {
         let mut document = register("OP-A", "electricity", "Northwind Relay Co., Ltd.");
@@ -1907,10 +1910,7 @@ fn all_scripts_register() -> (Value, Vec<&'static str>) {
 async fn every_document_of_every_register_renders() {
     let server = Server::start(None).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let operator = people.token("a-admin");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // Each register filed by an operator of its sector.
@@ -2127,10 +2127,7 @@ async fn every_document_of_every_register_renders() {
 async fn a_webhook_is_not_delivered_into_a_private_network() {
     let server = Server::start_with(None, |_| {}).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let admin = people.token("a-admin");
     let (hook, delivery) = webhook_receiver().await;
     let (status, body) = client
@@ -2193,13 +2190,7 @@ async fn a_webhook_is_not_delivered_into_a_private_network() {
 async fn the_server_refuses_what_a_hostile_user_tries() {
     let server = Server::start(None).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let admin = people.token("a-admin");
     let host = server.base.trim_start_matches("http://").to_owned();
 
@@ -2530,10 +2521,7 @@ const CALLERS: [&str; 10] = [
 async fn the_access_matrix(database: Option<String>) {
     let server = Server::start(database).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let admin = people.token("a-admin");
     // Objects of op-a to name in paths: a screened register with findings,
     // its run, a draft plan, a case the ministry opened.
@@ -2732,10 +2720,7 @@ async fn the_access_matrix_on_postgres() {
 async fn uploads_beyond_the_hourly_quota_are_refused() {
     let server = Server::start_with(None, |config| config.uploads_per_hour = 2).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::new(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let document = register("OP-A", "electricity", "Northwind");
     for name in ["one", "two"] {
         let (status, body) = client
@@ -2803,13 +2788,7 @@ async fn session_cookie(client: &Client, login: &str) -> String {
 async fn an_administrator_manages_the_organisations_users() {
     let server = Server::start(None).await;
     let people = people(&server.store).await;
-    let client = Client {
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: server.base.clone(),
-    };
+    let client = Client::of(&server);
     let admin = session_cookie(&client, "a-admin@example.jp").await;
     let form = |cookie: String, login: &'static str, fields: Vec<(&'static str, &'static str)>| {
         let client = &client;
