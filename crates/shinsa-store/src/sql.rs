@@ -269,6 +269,11 @@ async fn append_audit(
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<()> {
+    // Recording is the server's own work, whoever's change it records: the
+    // append runs as 'system' and then gives the transaction back to its
+    // tenant.
+    let tenant = current_tenant(conn).await?;
+    enter(conn, &Tenant::System).await?;
     sqlx::query("INSERT INTO audit_heads (chain, seq, row_hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
         .bind(chain)
         .bind(GENESIS)
@@ -308,6 +313,38 @@ async fn append_audit(
     sqlx::query("UPDATE audit_heads SET row_hash = $1 WHERE chain = $2")
         .bind(&event.row_hash)
         .bind(chain)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(tenant) = tenant {
+        restore(conn, &tenant).await?;
+    }
+    Ok(())
+}
+
+/// The tenant settings of the transaction on `conn` (PostgreSQL), to give
+/// back after a step that acts as the server.
+pub(crate) async fn current_tenant(conn: &mut AnyConnection) -> Result<Option<[String; 3]>> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT COALESCE(current_setting('shinsa.tenant_kind', true), '') AS kind, COALESCE(current_setting('shinsa.tenant_org', true), '') AS org, COALESCE(current_setting('shinsa.tenant_sectors', true), '') AS sectors")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Some([
+        text(&row, "kind")?,
+        text(&row, "org")?,
+        text(&row, "sectors")?,
+    ]))
+}
+
+pub(crate) async fn restore(
+    conn: &mut AnyConnection,
+    [kind, org, sectors]: &[String; 3],
+) -> Result<()> {
+    sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+        .bind(kind)
+        .bind(org)
+        .bind(sectors)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -1822,7 +1859,10 @@ impl AuditStore for SqlStore {
         let mut count = Query::new("SELECT COUNT(*) AS n FROM audit_events");
         count.args = condition.args.clone();
         count.push(&condition_sql);
-        let total = int(&count.build().fetch_one(&self.pool).await?, "n")?;
+        let total = match self.fetch_optional_as(tenant, &count).await? {
+            Some(row) => int(&row, "n")?,
+            None => 0,
+        };
         let mut query = Query::new(
             "SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events",
         );
@@ -1835,7 +1875,7 @@ impl AuditStore for SqlStore {
             query.push(&format!(" LIMIT {limit} OFFSET {offset}"));
         }
         let events = self
-            .fetch_all(&query)
+            .fetch_all_as(tenant, &query)
             .await?
             .iter()
             .map(audit_event)
@@ -1851,7 +1891,7 @@ impl AuditStore for SqlStore {
             .filter(|head| chains.is_none_or(|wanted| wanted.contains(&head.chain)))
             .collect();
         let rows: Vec<AnyRow> = sqlx::query("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.as_server().await?)
             .await?
             .into_iter()
             .filter(|row| {
@@ -1894,7 +1934,7 @@ impl AuditStore for SqlStore {
 
     async fn chain_heads(&self) -> Result<Vec<ChainHead>> {
         sqlx::query("SELECT chain, seq, row_hash FROM audit_heads WHERE seq > 0 ORDER BY chain")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.as_server().await?)
             .await?
             .iter()
             .map(|row| {

@@ -735,9 +735,21 @@ async fn four_events(store: &SqlStore) {
     }
 }
 
+/// Runs `statement` as whoever owns the tables would: on PostgreSQL naming
+/// the server as the tenant, which row-level security lets through.
+async fn as_owner(store: &SqlStore, statement: &str) -> Result<(), sqlx::Error> {
+    let mut tx = store.pool().begin().await?;
+    if store.backend() == Backend::Postgres {
+        tx.execute("SELECT set_config('shinsa.tenant_kind', 'system', true)")
+            .await?;
+    }
+    tx.execute(statement).await?;
+    tx.commit().await
+}
+
 async fn tampered(store: &SqlStore, statements: &[&str]) -> ChainReport {
     for statement in statements {
-        store.pool().execute(*statement).await.unwrap();
+        as_owner(store, statement).await.unwrap();
     }
     store
         .verify_audit(None)
@@ -769,7 +781,7 @@ async fn tampering_is_refused_then_caught(fresh: impl AsyncFn() -> Fresh) {
         "UPDATE audit_events SET actor = 'someone else' WHERE chain = 'op-a' AND seq = 2",
         "DELETE FROM audit_events WHERE chain = 'op-a' AND seq = 2",
     ] {
-        let error = guarded.store.pool().execute(statement).await.unwrap_err();
+        let error = as_owner(&guarded.store, statement).await.unwrap_err();
         assert!(error.to_string().contains("append-only"), "{error}");
     }
     // Past the triggers (a database administrator), verify still sees it.
@@ -1412,7 +1424,7 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
     let pool = fresh.store.pool();
     // Tables of reference data that no organisation owns, and the gaps of
     // issue 15 that the store's queries alone guard today.
-    let exempt: [(&str, &str); 5] = [
+    let exempt: [(&str, &str); 3] = [
         ("_sqlx_migrations", "the schema's own history"),
         (
             "list_versions",
@@ -1422,15 +1434,6 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
             "pack_versions",
             "published policy packs, the same for everyone",
         ),
-        // The chains a tenant reads are chosen by the queries
-        // (`audit_chains`); what protects the record is its hash chain,
-        // triggers and signed checkpoints, since whoever owns the tables
-        // could name any tenant.
-        (
-            "audit_events",
-            "read by chain in the queries; guarded by hashes",
-        ),
-        ("audit_heads", "as audit_events"),
     ];
     let tables = sqlx::query(
         "SELECT c.relname::text AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced, \
@@ -1536,4 +1539,25 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
         ["op-a", "op-b"]
     );
     assert_eq!(seen("", "", "").await, Vec::<String>::new());
+    // Audit chains: an operator reads its own; the system chain (where
+    // organisations and lists are recorded) only the server.
+    let chains = |kind: &'static str, org: &'static str| async move {
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true)")
+            .bind(kind)
+            .bind(org)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT DISTINCT chain FROM audit_events ORDER BY chain")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(chains("operator", "op-a").await, ["op-a"]);
+    assert_eq!(chains("system", "").await, ["op-a", "op-b", "system"]);
 }

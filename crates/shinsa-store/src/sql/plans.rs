@@ -109,8 +109,9 @@ pub(super) async fn notify(
     let audience = *audience;
     let payload = payload.to_string();
     // The notice goes to another organisation's people (a ministry's
-    // reviewers, an operator's admins): the server queues it as itself.
-    // What the transaction reads after this names its tenant in its query.
+    // reviewers, an operator's admins): the server queues it as itself,
+    // then gives the transaction back to its tenant.
+    let tenant = super::current_tenant(conn).await?;
     super::enter(conn, &Tenant::System).await?;
     let (organisations, users) = match audience {
         Audience::Operator => (
@@ -143,6 +144,9 @@ pub(super) async fn notify(
     .bind(target)
     .execute(&mut *conn)
     .await?;
+    if let Some(tenant) = tenant {
+        super::restore(conn, &tenant).await?;
+    }
     Ok(())
 }
 
