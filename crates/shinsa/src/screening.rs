@@ -87,8 +87,9 @@ pub fn progress() -> ProgressBar {
 }
 
 /// The pack `options` name: a folder, `ID@VERSION`, or `ID` in force on
-/// the day, from the bundled packs and the `--packs` catalogue.
-fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
+/// the day for the register's `sector` (as the server chooses), from the
+/// bundled packs and the `--packs` catalogue.
+fn choose_pack(options: &Options, sector: &str) -> anyhow::Result<Pack> {
     let spec = match &options.pack {
         Some(spec) if Path::new(spec).is_dir() => {
             return Pack::load_dir(Path::new(spec)).context("policy pack");
@@ -113,7 +114,7 @@ fn choose_pack(options: &Options) -> anyhow::Result<Pack> {
             packs.push(Pack::load_dir(&folder).context("policy pack")?);
         }
     }
-    shinsa_policy::catalogue::select(&packs, &spec, options.day, None)
+    shinsa_policy::catalogue::select(&packs, &spec, options.day, Some(sector))
         .cloned()
         .map_err(anyhow::Error::msg)
 }
@@ -142,9 +143,21 @@ pub fn prepare(
     bar: &ProgressBar,
     observe: Observer<'_>,
 ) -> anyhow::Result<Result<Prepared, InputErrors>> {
-    bar.set_message("loading reference data and policy pack");
+    bar.set_message("loading reference data");
     let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
-    let pack = choose_pack(options)?;
+    bar.inc(1);
+    bar.set_message("reading the register");
+    let loaded = match source {
+        Source::Path(path) => shinsa_ingest::load_bundle(path, &reference, options.day),
+        Source::Files { label, files } => {
+            shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
+        }
+    };
+    let mut loaded: LoadedBundle = match loaded {
+        Ok(loaded) => loaded,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let pack = choose_pack(options, &loaded.inventory.operator.sector)?;
     let mut warnings = Vec::new();
     let pack_in_force = pack.effective_from <= options.day
         && pack.effective_until.is_none_or(|until| options.day < until);
@@ -160,18 +173,6 @@ pub fn prepare(
         ));
     }
     warnings.extend(pack.list_mismatches(&reference.lists));
-    bar.inc(1);
-    bar.set_message("reading the register");
-    let loaded = match source {
-        Source::Path(path) => shinsa_ingest::load_bundle(path, &reference, options.day),
-        Source::Files { label, files } => {
-            shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
-        }
-    };
-    let mut loaded: LoadedBundle = match loaded {
-        Ok(loaded) => loaded,
-        Err(errors) => return Ok(Err(errors)),
-    };
     observe(&mut loaded.inventory, bar)?;
     bar.inc(1);
     bar.set_message("resolving names, ownership and list scope");

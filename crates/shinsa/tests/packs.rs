@@ -495,6 +495,49 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
     assert!(drone_notice(&findings));
 }
 
+/// A version for some sectors only is in force for those: a telecom
+/// register takes it, an electricity one keeps the version for every sector.
+#[test]
+fn a_pack_for_some_sectors_is_chosen_for_their_registers_only() {
+    let catalogue = tempfile::tempdir().unwrap();
+    let telecom = catalogue.path().join("jp-espa-telecom");
+    assert_eq!(shinsa(&["policy", "export", path_str(&telecom)]).code, 0);
+    let manifest = telecom.join("pack.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "version = \"1.1.0\"",
+            "version = \"1.2.0\"\nsectors = [\"telecommunications\"]",
+        ),
+    )
+    .unwrap();
+    let packs = path_str(catalogue.path());
+    let (for_telecom, _) = policy_of(&["--packs", packs, "--as-of", "2026-12-01"]);
+    assert!(for_telecom.starts_with("jp-espa@1.2.0+"), "{for_telecom}");
+    let electricity = shinsa(&[
+        "screen",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/minato-electric"
+        ),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--packs",
+        packs,
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert_eq!(electricity.code, 0, "{}", electricity.stderr);
+    let policy = electricity.json()["provenance"]["policy"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.starts_with("jp-espa@1.1.0+"), "{policy}");
+}
+
 #[test]
 fn the_us_pack_is_bundled_and_exportable() {
     let register = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs/us/tests/grid");
