@@ -12,10 +12,11 @@
 //!
 //! The chain, chosen for coverage per byte (see `fonts/README.md`):
 //! IPAMincho / IPAGothic (Japanese, JIS X 0213, with Latin, Greek and
-//! Cyrillic), DejaVu Sans (Latin, Greek, Cyrillic, Arabic, Hebrew and the
-//! common symbols and arrows) and WenQuanYi Micro Hei (simplified and
-//! traditional Chinese, 20,932 ideographs, and all 11,172 Hangul
-//! syllables).
+//! Cyrillic), DejaVu Sans (Latin, Greek, Cyrillic, Hebrew and the common
+//! symbols and arrows), Noto Naskh Arabic (Arabic with the letters of Urdu,
+//! Persian and Pashto names — DejaVu lacks some, such as ہ in the UN
+//! list's اللہ) and WenQuanYi Micro Hei (simplified and traditional
+//! Chinese, 20,932 ideographs, and all 11,172 Hangul syllables).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -23,10 +24,11 @@ use typst::foundations::Bytes;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 
-const FONT_FILES: [&[u8]; 4] = [
+const FONT_FILES: [&[u8]; 5] = [
     include_bytes!("../fonts/ipam.ttf"),
     include_bytes!("../fonts/ipag.ttf"),
     include_bytes!("../fonts/DejaVuSans.ttf"),
+    include_bytes!("../fonts/NotoNaskhArabic-Regular.ttf"),
     include_bytes!("../fonts/wqy-microhei.ttc"),
 ];
 
@@ -91,7 +93,7 @@ fn drawable(character: char) -> bool {
 pub(crate) fn substitute(value: &mut serde_json::Value) -> Vec<Substitution> {
     let mut seen: BTreeMap<char, usize> = BTreeMap::new();
     let mut known: BTreeMap<char, bool> = BTreeMap::new();
-    walk(value, &mut |text: &mut String| {
+    walk(value, "", &mut |_, text: &mut String| {
         if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
             return;
         }
@@ -125,11 +127,38 @@ fn default_ignorable(character: char) -> bool {
         | 0x2060..=0x206F | 0xFE00..=0xFE0F | 0xFEFF | 0xE0000..=0xE0FFF)
 }
 
-fn walk(value: &mut serde_json::Value, visit: &mut impl FnMut(&mut String)) {
+/// The longest text a PDF lays out in one piece; past it a text is cut
+/// and says how long it was. A register's field is written by whoever
+/// filled it in: one name of 200,000 characters took typst 33 s and 1.3 GB
+/// (debug build), a cost any operator could make the server pay at will.
+/// The HTML form of a document keeps the whole text.
+pub const LONGEST_TEXT: usize = 4_000;
+
+/// Cuts every text of `value` longer than [`LONGEST_TEXT`] characters (a
+/// chart's SVG, which shinsa draws itself, excepted); returns how many.
+pub(crate) fn shorten(value: &mut serde_json::Value) -> usize {
+    let mut shortened = 0;
+    walk(value, "", &mut |key, text| {
+        if key == "svg" {
+            return;
+        }
+        let length = text.chars().count();
+        if length > LONGEST_TEXT {
+            let kept: String = text.chars().take(LONGEST_TEXT).collect();
+            *text = format!("{kept}… [{LONGEST_TEXT} of {length} characters]");
+            shortened += 1;
+        }
+    });
+    shortened
+}
+
+fn walk(value: &mut serde_json::Value, key: &str, visit: &mut impl FnMut(&str, &mut String)) {
     match value {
-        serde_json::Value::String(text) => visit(text),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| walk(item, visit)),
-        serde_json::Value::Object(fields) => fields.values_mut().for_each(|item| walk(item, visit)),
+        serde_json::Value::String(text) => visit(key, text),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| walk(item, key, visit)),
+        serde_json::Value::Object(fields) => fields
+            .iter_mut()
+            .for_each(|(key, item)| walk(item, key, visit)),
         serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {}
     }
 }
@@ -147,6 +176,10 @@ mod tests {
             "華為技術有限公司",
             "삼성전자 주식회사",
             "شركة الاتصالات السعودية",
+            // Urdu spellings as the UN consolidated list writes them
+            // (ہ U+06C1, چ, ی).
+            "ثناء اللہ غفاری",
+            "عامر علی چوہدری",
             "ООО «Лаборатория Касперского»",
             "Ελληνικές Τηλεπικοινωνίες",
             "Müller & Søn Ærø Łódź",
@@ -157,6 +190,19 @@ mod tests {
             assert_eq!(substitute(&mut value), [], "{name}");
             assert_eq!(value["name"], name);
         }
+    }
+
+    #[test]
+    fn a_text_too_long_to_lay_out_is_cut_and_says_so() {
+        let long = "華".repeat(LONGEST_TEXT + 10);
+        let svg = format!("<svg>{}</svg>", "x".repeat(LONGEST_TEXT * 2));
+        let mut value = serde_json::json!({"name": long, "svg": svg, "short": "ok"});
+        assert_eq!(shorten(&mut value), 1);
+        let name = value["name"].as_str().unwrap_or_default();
+        assert_eq!(name.chars().filter(|c| *c == '華').count(), LONGEST_TEXT);
+        assert!(name.ends_with("… [4000 of 4010 characters]"), "{name}");
+        assert_eq!(value["svg"], svg.as_str(), "a chart is kept whole");
+        assert_eq!(value["short"], "ok");
     }
 
     #[test]

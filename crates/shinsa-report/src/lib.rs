@@ -18,7 +18,7 @@ pub mod charts;
 mod document;
 pub mod export;
 mod filing;
-mod fonts;
+pub mod fonts;
 mod screening;
 
 pub use document::{Block, Cell, Document, Section, html};
@@ -57,11 +57,15 @@ pub struct Pdf {
     /// Characters no embedded font has, drawn as `[U+XXXX]` instead; the
     /// caller says so to whoever asked for the document.
     pub substitutions: Vec<Substitution>,
+    /// How many texts were longer than [`fonts::LONGEST_TEXT`] characters
+    /// and were cut (the HTML form keeps them whole).
+    pub shortened: usize,
 }
 
 /// The document as PDF/A-2b.
 pub fn pdf(document: &Document) -> Result<Pdf, ReportError> {
     let mut data = serde_json::to_value(document)?;
+    let shortened = fonts::shorten(&mut data);
     let substitutions = fonts::substitute(&mut data);
     let world = DocumentWorld::new(TEMPLATE, serde_json::to_vec(&data)?);
     let document: PagedDocument = typst::compile(&world)
@@ -77,6 +81,7 @@ pub fn pdf(document: &Document) -> Result<Pdf, ReportError> {
     Ok(Pdf {
         bytes,
         substitutions,
+        shortened,
     })
 }
 

@@ -109,8 +109,21 @@ pub async fn pdf(
     for substitution in &rendered.substitutions {
         tracing::warn!(%filename, "{substitution}");
     }
-    for substitution in rendered.substitutions.iter().take(MAX_WARNING_HEADERS) {
-        if let Ok(value) = header::HeaderValue::from_str(&substitution.to_string()) {
+    let mut warnings: Vec<String> = rendered
+        .substitutions
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if rendered.shortened > 0 {
+        warnings.push(format!(
+            "{} text(s) longer than {} characters were cut in the PDF; the HTML form has them whole",
+            rendered.shortened,
+            shinsa_report::fonts::LONGEST_TEXT
+        ));
+        tracing::warn!(%filename, shortened = rendered.shortened, "long texts cut");
+    }
+    for warning in warnings.iter().take(MAX_WARNING_HEADERS) {
+        if let Ok(value) = header::HeaderValue::from_str(warning) {
             response.headers_mut().append("shinsa-warning", value);
         }
     }
