@@ -55,6 +55,13 @@ impl Query {
             args: Vec::new(),
         }
     }
+    /// A statement whose parameters `$1`, `$2`… are already written in.
+    fn with(sql: &str, args: impl IntoIterator<Item = Param>) -> Self {
+        Query {
+            sql: sql.to_owned(),
+            args: args.into_iter().map(|arg| arg.0).collect(),
+        }
+    }
     /// Adds a parameter; returns its placeholder.
     fn arg(&mut self, value: impl Into<Param>) -> String {
         self.args.push(value.into().0);
@@ -501,26 +508,14 @@ impl SqlStore {
             time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
                 .map(|moment| timestamp(moment - time::Duration::minutes(1)))
                 .unwrap_or_else(|_| now.to_owned());
-        let mut tx = self.write_as(&Tenant::System).await?;
-        sqlx::query(&format!(
-            "UPDATE {table} SET {column} = $1 WHERE secret_hash = $2 AND ({column} IS NULL OR {column} < $3)"
-        ))
-        .bind(now)
-        .bind(secret_hash)
-        .bind(minute_ago)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        let query = Query::with(
+            &format!(
+                "UPDATE {table} SET {column} = $1 WHERE secret_hash = $2 AND ({column} IS NULL OR {column} < $3)"
+            ),
+            [now.into(), secret_hash.into(), minute_ago.into()],
+        );
+        self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
-    }
-
-    /// A transaction acting as the server itself (signing someone in,
-    /// sending the outbox): on PostgreSQL row-level security admits every
-    /// row, and the query says which it wants.
-    async fn as_server(&self) -> Result<sqlx::Transaction<'static, Any>> {
-        let mut tx = self.pool.begin().await?;
-        enter(&mut tx, &Tenant::System).await?;
-        Ok(tx)
     }
 
     /// A write transaction acting for `tenant`.
@@ -548,12 +543,11 @@ impl SqlStore {
     }
 
     async fn organisation_by_id(&self, id: &str) -> Result<Option<Organisation>> {
-        let row = sqlx::query(&format!(
-            "SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *self.as_server().await?)
-        .await?;
+        let query = Query::with(
+            &format!("SELECT {ORG_COLUMNS} FROM organisations o WHERE o.id = $1"),
+            [id.into()],
+        );
+        let row = self.fetch_optional_as(&Tenant::System, &query).await?;
         row.as_ref().map(organisation).transpose()
     }
 
@@ -712,10 +706,13 @@ impl PeopleStore for SqlStore {
     }
 
     async fn user_for_login(&self, login: &str) -> Result<Option<(Principal, String)>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1 AND u.disabled_at IS NULL"))
-            .bind(login)
-            .fetch_optional(&mut *self.as_server().await?)
-            .await?;
+        let query = Query::with(
+            &format!(
+                "SELECT {USER_COLUMNS}, {ORG_COLUMNS}, u.password_hash FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.login = $1 AND u.disabled_at IS NULL"
+            ),
+            [login.into()],
+        );
+        let row = self.fetch_optional_as(&Tenant::System, &query).await?;
         match row {
             Some(row) => Ok(Some((principal(&row)?, text(&row, "password_hash")?))),
             None => Ok(None),
@@ -728,14 +725,11 @@ impl PeopleStore for SqlStore {
         secret_hash: &str,
         expires_at: &str,
     ) -> Result<()> {
-        let mut tx = self.write_as(&Tenant::System).await?;
-        sqlx::query("INSERT INTO sessions (secret_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-            .bind(secret_hash)
-            .bind(user_id)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let query = Query::with(
+            "INSERT INTO sessions (secret_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            [secret_hash.into(), user_id.into(), expires_at.into()],
+        );
+        self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
     }
 
@@ -745,12 +739,13 @@ impl PeopleStore for SqlStore {
         now: &str,
         idle_since: &str,
     ) -> Result<Option<Principal>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.org_id WHERE s.secret_hash = $1 AND s.expires_at > $2 AND (s.last_seen_at IS NULL OR s.last_seen_at > $3) AND u.disabled_at IS NULL"))
-            .bind(secret_hash)
-            .bind(now)
-            .bind(idle_since)
-            .fetch_optional(&mut *self.as_server().await?)
-            .await?;
+        let query = Query::with(
+            &format!(
+                "SELECT {USER_COLUMNS}, {ORG_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organisations o ON o.id = u.org_id WHERE s.secret_hash = $1 AND s.expires_at > $2 AND (s.last_seen_at IS NULL OR s.last_seen_at > $3) AND u.disabled_at IS NULL"
+            ),
+            [secret_hash.into(), now.into(), idle_since.into()],
+        );
+        let row = self.fetch_optional_as(&Tenant::System, &query).await?;
         if row.is_some() {
             self.touch("sessions", "last_seen_at", secret_hash, now)
                 .await?;
@@ -759,16 +754,11 @@ impl PeopleStore for SqlStore {
     }
 
     async fn purge_sessions(&self, now: &str, idle_since: &str) -> Result<u64> {
-        let mut tx = self.write_as(&Tenant::System).await?;
-        let done = sqlx::query(
-            "DELETE FROM sessions WHERE expires_at <= $1 OR (last_seen_at IS NOT NULL AND last_seen_at <= $2)",
-        )
-        .bind(now)
-        .bind(idle_since)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        let query = Query::with(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR (last_seen_at IS NOT NULL AND last_seen_at <= $2) RETURNING secret_hash",
+            [now.into(), idle_since.into()],
+        );
+        Ok(self.fetch_all_as(&Tenant::System, &query).await?.len() as u64)
     }
 
     async fn accounts(&self, tenant: &Tenant) -> Result<Vec<Account>> {
@@ -867,12 +857,11 @@ impl PeopleStore for SqlStore {
     }
 
     async fn delete_session(&self, secret_hash: &str) -> Result<()> {
-        let mut tx = self.write_as(&Tenant::System).await?;
-        sqlx::query("DELETE FROM sessions WHERE secret_hash = $1")
-            .bind(secret_hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let query = Query::with(
+            "DELETE FROM sessions WHERE secret_hash = $1",
+            [secret_hash.into()],
+        );
+        self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
     }
 
@@ -962,11 +951,13 @@ impl PeopleStore for SqlStore {
         secret_hash: &str,
         now: &str,
     ) -> Result<Option<(Principal, TokenScope)>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, {ORG_COLUMNS}, t.scope FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"))
-            .bind(secret_hash)
-            .bind(now)
-            .fetch_optional(&mut *self.as_server().await?)
-            .await?;
+        let query = Query::with(
+            &format!(
+                "SELECT {USER_COLUMNS}, {ORG_COLUMNS}, t.scope FROM tokens t JOIN users u ON u.id = t.user_id JOIN organisations o ON o.id = u.org_id WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL"
+            ),
+            [secret_hash.into(), now.into()],
+        );
+        let row = self.fetch_optional_as(&Tenant::System, &query).await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -1778,27 +1769,25 @@ const OUTBOX_COLUMNS: &str =
 #[async_trait]
 impl OutboxStore for SqlStore {
     async fn outbox_pending(&self, kind: &str, limit: i64) -> Result<Vec<OutboxMessage>> {
-        sqlx::query(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2"
-        ))
-        .bind(kind)
-        .bind(limit)
-        .fetch_all(&mut *self.as_server().await?)
-        .await?
-        .iter()
-        .map(outbox_message)
-        .collect()
+        let query = Query::with(
+            &format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2"
+            ),
+            [kind.into(), limit.into()],
+        );
+        self.fetch_all_as(&Tenant::System, &query)
+            .await?
+            .iter()
+            .map(outbox_message)
+            .collect()
     }
 
     async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()> {
-        let mut tx = self.write_as(&Tenant::System).await?;
-        sqlx::query("UPDATE outbox SET sent_at = $1, outcome = $2 WHERE id = $3")
-            .bind(now())
-            .bind(outcome)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let query = Query::with(
+            "UPDATE outbox SET sent_at = $1, outcome = $2 WHERE id = $3",
+            [now().into(), outcome.into(), id.into()],
+        );
+        self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
     }
 
@@ -1890,8 +1879,8 @@ impl AuditStore for SqlStore {
             .into_iter()
             .filter(|head| chains.is_none_or(|wanted| wanted.contains(&head.chain)))
             .collect();
-        let rows: Vec<AnyRow> = sqlx::query("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq")
-            .fetch_all(&mut *self.as_server().await?)
+        let rows: Vec<AnyRow> = self
+            .fetch_all_as(&Tenant::System, &Query::new("SELECT chain, seq, at, actor, action, subject, detail, prev_hash, row_hash FROM audit_events ORDER BY chain, seq"))
             .await?
             .into_iter()
             .filter(|row| {
@@ -1933,17 +1922,21 @@ impl AuditStore for SqlStore {
     }
 
     async fn chain_heads(&self) -> Result<Vec<ChainHead>> {
-        sqlx::query("SELECT chain, seq, row_hash FROM audit_heads WHERE seq > 0 ORDER BY chain")
-            .fetch_all(&mut *self.as_server().await?)
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(ChainHead {
-                    chain: text(row, "chain")?,
-                    seq: int(row, "seq")?,
-                    row_hash: text(row, "row_hash")?,
-                })
+        self.fetch_all_as(
+            &Tenant::System,
+            &Query::new(
+                "SELECT chain, seq, row_hash FROM audit_heads WHERE seq > 0 ORDER BY chain",
+            ),
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(ChainHead {
+                chain: text(row, "chain")?,
+                seq: int(row, "seq")?,
+                row_hash: text(row, "row_hash")?,
             })
-            .collect()
+        })
+        .collect()
     }
 }

@@ -1489,75 +1489,64 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
     organisation(store, "op-b", OrgKind::Operator, &["electricity"]).await;
     user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
     user(store, "op-b", "bob@b.example", Role::OperatorAdmin).await;
-    let logins = |kind: &'static str, org: &'static str| async move {
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true)")
-            .bind(kind)
-            .bind(org)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        let rows = sqlx::query("SELECT login FROM users ORDER BY login")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-        tx.rollback().await.unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<String, _>(0).unwrap())
-            .collect::<Vec<_>>()
+    let as_tenant = |tenant: (&'static str, &'static str, &'static str), sql: &'static str| {
+        first_column_as(pool, tenant, sql)
     };
-    assert_eq!(logins("operator", "op-a").await, ["alice@a.example"]);
-    assert_eq!(logins("", "").await, Vec::<String>::new());
+    let logins = "SELECT login FROM users ORDER BY login";
     assert_eq!(
-        logins("system", "").await,
+        as_tenant(("operator", "op-a", ""), logins).await,
+        ["alice@a.example"]
+    );
+    assert_eq!(as_tenant(("", "", ""), logins).await, Vec::<String>::new());
+    assert_eq!(
+        as_tenant(("system", "", ""), logins).await,
         ["alice@a.example", "bob@b.example"]
     );
     // Organisations: an operator sees itself; a ministry the operators of
     // its sectors (op-c is telecommunications).
     organisation(store, "op-c", OrgKind::Operator, &["telecommunications"]).await;
-    let seen = |kind: &'static str, org: &'static str, sectors: &'static str| async move {
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
-            .bind(kind)
-            .bind(org)
-            .bind(sectors)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        let rows = sqlx::query("SELECT id FROM organisations ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-        tx.rollback().await.unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<String, _>(0).unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(seen("operator", "op-a", "").await, ["op-a"]);
+    let organisations = "SELECT id FROM organisations ORDER BY id";
     assert_eq!(
-        seen("regulator", "meti", "electricity").await,
+        as_tenant(("operator", "op-a", ""), organisations).await,
+        ["op-a"]
+    );
+    assert_eq!(
+        as_tenant(("regulator", "meti", "electricity"), organisations).await,
         ["op-a", "op-b"]
     );
-    assert_eq!(seen("", "", "").await, Vec::<String>::new());
+    assert_eq!(
+        as_tenant(("", "", ""), organisations).await,
+        Vec::<String>::new()
+    );
     // Audit chains: an operator reads its own; the system chain (where
     // organisations and lists are recorded) only the server.
-    let chains = |kind: &'static str, org: &'static str| async move {
-        let mut tx = pool.begin().await.unwrap();
-        sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true)")
-            .bind(kind)
-            .bind(org)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        let rows = sqlx::query("SELECT DISTINCT chain FROM audit_events ORDER BY chain")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-        tx.rollback().await.unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<String, _>(0).unwrap())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(chains("operator", "op-a").await, ["op-a"]);
-    assert_eq!(chains("system", "").await, ["op-a", "op-b", "system"]);
+    let chains = "SELECT DISTINCT chain FROM audit_events ORDER BY chain";
+    assert_eq!(as_tenant(("operator", "op-a", ""), chains).await, ["op-a"]);
+    assert_eq!(
+        as_tenant(("system", "", ""), chains).await,
+        ["op-a", "op-b", "system"]
+    );
+}
+
+/// The first column of `sql`'s rows, read with raw SQL in a transaction
+/// that names `tenant` (kind, organisation, sectors) the way the store does.
+async fn first_column_as(
+    pool: &sqlx::AnyPool,
+    (kind, org, sectors): (&str, &str, &str),
+    sql: &str,
+) -> Vec<String> {
+    use sqlx::Row as _;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('shinsa.tenant_kind', $1, true), set_config('shinsa.tenant_org', $2, true), set_config('shinsa.tenant_sectors', $3, true)")
+        .bind(kind)
+        .bind(org)
+        .bind(sectors)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let rows = sqlx::query(sql).fetch_all(&mut *tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String, _>(0).unwrap())
+        .collect()
 }
