@@ -2,8 +2,8 @@
 //! document. All three become the same [`Sheets`] and are checked by one
 //! function, so they accept and refuse exactly the same things.
 
-use crate::cyclonedx;
 use crate::error::{Errors, InputError, InputErrors, Location};
+use crate::sbom;
 use crate::table::{self, Row, Table, TableSpec};
 use sha2::{Digest, Sha256};
 use shinsa_model::{
@@ -85,8 +85,23 @@ pub struct LoadedBundle {
     pub input_sha256: String,
     /// The files that were read.
     pub files: Vec<String>,
-    /// Things kept but worth telling (an unknown category).
+    /// Things kept but worth telling (an unknown category, a BOM field
+    /// that breaks its format's rules).
     pub warnings: Vec<String>,
+    /// The BOM format-rule breaches among `warnings`, with their
+    /// locations: errors under `--strict-bom` ([`LoadedBundle::strict_bom`]).
+    pub bom_warnings: Vec<InputError>,
+}
+
+impl LoadedBundle {
+    /// Refuses the bundle when a BOM in it broke a format rule, even of a
+    /// field shinsa does not read.
+    pub fn strict_bom(self) -> Result<Self, InputErrors> {
+        match InputErrors::from_vec(self.bom_warnings.clone()) {
+            Some(errors) => Err(errors),
+            None => Ok(self),
+        }
+    }
 }
 
 /// Everything a bundle holds before checking, whatever its format.
@@ -94,20 +109,19 @@ pub struct LoadedBundle {
 struct Sheets {
     operator: Option<Row>,
     tables: BTreeMap<&'static str, Table>,
-    /// CycloneDX documents.
+    /// BOMs, read.
     boms: Vec<BomSource>,
 }
 
-/// A CycloneDX document of a bundle and where it sits.
+/// A BOM of a bundle and where it sits.
 #[derive(Debug)]
 struct BomSource {
-    /// The name the `bom` column of assets uses (the file name).
+    /// The name the `bom` column of assets uses (the file name, or
+    /// `boms/N` in a JSON bundle).
     name: String,
     /// The file, for messages.
     file: String,
-    /// JSON pointer of the BOM within `file` (empty for a `.cdx.json` file).
-    pointer: String,
-    document: serde_json::Value,
+    bom: sbom::Bom,
 }
 
 /// Hashes inputs in a fixed order so the same bundle always hashes the same.
@@ -215,7 +229,15 @@ fn finish(
     day: Date,
 ) -> Result<LoadedBundle, InputErrors> {
     let (input_sha256, files) = hash.finish();
-    let mut warnings = Vec::new();
+    let bom_warnings: Vec<InputError> = sheets
+        .boms
+        .iter()
+        .flat_map(|source| source.bom.warnings.iter().cloned())
+        .collect();
+    let mut warnings: Vec<String> = bom_warnings
+        .iter()
+        .map(|warning| format!("{warning} (accepted; --strict-bom refuses it)"))
+        .collect();
     let inventory = check(label, sheets, reference, day, &mut errors, &mut warnings);
     let inventory = errors.finish(inventory)?.ok_or_else(|| {
         InputError::new(
@@ -232,6 +254,7 @@ fn finish(
         input_sha256,
         files,
         warnings,
+        bom_warnings,
     })
 }
 
@@ -244,11 +267,8 @@ fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         let name = file_name(&path);
-        let wanted = name == "operator.toml"
-            || name.ends_with(".cdx.json")
-            || TABLES
-                .iter()
-                .any(|spec| name == format!("{}.csv", spec.name));
+        // Any other file may be a BOM: told by content when read.
+        let wanted = !name.starts_with('.') && !name.ends_with(".md");
         if !wanted || !path.is_file() {
             continue;
         }
@@ -291,7 +311,14 @@ fn read_folder(
     errors: &mut Errors,
 ) -> Sheets {
     let mut sheets = Sheets::default();
-    let full = |name: &str| format!("{label}/{name}");
+    // A bare BOM's bundle holds the BOM under the name the user gave it.
+    let full = |name: &str| {
+        if name == label {
+            label.to_owned()
+        } else {
+            format!("{label}/{name}")
+        }
+    };
     let find = |name: &str| files.iter().find(|(file, _)| file == name).map(|(_, b)| b);
     match find("operator.toml") {
         Some(bytes) => {
@@ -317,23 +344,47 @@ fn read_folder(
             );
         }
     }
+    // Every other file is a BOM if its content says so, whatever its name;
+    // one named like a BOM that is not one is an error, the rest are not
+    // the bundle's business.
+    let tables: Vec<String> = TABLES
+        .iter()
+        .map(|spec| format!("{}.csv", spec.name))
+        .collect();
     let mut boms: Vec<&(String, Vec<u8>)> = files
         .iter()
-        .filter(|(name, _)| name.ends_with(".cdx.json"))
+        .filter(|(name, _)| name != "operator.toml" && !tables.contains(name))
+        .filter(|(name, bytes)| sbom::BomFormat::detect(bytes).is_some() || named_like_a_bom(name))
         .collect();
     boms.sort();
     for (name, bytes) in boms {
         hash.add(name, bytes);
-        if let Some(document) = parse_json(&full(name), bytes, errors) {
-            sheets.boms.push(BomSource {
+        match sbom::read_bom(&full(name), bytes) {
+            Ok(bom) => sheets.boms.push(BomSource {
                 name: name.clone(),
                 file: full(name),
-                pointer: String::new(),
-                document,
-            });
+                bom,
+            }),
+            Err(read) => errors.0.extend(read.errors().iter().cloned()),
         }
     }
     sheets
+}
+
+/// File names BOM tools give their output.
+fn named_like_a_bom(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        ".cdx.json",
+        ".cdx.xml",
+        ".spdx",
+        ".spdx.json",
+        ".spdx3.json",
+        ".bom.json",
+        ".bom.xml",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix))
 }
 
 /// Parses JSON, reporting a syntax error with its line and column.
@@ -528,12 +579,14 @@ fn read_document(file: &str, bytes: &[u8], errors: &mut Errors) -> Sheets {
     }
     if let Some(boms) = document.get("boms").and_then(|value| value.as_array()) {
         for (index, bom) in boms.iter().enumerate() {
-            sheets.boms.push(BomSource {
-                name: format!("boms/{index}"),
-                file: file.to_owned(),
-                pointer: format!("/boms/{index}"),
-                document: bom.clone(),
-            });
+            match sbom::read_bom_value(file, &format!("/boms/{index}"), bom) {
+                Ok(bom) => sheets.boms.push(BomSource {
+                    name: format!("boms/{index}"),
+                    file: file.to_owned(),
+                    bom,
+                }),
+                Err(read) => errors.0.extend(read.errors().iter().cloned()),
+            }
         }
     }
     sheets
@@ -650,14 +703,8 @@ fn check(
 
     for bom in &sheets.boms {
         let attached = bom_files.get(&bom.name).map(|(asset, _)| asset.clone());
-        let components = cyclonedx::components_for_assets(
-            &bom.file,
-            &bom.pointer,
-            &bom.document,
-            attached,
-            &assets,
-            errors,
-        );
+        let components =
+            sbom::components_for_assets(&bom.file, &bom.bom, attached, &assets, reference, errors);
         for mut component in components.into_iter().flatten() {
             if component.category_known {
                 match normalise_category(reference, &component.category) {
@@ -681,7 +728,7 @@ fn check(
             errors.push(InputError::new(
                 row_location.clone(),
                 "bom",
-                "the name of a .cdx.json file in the bundle folder",
+                "the name of a BOM file in the bundle folder (CycloneDX or SPDX)",
                 format!("{name:?}, which is not there"),
             ));
         }
@@ -1012,6 +1059,7 @@ fn check_assets(
             parent: row.text("parent"),
             manufacturer: row.text("manufacturer").map(party_ref),
             supplier: row.text("supplier").map(party_ref),
+            supplier_inferred_from: None,
             model: row.text("model"),
             version: row.text("version"),
             country_of_manufacture,

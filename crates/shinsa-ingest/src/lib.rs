@@ -1,6 +1,6 @@
 //! Readers for everything shinsa takes in from outside: the operator's
-//! inventory bundle (CSV folder, XLSX workbook, JSON document), CycloneDX 1.6
-//! BOMs, and reference data (sectors, country groups, lists, identities).
+//! inventory bundle (CSV folder, XLSX workbook, JSON document), BOMs
+//! (CycloneDX JSON and XML, SPDX 2 JSON and tag-value, SPDX 3), and reference data (sectors, country groups, lists, identities).
 //!
 //! Every reader reports all the problems it finds at once, each with the
 //! file, the line and column (or cell, or JSON pointer), the field, what was
@@ -9,11 +9,11 @@
 
 mod bundle;
 pub mod calendar;
-pub mod cyclonedx;
 mod error;
 pub mod lists;
 pub mod queries;
 pub mod reference;
+pub mod sbom;
 mod table;
 pub mod upload;
 

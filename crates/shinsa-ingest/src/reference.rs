@@ -6,24 +6,25 @@ use crate::table::{Row, TableSpec, read_csv};
 use sha2::{Digest, Sha256};
 use shinsa_model::{
     Category, CountryCode, CountryGroupMember, Date, EntryException, EntryTarget, Identity,
-    LegalEffect, ListEntry, ListInfo, Percent, ReferenceData, Scope, Sector, UseRestriction,
-    parse_bool, parse_date,
+    LegalEffect, ListEntry, ListInfo, PackagePublisher, Percent, PublisherKey, ReferenceData,
+    Scope, Sector, UseRestriction, parse_bool, parse_date,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The reference files, by their path under `data/`.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 8] = [
     "sectors.csv",
     "country_groups.csv",
     "categories.csv",
     "identities.csv",
+    "package_publishers.csv",
     "lists/lists.csv",
     "lists/entries.csv",
     "lists/exceptions.csv",
 ];
 
-const BUNDLED: [(&str, &str); 7] = [
+const BUNDLED: [(&str, &str); 8] = [
     ("sectors.csv", include_str!("../../../data/sectors.csv")),
     (
         "country_groups.csv",
@@ -36,6 +37,10 @@ const BUNDLED: [(&str, &str); 7] = [
     (
         "identities.csv",
         include_str!("../../../data/identities.csv"),
+    ),
+    (
+        "package_publishers.csv",
+        include_str!("../../../data/package_publishers.csv"),
     ),
     (
         "lists/lists.csv",
@@ -85,6 +90,11 @@ const IDENTITIES: TableSpec = TableSpec {
         "source",
         "verified",
     ],
+};
+const PUBLISHERS: TableSpec = TableSpec {
+    name: "package_publishers",
+    required: &["kind", "key", "identity", "source"],
+    optional: &["verified"],
 };
 const LISTS: TableSpec = TableSpec {
     name: "lists",
@@ -182,6 +192,7 @@ fn parse(
     let group_rows = table("country_groups.csv", &COUNTRY_GROUPS);
     let category_rows = table("categories.csv", &CATEGORIES);
     let identity_rows = table("identities.csv", &IDENTITIES);
+    let publisher_rows = table("package_publishers.csv", &PUBLISHERS);
     let list_rows = table("lists/lists.csv", &LISTS);
     let entry_rows = table("lists/entries.csv", &ENTRIES);
     let exception_rows = table("lists/exceptions.csv", &EXCEPTIONS);
@@ -208,6 +219,10 @@ fn parse(
         .collect();
     let list_ids: HashSet<String> = lists.iter().map(|list| list.id.clone()).collect();
     let identity_ids: HashSet<String> = identities.iter().map(|i| i.id.clone()).collect();
+    let publishers = publisher_rows
+        .iter()
+        .filter_map(|row| publisher(row, &identity_ids, &mut errors))
+        .collect();
     let category_codes: HashSet<String> = categories.iter().map(|c| c.code.clone()).collect();
     let known = Known {
         lists: &list_ids,
@@ -253,7 +268,47 @@ fn parse(
         lists,
         entries,
         identities,
+        publishers,
         listed: Vec::new(),
+    })
+}
+
+fn publisher(
+    row: &Row,
+    identities: &HashSet<String>,
+    errors: &mut Errors,
+) -> Option<PackagePublisher> {
+    let kind = match row.required("kind", errors)?.as_str() {
+        "purl" => PublisherKey::Purl,
+        "cpe_vendor" => PublisherKey::CpeVendor,
+        "domain" => PublisherKey::Domain,
+        other => {
+            errors.push(InputError::new(
+                row.location_of("kind"),
+                "kind",
+                "purl, cpe_vendor or domain",
+                format!("{other:?}"),
+            ));
+            return None;
+        }
+    };
+    let key = row.required("key", errors)?.to_lowercase();
+    let identity = row.required("identity", errors)?;
+    if !identities.contains(&identity) {
+        errors.push(InputError::new(
+            row.location_of("identity"),
+            "identity",
+            "the id of an identity of identities.csv",
+            format!("{identity:?}"),
+        ));
+        return None;
+    }
+    Some(PackagePublisher {
+        kind,
+        key,
+        identity,
+        source: row.required("source", errors)?,
+        verified: verified(row, errors),
     })
 }
 

@@ -1,6 +1,6 @@
 //! Registers as they arrive over the network: a bundle as JSON, an XLSX
-//! workbook, a zip of a bundle folder, or a bare CycloneDX BOM of one
-//! system. The server hands the bytes here; the readers are fuzzed
+//! workbook, a zip of a bundle folder, or a bare BOM (CycloneDX or SPDX)
+//! of one system. The server hands the bytes here; the readers are fuzzed
 //! (`fuzz/fuzz_targets/uploads.rs`).
 
 use crate::{InputError, InputErrors, LoadedBundle, Location};
@@ -40,11 +40,13 @@ pub enum UploadFormat {
     Json,
     Xlsx,
     Zip,
-    CycloneDx,
+    /// A bare BOM of one system: CycloneDX or SPDX, in any form
+    /// [`crate::sbom`] reads.
+    Bom,
 }
 
-/// Who a bare CycloneDX BOM is registered for, and whether its system is a
-/// critical facility (a BOM does not say).
+/// Who a bare BOM is registered for, and whether its system is a critical
+/// facility (a BOM does not say).
 #[derive(Clone, Debug)]
 pub struct BomOperator {
     pub id: String,
@@ -54,22 +56,19 @@ pub struct BomOperator {
 }
 
 impl UploadFormat {
-    /// From the content type, else from the bytes.
+    /// From the bytes, then the content type: a BOM is told by its content
+    /// whatever it is labelled (a bundle may hold BOMs inside, but only the
+    /// top level counts).
     pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
         let content_type = content_type.unwrap_or_default();
-        // A CycloneDX document has `bomFormat` at the top; a bundle may
-        // hold BOMs inside, so only the top level counts.
-        let cyclonedx =
-            || serde_json::from_slice::<TopLevel>(bytes).is_ok_and(|top| top.bom_format.is_some());
-        if content_type.contains("cyclonedx") {
-            return Some(UploadFormat::CycloneDx);
+        if crate::sbom::BomFormat::detect(bytes).is_some()
+            || content_type.contains("cyclonedx")
+            || content_type.contains("spdx")
+        {
+            return Some(UploadFormat::Bom);
         }
         if content_type.contains("json") {
-            return Some(if cyclonedx() {
-                UploadFormat::CycloneDx
-            } else {
-                UploadFormat::Json
-            });
+            return Some(UploadFormat::Json);
         }
         if content_type.contains("spreadsheetml") {
             return Some(UploadFormat::Xlsx);
@@ -78,7 +77,6 @@ impl UploadFormat {
             return Some(UploadFormat::Zip);
         }
         match bytes.first() {
-            Some(b'{') if cyclonedx() => Some(UploadFormat::CycloneDx),
             Some(b'{') => Some(UploadFormat::Json),
             // An XLSX workbook is a zip too: it holds `xl/workbook.xml`.
             Some(b'P') if bytes.starts_with(b"PK") => {
@@ -97,15 +95,9 @@ impl UploadFormat {
             UploadFormat::Json => "json",
             UploadFormat::Xlsx => "xlsx",
             UploadFormat::Zip => "zip",
-            UploadFormat::CycloneDx => "cyclonedx",
+            UploadFormat::Bom => "bom",
         }
     }
-}
-
-#[derive(serde::Deserialize)]
-struct TopLevel {
-    #[serde(rename = "bomFormat")]
-    bom_format: Option<serde::de::IgnoredAny>,
 }
 
 fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
@@ -128,61 +120,41 @@ pub fn read_upload(
         UploadFormat::Json => crate::load_document(label, bytes, reference, day),
         UploadFormat::Xlsx => crate::load_workbook(label, bytes, reference, day),
         UploadFormat::Zip => crate::load_bundle_files(label, unzip(label, &bytes)?, reference, day),
-        UploadFormat::CycloneDx => {
+        UploadFormat::Bom => {
             crate::load_bundle_files(label, bom_bundle(label, bytes, operator)?, reference, day)
         }
     }
 }
 
-/// A bundle folder around one BOM: the operator, and one asset for the
-/// BOM's `metadata.component` (its bom-ref or name as id, its manufacturer
-/// or supplier as maker) that the BOM is attached to.
-fn bom_bundle(
+/// A bundle folder around one BOM: the operator, and one asset for what
+/// the BOM describes (its id or name as id, its maker as manufacturer and
+/// supplier, equipment when it is a device) that the BOM is attached to.
+pub fn bom_bundle(
     label: &str,
     bytes: Vec<u8>,
     operator: &BomOperator,
 ) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
-    let bad = |field: &str, expected: &str, found: String| {
+    let bom = crate::sbom::read_bom(label, &bytes)?;
+    let subject = bom.subject;
+    let name = subject.name.clone().ok_or_else(|| {
         InputErrors::one(InputError::new(
-            Location::Pointer {
+            Location::File {
                 file: label.to_owned(),
-                pointer: format!("/{}", field.replace('.', "/")),
             },
-            field,
-            expected,
-            found,
+            "subject",
+            "the name of the system the BOM describes (CycloneDX metadata.component.name, \
+             SPDX the described package's name or the document name)",
+            "none",
         ))
-    };
-    let document: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|error| bad("", "a CycloneDX JSON document", error.to_string()))?;
-    let component = &document["metadata"]["component"];
-    let text = |value: &serde_json::Value| {
-        value
-            .as_str()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    let name = text(&component["name"]).ok_or_else(|| {
-        bad(
-            "metadata.component.name",
-            "the name of the system the BOM describes",
-            component["name"].to_string(),
-        )
     })?;
-    let id = text(&component["bom-ref"]).unwrap_or_else(|| name.clone());
-    let maker = text(&component["manufacturer"]["name"])
-        .or_else(|| text(&component["supplier"]["name"]))
-        .or_else(|| text(&document["metadata"]["manufacturer"]["name"]))
-        .or_else(|| text(&document["metadata"]["supplier"]["name"]))
-        .unwrap_or_default();
-    let kind = match component["type"].as_str() {
-        Some("device") => "equipment",
-        _ => "program",
+    let id = subject.local_id.clone().unwrap_or_else(|| name.clone());
+    let maker = subject.maker.clone().unwrap_or_default();
+    let kind = if crate::sbom::subject_is_equipment(subject.kind.as_deref()) {
+        "equipment"
+    } else {
+        "program"
     };
-    // The taxonomy has no word for "a BOM's system"; the component type
-    // (application, firmware, device…) is kept as an unknown category.
-    let category = text(&component["type"]).unwrap_or_else(|| "system".into());
+    let category = subject_category(subject.kind.as_deref());
     let field = |value: &str| format!("\"{}\"", value.replace('"', "\"\""));
     let assets = format!(
         "id,name,kind,category,critical,manufacturer,supplier,bom\n{},{},{kind},{},{},{},{},{}\n",
@@ -192,21 +164,53 @@ fn bom_bundle(
         operator.critical,
         field(&maker),
         field(&maker),
-        field("system.cdx.json"),
+        field(label),
     );
     let mut table = toml::Table::new();
     table.insert("id".into(), operator.id.clone().into());
     table.insert("name".into(), operator.name.clone().into());
     table.insert("sector".into(), operator.sector.clone().into());
     table.insert("country".into(), "JP".into());
+    let operator_toml = toml::to_string(&table).map_err(|error| {
+        InputErrors::one(InputError::new(
+            Location::File {
+                file: label.to_owned(),
+            },
+            "operator",
+            "an operator that can be written as TOML",
+            error.to_string(),
+        ))
+    })?;
     Ok(vec![
-        (
-            "operator.toml".into(),
-            toml::to_string(&table).unwrap_or_default().into_bytes(),
-        ),
+        ("operator.toml".into(), operator_toml.into_bytes()),
         ("assets.csv".into(), assets.into_bytes()),
-        ("system.cdx.json".into(), bytes),
+        // Named as the user named it, so that its messages point there.
+        (label.to_owned(), bytes),
     ])
+}
+
+/// The taxonomy category of what a BOM describes, from its type: software
+/// is an IT system (or an operating system); a device or firmware keeps
+/// its type, which the taxonomy does not know and the screening says so.
+fn subject_category(kind: Option<&str>) -> String {
+    match kind.map(str::to_ascii_lowercase).as_deref() {
+        Some("operating-system") => "os".to_owned(),
+        None
+        | Some(
+            "application"
+            | "framework"
+            | "library"
+            | "container"
+            | "platform"
+            | "file"
+            | "data"
+            | "machine-learning-model"
+            | "install"
+            | "source"
+            | "archive",
+        ) => "it_system".to_owned(),
+        Some(other) => other.to_owned(),
+    }
 }
 
 /// The files of a zipped bundle folder, by file name (folders inside the
@@ -268,11 +272,18 @@ mod tests {
         let bom = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6"}"#;
         let bundle = br#"{"operator": {"id": "X"}, "boms": [{"bomFormat": "CycloneDX"}]}"#;
         let detect = UploadFormat::detect;
-        assert_eq!(detect(None, bom), Some(UploadFormat::CycloneDx));
+        assert_eq!(detect(None, bom), Some(UploadFormat::Bom));
         assert_eq!(
             detect(Some("application/json"), bom),
-            Some(UploadFormat::CycloneDx)
+            Some(UploadFormat::Bom)
         );
+        let tag_value = b"# made by a tool\nSPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n";
+        assert_eq!(
+            detect(Some("application/json"), tag_value),
+            Some(UploadFormat::Bom)
+        );
+        let xml = br#"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.4"/>"#;
+        assert_eq!(detect(None, xml), Some(UploadFormat::Bom));
         assert_eq!(
             detect(None, bundle),
             Some(UploadFormat::Json),

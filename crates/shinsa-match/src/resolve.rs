@@ -868,6 +868,13 @@ fn resolve_assets(
                             if let ListingVia::Owner(owner) = &listing.via {
                                 note.push_str(&affiliate_note(entry, owner));
                             }
+                            if role == "supplier"
+                                && let Some(because) = &asset.supplier_inferred_from
+                            {
+                                note.push_str(&format!(
+                                    "; the BOM names no supplier: inferred from {because}"
+                                ));
+                            }
                             listings.push(AssetListing {
                                 role,
                                 party: party.clone(),

@@ -191,6 +191,12 @@ pub struct Asset {
     pub parent: Option<String>,
     pub manufacturer: Option<PartyRef>,
     pub supplier: Option<PartyRef>,
+    /// When the supplier was not written but inferred from a component's
+    /// package URL, CPE or web address: which field answered, and how. A
+    /// package published by a company is not a purchase from it; packs
+    /// weigh such findings apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_inferred_from: Option<String>,
     pub model: Option<String>,
     pub version: Option<String>,
     pub country_of_manufacture: Option<CountryCode>,

@@ -32,4 +32,6 @@ pub use network::{Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{
     CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
 };
-pub use reference::{Category, CountryGroupMember, ReferenceData, Sector};
+pub use reference::{
+    Category, CountryGroupMember, PackagePublisher, PublisherKey, ReferenceData, Sector,
+};

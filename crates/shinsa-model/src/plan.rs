@@ -435,6 +435,7 @@ impl Plan {
                 parent: None,
                 manufacturer: None,
                 supplier: None,
+                supplier_inferred_from: None,
                 model: None,
                 version: None,
                 country_of_manufacture: item.country_of_manufacture,

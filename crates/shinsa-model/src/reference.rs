@@ -58,6 +58,33 @@ pub struct Category {
     pub synonyms: Vec<String>,
 }
 
+/// What a package identifier or web address says about who publishes it:
+/// `pkg:maven/com.huawei` → the `huawei` identity. Read from
+/// `data/package_publishers.csv`; a component whose BOM names no maker gets
+/// one from here, and says which field answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagePublisher {
+    pub kind: PublisherKey,
+    /// A purl prefix (`pkg:npm/@alicloud`; a trailing `*` matches any
+    /// continuation, otherwise the next character must end a segment), a
+    /// CPE vendor (`hikvision`) or a domain (`huawei.com`, its subdomains
+    /// included).
+    pub key: String,
+    /// The id of an identity of `identities.csv`.
+    pub identity: String,
+    pub source: String,
+    pub verified: bool,
+}
+
+/// Which identifier a [`PackagePublisher`] row reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublisherKey {
+    Purl,
+    CpeVendor,
+    Domain,
+}
+
 /// Everything bundled or imported that screening reads besides the register.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ReferenceData {
@@ -67,6 +94,9 @@ pub struct ReferenceData {
     pub lists: Vec<ListInfo>,
     pub entries: Vec<ListEntry>,
     pub identities: Vec<Identity>,
+    /// Package namespaces and domains of known publishers.
+    #[serde(default)]
+    pub publishers: Vec<PackagePublisher>,
     /// Parties of imported lists (OFAC, CSL, UN, OpenSanctions), whose
     /// entries are in `entries` too; keyed by `list/id` there.
     #[serde(default)]

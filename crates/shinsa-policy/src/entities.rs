@@ -338,6 +338,10 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ("critical", Fact::Flag(asset.critical)),
                 ("category", Fact::Entity("Category", &asset.asset.category)),
                 ("category_known", Fact::Flag(asset.asset.category_known)),
+                (
+                    "vendor_inferred",
+                    Fact::Flag(asset.asset.supplier_inferred_from.is_some()),
+                ),
             ]);
             facts.extend(present([
                 ("manufacturer", party(&asset.manufacturer)),

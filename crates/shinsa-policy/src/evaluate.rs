@@ -702,6 +702,11 @@ impl EvidenceSource<'_> {
                 self.party_country(role, party, out);
             }
         }
+        if let Some(because) = &asset.asset.supplier_inferred_from {
+            out.push(Evidence::Fact {
+                text: format!("the BOM names no supplier: inferred from {because}"),
+            });
+        }
         if let Some(country) = asset.asset.country_of_manufacture {
             out.push(Evidence::Country {
                 role: "country of manufacture".to_owned(),

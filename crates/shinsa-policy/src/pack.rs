@@ -191,7 +191,8 @@ pub const BUNDLED: [BundledPack; 3] = [
         id: "jp-espa",
         files: pack_files!("jp-espa": "pack.toml", "schema.cedarschema", "policies.cedar",
             "tests/core.toml", "tests/core/operator.toml", "tests/core/parties.csv",
-            "tests/core/assets.csv", "tests/core/contracts.csv", "tests/core/dataflows.csv"),
+            "tests/core/assets.csv", "tests/core/contracts.csv", "tests/core/dataflows.csv",
+            "tests/core/app.spdx"),
     },
     BundledPack {
         id: "us",
@@ -549,7 +550,7 @@ mod tests {
         assert_eq!(pack.id, "jp-espa");
         assert_eq!(pack.sha256.len(), 64);
         let rules = pack.rules();
-        assert_eq!(rules.len(), 23);
+        assert_eq!(rules.len(), 24);
         assert!(
             rules
                 .iter()

@@ -210,7 +210,7 @@ pub async fn accept_register(
 ) -> ApiResult<UploadAccepted> {
     let format = UploadFormat::detect(content_type, &bytes).ok_or_else(|| {
         Problem::bad_request(
-            "expected a bundle as JSON (application/json), an XLSX workbook, a zip of the bundle folder (application/zip) or a CycloneDX JSON BOM",
+            "expected a bundle as JSON (application/json), an XLSX workbook, a zip of the bundle folder (application/zip) or a BOM (CycloneDX JSON or XML, SPDX JSON, tag-value or 3.0)",
         )
     })?;
     let operator = crate::screening::BomOperator {

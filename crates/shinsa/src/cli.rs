@@ -42,11 +42,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Screen a register bundle (CSV folder, .xlsx workbook or .json document).
+    /// Screen a register bundle (CSV folder, .xlsx workbook or .json document) or a bare BOM.
     #[command(
         after_help = "A bundle folder holds operator.toml and any of parties.csv, ownership.csv, \
-assets.csv, contracts.csv, dataflows.csv and *.cdx.json (CycloneDX 1.6). A workbook has sheets with \
-the same names (and an `operator` sheet); a JSON document follows schema/inventory.schema.json.\n\n\
+assets.csv, contracts.csv, dataflows.csv and BOM files (CycloneDX 1.2–1.6 JSON or XML, SPDX 2.2/2.3 \
+JSON or tag-value, SPDX 3.0 JSON-LD; recognised by content, tied to an asset by the `bom` column or \
+by the name of what they describe). A workbook has sheets with the same names (and an `operator` \
+sheet); a JSON document follows schema/inventory.schema.json.\n\n\
+A bare BOM is screened as the register of the one program or device it describes:\n  \
+shinsa screen keycloak.cdx.json --operator minato --sector electricity --critical\n\
+When a component names no supplier, its publisher is inferred from its package URL, CPE or \
+web address (data/package_publishers.csv) and the finding says which field answered.\n\n\
 Bad input is reported with file, line and column (or cell, or JSON pointer), the field, what was \
 expected and what was found, all at once; exit code 2; nothing is written."
     )]
@@ -365,21 +371,63 @@ struct Common {
     threshold: f64,
     #[command(flatten)]
     lists: ListsDir,
+    /// Refuse a BOM that breaks a rule of its format even in a field shinsa does not
+    /// read (a URL, a licence's shape, a timestamp). Without it such breaches are
+    /// warnings, each with its pointer or line.
+    #[arg(long)]
+    strict_bom: bool,
 }
 
 #[derive(Debug, Args)]
 struct ScreenArgs {
-    /// The bundle: a folder of CSV files, an .xlsx workbook or a .json document.
+    /// The register: a folder of CSV files, an .xlsx workbook, a .json document, or a
+    /// bare BOM (CycloneDX JSON or XML, SPDX JSON, tag-value or 3.0 JSON-LD, told by
+    /// content) screened as a register of the one system it describes.
     path: PathBuf,
     #[command(flatten)]
+    bom: BomOwner,
+    #[command(flatten)]
     common: Common,
+}
+
+/// Who a bare BOM is screened for; a bundle names its operator itself and
+/// these are ignored.
+#[derive(Debug, Args)]
+struct BomOwner {
+    /// For a bare BOM: the operator (id and name) it is screened for.
+    #[arg(long, value_name = "ID", default_value = "bom-check")]
+    operator: String,
+    /// For a bare BOM: the operator's sector (a code of data/sectors.csv), which
+    /// chooses the pack version and the sector's kinds of critical facility. The
+    /// default suits a quick check of a vendor's delivery; give your own sector to
+    /// screen as you would file.
+    #[arg(long, value_name = "SECTOR", default_value = "telecommunications")]
+    sector: String,
+    /// For a bare BOM: the system it describes is a specified critical facility
+    /// (特定重要設備) — a BOM cannot say so itself. Decides between review and
+    /// prohibition for listed vendors.
+    #[arg(long)]
+    critical: bool,
+}
+
+impl BomOwner {
+    fn operator(&self) -> shinsa_ingest::upload::BomOperator {
+        shinsa_ingest::upload::BomOperator {
+            id: self.operator.clone(),
+            name: self.operator.clone(),
+            sector: self.sector.clone(),
+            critical: self.critical,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 struct MatchArgs {
     /// Names to screen.
     names: Vec<String>,
-    /// A CSV of names to screen (column `name`; optional `id`, `aliases`, `country`, `identifiers`).
+    /// A CSV of names to screen (column `name`; optional `id`, `aliases`, `country`,
+    /// `identifiers`), or a vendor's BOM (CycloneDX or SPDX, told by content): the makers
+    /// its components name, or whose packages they are, are screened.
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
     /// Output format.
@@ -445,7 +493,7 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Screen(args) => {
-            let source = screening::Source::Path(args.path);
+            let source = screening::Source::from_path(args.path, args.bom.operator())?;
             screen(source, &args.common, FailOn::Review)
         }
         Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
@@ -542,9 +590,21 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
             identifiers: Vec::new(),
         })
         .collect();
+    let day = args
+        .as_of
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let mut reference =
+        screening::reference(args.reference.as_deref(), Some(&args.lists_dir.path()))?;
     if let Some(path) = &args.input {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        match shinsa_ingest::queries::read_queries(&path.display().to_string(), &bytes) {
+        let file = path.display().to_string();
+        // A vendor's delivered BOM: the makers it names are the queries.
+        let read = if shinsa_ingest::sbom::BomFormat::detect(&bytes).is_some() {
+            shinsa_ingest::queries::bom_queries(&file, &bytes, &reference)
+        } else {
+            shinsa_ingest::queries::read_queries(&file, &bytes)
+        };
+        match read {
             Ok(mut rows) => queries.append(&mut rows),
             Err(errors) => {
                 eprint!("{errors}");
@@ -555,11 +615,6 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
     if queries.is_empty() {
         anyhow::bail!("give names to match, or --input FILE");
     }
-    let day = args
-        .as_of
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let mut reference =
-        screening::reference(args.reference.as_deref(), Some(&args.lists_dir.path()))?;
     if !args.lists.is_empty() {
         if let Some(unknown) = args.lists.iter().find(|id| reference.list(id).is_none()) {
             anyhow::bail!("no list {unknown:?}; `shinsa lists ls` shows the lists");
@@ -581,6 +636,7 @@ fn options(common: &Common) -> screening::Options {
         reference: common.reference.clone(),
         lists_dir: Some(common.lists.path()),
         threshold: common.threshold,
+        strict_bom: common.strict_bom,
     }
 }
 

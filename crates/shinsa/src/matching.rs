@@ -47,6 +47,9 @@ pub struct EntryHit {
 #[derive(Debug, Serialize)]
 pub struct QueryResult {
     pub query: String,
+    /// Where the query came from: `arg 1`, `line 3` of a CSV (or its `id`),
+    /// or the components of a BOM that name this maker, and how.
+    pub source: String,
     pub identity: Option<IdentityHit>,
     pub matches: Vec<EntryHit>,
 }
@@ -136,6 +139,7 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
     });
     QueryResult {
         query: party.name.clone(),
+        source: party.id.clone(),
         identity,
         matches,
     }

@@ -268,6 +268,7 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
             reference: None,
             lists_dir: None,
             threshold: shinsa_match::DEFAULT_THRESHOLD,
+            strict_bom: false,
         };
         let report = match screening::run(&case.register, &options)? {
             Outcome::Screened(report) => report,
@@ -325,6 +326,7 @@ pub(crate) fn explain_subject(
         reference: None,
         lists_dir: Some(crate::list_store::default_dir()),
         threshold: shinsa_match::DEFAULT_THRESHOLD,
+        strict_bom: false,
     };
     let bar = screening::progress();
     let prepared = screening::prepare(
@@ -395,6 +397,7 @@ pub(crate) fn pack_impact(
                 reference: None,
                 lists_dir: Some(crate::list_store::default_dir()),
                 threshold: shinsa_match::DEFAULT_THRESHOLD,
+                strict_bom: false,
             };
             match screening::run(&screening::Source::Path(register.clone()), &options)? {
                 Outcome::Screened(report) => findings.push(report.findings),

@@ -21,6 +21,35 @@ pub enum Source {
         label: String,
         files: Vec<(String, Vec<u8>)>,
     },
+    /// A bare BOM (CycloneDX or SPDX), screened as a register of the one
+    /// system it describes, held by `operator`.
+    Bom {
+        label: String,
+        bytes: Vec<u8>,
+        operator: shinsa_ingest::upload::BomOperator,
+    },
+}
+
+impl Source {
+    /// A path as the user gave it: a file whose content is a BOM is one,
+    /// whatever its name; anything else is a bundle.
+    pub fn from_path(
+        path: PathBuf,
+        operator: shinsa_ingest::upload::BomOperator,
+    ) -> anyhow::Result<Self> {
+        if path.is_file() {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            if shinsa_ingest::sbom::BomFormat::detect(&bytes).is_some() {
+                return Ok(Source::Bom {
+                    label: path.display().to_string(),
+                    bytes,
+                    operator,
+                });
+            }
+        }
+        Ok(Source::Path(path))
+    }
 }
 
 /// How to screen.
@@ -36,6 +65,9 @@ pub struct Options {
     /// for the bundled lists alone (pack tests must not depend on imports).
     pub lists_dir: Option<PathBuf>,
     pub threshold: f64,
+    /// Refuse a register when a BOM in it breaks a format rule, even of a
+    /// field shinsa does not read (`--strict-bom`).
+    pub strict_bom: bool,
 }
 
 /// A finished screening.
@@ -152,6 +184,18 @@ pub fn prepare(
         Source::Files { label, files } => {
             shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
         }
+        Source::Bom {
+            label,
+            bytes,
+            operator,
+        } => shinsa_ingest::upload::bom_bundle(label, bytes.clone(), operator).and_then(|files| {
+            shinsa_ingest::load_bundle_files(label, files, &reference, options.day)
+        }),
+    };
+    let loaded = if options.strict_bom {
+        loaded.and_then(LoadedBundle::strict_bom)
+    } else {
+        loaded
     };
     let mut loaded: LoadedBundle = match loaded {
         Ok(loaded) => loaded,

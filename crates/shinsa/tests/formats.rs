@@ -347,15 +347,33 @@ fn a_bom_in_a_json_document_is_screened_and_its_errors_have_full_pointers() {
     let why = evidence(component, "list_match")[0]["why"].to_string();
     assert!(why.contains("component of critical facility FW-1"), "{why}");
 
+    // A component type the format does not know decides nothing shinsa
+    // screens: a warning at its full pointer, an error under --strict-bom.
     document["boms"][0]["components"][0]["type"] = json!("gadget");
     std::fs::write(&path, document.to_string()).unwrap();
-    let bad = shinsa(&["screen", path_str(&path)]);
-    assert_eq!(bad.code, 2);
     let expected = format!(
         "{}#/boms/0/components/0/type: field `type`",
         path_str(&path)
     );
+    let warned = shinsa(&["screen", path_str(&path), "--as-of", AS_OF]);
+    assert_eq!(warned.code, 1, "{}", warned.stderr);
+    assert!(warned.stderr.contains(&expected), "{}", warned.stderr);
+    let bad = shinsa(&["screen", path_str(&path), "--strict-bom"]);
+    assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains(&expected), "{}", bad.stderr);
+    // A component without a name is refused either way.
+    document["boms"][0]["components"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let bad = shinsa(&["screen", path_str(&path)]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains(&format!("{}#/boms/0/components/0", path_str(&path))),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
