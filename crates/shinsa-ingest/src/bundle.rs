@@ -20,7 +20,14 @@ pub const INVENTORY_SCHEMA: &str = include_str!("../../../schema/inventory.schem
 pub(crate) const OPERATOR: TableSpec = TableSpec {
     name: "operator",
     required: &["id", "name", "sector", "country"],
-    optional: &["licence", "licence_id", "licence_status", "regulator"],
+    optional: &[
+        "licence",
+        "licence_id",
+        "licence_status",
+        "regulator",
+        "network_internal",
+        "network_public",
+    ],
 };
 pub(crate) const PARTIES: TableSpec = TableSpec {
     name: "parties",
@@ -850,6 +857,26 @@ fn check_operator(
             id,
             status: row.text("licence_status"),
         });
+    // `[network] internal = [...]` and `public = [...]`: address ranges.
+    let ranges = |field: &str, errors: &mut Errors| -> Vec<String> {
+        let Some(text) = row.text(field) else {
+            return Vec::new();
+        };
+        match shinsa_model::Cidr::parse_list(&text) {
+            Ok(ranges) => ranges.iter().map(ToString::to_string).collect(),
+            Err(expected) => {
+                errors.push(InputError::new(
+                    row.location_of(field),
+                    field,
+                    expected,
+                    format!("{text:?}"),
+                ));
+                Vec::new()
+            }
+        }
+    };
+    let internal_networks = ranges("network_internal", errors);
+    let public_networks = ranges("network_public", errors);
     Some(Operator {
         id: id?,
         name: name?,
@@ -857,6 +884,8 @@ fn check_operator(
         country: country?,
         licence,
         regulator: row.text("regulator"),
+        internal_networks,
+        public_networks,
     })
 }
 

@@ -19,6 +19,9 @@ pub struct ResolvedConnection {
     pub customer_data: bool,
     /// The party key of the provider's parent company.
     pub provider: Option<String>,
+    /// The source is meant to answer the Internet: its address is in the
+    /// operator's `[network] public` ranges.
+    pub source_public: bool,
 }
 
 /// An observed device with its vendor resolved.
@@ -57,13 +60,24 @@ pub(crate) fn connections(
                 .filter_map(|contract| contract.asset.as_deref()),
         )
         .collect();
+    let public: Vec<shinsa_model::Cidr> = inventory
+        .operator
+        .public_networks
+        .iter()
+        .filter_map(|range| shinsa_model::Cidr::parse(range).ok())
+        .collect();
     inventory
         .observed
         .connections
         .iter()
         .map(|connection| {
             let source = connection.source_asset.as_deref();
+            let source_public = connection
+                .source_ip
+                .parse()
+                .is_ok_and(|ip| public.iter().any(|range| range.contains(ip)));
             ResolvedConnection {
+                source_public,
                 source_known: source.is_some_and(|id| critical.contains_key(id)),
                 source_critical: source
                     .and_then(|id| critical.get(id).copied())

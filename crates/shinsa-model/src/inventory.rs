@@ -64,6 +64,15 @@ pub struct Operator {
     pub country: CountryCode,
     pub licence: Option<Licence>,
     pub regulator: Option<String>,
+    /// The operator's own address ranges (`[network] internal`, CIDR):
+    /// a connection is the operator's only when one of these (or a private
+    /// RFC 1918 / 4193 address, or a register asset's address) opened it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub internal_networks: Vec<String>,
+    /// Ranges of hosts meant to answer the Internet (`[network] public`):
+    /// their answering foreign traffic is a notice, not a review.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_networks: Vec<String>,
 }
 
 /// The operator's business licence under its sector law.

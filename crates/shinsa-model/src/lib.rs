@@ -28,7 +28,7 @@ pub use lists::{
     EntryException, EntryTarget, Identity, ImportedList, LegalEffect, ListChanges, ListEntry,
     ListInfo, ListedParty, PartyKind, Relation, RelationKind, Scope, UseRestriction,
 };
-pub use network::{Observed, ObservedConnection, ObservedDevice};
+pub use network::{Cidr, Direction, Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{
     CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
 };

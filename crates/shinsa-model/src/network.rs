@@ -50,6 +50,50 @@ pub struct ObservedConnection {
     pub last_seen: String,
     /// Which dataset of which date answered each lookup.
     pub answered_by: Vec<String>,
+    /// Who opened it: the source (outbound, the default), or the remote
+    /// side (inbound: the source answered; `destination_*` then describe
+    /// where the traffic came from).
+    #[serde(default, skip_serializing_if = "Direction::is_outbound")]
+    pub direction: Direction,
+    /// For inbound traffic, the source's port that answered (its service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_port: Option<u16>,
+    /// What kind of network the remote side is on (`hosting`, `access`,
+    /// `transit`, `education`, `unknown`), from `data/network_kinds.csv`
+    /// and the provider table.
+    #[serde(default = "unknown_kind")]
+    pub network_kind: String,
+}
+
+fn unknown_kind() -> String {
+    "unknown".to_owned()
+}
+
+/// Who opened an observed connection.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The operator's host opened it.
+    #[default]
+    Outbound,
+    /// The remote side opened it and the operator's host answered.
+    Inbound,
+}
+
+impl Direction {
+    pub fn is_outbound(&self) -> bool {
+        *self == Direction::Outbound
+    }
+}
+
+impl ObservedConnection {
+    /// Whether the remote side is a data centre: a hosting network, or a
+    /// cloud, CDN or security provider of the provider table.
+    pub fn remote_is_datacentre(&self) -> bool {
+        self.network_kind == "hosting"
+    }
 }
 
 /// A device seen on the network (by MAC), with the hardware vendor its
@@ -71,4 +115,103 @@ pub struct ObservedDevice {
     /// The log the device was seen in.
     pub seen_in: String,
     pub answered_by: Vec<String>,
+}
+
+/// An address range in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`; a bare
+/// address is a range of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address
+            .parse()
+            .map_err(|_| format!("an address range such as 10.0.0.0/8, found {text:?}"))?;
+        let most = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => most,
+            Some(prefix) => prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|prefix| *prefix <= most)
+                .ok_or_else(|| format!("a prefix length from 0 to {most}, found {text:?}"))?,
+        };
+        Ok(Cidr { network, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let bits = |ip: std::net::IpAddr| -> (u128, u32) {
+            match ip {
+                std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                std::net::IpAddr::V6(v6) => (u128::from(v6), 128),
+            }
+        };
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) if self.network.is_ipv4() => match v6.to_ipv4_mapped() {
+                Some(v4) => std::net::IpAddr::V4(v4),
+                None => return false,
+            },
+            other => other,
+        };
+        let ((network, width), (address, other_width)) = (bits(self.network), bits(ip));
+        if width != other_width {
+            return false;
+        }
+        let shift = width - u32::from(self.prefix);
+        shift >= 128 || network.checked_shr(shift) == address.checked_shr(shift)
+    }
+
+    /// Ranges written as a TOML array (`["10.0.0.0/8", "203.0.113.0/24"]`)
+    /// or a `;`/`,`-separated cell.
+    pub fn parse_list(text: &str) -> Result<Vec<Cidr>, String> {
+        text.trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split([',', ';', '\n'])
+            .map(|item| item.trim().trim_matches(['"', '\'']).trim())
+            .filter(|item| !item.is_empty())
+            .map(Cidr::parse)
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod cidr_tests {
+    use super::Cidr;
+
+    #[test]
+    fn ranges_contain_what_they_should() {
+        let ok = |text: &str| Cidr::parse(text).unwrap_or_else(|e| unreachable!("{e}"));
+        let ip = |text: &str| text.parse().unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(ok("10.0.0.0/8").contains(ip("10.200.1.1")));
+        assert!(!ok("10.0.0.0/8").contains(ip("11.0.0.1")));
+        assert!(ok("203.0.113.7").contains(ip("203.0.113.7")));
+        assert!(!ok("203.0.113.7").contains(ip("203.0.113.8")));
+        assert!(ok("0.0.0.0/0").contains(ip("8.8.8.8")));
+        assert!(ok("2001:db8::/32").contains(ip("2001:db8:1::5")));
+        assert!(!ok("2001:db8::/32").contains(ip("10.0.0.1")));
+        assert!(ok("10.0.0.0/8").contains(ip("::ffff:10.1.2.3")));
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+        assert!(Cidr::parse("intranet").is_err());
+        let list = Cidr::parse_list(r#"["10.0.0.0/8", "203.0.113.0/24"]"#);
+        assert_eq!(list.map(|l| l.len()), Ok(2));
+        assert_eq!(
+            Cidr::parse_list("10.0.0.0/8; 192.0.2.1").map(|l| l.len()),
+            Ok(2)
+        );
+    }
 }

@@ -127,7 +127,7 @@ fn run(args: &[String]) {
     let lookups = Lookups::open(&geo, &asn, &[]).unwrap();
     let loaded = started.elapsed().as_secs_f64();
     let mut reader = Reader::default();
-    let mut evidence = Evidence::new(&lookups);
+    let mut evidence = Evidence::new(&lookups, shinsa_net::Locality::default());
     let reading = std::time::Instant::now();
     let (_, records) = shinsa_net::read_file(&file, &mut reader, &mut evidence).unwrap();
     let inventory = shinsa_model::Inventory {
@@ -138,6 +138,8 @@ fn run(args: &[String]) {
             country: shinsa_model::CountryCode::parse("JP").unwrap(),
             licence: None,
             regulator: None,
+            internal_networks: Vec::new(),
+            public_networks: Vec::new(),
         },
         parties: Vec::new(),
         ownership: Vec::new(),

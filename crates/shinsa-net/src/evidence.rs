@@ -4,11 +4,11 @@
 
 use crate::lookup::{Destination, Located, Lookups};
 use crate::read::Sink;
-use crate::record::{Flow, Mac, Sighting};
+use crate::record::{Exchange, Flow, Mac, Opener, Sighting};
 use shinsa_model::{
-    CountryCode, Inventory, Observed, ObservedConnection, ObservedDevice, PartyRef,
+    Cidr, CountryCode, Direction, Inventory, Observed, ObservedConnection, ObservedDevice, PartyRef,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 #[derive(Debug, Clone)]
@@ -35,12 +35,180 @@ struct DeviceTally {
 pub struct Summary {
     pub flows: u64,
     pub sightings: u64,
-    /// Flows to private, loopback, link-local, multicast or shared
-    /// addresses: inside the operator's network, not summed.
+    /// Flows between two of the operator's own addresses: not summed.
     pub internal_flows: u64,
+    /// Flows the operator's hosts opened to the outside and that were
+    /// answered: the connections the rules judge.
+    pub outbound_flows: u64,
+    /// Flows the outside opened towards the operator (scans, probes, and
+    /// the traffic of public services), summed by source network.
+    pub inbound_flows: u64,
+    /// Of those, flows the operator's host answered with payload.
+    pub answered_inbound_flows: u64,
+    /// Exchanges that are no connection to anything: ICMP (unreachable
+    /// replies, pings), attempts never answered, resets.
+    pub control_flows: u64,
+    /// Flows between two addresses neither of which is the operator's (by
+    /// its ranges, the private ranges and its assets' addresses): give
+    /// `[network] internal` to place them.
+    pub unplaced_flows: u64,
     /// Sightings of locally administered (randomised) or group MACs: they
     /// name no vendor and are left alone.
     pub randomised_macs: u64,
+}
+
+/// Which addresses are the operator's: the private ranges (RFC 1918,
+/// 4193 and the like), its `[network] internal` ranges and its register
+/// assets' addresses; and which of its hosts are meant to be public.
+#[derive(Debug, Clone, Default)]
+pub struct Locality {
+    internal: Vec<Cidr>,
+    public: Vec<Cidr>,
+    assets: HashSet<IpAddr>,
+}
+
+impl Locality {
+    /// From the register (its ranges were checked when it was read).
+    pub fn of(inventory: &Inventory) -> Locality {
+        let parse = |ranges: &[String]| -> Vec<Cidr> {
+            ranges
+                .iter()
+                .filter_map(|range| Cidr::parse(range).ok())
+                .collect()
+        };
+        Locality {
+            internal: parse(&inventory.operator.internal_networks),
+            public: parse(&inventory.operator.public_networks),
+            assets: inventory
+                .assets
+                .iter()
+                .filter_map(|asset| asset.ip.as_deref()?.trim().parse().ok())
+                .collect(),
+        }
+    }
+
+    /// Whether an address is the operator's.
+    pub fn is_own(&self, ip: IpAddr) -> bool {
+        !is_public(ip)
+            || self.assets.contains(&ip)
+            || self.internal.iter().any(|range| range.contains(ip))
+            || self.public.iter().any(|range| range.contains(ip))
+    }
+
+    /// Whether a host of the operator is meant to answer the Internet.
+    pub fn is_public_host(&self, ip: IpAddr) -> bool {
+        self.public.iter().any(|range| range.contains(ip))
+    }
+}
+
+/// What a flow is, from the operator's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Traffic {
+    /// The operator's host opened it and was answered (or the log cannot
+    /// say it was not).
+    Outbound {
+        local: IpAddr,
+        remote: IpAddr,
+    },
+    /// The outside opened it; `answered` when the host replied with payload.
+    Inbound {
+        local: IpAddr,
+        remote: IpAddr,
+        port: u16,
+        answered: bool,
+    },
+    Internal,
+    Control,
+    Unplaced,
+}
+
+/// Classifies a flow: who opened it (the log's word, else the ports: a
+/// record from a well-known port to a high one is the answer of a server),
+/// whose addresses the two ends are, and whether anything was said.
+fn classify(flow: &Flow, locality: &Locality) -> Traffic {
+    if matches!(flow.proto, 1 | 58) {
+        return Traffic::Control;
+    }
+    let answer_record = match flow.opener {
+        Opener::Source => false,
+        Opener::Destination => true,
+        Opener::Unknown => (1..1024).contains(&flow.src_port) && flow.dst_port >= 1024,
+    };
+    // (opener, responder, responder's port, bytes the responder sent)
+    let (opener, responder, port, sent, opener_local, responder_local) = if answer_record {
+        (
+            flow.dst,
+            flow.src,
+            flow.src_port,
+            Some(flow.bytes),
+            flow.dst_local,
+            flow.src_local,
+        )
+    } else {
+        (
+            flow.src,
+            flow.dst,
+            flow.dst_port,
+            flow.dst_bytes,
+            flow.src_local,
+            flow.dst_local,
+        )
+    };
+    // The sensor's word adds to the operator's ranges, never takes from
+    // them: Zeek's local_nets is often incomplete, and a private address is
+    // never on the Internet.
+    let opener_own = opener_local == Some(true) || locality.is_own(opener);
+    let responder_own = responder_local == Some(true) || locality.is_own(responder);
+    let refused = matches!(flow.exchange, Exchange::Unanswered | Exchange::Refused);
+    match (opener_own, responder_own) {
+        (true, true) => Traffic::Internal,
+        (true, false) if refused => Traffic::Control,
+        (true, false) => Traffic::Outbound {
+            local: opener,
+            remote: responder,
+        },
+        (false, true) => Traffic::Inbound {
+            local: responder,
+            remote: opener,
+            port,
+            answered: !refused && sent.unwrap_or(0) > 0,
+        },
+        (false, false) => Traffic::Unplaced,
+    }
+}
+
+/// Inbound traffic from one network: how much, from how many addresses.
+#[derive(Debug, Clone)]
+struct InboundTally {
+    flows: u64,
+    answered: u64,
+    sources: HashSet<IpAddr>,
+    /// Sources beyond [`SOURCES_KEPT`], counted but not kept.
+    more_sources: u64,
+    first: f64,
+    last: f64,
+    example: IpAddr,
+}
+
+/// Distinct source addresses kept per network (a scan from a /16 would
+/// otherwise grow without bound).
+const SOURCES_KEPT: usize = 4096;
+
+/// Inbound traffic from one network, as reported.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct InboundSource {
+    pub country: Option<CountryCode>,
+    pub asn: Option<u32>,
+    pub network: Option<String>,
+    /// The network's kind (`hosting`, `access`, …, `unknown`).
+    pub kind: String,
+    pub flows: u64,
+    /// Flows the operator's hosts answered with payload.
+    pub answered: u64,
+    /// Distinct source addresses (at least this many past 4,096).
+    pub sources: u64,
+    pub first_seen: String,
+    pub last_seen: String,
 }
 
 /// Source, destination country and AS number packed into two integers, so
@@ -94,7 +262,11 @@ impl ConnectionKey {
 /// MAC address.
 pub struct Evidence<'a> {
     lookups: &'a Lookups,
+    locality: Locality,
     connections: HashMap<ConnectionKey, Tally, foldhash::fast::RandomState>,
+    /// Answered inbound traffic per local host, remote place and port.
+    exposures: HashMap<(ConnectionKey, u16), Tally, foldhash::fast::RandomState>,
+    inbound: HashMap<Located, InboundTally, foldhash::fast::RandomState>,
     devices: HashMap<Mac, DeviceTally>,
     /// Recent destinations and where they are: a direct-mapped table of
     /// fixed size (traffic repeats its destinations; memory stays flat).
@@ -180,10 +352,14 @@ impl<'a> Evidence<'a> {
         located
     }
 
-    pub fn new(lookups: &'a Lookups) -> Self {
+    /// Evidence for a register whose addresses `locality` knows.
+    pub fn new(lookups: &'a Lookups, locality: Locality) -> Self {
         Evidence {
             lookups,
+            locality,
             connections: HashMap::default(),
+            exposures: HashMap::default(),
+            inbound: HashMap::default(),
             devices: HashMap::new(),
             recent: vec![None; RECENT_SLOTS],
             file: String::new(),
@@ -219,10 +395,19 @@ impl<'a> Evidence<'a> {
                 .collect()
         };
 
-        // Networks of one provider are one connection.
-        let mut grouped: BTreeMap<(IpAddr, Option<CountryCode>, String), (Tally, Destination)> =
-            BTreeMap::new();
-        for (key, tally) in &self.connections {
+        // Networks of one provider are one connection; an exposure is
+        // keyed by its port too (0 for outbound).
+        type Group = (IpAddr, Option<CountryCode>, String, Direction, u16);
+        let mut grouped: BTreeMap<Group, (Tally, Destination)> = BTreeMap::new();
+        let outbound = self
+            .connections
+            .iter()
+            .map(|(key, tally)| (key, tally, Direction::Outbound, 0));
+        let inbound = self
+            .exposures
+            .iter()
+            .map(|((key, port), tally)| (key, tally, Direction::Inbound, *port));
+        for (key, tally, direction, port) in outbound.chain(inbound) {
             let (src, country, asn) = (key.source(), key.country(), key.asn());
             let destination = self.lookups.destination(tally.example);
             let operator = match (&destination.provider, &destination.network) {
@@ -233,7 +418,7 @@ impl<'a> Evidence<'a> {
                 }
             };
             grouped
-                .entry((src, country, operator))
+                .entry((src, country, operator, direction, port))
                 .and_modify(|(sum, _)| {
                     sum.bytes += tally.bytes;
                     sum.flows += tally.flows;
@@ -246,36 +431,43 @@ impl<'a> Evidence<'a> {
         let mut connection_labels = answered("country");
         connection_labels.extend(answered("network"));
         connection_labels.extend(answered("provider"));
+        connection_labels.extend(answered("data-centre"));
         let connections = grouped
             .into_iter()
-            .map(|((src, country, operator), (tally, destination))| {
-                let asset = tally
-                    .mac
-                    .and_then(|mac| by_mac.get(&mac))
-                    .or_else(|| by_ip.get(&src))
-                    .map(|id| (*id).to_owned());
-                let provider = destination.provider.as_ref();
-                ObservedConnection {
-                    id: format!(
-                        "{src}→{}/{operator}",
-                        country.map_or_else(|| "unknown".to_owned(), |c| c.to_string())
-                    ),
-                    source_ip: src.to_string(),
-                    source_asset: asset,
-                    destination_country: country,
-                    asn: destination.network.as_ref().map(|(n, _)| *n),
-                    network_org: destination.network.as_ref().map(|(_, org)| org.clone()),
-                    provider: provider.map(|p| p.name.clone()),
-                    provider_parent: provider.map(|p| PartyRef::Text(p.parent.clone())),
-                    provider_country: provider.map(|p| p.parent_country),
-                    example_destination: tally.example.to_string(),
-                    bytes: tally.bytes,
-                    flows: tally.flows,
-                    first_seen: rfc3339(tally.first),
-                    last_seen: rfc3339(tally.last),
-                    answered_by: connection_labels.clone(),
-                }
-            })
+            .map(
+                |((src, country, operator, direction, port), (tally, destination))| {
+                    let asset = tally
+                        .mac
+                        .and_then(|mac| by_mac.get(&mac))
+                        .or_else(|| by_ip.get(&src))
+                        .map(|id| (*id).to_owned());
+                    let provider = destination.provider.as_ref();
+                    let place = country.map_or_else(|| "unknown".to_owned(), |c| c.to_string());
+                    ObservedConnection {
+                        id: match direction {
+                            Direction::Outbound => format!("{src}→{place}/{operator}"),
+                            Direction::Inbound => format!("{src}:{port}←{place}/{operator}"),
+                        },
+                        source_ip: src.to_string(),
+                        source_asset: asset,
+                        destination_country: country,
+                        asn: destination.network.as_ref().map(|(n, _)| *n),
+                        network_org: destination.network.as_ref().map(|(_, org)| org.clone()),
+                        provider: provider.map(|p| p.name.clone()),
+                        provider_parent: provider.map(|p| PartyRef::Text(p.parent.clone())),
+                        provider_country: provider.map(|p| p.parent_country),
+                        example_destination: tally.example.to_string(),
+                        bytes: tally.bytes,
+                        flows: tally.flows,
+                        first_seen: rfc3339(tally.first),
+                        last_seen: rfc3339(tally.last),
+                        answered_by: connection_labels.clone(),
+                        direction,
+                        service_port: (direction == Direction::Inbound).then_some(port),
+                        network_kind: destination.kind.to_owned(),
+                    }
+                },
+            )
             .collect();
 
         let vendor_labels = answered("MAC vendor");
@@ -306,6 +498,57 @@ impl<'a> Evidence<'a> {
     }
 }
 
+impl Tally {
+    fn add(&mut self, flow: &Flow, mac: Option<Mac>) {
+        self.bytes = self.bytes.saturating_add(flow.bytes);
+        self.flows += 1;
+        self.first = self.first.min(flow.start);
+        self.last = self.last.max(flow.start);
+        self.mac = self.mac.or(mac);
+    }
+
+    fn starting(flow: &Flow, remote: IpAddr) -> Tally {
+        Tally {
+            bytes: 0,
+            flows: 0,
+            first: flow.start,
+            last: flow.start,
+            example: remote,
+            mac: None,
+        }
+    }
+}
+
+impl Evidence<'_> {
+    /// Inbound traffic summed by the network it came from.
+    pub fn inbound(&self) -> Vec<InboundSource> {
+        let mut rows: Vec<InboundSource> = self
+            .inbound
+            .iter()
+            .map(|(located, tally)| {
+                let destination = self.lookups.destination(tally.example);
+                InboundSource {
+                    country: located.country,
+                    asn: located.asn,
+                    network: destination
+                        .provider
+                        .as_ref()
+                        .map(|provider| provider.name.clone())
+                        .or_else(|| destination.network.as_ref().map(|(_, org)| org.clone())),
+                    kind: destination.kind.to_owned(),
+                    flows: tally.flows,
+                    answered: tally.answered,
+                    sources: tally.sources.len() as u64 + tally.more_sources,
+                    first_seen: rfc3339(tally.first),
+                    last_seen: rfc3339(tally.last),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.flows.cmp(&a.flows).then(a.asn.cmp(&b.asn)));
+        rows
+    }
+}
+
 impl Sink for Evidence<'_> {
     fn flow(&mut self, flow: Flow) {
         self.summary.flows += 1;
@@ -317,25 +560,59 @@ impl Sink for Evidence<'_> {
                 hostname: None,
             });
         }
-        if !is_public(flow.dst) {
-            self.summary.internal_flows += 1;
-            return;
+        match classify(&flow, &self.locality) {
+            Traffic::Internal => self.summary.internal_flows += 1,
+            Traffic::Control => self.summary.control_flows += 1,
+            Traffic::Unplaced => self.summary.unplaced_flows += 1,
+            Traffic::Outbound { local, remote } => {
+                self.summary.outbound_flows += 1;
+                let located = self.locate(remote);
+                let key = ConnectionKey::new(local, located);
+                let mac = (local == flow.src).then_some(flow.src_mac).flatten();
+                self.connections
+                    .entry(key)
+                    .or_insert_with(|| Tally::starting(&flow, remote))
+                    .add(&flow, mac);
+            }
+            Traffic::Inbound {
+                local,
+                remote,
+                port,
+                answered,
+            } => {
+                self.summary.inbound_flows += 1;
+                let located = self.locate(remote);
+                let tally = self.inbound.entry(located).or_insert_with(|| InboundTally {
+                    flows: 0,
+                    answered: 0,
+                    sources: HashSet::new(),
+                    more_sources: 0,
+                    first: flow.start,
+                    last: flow.start,
+                    example: remote,
+                });
+                tally.flows += 1;
+                tally.first = tally.first.min(flow.start);
+                tally.last = tally.last.max(flow.start);
+                if !tally.sources.contains(&remote) {
+                    if tally.sources.len() < SOURCES_KEPT {
+                        tally.sources.insert(remote);
+                    } else {
+                        tally.more_sources += 1;
+                    }
+                }
+                if answered {
+                    tally.answered += 1;
+                    self.summary.answered_inbound_flows += 1;
+                    let key = (ConnectionKey::new(local, located), port);
+                    let mac = (local == flow.src).then_some(flow.src_mac).flatten();
+                    self.exposures
+                        .entry(key)
+                        .or_insert_with(|| Tally::starting(&flow, remote))
+                        .add(&flow, mac);
+                }
+            }
         }
-        let located = self.locate(flow.dst);
-        let key = ConnectionKey::new(flow.src, located);
-        let tally = self.connections.entry(key).or_insert_with(|| Tally {
-            bytes: 0,
-            flows: 0,
-            first: flow.start,
-            last: flow.start,
-            example: flow.dst,
-            mac: None,
-        });
-        tally.bytes = tally.bytes.saturating_add(flow.bytes);
-        tally.flows += 1;
-        tally.first = tally.first.min(flow.start);
-        tally.last = tally.last.max(flow.start);
-        tally.mac = tally.mac.or(flow.src_mac);
     }
 
     fn sighting(&mut self, sighting: Sighting) {
@@ -373,6 +650,73 @@ impl Sink for Evidence<'_> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn flow(src: &str, src_port: u16, dst: &str, dst_port: u16, proto: u8) -> Flow {
+        let mut flow = Flow::new(0.0, src.parse().unwrap(), dst.parse().unwrap());
+        flow.src_port = src_port;
+        flow.dst_port = dst_port;
+        flow.proto = proto;
+        flow.bytes = 100;
+        flow
+    }
+
+    #[test]
+    fn flows_are_placed_by_who_opened_them_and_whether_they_were_answered() {
+        let here = Locality::default();
+        let ip = |text: &str| -> IpAddr { text.parse().unwrap() };
+        // An ICMP unreachable the host sends is no connection.
+        let icmp = flow("10.0.0.5", 3, "1.48.10.23", 3, 1);
+        assert_eq!(classify(&icmp, &here), Traffic::Control);
+        // NetFlow without direction: from a well-known port to a high one is
+        // the server's answer; with payload, it answered.
+        let answer = flow("10.0.0.5", 22, "2.60.12.34", 51000, 6);
+        assert_eq!(
+            classify(&answer, &here),
+            Traffic::Inbound {
+                local: ip("10.0.0.5"),
+                remote: ip("2.60.12.34"),
+                port: 22,
+                answered: true
+            }
+        );
+        // ...unless it was a reset.
+        let mut reset = answer;
+        reset.exchange = Exchange::from_tcp_flags(0x14);
+        assert!(matches!(
+            classify(&reset, &here),
+            Traffic::Inbound {
+                answered: false,
+                ..
+            }
+        ));
+        // The host's own connection out, and an attempt never answered.
+        let out = flow("10.0.0.5", 51000, "8.8.8.8", 443, 6);
+        assert!(matches!(classify(&out, &here), Traffic::Outbound { .. }));
+        let mut unanswered = out;
+        unanswered.exchange = Exchange::from_zeek_state(b"S0", 0);
+        assert_eq!(classify(&unanswered, &here), Traffic::Control);
+        // Two public addresses, neither the operator's: unplaced, until its
+        // ranges say which is its own.
+        let public = flow("27.133.130.10", 51000, "8.8.8.8", 53, 17);
+        assert_eq!(classify(&public, &here), Traffic::Unplaced);
+        let mut ranges = Locality::default();
+        ranges
+            .internal
+            .push(Cidr::parse("27.133.130.0/28").unwrap());
+        assert!(matches!(
+            classify(&public, &ranges),
+            Traffic::Outbound { .. }
+        ));
+        // An IPFIX biflow record the reverse initiator opened.
+        let mut biflow = flow("10.0.0.5", 51000, "1.48.10.23", 8080, 6);
+        biflow.opener = Opener::Destination;
+        assert!(matches!(
+            classify(&biflow, &here),
+            Traffic::Inbound { port: 51000, .. }
+        ));
+        assert_eq!(Exchange::from_tcp_flags(0x1b), Exchange::Established);
+        assert_eq!(Exchange::from_tcp_flags(0x02), Exchange::Unanswered);
+    }
 
     #[test]
     fn connection_keys_give_back_what_they_pack() {

@@ -25,12 +25,12 @@ mod record;
 mod tables;
 mod zeek;
 
-pub use evidence::{Evidence, Summary, is_public};
+pub use evidence::{Evidence, InboundSource, Locality, Summary, is_public};
 pub use lookup::{
     Destination, Located, LookupError, Lookups, Provider, RangeTable, RangeValue, VendorTable,
     parse_ranges, providers,
 };
 pub use netflow::Templates;
 pub use read::{Format, ReadError, Reader, Sink, read_bytes, read_file};
-pub use record::{Flow, Mac, Problem, Problems, Sighting};
+pub use record::{Exchange, Flow, Mac, Opener, Problem, Problems, Sighting};
 pub use tables::ColumnMap;

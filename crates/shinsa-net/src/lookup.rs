@@ -439,6 +439,42 @@ pub struct Provider {
 /// The shipped ASN → provider table (`data/asn_providers.csv`).
 const PROVIDERS: &str = include_str!("../../../data/asn_providers.csv");
 
+/// The shipped ASN → kind of network table (`data/network_kinds.csv`).
+const NETWORK_KINDS: &str = include_str!("../../../data/network_kinds.csv");
+
+/// The kinds a network can be of.
+const KINDS: [&str; 5] = ["hosting", "access", "transit", "education", "content"];
+
+/// What kind of network each listed AS is (`hosting`, `access`, …).
+pub fn network_kinds() -> Result<HashMap<u32, &'static str>, LookupError> {
+    let mut reader = csv::Reader::from_reader(NETWORK_KINDS.as_bytes());
+    let mut table = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| csv_error("data/network_kinds.csv", &error))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let fail = |reason: String| LookupError {
+            file: "data/network_kinds.csv".to_owned(),
+            line,
+            reason,
+        };
+        let field = |at: usize| record.get(at).unwrap_or_default().trim();
+        let asn = field(0)
+            .parse::<u32>()
+            .map_err(|_| fail(format!("asn: expected a number, found {:?}", field(0))))?;
+        let kind = KINDS
+            .iter()
+            .find(|kind| **kind == field(1))
+            .ok_or_else(|| {
+                fail(format!(
+                    "kind: expected one of {KINDS:?}, found {:?}",
+                    field(1)
+                ))
+            })?;
+        table.insert(asn, *kind);
+    }
+    Ok(table)
+}
+
 /// The provider table, by ASN.
 pub fn providers() -> Result<HashMap<u32, Provider>, LookupError> {
     let mut reader = csv::Reader::from_reader(PROVIDERS.as_bytes());
@@ -554,6 +590,7 @@ pub struct Lookups {
     geo: Vec<Dataset>,
     asn: Vec<Dataset>,
     providers: HashMap<u32, Provider>,
+    kinds: HashMap<u32, &'static str>,
     vendors: Option<VendorTable>,
 }
 
@@ -577,6 +614,10 @@ pub struct Destination {
     pub country: Option<CountryCode>,
     pub network: Option<(u32, String)>,
     pub provider: Option<Provider>,
+    /// `hosting` for a cloud, CDN or security provider of the provider
+    /// table or a hosting network of `data/network_kinds.csv`; the table's
+    /// kind otherwise; `unknown` when neither knows the network.
+    pub kind: &'static str,
 }
 
 impl Lookups {
@@ -598,6 +639,7 @@ impl Lookups {
                 .map(|p| Dataset::open(p))
                 .collect::<Result<_, _>>()?,
             providers: providers()?,
+            kinds: network_kinds()?,
             vendors: if oui.is_empty() {
                 None
             } else {
@@ -623,10 +665,21 @@ impl Lookups {
             .as_ref()
             .and_then(|(asn, _)| self.providers.get(asn))
             .cloned();
+        // A carrier in the provider table is still a carrier: its access
+        // network is not a data centre.
+        let kind = match (&provider, &network) {
+            (Some(provider), _) if provider.category != "telecom" => "hosting",
+            (_, Some((asn, _))) => self.kinds.get(asn).copied().unwrap_or(match &provider {
+                Some(_) => "access",
+                None => "unknown",
+            }),
+            (_, None) => "unknown",
+        };
         Destination {
             country,
             network,
             provider,
+            kind,
         }
     }
 
@@ -652,6 +705,10 @@ impl Lookups {
         labels.push(format!(
             "provider: data/asn_providers.csv ({} networks)",
             self.providers.len()
+        ));
+        labels.push(format!(
+            "data-centre classification: data/network_kinds.csv ({} networks; hosting ASNs from X4BNet/lists_vpn of 2026-08-22)",
+            self.kinds.len()
         ));
         labels.push(match &self.vendors {
             Some(table) => format!("MAC vendor: {}", table.label),

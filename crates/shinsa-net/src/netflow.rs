@@ -3,7 +3,7 @@
 //! by exporter, observation domain (v9 source id) and template id, so a data
 //! packet captured after its template packet reads.
 
-use crate::record::{Flow, Mac};
+use crate::record::{Exchange, Flow, Mac, Opener};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -181,17 +181,21 @@ fn v5(bytes: &Bytes<'_>) -> Result<Packet, String> {
         let first = f64::from(u32::from_be_bytes([
             record[24], record[25], record[26], record[27],
         ]));
-        packet.flows.push(Flow {
-            start: secs + nsecs / 1e9 - (uptime - first) / 1000.0,
-            src: address(0),
-            dst: address(4),
-            dst_port: u16::from_be_bytes([record[34], record[35]]),
-            proto: record[38],
-            bytes: u64::from(u32::from_be_bytes([
-                record[20], record[21], record[22], record[23],
-            ])),
-            src_mac: None,
-        });
+        let mut flow = Flow::new(
+            secs + nsecs / 1e9 - (uptime - first) / 1000.0,
+            address(0),
+            address(4),
+        );
+        flow.src_port = u16::from_be_bytes([record[32], record[33]]);
+        flow.dst_port = u16::from_be_bytes([record[34], record[35]]);
+        flow.proto = record[38];
+        flow.bytes = u64::from(u32::from_be_bytes([
+            record[20], record[21], record[22], record[23],
+        ]));
+        if flow.proto == 6 {
+            flow.exchange = Exchange::from_tcp_flags(record[37]);
+        }
+        packet.flows.push(flow);
     }
     Ok(packet)
 }
@@ -421,16 +425,10 @@ fn data_set(
 fn flow_of(values: &[(Field, &[u8])], clock: Clock) -> Option<Flow> {
     let mut src = None;
     let mut dst = None;
-    let mut flow = Flow {
-        start: clock.export,
-        src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        dst: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        dst_port: 0,
-        proto: 0,
-        bytes: 0,
-        src_mac: None,
-    };
+    let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let mut flow = Flow::new(clock.export, unspecified, unspecified);
     let (mut delta, mut total, mut initiator, mut responder) = (None, None, None, None);
+    let mut flags = None;
     for (field, value) in values {
         if field.enterprise != 0 {
             continue;
@@ -456,7 +454,18 @@ fn flow_of(values: &[(Field, &[u8])], clock: Clock) -> Option<Flow> {
                     .ok()
                     .map(|b| IpAddr::V6(Ipv6Addr::from(b)))
             }
+            (7, 1..=2) => flow.src_port = u16::try_from(unsigned(value)).unwrap_or(0),
             (11, 1..=2) => flow.dst_port = u16::try_from(unsigned(value)).unwrap_or(0),
+            // tcpControlBits: the low byte holds the classic flags.
+            (6, 1..=2) => flags = Some(unsigned(value) as u8),
+            // biflowDirection: 1 initiator, 2 reverse initiator (RFC 5103).
+            (239, 1) => {
+                flow.opener = match value[0] {
+                    1 => Opener::Source,
+                    2 => Opener::Destination,
+                    _ => Opener::Unknown,
+                }
+            }
             (4, 1) => flow.proto = value[0],
             (1, _) => delta = Some(unsigned(value)),
             (85, _) => total = Some(unsigned(value)),
@@ -478,6 +487,12 @@ fn flow_of(values: &[(Field, &[u8])], clock: Clock) -> Option<Flow> {
             .unwrap_or(0)
             .saturating_add(responder.unwrap_or(0))
     });
+    flow.dst_bytes = responder;
+    if flow.proto == 6
+        && let Some(flags) = flags
+    {
+        flow.exchange = Exchange::from_tcp_flags(flags);
+    }
     flow.src = src?;
     flow.dst = dst?;
     Some(flow)

@@ -50,6 +50,10 @@ pub enum ReadError {
     },
     #[error("{file}: {reason}")]
     Rejected { file: String, reason: String },
+    /// A file that is no log at all (a Zeek `conn-summary` report, a
+    /// binary, an empty file): skipped, and said so, not a failure.
+    #[error("{file}: skipped: {reason}")]
+    NotALog { file: String, reason: String },
 }
 
 impl Reader {
@@ -140,7 +144,7 @@ fn read_stream<R: BufRead, S: Sink>(
     };
     let head = input.fill_buf().map_err(io)?.to_vec();
     if head.is_empty() {
-        return Err(ReadError::Rejected {
+        return Err(ReadError::NotALog {
             file: file.to_owned(),
             reason: "the file is empty".to_owned(),
         });
@@ -174,7 +178,7 @@ fn read_stream<R: BufRead, S: Sink>(
             })?;
         (Format::FirewallCsv, records)
     } else if head.contains(&0) {
-        return Err(ReadError::Rejected {
+        return Err(ReadError::NotALog {
             file: file.to_owned(),
             reason: format!(
                 "not a log shinsa reads (Zeek TSV or JSON, NetFlow/IPFIX packet or pcap, firewall CSV, lease or ARP table): starts with bytes {}",
@@ -186,10 +190,23 @@ fn read_stream<R: BufRead, S: Sink>(
             ),
         });
     } else {
-        (
-            Format::LeaseTable,
-            tables::read_leases(input, file, sink, &mut reader.problems).map_err(io)?,
-        )
+        let before = (reader.problems.count, reader.problems.first.len());
+        let records = tables::read_leases(input, file, sink, &mut reader.problems).map_err(io)?;
+        // Not one entry read: the file is no lease or neighbour table (the
+        // last resort of detection), and its lines are not malformed
+        // entries but another kind of text (a Zeek conn-summary report).
+        if records == 0 {
+            reader.problems.count = before.0;
+            reader.problems.first.truncate(before.1);
+            return Err(ReadError::NotALog {
+                file: file.to_owned(),
+                reason: format!(
+                    "not a log shinsa reads (Zeek TSV or JSON, NetFlow/IPFIX packet or pcap, firewall CSV, lease or ARP table): no record in it; it starts {:?}",
+                    first.chars().take(60).collect::<String>()
+                ),
+            });
+        }
+        (Format::LeaseTable, records)
     };
     Ok((format, records))
 }

@@ -61,12 +61,101 @@ pub struct Flow {
     pub start: f64,
     pub src: IpAddr,
     pub dst: IpAddr,
+    /// 0 when the log does not say (and for ICMP).
+    pub src_port: u16,
     pub dst_port: u16,
     /// IP protocol number (6 TCP, 17 UDP), 0 when the log does not say.
     pub proto: u8,
     /// Bytes both ways where the log has both, else the bytes it has.
     pub bytes: u64,
+    /// Bytes the destination sent, where the log counts them apart
+    /// (Zeek `resp_bytes`, IPFIX responder octets).
+    pub dst_bytes: Option<u64>,
     pub src_mac: Option<Mac>,
+    /// Who opened the exchange, where the log says.
+    pub opener: Opener,
+    pub exchange: Exchange,
+    /// Whether each side is inside the monitored network, as the sensor
+    /// says (Zeek `local_orig`, `local_resp`).
+    pub src_local: Option<bool>,
+    pub dst_local: Option<bool>,
+}
+
+impl Flow {
+    /// A flow of which only the time and addresses are known yet.
+    pub fn new(start: f64, src: IpAddr, dst: IpAddr) -> Flow {
+        Flow {
+            start,
+            src,
+            dst,
+            src_port: 0,
+            dst_port: 0,
+            proto: 0,
+            bytes: 0,
+            dst_bytes: None,
+            src_mac: None,
+            opener: Opener::Unknown,
+            exchange: Exchange::Unknown,
+            src_local: None,
+            dst_local: None,
+        }
+    }
+}
+
+/// Who opened a flow, as far as its record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Opener {
+    /// The log does not say (NetFlow v5, a firewall CSV): the ports decide.
+    #[default]
+    Unknown,
+    /// The source (Zeek's originator; an IPFIX biflow's initiator).
+    Source,
+    /// The destination: this record is the answer to it.
+    Destination,
+}
+
+/// How an exchange went, as far as its record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Exchange {
+    #[default]
+    Unknown,
+    /// A handshake completed, or both sides sent data.
+    Established,
+    /// Never answered: Zeek S0/SH/SHR, OTH without payload, a SYN alone.
+    Unanswered,
+    /// Refused or reset before anything was said: REJ, RSTOS0, RSTRH, a
+    /// reset without a SYN.
+    Refused,
+}
+
+impl Exchange {
+    /// From Zeek's `conn_state`.
+    pub fn from_zeek_state(state: &[u8], payload: u64) -> Exchange {
+        match state {
+            b"SF" | b"S1" | b"S2" | b"S3" | b"RSTO" | b"RSTR" => Exchange::Established,
+            b"S0" | b"SH" | b"SHR" => Exchange::Unanswered,
+            b"REJ" | b"RSTOS0" | b"RSTRH" => Exchange::Refused,
+            b"OTH" if payload > 0 => Exchange::Established,
+            b"OTH" => Exchange::Unanswered,
+            _ => Exchange::Unknown,
+        }
+    }
+
+    /// From the TCP flags a NetFlow/IPFIX record ORs over its packets.
+    pub fn from_tcp_flags(flags: u8) -> Exchange {
+        const SYN: u8 = 0x02;
+        const RST: u8 = 0x04;
+        const ACK: u8 = 0x10;
+        if flags & RST != 0 && flags & SYN == 0 && flags & !(RST | ACK) == 0 {
+            Exchange::Refused
+        } else if flags & SYN != 0 && flags & ACK == 0 {
+            Exchange::Unanswered
+        } else if flags & ACK != 0 {
+            Exchange::Established
+        } else {
+            Exchange::Unknown
+        }
+    }
 }
 
 /// A device seen by its MAC address: a DHCP lease, an ARP entry.

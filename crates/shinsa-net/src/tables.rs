@@ -240,15 +240,12 @@ pub(crate) fn read_csv<R: BufRead, S: Sink>(
                         })?);
                 }
             }
-            Ok(Flow {
-                start,
-                src: address(src, "src")?,
-                dst: address(dst, "dst")?,
-                dst_port: cell(port).and_then(|p| p.parse().ok()).unwrap_or(0),
-                proto: cell(proto).map_or(0, protocol),
-                bytes: total,
-                src_mac: cell(mac).and_then(Mac::parse),
-            })
+            let mut flow = Flow::new(start, address(src, "src")?, address(dst, "dst")?);
+            flow.dst_port = cell(port).and_then(|p| p.parse().ok()).unwrap_or(0);
+            flow.proto = cell(proto).map_or(0, protocol);
+            flow.bytes = total;
+            flow.src_mac = cell(mac).and_then(Mac::parse);
+            Ok(flow)
         })();
         match parsed {
             Ok(flow) => {

@@ -4,7 +4,7 @@
 //! or ISO 8601).
 
 use crate::read::Sink;
-use crate::record::{Flow, Mac, Problems, Sighting};
+use crate::record::{Exchange, Flow, Mac, Opener, Problems, Sighting};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -23,8 +23,12 @@ struct Columns {
     ts: Option<usize>,
     src: Option<usize>,
     dst: Option<usize>,
+    src_port: Option<usize>,
     dst_port: Option<usize>,
     proto: Option<usize>,
+    state: Option<usize>,
+    local_orig: Option<usize>,
+    local_resp: Option<usize>,
     orig_bytes: Option<usize>,
     resp_bytes: Option<usize>,
     src_mac: Option<usize>,
@@ -43,8 +47,12 @@ impl Columns {
             ts: at("ts"),
             src: at("id.orig_h"),
             dst: at("id.resp_h"),
+            src_port: at("id.orig_p"),
             dst_port: at("id.resp_p"),
             proto: at("proto"),
+            state: at("conn_state"),
+            local_orig: at("local_orig"),
+            local_resp: at("local_resp"),
             orig_bytes: at("orig_bytes"),
             resp_bytes: at("resp_bytes"),
             src_mac: at("orig_l2_addr"),
@@ -58,8 +66,12 @@ impl Columns {
             columns.ts,
             columns.src,
             columns.dst,
+            columns.src_port,
             columns.dst_port,
             columns.proto,
+            columns.state,
+            columns.local_orig,
+            columns.local_resp,
             columns.orig_bytes,
             columns.resp_bytes,
             columns.src_mac,
@@ -375,21 +387,43 @@ fn conn_record<'a>(
     field: &impl Fn(Option<usize>) -> Option<&'a [u8]>,
 ) -> Result<Flow, String> {
     let ts = field(columns.ts).ok_or("ts: missing")?;
-    Ok(Flow {
-        start: seconds("ts", text_of("ts", ts)?)?,
-        src: ip("id.orig_h", field(columns.src))?,
-        dst: ip("id.resp_h", field(columns.dst))?,
-        dst_port: u16::try_from(count("id.resp_p", field(columns.dst_port))?)
-            .map_err(|_| "id.resp_p: larger than 65535".to_owned())?,
-        proto: field(columns.proto)
-            .and_then(|p| std::str::from_utf8(p).ok())
-            .map_or(0, protocol),
-        bytes: count("orig_bytes", field(columns.orig_bytes))?
-            .saturating_add(count("resp_bytes", field(columns.resp_bytes))?),
-        src_mac: field(columns.src_mac)
-            .and_then(|mac| std::str::from_utf8(mac).ok())
-            .and_then(Mac::parse),
-    })
+    let port = |name: &str, at: Option<usize>| {
+        u16::try_from(count(name, field(at))?).map_err(|_| format!("{name}: larger than 65535"))
+    };
+    let orig_bytes = count("orig_bytes", field(columns.orig_bytes))?;
+    let resp_bytes = count("resp_bytes", field(columns.resp_bytes))?;
+    let mut flow = Flow::new(
+        seconds("ts", text_of("ts", ts)?)?,
+        ip("id.orig_h", field(columns.src))?,
+        ip("id.resp_h", field(columns.dst))?,
+    );
+    flow.src_port = port("id.orig_p", columns.src_port)?;
+    flow.dst_port = port("id.resp_p", columns.dst_port)?;
+    flow.proto = field(columns.proto)
+        .and_then(|p| std::str::from_utf8(p).ok())
+        .map_or(0, protocol);
+    flow.bytes = orig_bytes.saturating_add(resp_bytes);
+    flow.dst_bytes = field(columns.resp_bytes).map(|_| resp_bytes);
+    flow.src_mac = field(columns.src_mac)
+        .and_then(|mac| std::str::from_utf8(mac).ok())
+        .and_then(Mac::parse);
+    // Zeek's originator opened the connection, by definition.
+    flow.opener = Opener::Source;
+    flow.exchange = field(columns.state).map_or(Exchange::Unknown, |state| {
+        Exchange::from_zeek_state(state, flow.bytes)
+    });
+    flow.src_local = field(columns.local_orig).and_then(zeek_bool);
+    flow.dst_local = field(columns.local_resp).and_then(zeek_bool);
+    Ok(flow)
+}
+
+/// Zeek's `T` and `F` (and `true`/`false` in JSON).
+fn zeek_bool(value: &[u8]) -> Option<bool> {
+    match value {
+        b"T" | b"true" => Some(true),
+        b"F" | b"false" => Some(false),
+        _ => None,
+    }
 }
 
 fn dhcp_record<'a>(
@@ -426,8 +460,14 @@ struct JsonRecord<'a> {
     src: Option<Cow<'a, str>>,
     #[serde(rename = "id.resp_h", borrow)]
     dst: Option<Cow<'a, str>>,
+    #[serde(rename = "id.orig_p")]
+    src_port: Option<u16>,
     #[serde(rename = "id.resp_p")]
     dst_port: Option<u16>,
+    #[serde(borrow)]
+    conn_state: Option<Cow<'a, str>>,
+    local_orig: Option<bool>,
+    local_resp: Option<bool>,
     #[serde(borrow)]
     proto: Option<Cow<'a, str>>,
     orig_bytes: Option<u64>,
@@ -510,18 +550,26 @@ fn json_record(record: &JsonRecord<'_>) -> Result<FlowOrSighting, String> {
     if let (Some(_), Some(_)) = (&record.src, &record.dst) {
         let src = address("id.orig_h", &record.src)?.ok_or("id.orig_h: missing")?;
         let dst = address("id.resp_h", &record.dst)?.ok_or("id.resp_h: missing")?;
-        return Ok(Some(Ok(Flow {
-            start: time,
-            src,
-            dst,
-            dst_port: record.dst_port.unwrap_or(0),
-            proto: record.proto.as_deref().map_or(0, protocol),
-            bytes: record
-                .orig_bytes
-                .unwrap_or(0)
-                .saturating_add(record.resp_bytes.unwrap_or(0)),
-            src_mac: record.orig_l2_addr.as_deref().and_then(Mac::parse),
-        })));
+        let mut flow = Flow::new(time, src, dst);
+        flow.src_port = record.src_port.unwrap_or(0);
+        flow.dst_port = record.dst_port.unwrap_or(0);
+        flow.proto = record.proto.as_deref().map_or(0, protocol);
+        flow.bytes = record
+            .orig_bytes
+            .unwrap_or(0)
+            .saturating_add(record.resp_bytes.unwrap_or(0));
+        flow.dst_bytes = record.resp_bytes;
+        flow.src_mac = record.orig_l2_addr.as_deref().and_then(Mac::parse);
+        flow.opener = Opener::Source;
+        flow.exchange = record
+            .conn_state
+            .as_deref()
+            .map_or(Exchange::Unknown, |state| {
+                Exchange::from_zeek_state(state.as_bytes(), flow.bytes)
+            });
+        flow.src_local = record.local_orig;
+        flow.dst_local = record.local_resp;
+        return Ok(Some(Ok(flow)));
     }
     if let Some(text) = &record.mac {
         let mac = Mac::parse(text)

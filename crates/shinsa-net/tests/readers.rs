@@ -510,10 +510,29 @@ fn mac_addresses_in_every_spelling() {
 }
 
 #[test]
-fn unreadable_files_say_what_they_start_with() {
+fn files_that_are_not_logs_are_skipped_saying_what_they_start_with() {
     assert_eq!(
         rejected(&[0xff, 0x00, 0x12, 0x34], "blob.bin"),
-        "blob.bin: not a log shinsa reads (Zeek TSV or JSON, NetFlow/IPFIX packet or pcap, firewall CSV, lease or ARP table): starts with bytes ff 00 12 34"
+        "blob.bin: skipped: not a log shinsa reads (Zeek TSV or JSON, NetFlow/IPFIX packet or pcap, firewall CSV, lease or ARP table): starts with bytes ff 00 12 34"
     );
-    assert_eq!(rejected(b"", "empty.log"), "empty.log: the file is empty");
+    assert_eq!(
+        rejected(b"", "empty.log"),
+        "empty.log: skipped: the file is empty"
+    );
+    // A Zeek conn-summary report is text, but no lease table either; its
+    // lines are not counted as malformed records.
+    let report = b">== Total === 2026-11-26-00-00-00 - 2026-11-27-00-00-00\n   - Bytes 4.2k - # Connections 16\n        27.133.130.10  0.2k\n";
+    let mut reader = shinsa_net::Reader::default();
+    let mut sink = Collect::default();
+    let error =
+        shinsa_net::read_bytes(report, "conn-summary.txt", &mut reader, &mut sink).unwrap_err();
+    assert!(
+        matches!(error, shinsa_net::ReadError::NotALog { .. }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("it starts \">== Total ==="),
+        "{error}"
+    );
+    assert_eq!(reader.problems.count, 0);
 }

@@ -390,6 +390,15 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
                 ("source_known", Fact::Flag(resolved.source_known)),
                 ("source_critical", Fact::Flag(resolved.source_critical)),
                 ("customer_data", Fact::Flag(resolved.customer_data)),
+                (
+                    "inbound",
+                    Fact::Flag(connection.direction == shinsa_model::Direction::Inbound),
+                ),
+                (
+                    "dst_datacentre",
+                    Fact::Flag(connection.remote_is_datacentre()),
+                ),
+                ("source_public", Fact::Flag(resolved.source_public)),
             ]);
             facts.extend(present([
                 ("dst_country", country(&connection.destination_country)),

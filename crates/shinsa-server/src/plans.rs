@@ -278,6 +278,8 @@ async fn snapshot(
         country: CountryCode::parse("JP").map_err(|error| Problem::internal(error.to_string()))?,
         licence: None,
         regulator: None,
+        internal_networks: Vec::new(),
+        public_networks: Vec::new(),
     };
     let inventory = plan.inventory(&operator);
     // The plan's digest stands where a register's file digest would.

@@ -69,6 +69,8 @@ pub fn run(
             country: CountryCode::parse("JP")?,
             licence: None,
             regulator: None,
+            internal_networks: Vec::new(),
+            public_networks: Vec::new(),
         },
         parties: queries,
         ownership: Vec::new(),

@@ -6,7 +6,7 @@ use crate::screening::{self, Outcome, Report};
 use indicatif::ProgressBar;
 use serde_json::json;
 use shinsa_model::{Finding, Inventory, Severity, SubjectKind};
-use shinsa_net::{ColumnMap, Evidence, Flow, Lookups, Reader, Sighting};
+use shinsa_net::{ColumnMap, Evidence, Flow, Locality, Lookups, ReadError, Reader, Sighting};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -31,6 +31,10 @@ pub enum View {
 #[derive(Debug, Default)]
 pub struct ReadReport {
     pub files: Vec<(String, &'static str, u64)>,
+    /// Files that are not logs, and why.
+    pub skipped: Vec<(String, String)>,
+    /// Inbound traffic by the network it came from.
+    pub inbound: Vec<shinsa_net::InboundSource>,
     pub summary: shinsa_net::Summary,
     pub problems: shinsa_net::Problems,
     pub notes: Vec<String>,
@@ -90,7 +94,7 @@ fn observe(
         },
         ..Reader::default()
     };
-    let mut evidence = Evidence::new(&lookups);
+    let mut evidence = Evidence::new(&lookups, Locality::of(inventory));
     let mut report = ReadReport {
         datasets: lookups.labels(),
         ..ReadReport::default()
@@ -112,9 +116,13 @@ fn observe(
             records: records_so_far,
             started,
         };
-        let (format, records) = shinsa_net::read_file(path, &mut reader, &mut counting)?;
+        let read = shinsa_net::read_file(path, &mut reader, &mut counting);
         records_so_far = counting.records;
-        report.files.push((file, format.name(), records));
+        match read {
+            Ok((format, records)) => report.files.push((file, format.name(), records)),
+            Err(ReadError::NotALog { file, reason }) => report.skipped.push((file, reason)),
+            Err(error) => return Err(error.into()),
+        }
     }
     let mut counting = Counting {
         evidence: &mut evidence,
@@ -134,6 +142,13 @@ fn observe(
     report.seconds = started.elapsed().as_secs_f64();
     inventory.observed = evidence.observed(inventory);
     report.summary = evidence.summary.clone();
+    report.inbound = evidence.inbound();
+    if report.summary.unplaced_flows > 0 {
+        report.notes.push(format!(
+            "{} flows were between two addresses neither of which is the operator's (private ranges, [network] internal in operator.toml, register assets' addresses): give the operator's public ranges to judge them",
+            report.summary.unplaced_flows
+        ));
+    }
     report.problems = reader.problems;
     report.notes = reader.notes;
     if request.geo.is_empty() {
@@ -309,9 +324,16 @@ fn render(
                     "network".to_owned(),
                     json!({
                         "files": read.files.iter().map(|(file, format, records)| json!({"file": file, "format": format, "records": records})).collect::<Vec<_>>(),
+                        "skipped": read.skipped.iter().map(|(file, reason)| json!({"file": file, "reason": reason})).collect::<Vec<_>>(),
                         "flows": read.summary.flows,
                         "sightings": read.summary.sightings,
                         "internal_flows": read.summary.internal_flows,
+                        "outbound_flows": read.summary.outbound_flows,
+                        "inbound_flows": read.summary.inbound_flows,
+                        "answered_inbound_flows": read.summary.answered_inbound_flows,
+                        "control_flows": read.summary.control_flows,
+                        "unplaced_flows": read.summary.unplaced_flows,
+                        "inbound": read.inbound,
                         "randomised_macs_ignored": read.summary.randomised_macs,
                         "malformed_records": read.problems.count,
                         "malformed": read.problems.first.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -426,21 +448,57 @@ fn report_devices(report: &Report, outcome: &dyn Fn(&str) -> (String, String)) -
         .collect()
 }
 
+/// Inbound networks the table output lists.
+const INBOUND_SHOWN: usize = 10;
+
 fn read_summary(read: &ReadReport) -> String {
     let mut text = String::new();
     let records: u64 = read.files.iter().map(|(_, _, records)| records).sum();
+    let summary = &read.summary;
     text.push_str(&format!(
-        "Read {records} records from {} files in {:.2} s ({:.0} records/s): {} flows ({} inside the network), {} device sightings ({} randomised MACs left alone).\n",
+        "Read {records} records from {} files in {:.2} s ({:.0} records/s): {} flows — {} outbound, {} inbound ({} answered), {} inside the network, {} no connection (ICMP, unanswered, reset), {} between addresses not the operator's — and {} device sightings ({} randomised MACs left alone).\n",
         read.files.len(),
         read.seconds,
         records as f64 / read.seconds.max(1e-9),
-        read.summary.flows,
-        read.summary.internal_flows,
-        read.summary.sightings,
-        read.summary.randomised_macs,
+        summary.flows,
+        summary.outbound_flows,
+        summary.inbound_flows,
+        summary.answered_inbound_flows,
+        summary.internal_flows,
+        summary.control_flows,
+        summary.unplaced_flows,
+        summary.sightings,
+        summary.randomised_macs,
     ));
     for (file, format, records) in &read.files {
         text.push_str(&format!("  {file}: {format}, {records} records\n"));
+    }
+    for (file, reason) in &read.skipped {
+        text.push_str(&format!("  {file}: skipped: {reason}\n"));
+    }
+    if !read.inbound.is_empty() {
+        text.push_str("Inbound traffic (the outside knocking), by network:\n");
+        for row in read.inbound.iter().take(INBOUND_SHOWN) {
+            text.push_str(&format!(
+                "  {} {} ({}): {} flows from {} addresses, {} answered, {} – {}\n",
+                row.country
+                    .map_or_else(|| "??".to_owned(), |c| c.to_string()),
+                row.asn
+                    .map_or_else(|| "AS?".to_owned(), |asn| format!("AS{asn}")),
+                row.network.as_deref().unwrap_or(&row.kind),
+                row.flows,
+                row.sources,
+                row.answered,
+                row.first_seen,
+                row.last_seen,
+            ));
+        }
+        if read.inbound.len() > INBOUND_SHOWN {
+            text.push_str(&format!(
+                "  … {} more networks (--format json lists them all)\n",
+                read.inbound.len() - INBOUND_SHOWN
+            ));
+        }
     }
     if read.problems.count > 0 {
         text.push_str(&format!(

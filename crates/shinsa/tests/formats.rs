@@ -370,7 +370,8 @@ fn a_bom_in_a_json_document_is_screened_and_its_errors_have_full_pointers() {
     let bad = shinsa(&["screen", path_str(&path)]);
     assert_eq!(bad.code, 2);
     assert!(
-        bad.stderr.contains(&format!("{}#/boms/0/components/0", path_str(&path))),
+        bad.stderr
+            .contains(&format!("{}#/boms/0/components/0", path_str(&path))),
         "{}",
         bad.stderr
     );

@@ -297,3 +297,211 @@ fn malformed_records_are_reported_and_strict_makes_them_fatal() {
         strict.stderr
     );
 }
+
+/// `net flows` on the perimeter fixture (issue 16), with extra log lines
+/// appended to a copy of its conn.log.
+fn perimeter(extra_lines: &[String]) -> common::Run {
+    let dir = common::copy_fixture("net-perimeter");
+    let log = dir.path().join("logs/conn.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    let close = text.rfind("#close").unwrap();
+    text.insert_str(close, &extra_lines.concat());
+    std::fs::write(&log, text).unwrap();
+    let path = |p: &str| path_str(&dir.path().join(p)).to_owned();
+    let run = shinsa(&[
+        "net",
+        "flows",
+        "--inventory",
+        &path(""),
+        "--as-of",
+        "2026-11-27",
+        "--geo",
+        &path("lookups/geo-whois-asn-country-ipv4.csv"),
+        "--asn",
+        &path("lookups/asn-ipv4.csv"),
+        "--format",
+        "json",
+        &path("logs/conn.log"),
+        &path("logs/conn-summary.txt"),
+    ]);
+    drop(dir);
+    run
+}
+
+/// A Zeek conn.log line (the fixture's columns).
+fn conn(
+    ts: f64,
+    orig: (&str, u16),
+    resp: (&str, u16),
+    proto: &str,
+    bytes: (u64, u64),
+    state: &str,
+) -> String {
+    format!(
+        "{ts:.6}\tCX{ts}\t{}\t{}\t{}\t{}\t{proto}\t-\t1.0\t{}\t{}\t{state}\t-\t-\t0\t-\t10\t1000\t10\t1000\t-\n",
+        orig.0, orig.1, resp.0, resp.1, bytes.0, bytes.1
+    )
+}
+
+#[test]
+fn the_internet_knocking_is_summarised_not_flagged() {
+    let run = perimeter(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert!(
+        report["findings"].as_array().unwrap().is_empty(),
+        "no finding from probes, ICMP replies, resets and domestic or US traffic: {}",
+        report["findings"]
+    );
+    let network = &report["network"];
+    assert_eq!(
+        (
+            network["outbound_flows"].as_u64(),
+            network["inbound_flows"].as_u64(),
+            network["answered_inbound_flows"].as_u64(),
+            network["control_flows"].as_u64(),
+            network["unplaced_flows"].as_u64(),
+        ),
+        (Some(4), Some(9), Some(0), Some(3), Some(0)),
+        "{network}"
+    );
+    let inbound = network["inbound"].as_array().unwrap();
+    let chinanet = inbound.iter().find(|row| row["asn"] == 4134).unwrap();
+    assert_eq!(
+        (
+            chinanet["country"].as_str(),
+            chinanet["flows"].as_u64(),
+            chinanet["sources"].as_u64(),
+            chinanet["kind"].as_str()
+        ),
+        (Some("CN"), Some(3), Some(2), Some("access"))
+    );
+    assert_eq!(chinanet["first_seen"], "2026-11-26T00:01:00Z");
+    let selectel = inbound.iter().find(|row| row["asn"] == 49505).unwrap();
+    assert_eq!(selectel["country"], "RU");
+    // The conn-summary report is named as skipped, with the reason.
+    let skipped = network["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{network}");
+    assert!(
+        skipped[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("conn-summary.txt")
+    );
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("not a log"));
+    assert_eq!(network["malformed_records"], 0);
+}
+
+#[test]
+fn a_register_host_opening_tls_to_alibaba_cloud_in_hong_kong_is_still_reviewed() {
+    let tls = conn(
+        1_795_660_000.0,
+        ("10.1.0.5", 50123),
+        ("103.135.210.50", 443),
+        "tcp",
+        (40_000, 3_100),
+        "SF",
+    );
+    // The same host to a carrier's access network in China: not a data
+    // centre, so a notice of its own, not the data-centre review.
+    let carrier = conn(
+        1_795_660_100.0,
+        ("10.1.0.5", 50124),
+        ("1.48.10.23", 443),
+        "tcp",
+        (8_000, 1_000),
+        "SF",
+    );
+    let run = perimeter(&[tls, carrier]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let fired = rules_by_subject(&report);
+    assert_eq!(
+        fired,
+        owned(&[
+            (
+                "10.1.0.5→HK/Alibaba Cloud",
+                vec![
+                    "notice JP-ESPA-019",
+                    "notice JP-ESPA-020",
+                    "review JP-ESPA-017"
+                ]
+            ),
+            (
+                "10.1.0.5→CN/China Telecom",
+                vec!["notice JP-ESPA-020", "notice JP-ESPA-025"]
+            ),
+        ])
+    );
+    let observed = report["network"]["observed"].as_array().unwrap();
+    let kind = |id: &str| {
+        observed.iter().find(|c| c["id"] == id).unwrap()["network_kind"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(kind("10.1.0.5→HK/Alibaba Cloud"), "hosting");
+    assert_eq!(kind("10.1.0.5→CN/China Telecom"), "access");
+}
+
+#[test]
+fn answering_foreign_traffic_is_exposure_and_a_private_asset_answering_is_reviewed() {
+    // The public portal answers HTTPS from China Telecom; the management
+    // server, not meant to be public, answers SSH from Rostelecom.
+    let portal = conn(
+        1_795_660_000.0,
+        ("1.48.10.23", 41000),
+        ("27.133.130.10", 443),
+        "tcp",
+        (900, 5_400),
+        "SF",
+    );
+    let management = conn(
+        1_795_660_100.0,
+        ("2.60.12.34", 41001),
+        ("10.1.0.5", 22),
+        "tcp",
+        (1_200, 2_300),
+        "SF",
+    );
+    let unanswered = conn(
+        1_795_660_200.0,
+        ("2.60.12.34", 41002),
+        ("10.1.0.5", 22),
+        "tcp",
+        (0, 0),
+        "S0",
+    );
+    let run = perimeter(&[portal, management, unanswered]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let fired = rules_by_subject(&report);
+    assert_eq!(
+        fired,
+        owned(&[
+            (
+                "10.1.0.5:22←RU/Rostelecom",
+                vec!["notice JP-ESPA-026", "review JP-ESPA-027"]
+            ),
+            (
+                "27.133.130.10:443←CN/China Telecom",
+                vec!["notice JP-ESPA-026"]
+            ),
+        ])
+    );
+    let observed = report["network"]["observed"].as_array().unwrap();
+    let exposure = observed
+        .iter()
+        .find(|c| c["id"] == "27.133.130.10:443←CN/China Telecom")
+        .unwrap();
+    assert_eq!(
+        (
+            exposure["direction"].as_str(),
+            exposure["service_port"].as_u64(),
+            exposure["source_asset"].as_str(),
+            exposure["bytes"].as_u64()
+        ),
+        (Some("inbound"), Some(443), Some("WEB-1"), Some(6_300))
+    );
+    assert_eq!(report["network"]["answered_inbound_flows"], 2);
+}

@@ -128,7 +128,7 @@ fn export_then_validate_then_break_a_rule() {
     assert_eq!(export.code, 0, "{}", export.stderr);
     let valid = shinsa(&["policy", "validate", path_str(&pack)]);
     assert_eq!(valid.code, 0, "{}", valid.stderr);
-    assert!(valid.stdout.contains("valid, 24 rules"), "{}", valid.stdout);
+    assert!(valid.stdout.contains("valid, 27 rules"), "{}", valid.stdout);
     assert!(
         valid
             .stdout
@@ -299,7 +299,7 @@ fn explain_says_for_every_rule_whether_it_fired_and_why() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let explanation = run.json();
     let rules = explanation["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 24, "every rule is considered");
+    assert_eq!(rules.len(), 27, "every rule is considered");
     let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
     assert_eq!(rule("JP-ESPA-011")["fired"], true);
     assert!(
@@ -426,7 +426,7 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
     let unknown = shinsa(&["screen", path_str(&register), "--pack", "jp-espa@9.9.9"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown.stderr.contains("no pack jp-espa@9.9.9; available: generic@1.1.0 (from 2021-01-19), jp-espa@1.2.0 (from 2024-05-17), us@1.1.0 (from 2021-03-12)"),
+        unknown.stderr.contains("no pack jp-espa@9.9.9; available: generic@1.2.0 (from 2021-01-19), jp-espa@1.2.0 (from 2024-05-17), us@1.2.0 (from 2021-03-12)"),
         "{}",
         unknown.stderr
     );
@@ -559,7 +559,7 @@ fn the_us_pack_is_bundled_and_exportable() {
             findings(&report),
         )
     };
-    assert!(policy.starts_with("us@1.1.0+"), "{policy}");
+    assert!(policy.starts_with("us@1.2.0+"), "{policy}");
     let router = finding(&findings, "US-FCC-001", "RTR");
     assert_eq!(router["severity"], "prohibited");
 

@@ -53,15 +53,24 @@ pub fn path_str(path: &Path) -> &str {
         .unwrap_or_else(|| panic!("non-UTF-8 path {path:?}"))
 }
 
-/// Copies a fixture folder to a fresh temporary folder.
+/// Copies a fixture folder, subfolders included, to a fresh temporary folder.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
-    for entry in std::fs::read_dir(fixture(name)).unwrap_or_else(|e| panic!("{e}")) {
-        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name()))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
+    copy_tree(&fixture(name), dir.path());
     dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
 }
 
 /// The findings of a JSON report.
