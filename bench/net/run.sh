@@ -32,7 +32,9 @@ SIZE=$(stat -L -c %s "$LOG")
 echo "file: $LOG, $RECORDS records, $((SIZE / 1000000)) MB"
 printf '%-44s %8s s  %10.0f records/s  %6.0f MB/s\n' "cat > /dev/null" "$CAT" "$(echo "$RECORDS / $CAT" | bc -l)" "$(echo "$SIZE / 1000000 / $CAT" | bc -l)"
 printf '%-44s %8s s  %10.0f records/s  %6.0f MB/s\n' "wc -l" "$WC" "$(echo "$RECORDS / $WC" | bc -l)" "$(echo "$SIZE / 1000000 / $WC" | bc -l)"
-echo "shinsa-net (read, parse, look up, aggregate), one core:"
+echo "shinsa-net (read, parse, look up, aggregate), one thread:"
+"$BENCH" run "$LOG" --geo "$GEO" --asn "$ASN" --threads 1 | sed 's/^/  /'
+echo "shinsa-net, a chunk per core ($(nproc) cores):"
 "$BENCH" run "$LOG" --geo "$GEO" --asn "$ASN" | sed 's/^/  /'
 echo "the same at $((RECORDS / 10)) records (memory should not change):"
 "$BENCH" run "$SMALL" --geo "$GEO" --asn "$ASN" | grep -E 'records/s|peak memory' | sed 's/^/  /'

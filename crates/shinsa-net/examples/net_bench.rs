@@ -114,12 +114,14 @@ fn run(args: &[String]) {
     let file = PathBuf::from(&args[0]);
     let mut geo = Vec::new();
     let mut asn = Vec::new();
+    let mut threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let mut rest = args[1..].iter();
     while let Some(flag) = rest.next() {
-        let value = PathBuf::from(rest.next().unwrap());
+        let value = rest.next().unwrap();
         match flag.as_str() {
-            "--geo" => geo.push(value),
-            "--asn" => asn.push(value),
+            "--geo" => geo.push(PathBuf::from(value)),
+            "--asn" => asn.push(PathBuf::from(value)),
+            "--threads" => threads = value.parse().unwrap(),
             other => panic!("unknown option {other}"),
         }
     }
@@ -127,9 +129,15 @@ fn run(args: &[String]) {
     let lookups = Lookups::open(&geo, &asn, &[]).unwrap();
     let loaded = started.elapsed().as_secs_f64();
     let mut reader = Reader::default();
-    let mut evidence = Evidence::new(&lookups, shinsa_net::Locality::default());
     let reading = std::time::Instant::now();
-    let (_, records) = shinsa_net::read_file(&file, &mut reader, &mut evidence).unwrap();
+    let make = || Evidence::new(&lookups, shinsa_net::Locality::default());
+    let (_, records, chunks) =
+        shinsa_net::read_file_parallel(&file, &mut reader, threads, &make).unwrap();
+    let mut chunks = chunks.into_iter();
+    let mut evidence = chunks.next().unwrap();
+    for chunk in chunks {
+        evidence.merge(chunk);
+    }
     let inventory = shinsa_model::Inventory {
         operator: shinsa_model::Operator {
             id: "bench".to_owned(),
@@ -151,6 +159,7 @@ fn run(args: &[String]) {
     let observed = evidence.observed(&inventory);
     let seconds = reading.elapsed().as_secs_f64();
     let megabytes = std::fs::metadata(&file).unwrap().len() as f64 / 1e6;
+    println!("threads            {threads}");
     println!("records            {records}");
     println!("malformed          {}", reader.problems.count);
     println!(

@@ -182,17 +182,13 @@ fn classify(flow: &Flow, locality: &Locality) -> Traffic {
 struct InboundTally {
     flows: u64,
     answered: u64,
+    /// Every source address (memory grows with distinct addresses, as the
+    /// connection table does, never with records).
     sources: HashSet<IpAddr>,
-    /// Sources beyond [`SOURCES_KEPT`], counted but not kept.
-    more_sources: u64,
     first: f64,
     last: f64,
     example: IpAddr,
 }
-
-/// Distinct source addresses kept per network (a scan from a /16 would
-/// otherwise grow without bound).
-const SOURCES_KEPT: usize = 4096;
 
 /// Inbound traffic from one network, as reported.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -205,7 +201,7 @@ pub struct InboundSource {
     pub flows: u64,
     /// Flows the operator's hosts answered with payload.
     pub answered: u64,
-    /// Distinct source addresses (at least this many past 4,096).
+    /// Distinct source addresses.
     pub sources: u64,
     pub first_seen: String,
     pub last_seen: String,
@@ -520,6 +516,83 @@ impl Tally {
 }
 
 impl Evidence<'_> {
+    /// Adds what `later` summed from the part of the input that came after
+    /// this one's (a chunk of the same file read on another thread): the
+    /// result is what one pass over both parts would have summed.
+    pub fn merge(&mut self, later: Evidence<'_>) {
+        fn tallies<K: std::hash::Hash + Eq>(
+            into: &mut HashMap<K, Tally, foldhash::fast::RandomState>,
+            from: HashMap<K, Tally, foldhash::fast::RandomState>,
+        ) {
+            for (key, tally) in from {
+                match into.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(mut entry) => {
+                        let sum = entry.get_mut();
+                        sum.bytes = sum.bytes.saturating_add(tally.bytes);
+                        sum.flows += tally.flows;
+                        sum.first = sum.first.min(tally.first);
+                        sum.last = sum.last.max(tally.last);
+                        sum.mac = sum.mac.or(tally.mac);
+                    }
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        entry.insert(tally);
+                    }
+                }
+            }
+        }
+        tallies(&mut self.connections, later.connections);
+        tallies(&mut self.exposures, later.exposures);
+        for (key, tally) in later.inbound {
+            match self.inbound.entry(key) {
+                std::collections::hash_map::Entry::Occupied(mut entry) => {
+                    let sum = entry.get_mut();
+                    sum.flows += tally.flows;
+                    sum.answered += tally.answered;
+                    sum.sources.extend(tally.sources);
+                    sum.first = sum.first.min(tally.first);
+                    sum.last = sum.last.max(tally.last);
+                }
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(tally);
+                }
+            }
+        }
+        for (mac, tally) in later.devices {
+            match self.devices.entry(mac) {
+                std::collections::hash_map::Entry::Occupied(mut entry) => {
+                    let sum = entry.get_mut();
+                    if tally.last >= sum.last || sum.ip.is_none() {
+                        sum.ip = tally.ip.or(sum.ip);
+                    }
+                    if tally.hostname.is_some() {
+                        sum.hostname = tally.hostname;
+                    }
+                    sum.first = sum.first.min(tally.first);
+                    sum.last = sum.last.max(tally.last);
+                    for file in tally.seen_in.split(", ") {
+                        if !sum.seen_in.split(", ").any(|seen| seen == file) {
+                            sum.seen_in = format!("{}, {file}", sum.seen_in);
+                        }
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(tally);
+                }
+            }
+        }
+        let summary = &mut self.summary;
+        let other = later.summary;
+        summary.flows += other.flows;
+        summary.sightings += other.sightings;
+        summary.internal_flows += other.internal_flows;
+        summary.outbound_flows += other.outbound_flows;
+        summary.inbound_flows += other.inbound_flows;
+        summary.answered_inbound_flows += other.answered_inbound_flows;
+        summary.control_flows += other.control_flows;
+        summary.unplaced_flows += other.unplaced_flows;
+        summary.randomised_macs += other.randomised_macs;
+    }
+
     /// Inbound traffic summed by the network it came from.
     pub fn inbound(&self) -> Vec<InboundSource> {
         let mut rows: Vec<InboundSource> = self
@@ -538,13 +611,19 @@ impl Evidence<'_> {
                     kind: destination.kind.to_owned(),
                     flows: tally.flows,
                     answered: tally.answered,
-                    sources: tally.sources.len() as u64 + tally.more_sources,
+                    sources: tally.sources.len() as u64,
                     first_seen: rfc3339(tally.first),
                     last_seen: rfc3339(tally.last),
                 }
             })
             .collect();
-        rows.sort_by(|a, b| b.flows.cmp(&a.flows).then(a.asn.cmp(&b.asn)));
+        rows.sort_by(|a, b| {
+            b.flows.cmp(&a.flows).then(a.asn.cmp(&b.asn)).then(
+                a.country
+                    .map(|c| c.to_string())
+                    .cmp(&b.country.map(|c| c.to_string())),
+            )
+        });
         rows
     }
 }
@@ -586,7 +665,6 @@ impl Sink for Evidence<'_> {
                     flows: 0,
                     answered: 0,
                     sources: HashSet::new(),
-                    more_sources: 0,
                     first: flow.start,
                     last: flow.start,
                     example: remote,
@@ -594,13 +672,7 @@ impl Sink for Evidence<'_> {
                 tally.flows += 1;
                 tally.first = tally.first.min(flow.start);
                 tally.last = tally.last.max(flow.start);
-                if !tally.sources.contains(&remote) {
-                    if tally.sources.len() < SOURCES_KEPT {
-                        tally.sources.insert(remote);
-                    } else {
-                        tally.more_sources += 1;
-                    }
-                }
+                tally.sources.insert(remote);
                 if answered {
                     tally.answered += 1;
                     self.summary.answered_inbound_flows += 1;

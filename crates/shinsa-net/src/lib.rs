@@ -19,6 +19,7 @@
 mod evidence;
 mod lookup;
 mod netflow;
+mod parallel;
 mod pcap;
 mod read;
 mod record;
@@ -31,6 +32,7 @@ pub use lookup::{
     parse_ranges, providers,
 };
 pub use netflow::Templates;
+pub use parallel::{PARALLEL_FROM, read_file_parallel};
 pub use read::{Format, ReadError, Reader, Sink, read_bytes, read_file};
 pub use record::{Exchange, Flow, Mac, Opener, Problem, Problems, Sighting};
 pub use tables::ColumnMap;

@@ -142,6 +142,21 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
     sink: &mut S,
     problems: &mut Problems,
 ) -> std::io::Result<u64> {
+    read_tsv_lines(input, file, sink, problems, u64::MAX).map(|(records, _, _)| records)
+}
+
+/// Reads TSV lines whose first `prelude` lines are the file's header; also
+/// says whether a header line came after them (a second `#fields` block
+/// changes how the lines after it read, so a chunk that holds one cannot be
+/// read apart from the rest).
+pub(crate) fn read_tsv_lines<R: BufRead, S: Sink>(
+    input: R,
+    file: &str,
+    sink: &mut S,
+    problems: &mut Problems,
+    prelude: u64,
+) -> std::io::Result<(u64, bool, u64)> {
+    let mut header_after_prelude = false;
     let mut header = Header {
         separator: b'\t',
         unset: b"-".to_vec(),
@@ -151,11 +166,12 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
     };
     let mut records = 0u64;
     let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(32);
-    each_line(input, |number, text| {
+    let lines = each_line(input, |number, text| {
         if text.is_empty() {
             return;
         }
         if text.first() == Some(&b'#') {
+            header_after_prelude |= number > prelude && !text.starts_with(b"#close");
             header_line(&mut header, text, file, number, problems);
             return;
         }
@@ -205,13 +221,13 @@ pub(crate) fn read_tsv<R: BufRead, S: Sink>(
             Err(reason) => problems.push(file, format!("line {number}"), reason),
         }
     })?;
-    Ok(records)
+    Ok((records, header_after_prelude, lines))
 }
 
 /// Calls `each` with every line's number and text (without its end),
 /// straight from the reader's buffer: only a line that spans two buffers is
 /// copied (copying every line was 5 % of `bench/net`).
-fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std::io::Result<()> {
+fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std::io::Result<u64> {
     let mut carry: Vec<u8> = Vec::new();
     let mut number = 0u64;
     loop {
@@ -219,9 +235,10 @@ fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std:
         let length = buffer.len();
         if length == 0 {
             if !carry.is_empty() {
-                each(number + 1, trim_line_end(&carry));
+                number += 1;
+                each(number, trim_line_end(&carry));
             }
-            return Ok(());
+            return Ok(number);
         }
         let mut from = 0;
         for end in memchr::memchr_iter(b'\n', buffer) {
@@ -492,8 +509,18 @@ pub(crate) fn read_json<R: BufRead, S: Sink>(
     sink: &mut S,
     problems: &mut Problems,
 ) -> std::io::Result<u64> {
+    read_json_lines(input, file, sink, problems).map(|(records, _)| records)
+}
+
+/// JSON lines, and how many lines there were.
+pub(crate) fn read_json_lines<R: BufRead, S: Sink>(
+    input: R,
+    file: &str,
+    sink: &mut S,
+    problems: &mut Problems,
+) -> std::io::Result<(u64, u64)> {
     let mut records = 0u64;
-    each_line(input, |number, text| {
+    let lines = each_line(input, |number, text| {
         if text.iter().all(u8::is_ascii_whitespace) {
             return;
         }
@@ -526,7 +553,7 @@ pub(crate) fn read_json<R: BufRead, S: Sink>(
             Err(reason) => problems.push(file, place(), reason),
         }
     })?;
-    Ok(records)
+    Ok((records, lines))
 }
 
 /// A flow (`Ok`) or a sighting (`Err`), or neither.

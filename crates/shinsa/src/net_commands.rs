@@ -9,6 +9,7 @@ use shinsa_model::{Finding, Inventory, Severity, SubjectKind};
 use shinsa_net::{ColumnMap, Evidence, Flow, Locality, Lookups, ReadError, Reader, Sighting};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What `net` reads.
 #[derive(Debug)]
@@ -43,12 +44,15 @@ pub struct ReadReport {
 }
 
 /// Counts records and shows them, with their rate, in the screening's
-/// progress bar every 65,536 records (not per record: the bar locks).
+/// progress bar every 65,536 records (not per record: the bar locks). The
+/// count is shared by the threads reading chunks of one file.
 struct Counting<'a, 'b> {
-    evidence: &'a mut Evidence<'b>,
+    evidence: Evidence<'b>,
     bar: &'a ProgressBar,
     file: &'a str,
-    records: u64,
+    /// Records since this sink last added to `total`.
+    pending: u64,
+    total: &'a AtomicU64,
     started: std::time::Instant,
 }
 
@@ -56,12 +60,14 @@ const PROGRESS_STEP: u64 = 1 << 16;
 
 impl Counting<'_, '_> {
     fn tick(&mut self) {
-        self.records += 1;
-        if self.records.is_multiple_of(PROGRESS_STEP) {
-            let rate = self.records as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        self.pending += 1;
+        if self.pending == PROGRESS_STEP {
+            let records = self.total.fetch_add(self.pending, Ordering::Relaxed) + self.pending;
+            self.pending = 0;
+            let rate = records as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
             self.bar.set_message(format!(
-                "reading network logs: {} records ({rate:.0}/s) · {}",
-                self.records, self.file
+                "reading network logs: {records} records ({rate:.0}/s) · {}",
+                self.file
             ));
         }
     }
@@ -94,44 +100,63 @@ fn observe(
         },
         ..Reader::default()
     };
-    let mut evidence = Evidence::new(&lookups, Locality::of(inventory));
+    let locality = Locality::of(inventory);
+    let mut evidence = Evidence::new(&lookups, locality.clone());
     let mut report = ReadReport {
         datasets: lookups.labels(),
         ..ReadReport::default()
     };
     outer.set_message("reading network logs");
     let started = std::time::Instant::now();
-    let mut records_so_far = 0;
+    let total = AtomicU64::new(0);
+    // A large plain log is cut into a chunk per core (gzip, packets and
+    // tables are read on one thread); the chunks' evidence is merged in
+    // file order, which gives what one thread would.
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     for path in &request.logs {
         let file = path.display().to_string();
-        evidence.set_file(
-            &path
-                .file_name()
-                .map_or(file.clone(), |n| n.to_string_lossy().into_owned()),
-        );
-        let mut counting = Counting {
-            evidence: &mut evidence,
-            bar: outer,
-            file: &file,
-            records: records_so_far,
-            started,
+        let name = path
+            .file_name()
+            .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+        let make = || {
+            let mut chunk = Evidence::new(&lookups, locality.clone());
+            chunk.set_file(&name);
+            Counting {
+                evidence: chunk,
+                bar: outer,
+                file: &file,
+                pending: 0,
+                total: &total,
+                started,
+            }
         };
-        let read = shinsa_net::read_file(path, &mut reader, &mut counting);
-        records_so_far = counting.records;
+        let read = shinsa_net::read_file_parallel(path, &mut reader, threads, &make);
         match read {
-            Ok((format, records)) => report.files.push((file, format.name(), records)),
+            Ok((format, records, chunks)) => {
+                for chunk in chunks {
+                    total.fetch_add(chunk.pending, Ordering::Relaxed);
+                    evidence.merge(chunk.evidence);
+                }
+                report.files.push((file, format.name(), records));
+            }
             Err(ReadError::NotALog { file, reason }) => report.skipped.push((file, reason)),
             Err(error) => return Err(error.into()),
         }
     }
+    // NetFlow data whose template came in a later file is the last file's.
+    if let Some(last) = request.logs.last().and_then(|path| path.file_name()) {
+        evidence.set_file(&last.to_string_lossy());
+    }
     let mut counting = Counting {
-        evidence: &mut evidence,
+        evidence,
         bar: outer,
         file: "templates that came late",
-        records: records_so_far,
+        pending: 0,
+        total: &total,
         started,
     };
     let late = reader.finish(&mut counting);
+    let evidence = counting.evidence;
     if late > 0 {
         report.files.push((
             "(data read once its template came)".to_owned(),
