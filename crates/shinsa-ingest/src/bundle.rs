@@ -864,12 +864,12 @@ fn check_operator(
         };
         match shinsa_model::Cidr::parse_list(&text) {
             Ok(ranges) => ranges.iter().map(ToString::to_string).collect(),
-            Err(expected) => {
+            Err((item, expected)) => {
                 errors.push(InputError::new(
                     row.location_of(field),
                     field,
                     expected,
-                    format!("{text:?}"),
+                    format!("{item:?}"),
                 ));
                 Vec::new()
             }

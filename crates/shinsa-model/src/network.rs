@@ -126,6 +126,7 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// A range, or what was expected instead.
     pub fn parse(text: &str) -> Result<Cidr, String> {
         let text = text.trim();
         let (address, prefix) = match text.split_once('/') {
@@ -134,7 +135,7 @@ impl Cidr {
         };
         let network: std::net::IpAddr = address
             .parse()
-            .map_err(|_| format!("an address range such as 10.0.0.0/8, found {text:?}"))?;
+            .map_err(|_| "an address range such as 10.0.0.0/8".to_owned())?;
         let most = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => most,
@@ -142,7 +143,7 @@ impl Cidr {
                 .parse::<u8>()
                 .ok()
                 .filter(|prefix| *prefix <= most)
-                .ok_or_else(|| format!("a prefix length from 0 to {most}, found {text:?}"))?,
+                .ok_or_else(|| format!("a prefix length from 0 to {most} after the address"))?,
         };
         Ok(Cidr { network, prefix })
     }
@@ -170,15 +171,16 @@ impl Cidr {
     }
 
     /// Ranges written as a TOML array (`["10.0.0.0/8", "203.0.113.0/24"]`)
-    /// or a `;`/`,`-separated cell.
-    pub fn parse_list(text: &str) -> Result<Vec<Cidr>, String> {
+    /// or a `;`/`,`-separated cell; an error names the item and what was
+    /// expected.
+    pub fn parse_list(text: &str) -> Result<Vec<Cidr>, (String, String)> {
         text.trim()
             .trim_start_matches('[')
             .trim_end_matches(']')
             .split([',', ';', '\n'])
             .map(|item| item.trim().trim_matches(['"', '\'']).trim())
             .filter(|item| !item.is_empty())
-            .map(Cidr::parse)
+            .map(|item| Cidr::parse(item).map_err(|expected| (item.to_owned(), expected)))
             .collect()
     }
 }

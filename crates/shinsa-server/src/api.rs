@@ -142,7 +142,7 @@ pub(crate) struct UploadQuery {
     /// same name is its next version.
     #[serde(default = "default_register_name")]
     name: String,
-    /// For a CycloneDX BOM: the system it describes is a critical facility.
+    /// For a bare BOM: the system it describes is a critical facility.
     #[serde(default)]
     critical: bool,
 }
@@ -276,7 +276,7 @@ pub async fn accept_register(
     })
 }
 
-/// Uploads a register (operators): a bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a CycloneDX JSON BOM of one system (`critical=true` when that system is a critical facility). Nothing is stored unless all of it reads.
+/// Uploads a register (operators): a bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a BOM of one system — CycloneDX JSON or XML, SPDX 2 JSON or tag-value, SPDX 3 JSON-LD, told by content (`critical=true` when that system is a critical facility). Nothing is stored unless all of it reads.
 #[utoipa::path(
     post, path = "/api/v1/registers", params(UploadQuery),
     request_body(content = Vec<u8>, description = "The register file", content_type = "application/octet-stream"),

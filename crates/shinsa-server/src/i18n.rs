@@ -209,13 +209,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("upload", "Upload a register", "台帳を登録"),
     (
         "upload_help",
-        "A bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a CycloneDX BOM of one system.",
-        "JSON のバンドル、XLSX ワークブック、バンドルフォルダの zip、または一つのシステムの CycloneDX BOM。",
+        "A bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a BOM of one system (CycloneDX JSON or XML, SPDX).",
+        "JSON のバンドル、XLSX ワークブック、バンドルフォルダの zip、または一つのシステムの BOM（CycloneDX の JSON・XML、SPDX）。",
     ),
     (
         "bom_critical",
-        "For a CycloneDX BOM: the system is a critical facility",
-        "CycloneDX BOM の場合: このシステムは特定重要設備",
+        "For a BOM: the system is a critical facility",
+        "BOM の場合: このシステムは特定重要設備",
     ),
     ("file", "File", "ファイル"),
     ("send", "Upload", "登録"),

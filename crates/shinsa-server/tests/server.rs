@@ -764,7 +764,7 @@ async fn the_story(database: Option<String>) {
     assert_eq!(body["sectors"], json!(["electricity"]), "{body}");
     assert_eq!(
         (body["version"].as_str(), body["rules"].as_u64()),
-        (Some("1.3.0"), Some(23))
+        (Some("1.3.0"), Some(26))
     );
     let runs = client.settle(&t("meti-reviewer")).await;
     let by_pack: Vec<&Value> = runs
@@ -954,6 +954,35 @@ async fn the_story(database: Option<String>) {
     assert!(
         !subjects.is_empty() && subjects.iter().all(|id| id.starts_with("A-EMS-01")),
         "{bom_findings}"
+    );
+    // A CycloneDX XML BOM sent as text/xml is told by its content; one
+    // that is cut short is refused with its line and column.
+    let xml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shinsa/tests/fixtures/boms/gateway.cdx.xml"
+    ))
+    .unwrap();
+    let (status, gateway) = client
+        .upload_file(&t("c-admin"), "gateway", "text/xml", xml.clone())
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{gateway}");
+    assert_eq!(gateway["register"]["format"], "bom");
+    let (status, cut) = client
+        .upload_file(
+            &t("c-admin"),
+            "cut",
+            "text/xml",
+            xml[..xml.len() / 2].to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{cut}");
+    assert_eq!(
+        (
+            cut["errors"][0]["at"].as_str(),
+            cut["errors"][0]["line"].as_u64()
+        ),
+        (Some("cut.bom:24:62"), Some(24)),
+        "{cut}"
     );
 
     // Health, metrics and the OpenAPI document need no sign-in.

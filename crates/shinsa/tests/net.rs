@@ -505,3 +505,26 @@ fn answering_foreign_traffic_is_exposure_and_a_private_asset_answering_is_review
     );
     assert_eq!(report["network"]["answered_inbound_flows"], 2);
 }
+
+#[test]
+fn a_bad_address_range_is_refused_with_its_place() {
+    let dir = common::copy_fixture("net-perimeter");
+    let operator = dir.path().join("operator.toml");
+    let text = std::fs::read_to_string(&operator).unwrap();
+    std::fs::write(
+        &operator,
+        text.replace("27.133.130.0/28", "27.133.130.0/33"),
+    )
+    .unwrap();
+    let run = shinsa(&["screen", path_str(dir.path())]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("operator.toml:9:")
+            && run
+                .stderr
+                .contains("field `network_internal`: expected a prefix length from 0 to 32")
+            && run.stderr.contains("found \"27.133.130.0/33\""),
+        "{}",
+        run.stderr
+    );
+}
