@@ -30,6 +30,23 @@ struct DeviceTally {
     seen_in: String,
 }
 
+impl DeviceTally {
+    /// A sighting at `time` (or the last of a chunk's): the newest address
+    /// and hostname win, and the file is added to where it was seen.
+    fn note(&mut self, time: f64, ip: Option<IpAddr>, hostname: Option<String>, file: &str) {
+        if time >= self.last || self.ip.is_none() {
+            self.ip = ip.or(self.ip);
+        }
+        if hostname.is_some() {
+            self.hostname = hostname;
+        }
+        self.last = self.last.max(time);
+        if !self.seen_in.split(", ").any(|seen| seen == file) {
+            self.seen_in = format!("{}, {file}", self.seen_in);
+        }
+    }
+}
+
 /// Counts a run reports beside its findings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -415,13 +432,7 @@ impl<'a> Evidence<'a> {
             };
             grouped
                 .entry((src, country, operator, direction, port))
-                .and_modify(|(sum, _)| {
-                    sum.bytes += tally.bytes;
-                    sum.flows += tally.flows;
-                    sum.first = sum.first.min(tally.first);
-                    sum.last = sum.last.max(tally.last);
-                    sum.mac = sum.mac.or(tally.mac);
-                })
+                .and_modify(|(sum, _)| sum.absorb(tally.clone()))
                 .or_insert_with(|| (tally.clone(), destination));
         }
         let mut connection_labels = answered("country");
@@ -495,6 +506,16 @@ impl<'a> Evidence<'a> {
 }
 
 impl Tally {
+    /// Adds what a later part of the input summed for the same key; the
+    /// earlier example address stays, as it would in one pass.
+    fn absorb(&mut self, later: Tally) {
+        self.bytes = self.bytes.saturating_add(later.bytes);
+        self.flows += later.flows;
+        self.first = self.first.min(later.first);
+        self.last = self.last.max(later.last);
+        self.mac = self.mac.or(later.mac);
+    }
+
     fn add(&mut self, flow: &Flow, mac: Option<Mac>) {
         self.bytes = self.bytes.saturating_add(flow.bytes);
         self.flows += 1;
@@ -527,12 +548,7 @@ impl Evidence<'_> {
             for (key, tally) in from {
                 match into.entry(key) {
                     std::collections::hash_map::Entry::Occupied(mut entry) => {
-                        let sum = entry.get_mut();
-                        sum.bytes = sum.bytes.saturating_add(tally.bytes);
-                        sum.flows += tally.flows;
-                        sum.first = sum.first.min(tally.first);
-                        sum.last = sum.last.max(tally.last);
-                        sum.mac = sum.mac.or(tally.mac);
+                        entry.get_mut().absorb(tally);
                     }
                     std::collections::hash_map::Entry::Vacant(entry) => {
                         entry.insert(tally);
@@ -561,18 +577,9 @@ impl Evidence<'_> {
             match self.devices.entry(mac) {
                 std::collections::hash_map::Entry::Occupied(mut entry) => {
                     let sum = entry.get_mut();
-                    if tally.last >= sum.last || sum.ip.is_none() {
-                        sum.ip = tally.ip.or(sum.ip);
-                    }
-                    if tally.hostname.is_some() {
-                        sum.hostname = tally.hostname;
-                    }
                     sum.first = sum.first.min(tally.first);
-                    sum.last = sum.last.max(tally.last);
                     for file in tally.seen_in.split(", ") {
-                        if !sum.seen_in.split(", ").any(|seen| seen == file) {
-                            sum.seen_in = format!("{}, {file}", sum.seen_in);
-                        }
+                        sum.note(tally.last, tally.ip, tally.hostname.clone(), file);
                     }
                 }
                 std::collections::hash_map::Entry::Vacant(entry) => {
@@ -704,17 +711,8 @@ impl Sink for Evidence<'_> {
                 last: sighting.time,
                 seen_in: file.clone(),
             });
-        if sighting.time >= tally.last || tally.ip.is_none() {
-            tally.ip = sighting.ip.or(tally.ip);
-        }
-        if sighting.hostname.is_some() {
-            tally.hostname = sighting.hostname;
-        }
         tally.first = tally.first.min(sighting.time);
-        tally.last = tally.last.max(sighting.time);
-        if !tally.seen_in.split(", ").any(|seen| seen == file) {
-            tally.seen_in = format!("{}, {file}", tally.seen_in);
-        }
+        tally.note(sighting.time, sighting.ip, sighting.hostname, file);
     }
 }
 

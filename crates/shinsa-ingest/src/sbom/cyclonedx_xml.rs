@@ -198,17 +198,7 @@ fn namespace_version(root: &Element) -> Option<String> {
 
 /// Reads a CycloneDX XML document.
 pub(super) fn read(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        errors.push(InputError::new(
-            Location::File {
-                file: file.to_owned(),
-            },
-            "(encoding)",
-            "UTF-8 text",
-            "bytes that are not UTF-8",
-        ));
-        return None;
-    };
+    let text = super::utf8_text(file, bytes, errors)?;
     let source = Source { file, text };
     let root = match parse(&source) {
         Ok(root) => root,

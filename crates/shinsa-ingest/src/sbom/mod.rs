@@ -295,6 +295,27 @@ impl<'a> Pointers<'a> {
     }
 }
 
+/// The bytes of a text form as text; an error when they are not UTF-8.
+pub(crate) fn utf8_text<'a>(file: &str, bytes: &'a [u8], errors: &mut Errors) -> Option<&'a str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(error) => {
+            errors.push(InputError::new(
+                Location::File {
+                    file: file.to_owned(),
+                },
+                "(encoding)",
+                "UTF-8 text",
+                format!(
+                    "bytes that are not UTF-8 (from byte {})",
+                    error.valid_up_to()
+                ),
+            ));
+            None
+        }
+    }
+}
+
 /// Trimmed, non-empty text at `pointer`.
 pub(crate) fn text_at(value: &serde_json::Value, pointer: &str) -> Option<String> {
     value

@@ -180,17 +180,7 @@ fn external_ref(package: &mut Package, kind: &str, locator: Option<String>) {
 /// lines, a package from each `PackageName:` until the next package, file
 /// or snippet.
 pub(super) fn read_tag_value(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        errors.push(InputError::new(
-            Location::File {
-                file: file.to_owned(),
-            },
-            "(encoding)",
-            "UTF-8 text",
-            "bytes that are not UTF-8",
-        ));
-        return None;
-    };
+    let text = super::utf8_text(file, bytes, errors)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let at_line = |line: usize| Location::Text {
         file: file.to_owned(),
