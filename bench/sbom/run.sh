@@ -19,7 +19,8 @@ for form in cyclonedx.json cyclonedx.xml spdx.json spdx.spdx spdx3.json; do
   best=""
   peak=0
   for _ in 1 2 3; do
-    out=$( { /usr/bin/time -f '%e %M' "$SHINSA" screen "$file" --format json --fail-on never >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$SHINSA" screen "$file" --format json --fail-on never >/dev/null 2>&1
+    out=$(tail -1 "$WORK/time.txt")
     seconds=${out% *}
     kilobytes=${out#* }
     if [ -z "$best" ] || [ "$(echo "$seconds < $best" | bc)" = 1 ]; then best=$seconds; fi

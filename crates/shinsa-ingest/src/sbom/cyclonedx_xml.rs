@@ -58,11 +58,36 @@ impl Element {
 struct Source<'a> {
     file: &'a str,
     text: &'a str,
+    /// Byte offsets where lines begin: every component's location is asked
+    /// for, and counting lines from the start each time made a 3,000-component
+    /// BOM take 0.7 s.
+    line_starts: Vec<usize>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(newline_offsets(text).map(|at| at + 1));
+        Source {
+            file,
+            text,
+            line_starts,
+        }
+    }
+
     fn at(&self, offset: usize) -> Location {
-        let (line, column) = shinsa_model::line_column(self.text, offset.min(self.text.len()));
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |part| part.chars().count())
+            + 1;
         Location::Text {
             file: self.file.to_owned(),
             line,
@@ -73,6 +98,13 @@ impl Source<'_> {
     fn error(&self, offset: usize, found: impl Into<String>) -> InputError {
         InputError::new(self.at(offset), "(xml)", "well-formed XML", found)
     }
+}
+
+fn newline_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, byte)| *byte == b'\n')
+        .map(|(at, _)| at)
 }
 
 fn local(name: &str) -> &str {
@@ -199,7 +231,7 @@ fn namespace_version(root: &Element) -> Option<String> {
 /// Reads a CycloneDX XML document.
 pub(super) fn read(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
     let text = super::utf8_text(file, bytes, errors)?;
-    let source = Source { file, text };
+    let source = Source::new(file, text);
     let root = match parse(&source) {
         Ok(root) => root,
         Err((offset, found)) => {
