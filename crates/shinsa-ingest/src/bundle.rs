@@ -274,8 +274,18 @@ fn read_dir_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         let name = file_name(&path);
-        // Any other file may be a BOM: told by content when read.
-        let wanted = !name.starts_with('.') && !name.ends_with(".md");
+        // Any other file may be a BOM, told by content when read; one
+        // larger than a BOM can be is left alone unless named like one.
+        let known = name == "operator.toml"
+            || TABLES
+                .iter()
+                .any(|spec| name == format!("{}.csv", spec.name));
+        let small = entry
+            .metadata()
+            .is_ok_and(|meta| meta.len() <= sbom::SIZE_LIMIT as u64);
+        let wanted = known
+            || (!name.starts_with('.') && !name.ends_with(".md") && small)
+            || named_like_a_bom(&name);
         if !wanted || !path.is_file() {
             continue;
         }

@@ -215,15 +215,27 @@ fn a_bundle_reads_its_boms_by_content_in_any_form() {
         "{notice}"
     );
 
-    // A file named like a BOM that is not one is refused with its name.
+    // A BOM cut short is refused with its position, whatever its name;
+    // a file named like a BOM that is not one, too.
     std::fs::write(
-        dir.path().join("broken.cdx.json"),
+        dir.path().join("vendor-delivery.json"),
         "{\"bomFormat\": \"CycloneDX\", ",
     )
     .unwrap();
+    std::fs::write(dir.path().join("notes.cdx.json"), "see the wiki").unwrap();
     let run = shinsa(&["screen", path_str(dir.path()), "--as-of", AS_OF]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("broken.cdx.json:1:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("vendor-delivery.json:1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("notes.cdx.json: field `(document)`: expected a BOM"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

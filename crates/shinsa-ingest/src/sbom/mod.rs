@@ -68,10 +68,23 @@ impl BomFormat {
                 head.contains("cyclonedx.org/schema/bom")
                     .then_some(Self::CycloneDxXml)
             }
-            Some(b'{') => {
-                let head: JsonHead = serde_json::from_slice(start).ok()?;
-                head.format()
-            }
+            Some(b'{') => match serde_json::from_slice::<JsonHead>(start) {
+                Ok(head) => head.format(),
+                // Broken JSON that starts like a BOM is one, so that its
+                // reader reports where it breaks.
+                Err(_) => {
+                    let head = String::from_utf8_lossy(&start[..start.len().min(4096)]);
+                    if head.contains("\"bomFormat\"") {
+                        Some(Self::CycloneDxJson)
+                    } else if head.contains("\"spdxVersion\"") {
+                        Some(Self::SpdxJson)
+                    } else if head.contains("spdx.org/rdf/3") {
+                        Some(Self::Spdx3JsonLd)
+                    } else {
+                        None
+                    }
+                }
+            },
             Some(_) => tag_value_head(start).then_some(Self::SpdxTagValue),
             None => None,
         }
@@ -236,17 +249,13 @@ fn read_into(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
         return None;
     }
     let at = Pointers::new(file, "");
+    let json = |errors: &mut Errors| crate::bundle::parse_json(file, bytes, errors);
     match BomFormat::detect(bytes) {
         Some(BomFormat::CycloneDxXml) => cyclonedx_xml::read(file, bytes, errors),
         Some(BomFormat::SpdxTagValue) => spdx::read_tag_value(file, bytes, errors),
-        Some(_) => {
-            let document = crate::bundle::parse_json(file, bytes, errors)?;
-            match BomFormat::detect(bytes) {
-                Some(BomFormat::CycloneDxJson) => cyclonedx::read(&at, &document, errors),
-                Some(BomFormat::SpdxJson) => spdx::read_json(&at, &document, errors),
-                _ => spdx3::read(&at, &document, errors),
-            }
-        }
+        Some(BomFormat::CycloneDxJson) => cyclonedx::read(&at, &json(errors)?, errors),
+        Some(BomFormat::SpdxJson) => spdx::read_json(&at, &json(errors)?, errors),
+        Some(BomFormat::Spdx3JsonLd) => spdx3::read(&at, &json(errors)?, errors),
         None => {
             // Say why: broken JSON gets its line and column.
             if bytes.trim_ascii_start().starts_with(b"{") {
