@@ -94,11 +94,13 @@ pub async fn run(state: &Shared, claimed: ClaimedRun) {
                 Ok(change) => {
                     state.metrics.runs_done.fetch_add(1, Relaxed);
                     state.metrics.findings_written.fetch_add(findings, Relaxed);
-                    tracing::info!(run = %id, register = %change.register_id, new = change.new.len(), resolved = change.resolved.len(), "run finished");
+                    tracing::info!(run = %id, register = %change.register_id, new = change.new.len(), resolved = change.resolved.len(), superseded_by = ?change.superseded_by, "run finished");
                     state.outbox.notify_one();
                     // A list or pack change may touch items of plans
                     // already cleared.
-                    if !matches!(change.reason.as_str(), "upload" | "manual") {
+                    if change.superseded_by.is_none()
+                        && !matches!(change.reason.as_str(), "upload" | "manual")
+                    {
                         match crate::plans::rereview_cleared(state, &change.register_id).await {
                             Ok(0) => {}
                             Ok(moved) => {

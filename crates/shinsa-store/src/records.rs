@@ -337,6 +337,10 @@ pub struct Run {
     pub sector: String,
     pub register_id: String,
     pub register_version: i64,
+    /// One more than the register's newest run when this one was queued: a
+    /// run that finishes after a run of a higher generation never becomes
+    /// current.
+    pub generation: i64,
     /// Why it ran: `upload`, `manual`, `list fcc-covered@2026-11-01`, …
     pub reason: String,
     pub status: RunStatus,
@@ -399,6 +403,10 @@ pub struct RunChange {
     pub reason: String,
     pub new: Vec<String>,
     pub resolved: Vec<String>,
+    /// The newer run that was already current when this one finished: its
+    /// findings are kept on record but change nothing and notify nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -181,7 +181,7 @@ fn principal(row: &AnyRow) -> Result<Principal> {
     })
 }
 
-const RUN_COLUMNS: &str = "id, org_id, sector, register_id, register_version, reason, status, done, total, created_at, started_at, finished_at, error, provenance, findings, new_findings, resolved_findings";
+const RUN_COLUMNS: &str = "id, org_id, sector, register_id, register_version, generation, reason, status, done, total, created_at, started_at, finished_at, error, provenance, findings, new_findings, resolved_findings";
 
 fn run(row: &AnyRow) -> Result<Run> {
     let status = text(row, "status")?;
@@ -191,6 +191,7 @@ fn run(row: &AnyRow) -> Result<Run> {
         sector: text(row, "sector")?,
         register_id: text(row, "register_id")?,
         register_version: int(row, "register_version")?,
+        generation: int(row, "generation")?,
         reason: text(row, "reason")?,
         status: RunStatus::parse(&status).ok_or_else(|| corrupt("run status", &status))?,
         done: int(row, "done")?,
@@ -361,8 +362,10 @@ pub(crate) async fn restore(
 async fn insert_run(conn: &mut AnyConnection, register_id: &str, reason: &str) -> Result<Run> {
     let id = new_id("run");
     let row = sqlx::query(&format!(
-        "INSERT INTO runs (id, org_id, sector, register_id, register_version, reason, status, created_at) \
-         SELECT $1, org_id, sector, id, version, $2, 'queued', $3 FROM registers WHERE id = $4 RETURNING {RUN_COLUMNS}"
+        "INSERT INTO runs (id, org_id, sector, register_id, register_version, generation, reason, status, created_at) \
+         SELECT $1, org_id, sector, id, version, \
+                (SELECT COALESCE(MAX(generation), 0) + 1 FROM runs WHERE register_id = $4), \
+                $2, 'queued', $3 FROM registers WHERE id = $4 RETURNING {RUN_COLUMNS}"
     ))
     .bind(&id)
     .bind(reason)
@@ -1272,6 +1275,15 @@ impl RunStore for SqlStore {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
         let finished = run(&row)?;
+        // A run of a higher generation already current (it was queued
+        // later and finished first) stays current.
+        let newer = sqlx::query("SELECT c.id FROM registers r JOIN runs c ON c.id = r.current_run WHERE r.id = $1 AND c.generation > $2")
+            .bind(&finished.register_id)
+            .bind(finished.generation)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| text(&row, "id"))
+            .transpose()?;
         let previous = sqlx::query("SELECT f.key FROM registers r JOIN findings f ON f.run_id = r.current_run WHERE r.id = $1")
             .bind(&finished.register_id)
             .fetch_all(&mut *tx)
@@ -1310,8 +1322,14 @@ impl RunStore for SqlStore {
             query.build().execute(&mut *tx).await?;
         }
         let current: BTreeSet<String> = result.findings.iter().map(|f| f.key.clone()).collect();
-        let new: Vec<String> = current.difference(&previous).cloned().collect();
-        let resolved: Vec<String> = previous.difference(&current).cloned().collect();
+        let (new, resolved): (Vec<String>, Vec<String>) = if newer.is_some() {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                current.difference(&previous).cloned().collect(),
+                previous.difference(&current).cloned().collect(),
+            )
+        };
         sqlx::query("UPDATE runs SET status = 'done', finished_at = $1, provenance = $2, findings = $3, new_findings = $4, resolved_findings = $5, done = total WHERE id = $6")
             .bind(now())
             .bind(result.provenance.to_string())
@@ -1321,11 +1339,13 @@ impl RunStore for SqlStore {
             .bind(run_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE registers SET current_run = $1 WHERE id = $2")
-            .bind(run_id)
-            .bind(&finished.register_id)
-            .execute(&mut *tx)
-            .await?;
+        if newer.is_none() {
+            sqlx::query("UPDATE registers SET current_run = $1 WHERE id = $2")
+                .bind(run_id)
+                .bind(&finished.register_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let change = RunChange {
             run_id: run_id.to_owned(),
             org_id: finished.org_id.clone(),
@@ -1333,6 +1353,7 @@ impl RunStore for SqlStore {
             reason: finished.reason.clone(),
             new,
             resolved,
+            superseded_by: newer,
         };
         append_audit(
             &mut tx,
@@ -1343,7 +1364,7 @@ impl RunStore for SqlStore {
             serde_json::json!({
                 "register": finished.register_id, "reason": finished.reason,
                 "findings": current.len(), "new": change.new.len(), "resolved": change.resolved.len(),
-                "policy": result.provenance.get("policy"),
+                "policy": result.provenance.get("policy"), "superseded_by": change.superseded_by,
             }),
         )
         .await?;

@@ -717,6 +717,116 @@ async fn the_whole_store(store: &SqlStore) {
     );
 }
 
+/// Runs of one register finishing out of order: the run queued last stays
+/// current, and the one that finishes after it notifies nobody.
+async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    let alice = user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
+    store
+        .set_webhook(
+            &op("op-a"),
+            &Actor::user(&alice),
+            Some(Webhook {
+                url: "http://127.0.0.1:9/hook".into(),
+                secret: "s3cret".into(),
+            }),
+        )
+        .await
+        .unwrap();
+    let (tenant, actor) = (op("op-a"), Actor::user(&alice));
+    let upload = || store.upload_register(&tenant, &actor, register("main"));
+    let (_, first) = upload().await.unwrap();
+    screen(store, &[finding("R1@asset:a1", "review")]).await;
+    let (_, version_2) = upload().await.unwrap();
+    let (register, version_3) = upload().await.unwrap();
+    assert_eq!(register.version, 3);
+    assert_eq!(
+        (first.generation, version_2.generation, version_3.generation),
+        (1, 2, 3)
+    );
+    let claimed_2 = store.claim_run().await.unwrap().unwrap();
+    let claimed_3 = store.claim_run().await.unwrap().unwrap();
+    assert_eq!(
+        (
+            claimed_2.run.register_version,
+            claimed_3.run.register_version
+        ),
+        (2, 3)
+    );
+    let result = |key: &str| RunResult {
+        findings: vec![finding(key, "review")],
+        provenance: serde_json::json!({}),
+    };
+    let change_3 = store
+        .finish_run(&claimed_3.run.id, result("R3@asset:a3"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (change_3.new.as_slice(), change_3.resolved.as_slice()),
+        (
+            &["R3@asset:a3".to_owned()][..],
+            &["R1@asset:a1".to_owned()][..]
+        )
+    );
+    let change_2 = store
+        .finish_run(&claimed_2.run.id, result("R2@asset:a2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        change_2.superseded_by.as_deref(),
+        Some(version_3.id.as_str())
+    );
+    assert!(change_2.new.is_empty() && change_2.resolved.is_empty());
+    let summary = store
+        .register(&op("op-a"), &register.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.current_run.as_deref(), Some(version_3.id.as_str()));
+    let current: Vec<String> = store
+        .findings(&op("op-a"), &filter())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|finding| finding.row.key)
+        .collect();
+    assert_eq!(current, ["R3@asset:a3"]);
+    let webhooks: Vec<String> = store
+        .outbox(&op("op-a"))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|message| message.kind == "webhook")
+        .map(|message| message.payload)
+        .collect();
+    assert_eq!(
+        webhooks.len(),
+        2,
+        "the first run and version 3's: {webhooks:?}"
+    );
+    assert!(
+        webhooks
+            .iter()
+            .all(|payload| !payload.contains(&claimed_2.run.id))
+    );
+    let report = store.verify_audit(None).await.unwrap();
+    assert!(
+        report.iter().all(|chain| chain.problem.is_none()),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_newest_run_current() {
+    a_run_finishing_late_changes_nothing(&sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_newest_run_current() {
+    a_run_finishing_late_changes_nothing(&postgres().await.store).await;
+}
+
 #[tokio::test]
 async fn sqlite_keeps_the_whole_store() {
     the_whole_store(&sqlite().await.store).await;
