@@ -54,6 +54,16 @@ pub fn read_file_parallel<S: Sink + Send>(
         Format::ZeekTsv => header_prelude(path).map_err(io)?,
         _ => (Vec::new(), 0),
     };
+    // A TSV whose leading lines do not name its columns cannot be cut.
+    if format == Format::ZeekTsv
+        && !prelude
+            .split(|byte| *byte == b'\n')
+            .any(|line| line.starts_with(b"#fields"))
+    {
+        let mut sink = make();
+        let (format, records) = read_file(path, reader, &mut sink)?;
+        return Ok((format, records, vec![sink]));
+    }
     let bounds = chunk_bounds(path, size, threads).map_err(io)?;
     let results: Vec<std::io::Result<Chunk<S>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
@@ -157,14 +167,17 @@ fn plain_format(path: &Path) -> std::io::Result<Option<Format>> {
     })
 }
 
-/// The leading `#` lines of a Zeek TSV file, and how many they are.
+/// The leading `#` (and blank) lines of a Zeek TSV file, and how many they
+/// are.
 fn header_prelude(path: &Path) -> std::io::Result<(Vec<u8>, u64)> {
     let mut input = BufReader::new(std::fs::File::open(path)?);
     let mut prelude = Vec::new();
     let mut lines = 0;
     loop {
         let mut line = Vec::new();
-        if input.read_until(b'\n', &mut line)? == 0 || line.first() != Some(&b'#') {
+        let read = input.read_until(b'\n', &mut line)?;
+        let header = line.first() == Some(&b'#') || line.iter().all(u8::is_ascii_whitespace);
+        if read == 0 || !header || !line.ends_with(b"\n") {
             return Ok((prelude, lines));
         }
         prelude.extend_from_slice(&line);
