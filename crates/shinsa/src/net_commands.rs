@@ -377,7 +377,7 @@ fn render(
                 ..clone_report(report)
             };
             text.push_str(&output::report(&findings_report, Format::Table, language)?);
-            text.push_str(&read_summary(read));
+            text.push_str(&read_summary(read, language));
             Ok(text)
         }
     }
@@ -476,36 +476,64 @@ fn report_devices(report: &Report, outcome: &dyn Fn(&str) -> (String, String)) -
 /// Inbound networks the table output lists.
 const INBOUND_SHOWN: usize = 10;
 
-fn read_summary(read: &ReadReport) -> String {
+fn read_summary(read: &ReadReport, language: Language) -> String {
+    let ja = language == Language::Ja;
     let mut text = String::new();
     let records: u64 = read.files.iter().map(|(_, _, records)| records).sum();
     let summary = &read.summary;
-    text.push_str(&format!(
-        "Read {records} records from {} files in {:.2} s ({:.0} records/s): {} flows — {} outbound, {} inbound ({} answered), {} inside the network, {} no connection (ICMP, unanswered, reset), {} between addresses not the operator's — and {} device sightings ({} randomised MACs left alone).\n",
-        read.files.len(),
-        read.seconds,
-        records as f64 / read.seconds.max(1e-9),
-        summary.flows,
-        summary.outbound_flows,
-        summary.inbound_flows,
-        summary.answered_inbound_flows,
-        summary.internal_flows,
-        summary.control_flows,
-        summary.unplaced_flows,
-        summary.sightings,
-        summary.randomised_macs,
-    ));
+    let rate = records as f64 / read.seconds.max(1e-9);
+    text.push_str(&if ja {
+        format!(
+            "{} ファイルから {records} 件を {:.2} 秒で読み込み（毎秒 {rate:.0} 件）: フロー {} 件 — 送信 {}、着信 {}（うち応答 {}）、内部 {}、接続でないもの（ICMP・無応答・リセット） {}、事業者のアドレスでない端点どうし {} — 機器の観測 {} 件（ランダム化 MAC {} 件は対象外）。\n",
+            read.files.len(),
+            read.seconds,
+            summary.flows,
+            summary.outbound_flows,
+            summary.inbound_flows,
+            summary.answered_inbound_flows,
+            summary.internal_flows,
+            summary.control_flows,
+            summary.unplaced_flows,
+            summary.sightings,
+            summary.randomised_macs,
+        )
+    } else {
+        format!(
+            "Read {records} records from {} files in {:.2} s ({rate:.0} records/s): {} flows — {} outbound, {} inbound ({} answered), {} inside the network, {} no connection (ICMP, unanswered, reset), {} between addresses not the operator's — and {} device sightings ({} randomised MACs left alone).\n",
+            read.files.len(),
+            read.seconds,
+            summary.flows,
+            summary.outbound_flows,
+            summary.inbound_flows,
+            summary.answered_inbound_flows,
+            summary.internal_flows,
+            summary.control_flows,
+            summary.unplaced_flows,
+            summary.sightings,
+            summary.randomised_macs,
+        )
+    });
     for (file, format, records) in &read.files {
         text.push_str(&format!("  {file}: {format}, {records} records\n"));
     }
+    let skipped = if ja { "読み飛ばし" } else { "skipped" };
     for (file, reason) in &read.skipped {
-        text.push_str(&format!("  {file}: skipped: {reason}\n"));
+        text.push_str(&format!("  {file}: {skipped}: {reason}\n"));
     }
     if !read.inbound.is_empty() {
-        text.push_str("Inbound traffic (the outside knocking), by network:\n");
+        text.push_str(if ja {
+            "外部からの着信（ネットワーク別）:\n"
+        } else {
+            "Inbound traffic (the outside knocking), by network:\n"
+        });
         for row in read.inbound.iter().take(INBOUND_SHOWN) {
+            let (flows_word, from_word, answered_word) = if ja {
+                ("フロー", "送信元アドレス", "応答")
+            } else {
+                ("flows", "addresses", "answered")
+            };
             text.push_str(&format!(
-                "  {} {} ({}): {} flows from {} addresses, {} answered, {} – {}\n",
+                "  {} {} ({}): {} {flows_word}, {} {from_word}, {} {answered_word}, {} – {}\n",
                 row.country
                     .map_or_else(|| "??".to_owned(), |c| c.to_string()),
                 row.asn
@@ -519,10 +547,12 @@ fn read_summary(read: &ReadReport) -> String {
             ));
         }
         if read.inbound.len() > INBOUND_SHOWN {
-            text.push_str(&format!(
-                "  … {} more networks (--format json lists them all)\n",
-                read.inbound.len() - INBOUND_SHOWN
-            ));
+            let more = read.inbound.len() - INBOUND_SHOWN;
+            text.push_str(&if ja {
+                format!("  … ほか {more} ネットワーク（--format json で全件）\n")
+            } else {
+                format!("  … {more} more networks (--format json lists them all)\n")
+            });
         }
     }
     if read.problems.count > 0 {

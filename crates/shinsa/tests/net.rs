@@ -528,3 +528,43 @@ fn a_bad_address_range_is_refused_with_its_place() {
         run.stderr
     );
 }
+
+#[test]
+fn the_inbound_summary_reads_in_japanese_and_english() {
+    let day = fixture("net-perimeter");
+    let path = |p: &str| path_str(&day.join(p)).to_owned();
+    for (lang, heading, row) in [
+        (
+            "ja",
+            "外部からの着信（ネットワーク別）",
+            "CN AS4134 (China Telecom): 3 フロー, 2 送信元アドレス, 0 応答",
+        ),
+        (
+            "en",
+            "Inbound traffic (the outside knocking), by network",
+            "CN AS4134 (China Telecom): 3 flows, 2 addresses, 0 answered",
+        ),
+    ] {
+        let run = shinsa(&[
+            "net",
+            "flows",
+            "--inventory",
+            &path(""),
+            "--as-of",
+            "2026-11-27",
+            "--geo",
+            &path("lookups/geo-whois-asn-country-ipv4.csv"),
+            "--asn",
+            &path("lookups/asn-ipv4.csv"),
+            "--lang",
+            lang,
+            &path("logs/conn.log"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains(heading) && run.stdout.contains(row),
+            "{lang}: {}",
+            run.stdout
+        );
+    }
+}
