@@ -144,12 +144,17 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let requeued = state.store.requeue_interrupted().await.unwrap_or(0);
-    if requeued > 0 {
-        tracing::info!(
+    // A store that cannot be written now will say so at the first request;
+    // the runs stay as they are until a later start requeues them.
+    match state.store.requeue_interrupted().await {
+        Ok(0) => {}
+        Ok(requeued) => tracing::info!(
             requeued,
             "runs interrupted by the last stop are queued again"
-        );
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "runs interrupted by the last stop could not be queued again")
+        }
     }
     let workers = jobs::start(state.clone(), stopped);
     let address = listener.local_addr()?;
