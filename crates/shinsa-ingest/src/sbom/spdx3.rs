@@ -170,17 +170,25 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
             continue;
         };
         let kind = text_at(relationship, "/relationshipType").unwrap_or_default();
+        // An element of another document (imported) decides nothing here: a
+        // warning, not a refusal.
+        let dangling = |field: &str, id: &str| {
+            InputError::new(
+                at.at(&format!("/@graph/{index}/{field}")),
+                field,
+                "the id of an element of this document",
+                format!("{id:?}"),
+            )
+        };
+        if !by_id.contains_key(&from) {
+            warnings.push(dangling("from", &from));
+        }
         for target in references(relationship.get("to"))
             .into_iter()
             .filter_map(Value::as_str)
         {
-            if !by_id.contains_key(target) && !by_id.contains_key(&from) {
-                warnings.push(InputError::new(
-                    at.at(&format!("/@graph/{index}")),
-                    "to",
-                    "the id of an element of this document",
-                    format!("{target:?}"),
-                ));
+            if !by_id.contains_key(target) {
+                warnings.push(dangling("to", target));
             }
             match kind.as_str() {
                 "dependsOn" => dependencies.add(&from, target),
