@@ -20,6 +20,20 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// A register of `operator` with nothing in it yet: the queries of
+    /// `shinsa match`, a benchmark's log.
+    pub fn empty(operator: Operator) -> Inventory {
+        Inventory {
+            operator,
+            parties: Vec::new(),
+            ownership: Vec::new(),
+            assets: Vec::new(),
+            contracts: Vec::new(),
+            dataflows: Vec::new(),
+            observed: Observed::default(),
+        }
+    }
+
     /// This register with its assets copied until it holds `count` of them
     /// (`A-1#1`, `A-1#2`, …; each copy keeps its maker and supplier, so
     /// the share of listed vendors stays the same): the registers the
@@ -73,6 +87,23 @@ pub struct Operator {
     /// their answering foreign traffic is a notice, not a review.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub public_networks: Vec<String>,
+}
+
+impl Operator {
+    /// An operator known by its id, name and country alone: no sector,
+    /// licence, regulator or address ranges.
+    pub fn named(id: &str, name: &str, country: CountryCode) -> Operator {
+        Operator {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            sector: String::new(),
+            country,
+            licence: None,
+            regulator: None,
+            internal_networks: Vec::new(),
+            public_networks: Vec::new(),
+        }
+    }
 }
 
 /// The operator's business licence under its sector law.

@@ -138,24 +138,11 @@ fn run(args: &[String]) {
     for chunk in chunks {
         evidence.merge(chunk);
     }
-    let inventory = shinsa_model::Inventory {
-        operator: shinsa_model::Operator {
-            id: "bench".to_owned(),
-            name: "bench".to_owned(),
-            sector: "water".to_owned(),
-            country: shinsa_model::CountryCode::parse("JP").unwrap(),
-            licence: None,
-            regulator: None,
-            internal_networks: Vec::new(),
-            public_networks: Vec::new(),
-        },
-        parties: Vec::new(),
-        ownership: Vec::new(),
-        assets: Vec::new(),
-        contracts: Vec::new(),
-        dataflows: Vec::new(),
-        observed: shinsa_model::Observed::default(),
-    };
+    let inventory = shinsa_model::Inventory::empty(shinsa_model::Operator::named(
+        "bench",
+        "bench",
+        shinsa_model::CountryCode::parse("JP").unwrap(),
+    ));
     let observed = evidence.observed(&inventory);
     let seconds = reading.elapsed().as_secs_f64();
     let megabytes = std::fs::metadata(&file).unwrap().len() as f64 / 1e6;

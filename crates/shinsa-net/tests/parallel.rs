@@ -3,7 +3,7 @@
 //! the same connections, exposures, inbound summary, devices, counts and
 //! malformed records with the same line numbers.
 
-use shinsa_model::{CountryCode, Inventory, Observed, Operator};
+use shinsa_model::{CountryCode, Inventory, Operator};
 use shinsa_net::{
     Evidence, Locality, Lookups, PARALLEL_FROM, Reader, read_file, read_file_parallel,
 };
@@ -67,24 +67,7 @@ fn log(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn inventory() -> Inventory {
-    Inventory {
-        operator: Operator {
-            id: "T".into(),
-            name: "T".into(),
-            sector: "water".into(),
-            country: CountryCode::parse("JP").unwrap(),
-            licence: None,
-            regulator: None,
-            internal_networks: Vec::new(),
-            public_networks: Vec::new(),
-        },
-        parties: Vec::new(),
-        ownership: Vec::new(),
-        assets: Vec::new(),
-        contracts: Vec::new(),
-        dataflows: Vec::new(),
-        observed: Observed::default(),
-    }
+    Inventory::empty(Operator::named("T", "T", CountryCode::parse("JP").unwrap()))
 }
 
 #[test]

@@ -62,22 +62,12 @@ pub fn run(
     threshold: f64,
 ) -> anyhow::Result<Vec<QueryResult>> {
     let inventory = Inventory {
-        operator: Operator {
-            id: "match".to_owned(),
-            name: "shinsa match".to_owned(),
-            sector: String::new(),
-            country: CountryCode::parse("JP")?,
-            licence: None,
-            regulator: None,
-            internal_networks: Vec::new(),
-            public_networks: Vec::new(),
-        },
         parties: queries,
-        ownership: Vec::new(),
-        assets: Vec::new(),
-        contracts: Vec::new(),
-        dataflows: Vec::new(),
-        observed: shinsa_model::Observed::default(),
+        ..Inventory::empty(Operator::named(
+            "match",
+            "shinsa match",
+            CountryCode::parse("JP")?,
+        ))
     };
     let matcher = Matcher::new(reference);
     let register = shinsa_match::resolve(&inventory, reference, &matcher, day, threshold);

@@ -480,37 +480,27 @@ fn read_summary(read: &ReadReport, language: Language) -> String {
     let ja = language == Language::Ja;
     let mut text = String::new();
     let records: u64 = read.files.iter().map(|(_, _, records)| records).sum();
-    let summary = &read.summary;
     let rate = records as f64 / read.seconds.max(1e-9);
+    let files = read.files.len();
+    let seconds = read.seconds;
+    let shinsa_net::Summary {
+        flows,
+        sightings,
+        internal_flows,
+        outbound_flows,
+        inbound_flows,
+        answered_inbound_flows,
+        control_flows,
+        unplaced_flows,
+        randomised_macs,
+    } = read.summary;
     text.push_str(&if ja {
         format!(
-            "{} ファイルから {records} 件を {:.2} 秒で読み込み（毎秒 {rate:.0} 件）: フロー {} 件 — 送信 {}、着信 {}（うち応答 {}）、内部 {}、接続でないもの（ICMP・無応答・リセット） {}、事業者のアドレスでない端点どうし {} — 機器の観測 {} 件（ランダム化 MAC {} 件は対象外）。\n",
-            read.files.len(),
-            read.seconds,
-            summary.flows,
-            summary.outbound_flows,
-            summary.inbound_flows,
-            summary.answered_inbound_flows,
-            summary.internal_flows,
-            summary.control_flows,
-            summary.unplaced_flows,
-            summary.sightings,
-            summary.randomised_macs,
+            "{files} ファイルから {records} 件を {seconds:.2} 秒で読み込み（毎秒 {rate:.0} 件）: フロー {flows} 件 — 送信 {outbound_flows}、着信 {inbound_flows}（うち応答 {answered_inbound_flows}）、内部 {internal_flows}、接続でないもの（ICMP・無応答・リセット） {control_flows}、事業者のアドレスでない端点どうし {unplaced_flows} — 機器の観測 {sightings} 件（ランダム化 MAC {randomised_macs} 件は対象外）。\n"
         )
     } else {
         format!(
-            "Read {records} records from {} files in {:.2} s ({rate:.0} records/s): {} flows — {} outbound, {} inbound ({} answered), {} inside the network, {} no connection (ICMP, unanswered, reset), {} between addresses not the operator's — and {} device sightings ({} randomised MACs left alone).\n",
-            read.files.len(),
-            read.seconds,
-            summary.flows,
-            summary.outbound_flows,
-            summary.inbound_flows,
-            summary.answered_inbound_flows,
-            summary.internal_flows,
-            summary.control_flows,
-            summary.unplaced_flows,
-            summary.sightings,
-            summary.randomised_macs,
+            "Read {records} records from {files} files in {seconds:.2} s ({rate:.0} records/s): {flows} flows — {outbound_flows} outbound, {inbound_flows} inbound ({answered_inbound_flows} answered), {internal_flows} inside the network, {control_flows} no connection (ICMP, unanswered, reset), {unplaced_flows} between addresses not the operator's — and {sightings} device sightings ({randomised_macs} randomised MACs left alone).\n"
         )
     });
     for (file, format, records) in &read.files {

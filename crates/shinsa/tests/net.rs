@@ -298,6 +298,29 @@ fn malformed_records_are_reported_and_strict_makes_them_fatal() {
     );
 }
 
+/// `net flows` on a perimeter folder (the fixture or a copy of it), with
+/// `args` after its lookups; `conn.log` and `conn-summary.txt` name its logs.
+fn perimeter_flows(dir: &std::path::Path, args: &[&str]) -> common::Run {
+    let path = |p: &str| path_str(&dir.join(p)).to_owned();
+    let mut all: Vec<String> = vec![
+        "net".into(),
+        "flows".into(),
+        "--inventory".into(),
+        path(""),
+        "--as-of".into(),
+        "2026-11-27".into(),
+        "--geo".into(),
+        path("lookups/geo-whois-asn-country-ipv4.csv"),
+        "--asn".into(),
+        path("lookups/asn-ipv4.csv"),
+    ];
+    all.extend(args.iter().map(|arg| match *arg {
+        "conn.log" | "conn-summary.txt" => path(&format!("logs/{arg}")),
+        other => other.to_owned(),
+    }));
+    shinsa(&all.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// `net flows` on the perimeter fixture (issue 16), with extra log lines
 /// appended to a copy of its conn.log.
 fn perimeter(extra_lines: &[String]) -> common::Run {
@@ -307,25 +330,10 @@ fn perimeter(extra_lines: &[String]) -> common::Run {
     let close = text.rfind("#close").unwrap();
     text.insert_str(close, &extra_lines.concat());
     std::fs::write(&log, text).unwrap();
-    let path = |p: &str| path_str(&dir.path().join(p)).to_owned();
-    let run = shinsa(&[
-        "net",
-        "flows",
-        "--inventory",
-        &path(""),
-        "--as-of",
-        "2026-11-27",
-        "--geo",
-        &path("lookups/geo-whois-asn-country-ipv4.csv"),
-        "--asn",
-        &path("lookups/asn-ipv4.csv"),
-        "--format",
-        "json",
-        &path("logs/conn.log"),
-        &path("logs/conn-summary.txt"),
-    ]);
-    drop(dir);
-    run
+    perimeter_flows(
+        dir.path(),
+        &["--format", "json", "conn.log", "conn-summary.txt"],
+    )
 }
 
 /// A Zeek conn.log line (the fixture's columns).
@@ -532,7 +540,6 @@ fn a_bad_address_range_is_refused_with_its_place() {
 #[test]
 fn the_inbound_summary_reads_in_japanese_and_english() {
     let day = fixture("net-perimeter");
-    let path = |p: &str| path_str(&day.join(p)).to_owned();
     for (lang, heading, row) in [
         (
             "ja",
@@ -545,21 +552,7 @@ fn the_inbound_summary_reads_in_japanese_and_english() {
             "CN AS4134 (China Telecom): 3 flows, 2 addresses, 0 answered",
         ),
     ] {
-        let run = shinsa(&[
-            "net",
-            "flows",
-            "--inventory",
-            &path(""),
-            "--as-of",
-            "2026-11-27",
-            "--geo",
-            &path("lookups/geo-whois-asn-country-ipv4.csv"),
-            "--asn",
-            &path("lookups/asn-ipv4.csv"),
-            "--lang",
-            lang,
-            &path("logs/conn.log"),
-        ]);
+        let run = perimeter_flows(&day, &["--lang", lang, "conn.log"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
             run.stdout.contains(heading) && run.stdout.contains(row),
