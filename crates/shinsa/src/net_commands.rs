@@ -168,14 +168,14 @@ fn observe(
     inventory.observed = evidence.observed(inventory);
     report.summary = evidence.summary.clone();
     report.inbound = evidence.inbound();
+    report.problems = reader.problems;
+    report.notes = reader.notes;
     if report.summary.unplaced_flows > 0 {
         report.notes.push(format!(
             "{} flows were between two addresses neither of which is the operator's (private ranges, [network] internal in operator.toml, register assets' addresses): give the operator's public ranges to judge them",
             report.summary.unplaced_flows
         ));
     }
-    report.problems = reader.problems;
-    report.notes = reader.notes;
     if request.geo.is_empty() {
         report
             .notes

@@ -480,7 +480,16 @@ fn answering_foreign_traffic_is_exposure_and_a_private_asset_answering_is_review
         (0, 0),
         "S0",
     );
-    let run = perimeter(&[portal, management, unanswered]);
+    // Two addresses neither of which is the operator's: counted, named.
+    let transit = conn(
+        1_795_660_300.0,
+        ("8.8.8.8", 53),
+        ("1.178.1.10", 41003),
+        "udp",
+        (120, 0),
+        "S0",
+    );
+    let run = perimeter(&[portal, management, unanswered, transit]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = run.json();
     let fired = rules_by_subject(&report);
@@ -512,6 +521,18 @@ fn answering_foreign_traffic_is_exposure_and_a_private_asset_answering_is_review
         (Some("inbound"), Some(443), Some("WEB-1"), Some(6_300))
     );
     assert_eq!(report["network"]["answered_inbound_flows"], 2);
+    assert_eq!(report["network"]["unplaced_flows"], 1);
+    assert!(
+        report["network"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|note| note.as_str().unwrap().starts_with(
+                "1 flows were between two addresses neither of which is the operator's"
+            )),
+        "{}",
+        report["network"]["notes"]
+    );
 }
 
 #[test]
