@@ -28,7 +28,7 @@ for n in $(seq 1 20); do
     curl -sf -o /dev/null -X POST -H "Authorization: Bearer $token" -H 'content-type: application/zip' \
         --data-binary @"$work/demo.zip" "http://127.0.0.1:$port/api/v1/registers?name=site-$n"
 done
-until [ "$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/runs" | python3 -c 'import json,sys; print(all(r["status"]=="done" for r in json.load(sys.stdin)))')" = True ]; do sleep 0.5; done
+until [ "$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/runs?per_page=500" | python3 -c 'import json,sys; print(all(r["status"]=="done" for r in json.load(sys.stdin)["items"]))')" = True ]; do sleep 0.5; done
 total=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/findings?per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 echo "== GET /api/v1/findings?per_page=50&page=3 ($total findings in 20 registers), 2 threads, 32 connections, 20 s"
 wrk -t2 -c32 -d20s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/findings?per_page=50&page=3" | grep -E 'Requests/sec|Latency|50%|90%|99%'

@@ -29,12 +29,12 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
         plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
-        screening_report, findings_table, plans_table
+        screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
         PublishedLists, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
-        PlanDetail, CaseView, OpenCase, CaseChange
+        PlanDetail, CaseView, OpenCase, CaseChange, RunPage
     )),
     modifiers(&BearerToken)
 )]
@@ -105,6 +105,9 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/export/{file}", get(plans_table))
         .route("/api/v1/cases", get(cases).post(open_case))
         .route("/api/v1/cases/{id}", get(case).post(change_case))
+        .route("/api/v1/deliveries", get(deliveries))
+        .route("/api/v1/deliveries/{id}/attempts", get(delivery_attempts))
+        .route("/api/v1/deliveries/{id}/resend", post(resend))
 }
 
 async fn openapi() -> Response {
@@ -338,21 +341,45 @@ async fn start_run(
 #[derive(Debug, Deserialize, IntoParams)]
 struct RunsQuery {
     register: Option<String>,
+    /// From 1.
+    page: Option<i64>,
+    /// 50 unless given, at most 500.
+    per_page: Option<i64>,
 }
 
-/// Screening runs, newest first (200 at most), with progress.
-#[utoipa::path(get, path = "/api/v1/runs", params(RunsQuery), responses((status = 200, body = Vec<Run>)))]
+/// A page of runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunPage {
+    pub items: Vec<Run>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Screening runs, newest first, a page at a time, with progress and the
+/// lease of a run in progress.
+#[utoipa::path(get, path = "/api/v1/runs", params(RunsQuery), responses((status = 200, body = RunPage)))]
 async fn runs(
     State(state): State<Shared>,
     auth: Auth,
     Query(query): Query<RunsQuery>,
-) -> ApiResult<Json<Vec<Run>>> {
-    Ok(Json(
-        state
-            .store
-            .runs(&auth.0.tenant(), query.register.as_deref())
-            .await?,
-    ))
+) -> ApiResult<Json<RunPage>> {
+    let (page, per_page, offset) = paging(query.page, query.per_page, 50, 500)?;
+    let runs = state
+        .store
+        .runs(
+            &auth.0.tenant(),
+            query.register.as_deref(),
+            offset,
+            per_page,
+        )
+        .await?;
+    Ok(Json(RunPage {
+        items: runs.items,
+        total: runs.total,
+        page,
+        per_page,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/runs/{id}", responses((status = 200, body = Run), (status = 404, body = Problem)))]
@@ -380,6 +407,10 @@ pub struct FindingQuery {
     pub rule: Option<String>,
     /// Text in the subject, the title or the key.
     pub q: Option<String>,
+    /// Each finding's evidence and legal basis too (`true`); by default a
+    /// page is the summary (key, severity, rule, subject, title, status,
+    /// triage) and the evidence is at `/registers/{id}/findings/{key}`.
+    pub evidence: Option<bool>,
     /// From 1.
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -411,6 +442,7 @@ impl FindingQuery {
             rule_id: blank(&self.rule),
             text: blank(&self.q),
             today: crate::screening::today().to_string(),
+            evidence: self.evidence.unwrap_or(false),
             offset,
             limit: per_page,
         })
@@ -426,21 +458,63 @@ pub struct FindingPage {
     pub per_page: i64,
 }
 
-/// The current findings of every register the caller may see, most severe first.
-#[utoipa::path(get, path = "/api/v1/findings", params(FindingQuery), responses((status = 200, body = FindingPage), (status = 400, body = Problem)))]
+/// The current findings of every register the caller may see, most severe
+/// first, as a summary unless `evidence=true`. The `ETag` is keyed by the
+/// findings' generation (it moves when a run becomes current or a triage is
+/// decided), the caller and the query: `If-None-Match` with it answers 304
+/// without reading the page.
+#[utoipa::path(get, path = "/api/v1/findings", params(FindingQuery), responses((status = 200, body = FindingPage), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 400, body = Problem)))]
 async fn findings(
     State(state): State<Shared>,
     auth: Auth,
-    Query(query): Query<FindingQuery>,
-) -> ApiResult<Json<FindingPage>> {
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> ApiResult<Response> {
+    let Query(query) = Query::<FindingQuery>::try_from_uri(&uri)
+        .map_err(|error| Problem::bad_request(error.body_text()))?;
     let filter = query.filter()?;
+    let generation = state.store.findings_generation().await?;
+    let tag = list_etag(generation, &auth.0, &filter.today, uri.query());
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|sent| sent.split(',').any(|one| one.trim() == tag))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
+    }
     let page = state.store.findings(&auth.0.tenant(), &filter).await?;
-    Ok(Json(FindingPage {
+    let body = FindingPage {
         items: page.items,
         total: page.total,
         page: page.offset / page.limit + 1,
         per_page: page.limit,
-    }))
+    };
+    Ok((
+        [
+            (header::ETAG, tag),
+            (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// A weak ETag for a list page: the data's generation, the day (accepted
+/// risks expire by day), and a hash of who asks and what (two callers
+/// never share a tag, so one cannot probe another's page by its tag).
+fn list_etag(generation: i64, principal: &Principal, today: &str, query: Option<&str>) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(
+        format!(
+            "{}\u{1f}{}\u{1f}{:?}\u{1f}{}",
+            principal.user.id,
+            principal.org.id,
+            principal.user.role,
+            query.unwrap_or_default()
+        )
+        .as_bytes(),
+    );
+    format!("W/\"{generation}-{today}-{}\"", &hex::encode(digest)[..16])
 }
 
 #[utoipa::path(get, path = "/api/v1/registers/{id}/findings/{key}", responses((status = 200, body = FindingView), (status = 404, body = Problem)))]
@@ -1244,4 +1318,78 @@ async fn plans_table(
 ) -> ApiResult<Response> {
     let rows = crate::reports::plan_rows(&state, &auth.0).await?;
     table(&file, "plans", crate::reports::plan_columns(), &rows)
+}
+
+/// Who may see an organisation's deliveries: its administrators and
+/// auditors.
+const DELIVERY_READERS: &[Role] = &[Role::OperatorAdmin, Role::RegulatorAdmin, Role::Auditor];
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct DeliveriesQuery {
+    /// `pending`, `sent` or `dead` (the dead letters).
+    status: Option<String>,
+}
+
+/// The organisation's own webhooks and mail (a regulator's are its
+/// people's mail, not its operators'), newest first (500 at most), with
+/// each one's status, attempts and last outcome.
+#[utoipa::path(get, path = "/api/v1/deliveries", params(DeliveriesQuery), responses((status = 200, body = Vec<OutboxMessage>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn deliveries(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<DeliveriesQuery>,
+) -> ApiResult<Json<Vec<OutboxMessage>>> {
+    auth.require(DELIVERY_READERS, "reading deliveries")?;
+    let status = match query.status.as_deref().filter(|text| !text.is_empty()) {
+        Some(text) => Some(DeliveryStatus::parse(text).ok_or_else(|| {
+            Problem::bad_request(format!(
+                "status: expected pending, sent or dead, found {text:?}"
+            ))
+        })?),
+        None => None,
+    };
+    Ok(Json(state.store.outbox(&auth.0.tenant(), status).await?))
+}
+
+/// Every attempt at one delivery: when, by which replica, and what came of it.
+#[utoipa::path(get, path = "/api/v1/deliveries/{id}/attempts", responses((status = 200, body = Vec<DeliveryAttempt>), (status = 403, body = Problem)))]
+async fn delivery_attempts(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<DeliveryAttempt>>> {
+    auth.require(DELIVERY_READERS, "reading deliveries")?;
+    Ok(Json(
+        state
+            .store
+            .delivery_attempts(&auth.0.tenant(), delivery_id(&id)?)
+            .await?,
+    ))
+}
+
+/// A delivery's number from the path (after the role check, so that a
+/// caller without the role learns nothing from the answer).
+fn delivery_id(text: &str) -> ApiResult<i64> {
+    text.parse()
+        .map_err(|_| Problem::not_found(format!("no delivery {text}")))
+}
+
+/// Sends a dead letter again (operator-admin, regulator-admin): it is
+/// retried from now for the configured age.
+#[utoipa::path(post, path = "/api/v1/deliveries/{id}/resend", responses((status = 200, body = OutboxMessage), (status = 404, body = Problem)))]
+async fn resend(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OutboxMessage>> {
+    auth.require(
+        &[Role::OperatorAdmin, Role::RegulatorAdmin],
+        "sending a delivery again",
+    )?;
+    let message = state
+        .store
+        .resend(&auth.0.tenant(), &auth.0.actor(), delivery_id(&id)?)
+        .await?;
+    state.outbox.notify_one();
+    Ok(Json(message))
 }

@@ -46,6 +46,87 @@ pub struct Config {
     pub webhook_allow_hosts: Vec<String>,
     /// How installation plans are reviewed (`[review]` in the file).
     pub review: ReviewConfig,
+    /// This server's name among the replicas sharing one database, as the
+    /// lease records and delivery attempts name it; by default the host
+    /// name, the process id and a random suffix (unique per start).
+    pub replica: Option<String>,
+    /// How long a replica holds a run or a delivery without renewing it;
+    /// a replica that dies loses its work to another after this long.
+    pub lease_seconds: u64,
+    /// How webhooks and mail are retried (`[delivery]`).
+    pub delivery: DeliveryConfig,
+    /// The SMTP relay mail goes through (`[mail]`); without it mail waits
+    /// in the outbox, listed as pending.
+    pub mail: Option<MailConfig>,
+    /// The largest case document or plan attachment, in megabytes.
+    pub document_limit_mb: usize,
+}
+
+/// Retries of webhooks and mail.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// A message not delivered this many hours after it was made (or sent
+    /// again by hand) is given up on: a dead letter.
+    pub max_age_hours: f64,
+    /// The wait before the first retry; each retry waits twice as long
+    /// as the one before (at most an hour), with ±50 % jitter.
+    pub retry_base_seconds: f64,
+    /// Deliveries in flight at once (each to a different endpoint).
+    pub concurrency: usize,
+    /// How long one webhook post may take.
+    pub timeout_seconds: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            max_age_hours: 24.0,
+            retry_base_seconds: 10.0,
+            concurrency: 8,
+            timeout_seconds: 10,
+        }
+    }
+}
+
+/// An SMTP relay.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub host: String,
+    /// 587 for STARTTLS, 465 for TLS, 25 for none, unless given.
+    pub port: Option<u16>,
+    /// `starttls` (the default), `tls`, or `none` (a relay on the same
+    /// machine or a test sink only).
+    #[serde(default)]
+    pub security: MailSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender address, `Name <address>` or `address`.
+    pub from: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+/// The password stays out of logs.
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 /// The statutory periods of plan review. ESPA's are the defaults; some
@@ -127,6 +208,11 @@ impl Default for Config {
             uploads_per_hour: 120,
             webhook_allow_hosts: Vec::new(),
             review: ReviewConfig::default(),
+            replica: None,
+            lease_seconds: 60,
+            delivery: DeliveryConfig::default(),
+            mail: None,
+            document_limit_mb: 50,
         }
     }
 }
@@ -149,6 +235,11 @@ impl std::fmt::Debug for Config {
             .field("upload_limit_mb", &self.upload_limit_mb)
             .field("uploads_per_hour", &self.uploads_per_hour)
             .field("review", &self.review)
+            .field("replica", &self.replica)
+            .field("lease_seconds", &self.lease_seconds)
+            .field("delivery", &self.delivery)
+            .field("mail", &self.mail)
+            .field("document_limit_mb", &self.document_limit_mb)
             .finish()
     }
 }
@@ -247,6 +338,22 @@ impl Config {
                 .parse::<std::net::SocketAddr>()
                 .is_ok_and(|address| address.ip().is_loopback())
                 && !self.listen.starts_with("localhost:")
+        })
+    }
+
+    /// How long a lease lasts (at least two seconds).
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lease_seconds.max(2))
+    }
+
+    /// The replica name (see [`Config::replica`]).
+    pub fn replica_name(&self) -> String {
+        self.replica.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|name| name.trim().to_owned())
+                .unwrap_or_else(|_| "shinsa".to_owned());
+            // new_id's random part tells two starts with the same pid apart.
+            shinsa_store::new_id(&format!("{host}-{}", std::process::id()))
         })
     }
 

@@ -1,27 +1,29 @@
-//! Background work: screening runs from the store's queue, and webhook
-//! deliveries from its outbox.
+//! Background work: screening runs from the store's queue, the review
+//! clocks' reminders, and (in [`crate::delivery`]) the outbox.
 //!
-//! A run's findings are written with its completion in one transaction, so
-//! a server killed mid-run leaves the run `running` with nothing written;
-//! the next start puts it back in the queue.
+//! Every replica runs the same workers against one database. A run is
+//! taken with a lease that its worker renews while it screens; a replica
+//! killed mid-run stops renewing, and once the lease runs out another
+//! replica takes the run over. Only the lease holder may write the
+//! outcome, and a run's findings are written with its completion in one
+//! transaction, so a run is never half written nor written twice.
 
 use crate::Shared;
 use crate::screening::finding_row;
-use hmac::{Hmac, Mac as _};
-use shinsa_store::{ClaimedRun, RunResult};
+use shinsa_store::{ClaimedRun, Lease, RunResult, StoreError};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// Starts the configured number of screening workers, one outbox sender
+/// Starts the configured number of screening workers, the delivery pool
 /// and the review clocks' reminders; each stops when `stop` turns true.
 pub fn start(state: Shared, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let mut handles: Vec<JoinHandle<()>> = (0..state.config.workers.max(1))
         .map(|_| tokio::spawn(worker(state.clone(), stop.clone())))
         .collect();
     handles.push(tokio::spawn(reminders(state.clone(), stop.clone())));
-    handles.push(tokio::spawn(sender(state, stop)));
+    handles.push(tokio::spawn(crate::delivery::pool(state, stop)));
     handles
 }
 
@@ -66,7 +68,8 @@ async fn worker(state: Shared, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        match state.store.claim_run().await {
+        let lease = Lease::starting_now(&state.replica, state.config.lease());
+        match state.store.claim_run(&lease).await {
             Ok(Some(claimed)) => run(&state, claimed).await,
             Ok(None) => {
                 if idle(&state.jobs, &mut stop).await {
@@ -83,14 +86,17 @@ async fn worker(state: Shared, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Screens one claimed run and stores its outcome.
+/// Screens one claimed run, renewing its lease meanwhile, and stores its
+/// outcome if the lease still holds.
 pub async fn run(state: &Shared, claimed: ClaimedRun) {
     let id = claimed.run.id.clone();
+    let renewal = tokio::spawn(renew(state.clone(), id.clone()));
     let outcome = screen(state, claimed).await;
+    renewal.abort();
     let stored = match outcome {
         Ok(result) => {
             let findings = result.findings.len() as u64;
-            match state.store.finish_run(&id, result).await {
+            match state.store.finish_run(&id, &state.replica, result).await {
                 Ok(change) => {
                     state.metrics.runs_done.fetch_add(1, Relaxed);
                     state.metrics.findings_written.fetch_add(findings, Relaxed);
@@ -113,16 +119,47 @@ pub async fn run(state: &Shared, claimed: ClaimedRun) {
                     }
                     Ok(())
                 }
-                Err(error) => Err(error.to_string()),
+                Err(error) => Err(error),
             }
         }
-        Err(error) => Err(error),
+        Err(error) => match state.store.fail_run(&id, &state.replica, &error).await {
+            Ok(()) => {
+                state.metrics.runs_failed.fetch_add(1, Relaxed);
+                tracing::warn!(run = %id, %error, "run failed");
+                Ok(())
+            }
+            Err(stored) => Err(stored),
+        },
     };
-    if let Err(error) = stored {
-        state.metrics.runs_failed.fetch_add(1, Relaxed);
-        tracing::warn!(run = %id, %error, "run failed");
-        if let Err(error) = state.store.fail_run(&id, &error).await {
-            tracing::error!(run = %id, %error, "recording a failed run");
+    match stored {
+        Ok(()) => {}
+        Err(StoreError::Stale(why)) => {
+            state.metrics.runs_lost.fetch_add(1, Relaxed);
+            tracing::warn!(run = %id, %why, "lease lost: the outcome is not written, the replica holding the run now writes its own");
+        }
+        Err(error) => {
+            // The lease runs out and another replica (or this one) takes
+            // the run again.
+            state.metrics.runs_failed.fetch_add(1, Relaxed);
+            tracing::error!(run = %id, %error, "recording a run's outcome");
+        }
+    }
+}
+
+/// Renews the lease on run `id` every third of its length until aborted
+/// or lost.
+async fn renew(state: Shared, id: String) {
+    let length = state.config.lease();
+    loop {
+        tokio::time::sleep(length / 3).await;
+        let lease = Lease::starting_now(&state.replica, length);
+        match state.store.renew_run_lease(&id, &lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(run = %id, "lease lost while screening");
+                return;
+            }
+            Err(error) => tracing::warn!(run = %id, %error, "renewing a lease"),
         }
     }
 }
@@ -147,82 +184,10 @@ async fn screen(state: &Shared, claimed: ClaimedRun) -> Result<RunResult, String
             .map_err(|error| error.to_string())?;
         Ok(RunResult {
             findings: findings.iter().map(finding_row).collect(),
-            provenance: serde_json::to_value(&provenance).unwrap_or_default(),
+            provenance: serde_json::to_value(&provenance)
+                .map_err(|error| format!("writing the run's provenance: {error}"))?,
         })
     })
     .await
     .map_err(|error| format!("the screening task stopped: {error}"))?
-}
-
-/// The header a webhook receiver checks: `t=UNIX,v1=HMAC-SHA256(secret,
-/// "UNIX.BODY")` in hex, so a replayed or altered delivery fails.
-pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => return String::new(),
-    };
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac.finalize().into_bytes())
-    )
-}
-
-async fn sender(state: Shared, mut stop: watch::Receiver<bool>) {
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        match state.store.outbox_pending("webhook", 50).await {
-            Ok(messages) if !messages.is_empty() => {
-                for message in messages {
-                    let outcome = deliver(&state, &message).await;
-                    let counter = if outcome.starts_with('2') {
-                        &state.metrics.webhooks_sent
-                    } else {
-                        &state.metrics.webhooks_failed
-                    };
-                    counter.fetch_add(1, Relaxed);
-                    if let Err(error) = state.store.outbox_sent(message.id, &outcome).await {
-                        tracing::error!(%error, "recording a webhook delivery");
-                    }
-                }
-                continue;
-            }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "reading the outbox"),
-        }
-        if idle(&state.outbox, &mut stop).await {
-            return;
-        }
-    }
-}
-
-/// Posts one webhook; returns the status code or the error, as recorded.
-async fn deliver(state: &Shared, message: &shinsa_store::OutboxMessage) -> String {
-    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = webhook_signature(
-        message.secret.as_deref().unwrap_or_default(),
-        timestamp,
-        &message.payload,
-    );
-    let url = message.target.clone();
-    let body = message.payload.clone();
-    let agent = crate::outbound::webhook_agent(&state.config.webhook_allow_hosts);
-    let sent = tokio::task::spawn_blocking(move || {
-        agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("shinsa-signature", &signature)
-            .send(body.as_bytes())
-            .map(|response| response.status().as_u16().to_string())
-            .map_err(|error| format!("failed: {error}"))
-    })
-    .await;
-    match sent {
-        Ok(Ok(status)) => status,
-        Ok(Err(error)) => error,
-        Err(error) => format!("failed: {error}"),
-    }
 }

@@ -9,12 +9,15 @@
 //!
 //! All state is in the store; the server holds only caches (the screening
 //! index, rebuilt when the store's list versions change), so any number of
-//! replicas can run against one PostgreSQL database.
+//! replicas can run against one PostgreSQL database: runs and deliveries
+//! are taken with leases ([`jobs`], [`delivery`]), and a replica that dies
+//! loses its work to another when its lease runs out.
 
 pub mod api;
 pub mod auth;
 pub mod cases;
 mod config;
+pub mod delivery;
 pub mod fuzzing;
 mod guard;
 mod i18n;
@@ -28,7 +31,7 @@ pub mod screening;
 mod throttle;
 mod ui;
 
-pub use config::{Config, redact};
+pub use config::{Config, DeliveryConfig, MailConfig, MailSecurity, redact};
 pub use problem::Problem;
 
 use axum::Router;
@@ -57,16 +60,23 @@ pub struct AppState {
     pub(crate) sign_ins: throttle::SignInThrottle,
     /// Uploads counted per organisation and hour.
     pub(crate) uploads: throttle::UploadQuota,
+    /// This server's name on leases and delivery attempts.
+    pub replica: String,
+    /// The SMTP relay, when `[mail]` is configured.
+    pub(crate) mailer: Option<delivery::Mailer>,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
     /// The state of a server; fails when the configured closed-days
-    /// calendar does not read.
+    /// calendar does not read or `[mail]` is not a usable relay.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Shared, String> {
         let review_rules = config.review.rules()?;
+        let mailer = config.mail.as_ref().map(delivery::mailer).transpose()?;
         Ok(Arc::new(AppState {
+            replica: config.replica_name(),
+            mailer,
             review_rules,
             store,
             config,
@@ -144,18 +154,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    // A store that cannot be written now will say so at the first request;
-    // the runs stay as they are until a later start requeues them.
-    match state.store.requeue_interrupted().await {
-        Ok(0) => {}
-        Ok(requeued) => tracing::info!(
-            requeued,
-            "runs interrupted by the last stop are queued again"
-        ),
-        Err(error) => {
-            tracing::warn!(%error, "runs interrupted by the last stop could not be queued again")
-        }
-    }
+    tracing::info!(replica = %state.replica, "runs and deliveries are leased under this name");
     let workers = jobs::start(state.clone(), stopped);
     let address = listener.local_addr()?;
     tracing::info!(%address, "shinsa is listening");

@@ -16,8 +16,10 @@ pub struct Metrics {
     pub runs_done: AtomicU64,
     pub runs_failed: AtomicU64,
     pub findings_written: AtomicU64,
-    pub webhooks_sent: AtomicU64,
-    pub webhooks_failed: AtomicU64,
+    /// Runs whose lease was lost before their outcome was written.
+    pub runs_lost: AtomicU64,
+    pub deliveries_sent: AtomicU64,
+    pub deliveries_failed: AtomicU64,
 }
 
 /// Counts every request by status class and its time.
@@ -89,14 +91,19 @@ async fn metrics(State(state): State<Shared>) -> Response {
             m.findings_written.load(Relaxed) as f64,
         ),
         (
-            "shinsa_webhooks_sent_total",
-            "Webhook deliveries answered 2xx.",
-            m.webhooks_sent.load(Relaxed) as f64,
+            "shinsa_runs_lost_total",
+            "Runs whose lease ran out before their outcome was written (another replica took them over).",
+            m.runs_lost.load(Relaxed) as f64,
         ),
         (
-            "shinsa_webhooks_failed_total",
-            "Webhook deliveries that failed.",
-            m.webhooks_failed.load(Relaxed) as f64,
+            "shinsa_deliveries_sent_total",
+            "Webhook and mail attempts that were delivered.",
+            m.deliveries_sent.load(Relaxed) as f64,
+        ),
+        (
+            "shinsa_deliveries_failed_total",
+            "Webhook and mail attempts that failed (each retry counts).",
+            m.deliveries_failed.load(Relaxed) as f64,
         ),
     ];
     for (name, help, value) in counters {

@@ -156,9 +156,9 @@ fn allowed(host: &str, allowed_hosts: &[String]) -> bool {
 /// addresses a name resolves to at that moment (the resolver's answer is
 /// what the connection uses, so a changed DNS answer cannot slip through),
 /// follows no redirect and uses no proxy from the environment.
-pub fn webhook_agent(allowed_hosts: &[String]) -> ureq::Agent {
+pub fn webhook_agent(allowed_hosts: &[String], timeout: Duration) -> ureq::Agent {
     let config = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
         .proxy(None)

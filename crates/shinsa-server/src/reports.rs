@@ -37,6 +37,7 @@ async fn current(
                     today: today().to_string(),
                     offset: findings.len() as i64,
                     limit: 500,
+                    evidence: true,
                     ..FindingFilter::default()
                 },
             )

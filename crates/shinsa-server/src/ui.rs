@@ -20,6 +20,7 @@ use shinsa_store::*;
 pub(crate) mod accounts;
 mod cases;
 mod dashboard;
+mod deliveries;
 mod plans;
 
 const HTMX: &str = include_str!("../assets/htmx.min.js");
@@ -60,6 +61,7 @@ pub fn routes() -> Router<Shared> {
         .merge(dashboard::routes())
         .merge(cases::routes())
         .merge(accounts::routes())
+        .merge(deliveries::routes())
 }
 
 /// The findings page, keeping the query (`?lang=ja`).
@@ -166,6 +168,8 @@ struct Frame {
     here: String,
     /// Whether the users page is offered (organisation administrators).
     manages_users: bool,
+    /// Whether the deliveries page is offered (administrators, auditors).
+    sees_deliveries: bool,
 }
 
 impl Frame {
@@ -177,6 +181,10 @@ impl Frame {
             role: page.principal.user.role.as_str().to_owned(),
             here: here.to_owned(),
             manages_users: accounts::ACCOUNT_ADMINS.contains(&page.principal.user.role),
+            sees_deliveries: matches!(
+                page.principal.user.role,
+                Role::OperatorAdmin | Role::RegulatorAdmin | Role::Auditor
+            ),
         }
     }
     fn other_lang(&self) -> &'static str {
@@ -686,8 +694,15 @@ struct RunsPage {
     live: bool,
 }
 
+/// The newest runs the runs page shows.
+const RUNS_SHOWN: i64 = 200;
+
 async fn runs_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
-    let runs = state.store.runs(&page.principal.tenant(), None).await?;
+    let runs = state
+        .store
+        .runs(&page.principal.tenant(), None, 0, RUNS_SHOWN)
+        .await?
+        .items;
     let live = runs
         .iter()
         .any(|run| matches!(run.status, RunStatus::Queued | RunStatus::Running));

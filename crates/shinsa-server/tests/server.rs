@@ -248,8 +248,8 @@ impl Client {
     /// Waits until every run the caller sees is done.
     async fn settle(&self, who: &str) -> Vec<Value> {
         for _ in 0..300 {
-            let (_, runs) = self.get(who, "/api/v1/runs").await;
-            let runs = runs.as_array().unwrap().clone();
+            let (_, runs) = self.get(who, "/api/v1/runs?per_page=500").await;
+            let runs = runs["items"].as_array().unwrap().clone();
             if runs
                 .iter()
                 .all(|run| run["status"] == "done" || run["status"] == "failed")
@@ -682,7 +682,7 @@ async fn the_story(database: Option<String>) {
         .unwrap();
     assert_eq!(
         signature,
-        shinsa_server::jobs::webhook_signature("a-webhook-secret-123", timestamp, &body)
+        shinsa_server::delivery::webhook_signature("a-webhook-secret-123", timestamp, &body)
     );
     let payload: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(payload["change"]["new"], json!([relay]));
@@ -999,7 +999,7 @@ async fn the_story(database: Option<String>) {
     let metrics = metrics.as_str().unwrap().to_owned();
     assert!(metrics.contains("shinsa_runs_done_total 10"), "{metrics}");
     assert!(
-        metrics.contains("shinsa_webhooks_sent_total 1"),
+        metrics.contains("shinsa_deliveries_sent_total 1"),
         "{metrics}"
     );
     server.shut().await;
@@ -1328,10 +1328,11 @@ async fn the_plan_story(database: Option<String>) {
     assert_eq!(remind(due + time::Duration::days(2)).await.unwrap(), 0);
     let reminded: Vec<Value> = server
         .store
-        .outbox(&Tenant::System)
+        .outbox(&Tenant::System, None)
         .await
         .unwrap()
         .into_iter()
+        .rev() // oldest first
         .filter(|message| message.kind == "mail" && message.target == "meti-reviewer@example.jp")
         .map(|message| serde_json::from_str::<Value>(&message.payload).unwrap())
         .filter(|payload| payload["event"] == "plan.reminder")
@@ -1459,7 +1460,7 @@ async fn the_plan_story(database: Option<String>) {
     // Each side heard of the other's steps.
     let mails: Vec<(String, String)> = server
         .store
-        .outbox(&Tenant::System)
+        .outbox(&Tenant::System, None)
         .await
         .unwrap()
         .into_iter()
@@ -1741,7 +1742,7 @@ async fn the_case_story(database: Option<String>) {
     );
     let events: Vec<String> = server
         .store
-        .outbox(&Tenant::System)
+        .outbox(&Tenant::System, None)
         .await
         .unwrap()
         .into_iter()
@@ -2200,7 +2201,7 @@ async fn a_webhook_is_not_delivered_into_a_private_network() {
     client.settle(admin).await;
     let mut outcome = None;
     for _ in 0..200 {
-        let messages = server.store.outbox(&Tenant::System).await.unwrap();
+        let messages = server.store.outbox(&Tenant::System, None).await.unwrap();
         outcome = messages
             .iter()
             .find(|message| message.kind == "webhook")
@@ -2979,4 +2980,366 @@ async fn the_server_refuses_what_a_hostile_user_tries_on_postgres() {
         shinsa_store::testing::fresh_postgres().await,
     ))
     .await;
+}
+
+/// What an SMTP sink received: each mail's envelope recipients and data.
+type Mailbag = Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A minimal SMTP server on 127.0.0.1 that accepts every mail; returns its
+/// port and what it received.
+async fn smtp_sink() -> (u16, Mailbag) {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bag: Mailbag = Arc::default();
+    let received = bag.clone();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let bag = received.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut recipients = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "RCPT" => {
+                            recipients.push(line[8..].trim().to_owned());
+                            b"250 ok\r\n"
+                        }
+                        "DATA" => {
+                            write.write_all(b"354 go on\r\n").await.unwrap();
+                            let mut data = String::new();
+                            while let Ok(Some(line)) = lines.next_line().await {
+                                if line == "." {
+                                    break;
+                                }
+                                data.push_str(&line);
+                                data.push('\n');
+                            }
+                            bag.lock()
+                                .unwrap()
+                                .push((std::mem::take(&mut recipients), data));
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, bag)
+}
+
+/// One request a webhook receiver saw: its idempotency key, attempt
+/// number, and the status it answered.
+type Hits = Arc<std::sync::Mutex<Vec<(String, String, u16)>>>;
+
+/// A webhook receiver that answers 503 to its first `failures` requests
+/// and 204 after; returns its URL and what it saw.
+async fn flaky_receiver(failures: usize) -> (String, Hits) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let hits: Hits = Arc::default();
+    let seen = hits.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buffer = [0u8; 8192];
+            let head = loop {
+                let read = socket.read(&mut buffer).await.unwrap();
+                received.extend_from_slice(&buffer[..read]);
+                let text = String::from_utf8_lossy(&received).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = header(head, "content-length").parse().unwrap();
+                    if body.len() >= length {
+                        break head.to_owned();
+                    }
+                }
+                assert!(read > 0, "closed early");
+            };
+            let status = if seen.lock().unwrap().len() < failures {
+                503
+            } else {
+                204
+            };
+            seen.lock().unwrap().push((
+                header(&head, "idempotency-key"),
+                header(&head, "shinsa-delivery-attempt"),
+                status,
+            ));
+            let reply =
+                format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            socket.write_all(reply.as_bytes()).await.unwrap();
+        }
+    });
+    (url, hits)
+}
+
+/// A header's value in an HTTP request head, or empty.
+fn header(head: &str, name: &str) -> String {
+    head.lines()
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// A MIME header's encoded words (`=?utf-8?b?…?=`) decoded.
+fn decoded_header(data: &str, name: &str) -> String {
+    use base64::Engine as _;
+    let mut value = String::new();
+    let mut lines = data.lines().skip_while(|line| {
+        !line
+            .to_ascii_lowercase()
+            .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+    });
+    if let Some(first) = lines.next() {
+        value.push_str(first.split_once(':').unwrap().1.trim());
+        for folded in lines.take_while(|line| line.starts_with([' ', '\t'])) {
+            value.push(' ');
+            value.push_str(folded.trim());
+        }
+    }
+    value
+        .split_whitespace()
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            match lower
+                .strip_prefix("=?utf-8?b?")
+                .and_then(|rest| rest.strip_suffix("?="))
+            {
+                Some(_) => String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(&word[10..word.len() - 2])
+                        .unwrap(),
+                )
+                .unwrap(),
+                None => format!(" {word} "),
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Deliveries arrive (issue 18): a webhook that fails twice gets the event
+/// on the third attempt, every attempt under one Idempotency-Key and kept
+/// for the organisation to see; one that always fails ends among the dead
+/// letters (in the API and the UI, for its own organisation only) and can
+/// be sent again; mail about a list's change goes through the SMTP relay
+/// with its subject in Japanese and English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deliveries_are_retried_dead_lettered_and_mailed() {
+    let (smtp_port, mailbag) = smtp_sink().await;
+    let server = Server::start_with(None, |config| {
+        config.webhook_allow_hosts = vec!["127.0.0.1".into()];
+        config.delivery.retry_base_seconds = 0.05;
+        // Long enough for three quick attempts, short enough for a test.
+        config.delivery.max_age_hours = 3.0 / 3600.0;
+        config.mail = Some(shinsa_server::MailConfig {
+            host: "127.0.0.1".into(),
+            port: Some(smtp_port),
+            security: shinsa_server::MailSecurity::None,
+            username: None,
+            password: None,
+            from: "shinsa <shinsa@example.jp>".into(),
+        });
+    })
+    .await;
+    let people = people(&server.store).await;
+    let client = Client::of(&server);
+    let t = |who: &str| people.token(who).to_owned();
+    let (flaky, hits) = flaky_receiver(2).await;
+    // Nothing listens on the discard port: every attempt is refused.
+    let dead_end = "http://127.0.0.1:9/hook";
+    for (who, url) in [("a-admin", flaky.as_str()), ("b-admin", dead_end)] {
+        let (status, body) = client
+            .call(
+                reqwest::Method::PUT,
+                Some(&t(who)),
+                "/api/v1/webhook",
+                Some(json!({"url": url, "secret": "a-webhook-secret-123"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Only op-a's relay is from the vendor the list below names.
+    for (who, operator, vendor) in [
+        ("a-admin", "OP-A", "Northwind Relay Co., Ltd."),
+        ("b-admin", "OP-B", "Southgate Instruments KK"),
+    ] {
+        let (status, body) = client
+            .upload(&t(who), "main", &register(operator, "electricity", vendor))
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    client.settle(&t("a-admin")).await;
+    client.settle(&t("b-admin")).await;
+    // A list naming the relay's vendor: op-a's change is mailed to its
+    // administrator too (mail is for changes from outside).
+    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
+        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-12-05",
+            client.base
+        ))
+        .bearer_auth(t("platform-admin"))
+        .body(list.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    client.settle(&t("a-admin")).await;
+
+    let mut waited = 0;
+    while (hits.lock().unwrap().len() < 4 || mailbag.lock().unwrap().is_empty()) && waited < 400 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let seen = hits.lock().unwrap().clone();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    let first_key = seen[0].0.clone();
+    assert!(first_key.starts_with("shinsa-"), "{first_key}");
+    let attempts: Vec<(bool, &str, u16)> = seen
+        .iter()
+        .map(|(key, attempt, status)| (*key == first_key, attempt.as_str(), *status))
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (true, "1", 503),
+            (true, "2", 503),
+            (true, "3", 204),
+            (false, "1", 204)
+        ],
+        "the upload's event three times, then the list change's once"
+    );
+
+    // op-a sees its deliveries and every attempt; a member does not.
+    let (_, sent) = client
+        .get(&t("a-admin"), "/api/v1/deliveries?status=sent")
+        .await;
+    let upload_event = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|message| message["kind"] == "webhook" && message["attempts"] == 3)
+        .unwrap_or_else(|| panic!("{sent}"))
+        .clone();
+    let (_, tried) = client
+        .get(
+            &t("a-admin"),
+            &format!("/api/v1/deliveries/{}/attempts", upload_event["id"]),
+        )
+        .await;
+    let outcomes: Vec<(&str, bool)> = tried
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attempt| {
+            (
+                attempt["outcome"].as_str().unwrap(),
+                attempt["delivered"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(outcomes, [("503", false), ("503", false), ("204", true)]);
+    let (status, _) = client.get(&t("a-member"), "/api/v1/deliveries").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The mail reached the relay, subject in both languages.
+    let mails = mailbag.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (recipients, data) = &mails[0];
+    assert_eq!(recipients, &["<a-admin@example.jp>"]);
+    let register_id = upload_event["payload"]
+        .as_str()
+        .map(|payload| serde_json::from_str::<Value>(payload).unwrap())
+        .unwrap()["change"]["register_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        decoded_header(data, "subject"),
+        format!("[shinsa] 指摘事項の変更 / Findings changed: {register_id}")
+    );
+    assert!(header(data, "message-id").starts_with("<shinsa-"), "{data}");
+
+    // op-b's webhook never answers: a dead letter after the configured
+    // age, listed for op-b only.
+    let mut dead = Value::Null;
+    for _ in 0..200 {
+        let (_, listed) = client
+            .get(&t("b-admin"), "/api/v1/deliveries?status=dead")
+            .await;
+        if listed.as_array().is_some_and(|items| !items.is_empty()) {
+            dead = listed[0].clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dead["target"], dead_end, "{dead}");
+    assert!(dead["attempts"].as_i64().unwrap() >= 2, "{dead}");
+    assert!(
+        dead["outcome"].as_str().unwrap().starts_with("failed:"),
+        "{dead}"
+    );
+    let (_, a_dead) = client
+        .get(&t("a-admin"), "/api/v1/deliveries?status=dead")
+        .await;
+    assert_eq!(a_dead, json!([]));
+    let cookie = session_cookie(&client, "b-admin@example.jp").await;
+    let page = client
+        .http
+        .get(format!("{}/ui/deliveries?lang=en", client.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = format!("id=\"delivery-{}\" class=\"delivery-dead\"", dead["id"]);
+    assert!(page.contains(&row), "{page}");
+    assert!(page.contains("Dead letter") && page.contains("Send again"));
+    let (status, _) = client
+        .call(
+            reqwest::Method::POST,
+            Some(&t("a-admin")),
+            &format!("/api/v1/deliveries/{}/resend", dead["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's");
+    let (status, resent) = client
+        .call(
+            reqwest::Method::POST,
+            Some(&t("b-admin")),
+            &format!("/api/v1/deliveries/{}/resend", dead["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &resent["status"]),
+        (StatusCode::OK, &json!("pending"))
+    );
+    let (_, audit) = client.get(&t("b-admin"), "/api/v1/audit?chain=op-b").await;
+    assert!(audit.to_string().contains("delivery.resend"), "{audit}");
+    server.shut().await;
 }

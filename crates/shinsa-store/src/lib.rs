@@ -168,16 +168,32 @@ pub trait RunStore {
         register_id: &str,
         reason: &str,
     ) -> Result<Run>;
-    /// Takes the oldest queued run, marking it running.
-    async fn claim_run(&self) -> Result<Option<ClaimedRun>>;
+    /// Takes a run for `lease.owner` until `lease.until`: a queued one, or
+    /// one whose holder's lease ran out before `lease.now` (its replica
+    /// died), round-robin across organisations.
+    async fn claim_run(&self, lease: &Lease) -> Result<Option<ClaimedRun>>;
+    /// Extends the holder's lease; `false` when it no longer holds the run
+    /// (the lease ran out, or the run ended), and must stop.
+    async fn renew_run_lease(&self, run_id: &str, lease: &Lease) -> Result<bool>;
     async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()>;
     /// Stores a run's findings, makes them the register's current ones and
-    /// records what changed since the previous run, in one transaction.
-    async fn finish_run(&self, run_id: &str, result: RunResult) -> Result<RunChange>;
-    async fn fail_run(&self, run_id: &str, error: &str) -> Result<()>;
-    /// Puts runs left `running` by a stopped server back in the queue.
-    async fn requeue_interrupted(&self) -> Result<u64>;
-    async fn runs(&self, tenant: &Tenant, register_id: Option<&str>) -> Result<Vec<Run>>;
+    /// records what changed since the previous run, in one transaction;
+    /// `Stale` when `owner` no longer holds the run (another replica took
+    /// it over: nothing is written).
+    async fn finish_run(&self, run_id: &str, owner: &str, result: RunResult) -> Result<RunChange>;
+    /// Records that a run failed; `Stale` as for [`Self::finish_run`].
+    async fn fail_run(&self, run_id: &str, owner: &str, error: &str) -> Result<()>;
+    /// The leases taken on one run, or on every run, in the order taken.
+    async fn run_leases(&self, run_id: Option<&str>) -> Result<Vec<RunLease>>;
+    /// Runs `tenant` may see (of one register, when given), newest first,
+    /// `limit` of them from `offset`, with how many there are.
+    async fn runs(
+        &self,
+        tenant: &Tenant,
+        register_id: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<Run>>;
     async fn run(&self, tenant: &Tenant, id: &str) -> Result<Option<Run>>;
 }
 
@@ -192,6 +208,10 @@ pub trait FindingStore {
         key: &str,
         now: &str,
     ) -> Result<Option<FindingView>>;
+    /// A number that moves whenever any list of findings may have changed
+    /// (a run became current, a triage decision): what list pages' ETags
+    /// are keyed by.
+    async fn findings_generation(&self) -> Result<i64>;
     /// Records a triage decision; it is keyed by register and finding key,
     /// so it holds for the same finding in later runs.
     async fn triage(
@@ -289,10 +309,30 @@ pub trait PackStore {
 /// Messages waiting to be delivered (webhooks, mail).
 #[async_trait]
 pub trait OutboxStore {
-    /// Undelivered messages of one kind (`webhook`, `mail`), oldest first.
-    async fn outbox_pending(&self, kind: &str, limit: i64) -> Result<Vec<OutboxMessage>>;
-    async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()>;
-    async fn outbox(&self, tenant: &Tenant) -> Result<Vec<OutboxMessage>>;
+    /// Takes up to `limit` messages of one kind (`webhook`, `mail`) that
+    /// are due at `lease.now` and held by nobody, for `lease.owner` until
+    /// `lease.until`: of each target only its oldest pending message (one
+    /// delivery at a time per endpoint, in the order made).
+    async fn claim_deliveries(
+        &self,
+        kind: &str,
+        lease: &Lease,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Records an attempt at a message `owner` holds and its outcome;
+    /// `Stale` when the hold was lost.
+    async fn record_delivery(&self, id: i64, owner: &str, outcome: DeliveryOutcome) -> Result<()>;
+    /// The attempts at one of `tenant`'s messages, first first.
+    async fn delivery_attempts(&self, tenant: &Tenant, id: i64) -> Result<Vec<DeliveryAttempt>>;
+    /// Sends a dead letter again: pending, due now; audited.
+    async fn resend(&self, tenant: &Tenant, actor: &Actor, id: i64) -> Result<OutboxMessage>;
+    /// `tenant`'s messages (of one status, when given), newest first, at
+    /// most 500.
+    async fn outbox(
+        &self,
+        tenant: &Tenant,
+        status: Option<DeliveryStatus>,
+    ) -> Result<Vec<OutboxMessage>>;
 }
 
 /// The hash-chained audit log.

@@ -355,6 +355,49 @@ pub struct Run {
     pub findings: Option<i64>,
     pub new_findings: Option<i64>,
     pub resolved_findings: Option<i64>,
+    /// The replica working on the run, while it runs.
+    pub lease_owner: Option<String>,
+    /// When that replica's hold on the run ends unless it renews it.
+    pub lease_expires_at: Option<String>,
+}
+
+/// A replica's hold on a piece of work (a run, a delivery): `owner` holds
+/// it from `now` until `until` (timestamps as [`timestamp`] writes them).
+/// The caller says the time, so that tests can move it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub owner: String,
+    pub now: String,
+    pub until: String,
+}
+
+impl Lease {
+    /// A lease for `owner` from now for `length`.
+    pub fn starting_now(owner: &str, length: std::time::Duration) -> Self {
+        let now = time::OffsetDateTime::now_utc();
+        Lease {
+            owner: owner.to_owned(),
+            now: timestamp(now),
+            until: timestamp(now + length),
+        }
+    }
+}
+
+/// One hold a replica took on a run, as recorded: the check that no run
+/// was worked on by two replicas at once reads these.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunLease {
+    pub run_id: String,
+    pub owner: String,
+    pub claimed_at: String,
+    /// The last expiry the holder renewed to.
+    pub expires_at: String,
+    /// When the holder finished or failed the run, or when the lease was
+    /// found expired and taken over.
+    pub ended_at: Option<String>,
+    /// `finished`, `failed`, `expired`; none while held.
+    pub outcome: Option<String>,
 }
 
 /// A run handed to a worker, with the register version to screen.
@@ -382,7 +425,13 @@ pub struct FindingRow {
     pub title_ja: String,
     /// The whole finding (evidence, legal basis) as JSON text; it is
     /// written out as JSON, not as a string holding JSON.
-    #[serde(serialize_with = "raw_json", deserialize_with = "json_text")]
+    /// Empty in a summary list, where it is not written out.
+    #[serde(
+        serialize_with = "raw_json",
+        deserialize_with = "json_text",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: String,
 }
@@ -472,6 +521,9 @@ pub struct FindingFilter {
     pub text: Option<String>,
     /// The day against which accepted risks expire.
     pub today: String,
+    /// Each finding's whole body (evidence, legal basis) too; without it a
+    /// page is the summary rows only, a small fraction of the bytes.
+    pub evidence: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -555,7 +607,96 @@ pub struct OutboxMessage {
     pub secret: Option<String>,
     pub created_at: String,
     pub sent_at: Option<String>,
+    /// The last attempt's outcome: a status code, or why it failed.
     pub outcome: Option<String>,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    /// When a pending message is tried next.
+    pub next_attempt_at: String,
+    /// Retries stop a configured time after this: when the message was
+    /// made, or last sent again by hand.
+    pub retry_since: String,
+}
+
+impl OutboxMessage {
+    /// The event the message tells of (`findings.changed`, `plan.filed`…).
+    pub fn event(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.payload)
+            .ok()
+            .and_then(|payload| payload["event"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "?".to_owned())
+    }
+
+    /// The key a receiver deduplicates by: the same for every attempt at
+    /// this message, different for every other message (also across
+    /// databases, as it hashes where and when the message was made).
+    pub fn idempotency_key(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(
+            format!("{}\u{1f}{}\u{1f}{}", self.id, self.org_id, self.created_at).as_bytes(),
+        );
+        format!("shinsa-{}-{}", self.id, &hex::encode(digest)[..16])
+    }
+}
+
+/// Where a message stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Not yet delivered; tried again at `next_attempt_at`.
+    Pending,
+    Sent,
+    /// Given up on after the configured age: a dead letter, which the
+    /// organisation may send again.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Dead,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+/// What came of one attempt at a delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The receiver took it (`outcome`: its status code or reply).
+    Delivered(String),
+    /// It failed; try again at `next_attempt_at`.
+    Retry {
+        outcome: String,
+        next_attempt_at: String,
+    },
+    /// It failed and is too old to try again.
+    Dead(String),
+}
+
+/// One attempt at a delivery, as kept for the organisation to see.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryAttempt {
+    pub outbox_id: i64,
+    pub attempt: i64,
+    pub at: String,
+    /// The replica that made it.
+    pub owner: String,
+    pub delivered: bool,
+    pub outcome: String,
 }
 
 /// Writes JSON text as JSON (no escaping: the body is most of a page).

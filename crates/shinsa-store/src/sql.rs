@@ -181,7 +181,7 @@ fn principal(row: &AnyRow) -> Result<Principal> {
     })
 }
 
-const RUN_COLUMNS: &str = "id, org_id, sector, register_id, register_version, generation, reason, status, done, total, created_at, started_at, finished_at, error, provenance, findings, new_findings, resolved_findings";
+const RUN_COLUMNS: &str = "id, org_id, sector, register_id, register_version, generation, reason, status, done, total, created_at, started_at, finished_at, error, provenance, findings, new_findings, resolved_findings, lease_owner, lease_expires_at";
 
 fn run(row: &AnyRow) -> Result<Run> {
     let status = text(row, "status")?;
@@ -207,6 +207,8 @@ fn run(row: &AnyRow) -> Result<Run> {
         findings: maybe_int(row, "findings")?,
         new_findings: maybe_int(row, "new_findings")?,
         resolved_findings: maybe_int(row, "resolved_findings")?,
+        lease_owner: maybe_text(row, "lease_owner")?,
+        lease_expires_at: maybe_text(row, "lease_expires_at")?,
     })
 }
 
@@ -462,6 +464,31 @@ impl SqlStore {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Writes a consistent copy of a SQLite store to `path` while it is in
+    /// use (`VACUUM INTO`: one read transaction, so the copy is the store
+    /// at one moment, compacted). `path` must not exist. PostgreSQL is
+    /// backed up with `pg_dump` (see the README).
+    pub async fn backup_sqlite(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid(
+                "a PostgreSQL store is backed up with pg_dump".into(),
+            ));
+        }
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{}", path.display())));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes every connection (before the file is replaced).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Whether the role the store connects as passes over row-level
@@ -1220,7 +1247,7 @@ impl RunStore for SqlStore {
         Ok(queued)
     }
 
-    async fn claim_run(&self) -> Result<Option<ClaimedRun>> {
+    async fn claim_run(&self, lease: &Lease) -> Result<Option<ClaimedRun>> {
         let lock = match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -1229,21 +1256,45 @@ impl RunStore for SqlStore {
         // Round-robin across organisations: the organisation with the
         // fewest runs in progress, then the one served longest ago, then the
         // oldest run; one tenant queueing a thousand runs does not hold up
-        // another's one.
+        // another's one. A run whose holder's lease ran out (its replica
+        // died or stalled) is taken over; the outer condition is checked
+        // again on the row itself, so two replicas never both take it.
+        let claimable = |alias: &str| {
+            format!(
+                "({alias}status = 'queued' OR ({alias}status = 'running' AND ({alias}lease_expires_at IS NULL OR {alias}lease_expires_at < $3)))"
+            )
+        };
         let claimed = sqlx::query(&format!(
-            "UPDATE runs SET status = 'running', started_at = $1 WHERE status = 'queued' AND id = \
-             (SELECT q.id FROM runs q WHERE q.status = 'queued' ORDER BY \
+            "UPDATE runs SET status = 'running', started_at = $3, done = 0, lease_owner = $1, lease_expires_at = $2 WHERE {outer} AND id = \
+             (SELECT q.id FROM runs q WHERE {inner} ORDER BY \
               (SELECT COUNT(*) FROM runs r WHERE r.org_id = q.org_id AND r.status = 'running'), \
               COALESCE((SELECT MAX(r.started_at) FROM runs r WHERE r.org_id = q.org_id), ''), \
-              q.created_at, q.id LIMIT 1{lock}) RETURNING {RUN_COLUMNS}"
+              q.created_at, q.id LIMIT 1{lock}) RETURNING {RUN_COLUMNS}",
+            outer = claimable(""),
+            inner = claimable("q."),
         ))
-        .bind(now())
+        .bind(&lease.owner)
+        .bind(&lease.until)
+        .bind(&lease.now)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(claimed) = claimed else {
             return Ok(None);
         };
         let claimed = run(&claimed)?;
+        sqlx::query("UPDATE run_leases SET ended_at = expires_at, outcome = 'expired' WHERE run_id = $1 AND ended_at IS NULL")
+            .bind(&claimed.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO run_leases (run_id, org_id, sector, owner, claimed_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&claimed.id)
+            .bind(&claimed.org_id)
+            .bind(&claimed.sector)
+            .bind(&lease.owner)
+            .bind(&lease.now)
+            .bind(&lease.until)
+            .execute(&mut *tx)
+            .await?;
         let version = sqlx::query(
             "SELECT inventory, input_sha256 FROM register_versions WHERE register_id = $1 AND version = $2",
         )
@@ -1259,6 +1310,31 @@ impl RunStore for SqlStore {
         }))
     }
 
+    async fn renew_run_lease(&self, run_id: &str, lease: &Lease) -> Result<bool> {
+        let mut tx = self.write_as(&Tenant::System).await?;
+        // A lease that already ran out is not renewed: another replica may
+        // have taken the run over, or may at any moment.
+        let renewed = sqlx::query("UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND status = 'running' AND lease_owner = $3 AND lease_expires_at >= $4")
+            .bind(&lease.until)
+            .bind(run_id)
+            .bind(&lease.owner)
+            .bind(&lease.now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if renewed {
+            sqlx::query("UPDATE run_leases SET expires_at = $1 WHERE run_id = $2 AND owner = $3 AND ended_at IS NULL")
+                .bind(&lease.until)
+                .bind(run_id)
+                .bind(&lease.owner)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(renewed)
+    }
+
     async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()> {
         let mut query = Query::new("UPDATE runs SET done = ");
         let (done, total, id) = (query.arg(done), query.arg(total), query.arg(run_id));
@@ -1267,14 +1343,9 @@ impl RunStore for SqlStore {
         Ok(())
     }
 
-    async fn finish_run(&self, run_id: &str, result: RunResult) -> Result<RunChange> {
+    async fn finish_run(&self, run_id: &str, owner: &str, result: RunResult) -> Result<RunChange> {
         let mut tx = self.write_as(&Tenant::System).await?;
-        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
-            .bind(run_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
-        let finished = run(&row)?;
+        let finished = hold(&mut tx, run_id, owner).await?;
         // A run of a higher generation already current (it was queued
         // later and finished first) stays current.
         let newer = sqlx::query("SELECT c.id FROM registers r JOIN runs c ON c.id = r.current_run WHERE r.id = $1 AND c.generation > $2")
@@ -1330,8 +1401,10 @@ impl RunStore for SqlStore {
                 previous.difference(&current).cloned().collect(),
             )
         };
-        sqlx::query("UPDATE runs SET status = 'done', finished_at = $1, provenance = $2, findings = $3, new_findings = $4, resolved_findings = $5, done = total WHERE id = $6")
-            .bind(now())
+        let finished_at = now();
+        end_lease(&mut tx, run_id, owner, &finished_at, "finished").await?;
+        sqlx::query("UPDATE runs SET status = 'done', finished_at = $1, provenance = $2, findings = $3, new_findings = $4, resolved_findings = $5, done = total, lease_owner = NULL, lease_expires_at = NULL WHERE id = $6")
+            .bind(&finished_at)
             .bind(result.provenance.to_string())
             .bind(current.len() as i64)
             .bind(new.len() as i64)
@@ -1345,6 +1418,7 @@ impl RunStore for SqlStore {
                 .bind(&finished.register_id)
                 .execute(&mut *tx)
                 .await?;
+            bump_findings_generation(&mut tx).await?;
         }
         let change = RunChange {
             run_id: run_id.to_owned(),
@@ -1392,18 +1466,20 @@ impl RunStore for SqlStore {
         Ok(change)
     }
 
-    async fn fail_run(&self, run_id: &str, error: &str) -> Result<()> {
+    async fn fail_run(&self, run_id: &str, owner: &str, error: &str) -> Result<()> {
         let mut tx = self.write_as(&Tenant::System).await?;
-        let row = sqlx::query("UPDATE runs SET status = 'failed', finished_at = $1, error = $2 WHERE id = $3 RETURNING org_id")
-            .bind(now())
+        let failed = hold(&mut tx, run_id, owner).await?;
+        let failed_at = now();
+        end_lease(&mut tx, run_id, owner, &failed_at, "failed").await?;
+        sqlx::query("UPDATE runs SET status = 'failed', finished_at = $1, error = $2, lease_owner = NULL, lease_expires_at = NULL WHERE id = $3")
+            .bind(&failed_at)
             .bind(error)
             .bind(run_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("run {run_id}")))?;
+            .execute(&mut *tx)
+            .await?;
         append_audit(
             &mut tx,
-            &text(&row, "org_id")?,
+            &failed.org_id,
             &Actor::system("screening"),
             "run.fail",
             run_id,
@@ -1414,31 +1490,75 @@ impl RunStore for SqlStore {
         Ok(())
     }
 
-    async fn requeue_interrupted(&self) -> Result<u64> {
-        let mut tx = self.write_as(&Tenant::System).await?;
-        let done = sqlx::query("UPDATE runs SET status = 'queued', started_at = NULL, done = 0 WHERE status = 'running'")
-            .execute(&mut *tx)
-            .await?;
-        // A run interrupted half-way may have written nothing: findings are
-        // written with the run's completion, in one transaction.
-        tx.commit().await?;
-        Ok(done.rows_affected())
+    async fn run_leases(&self, run_id: Option<&str>) -> Result<Vec<RunLease>> {
+        let mut query = Query::new(
+            "SELECT run_id, owner, claimed_at, expires_at, ended_at, outcome FROM run_leases",
+        );
+        if let Some(run_id) = run_id {
+            let id = query.arg(run_id);
+            query.push(&format!(" WHERE run_id = {id}"));
+        }
+        query.push(" ORDER BY run_id, claimed_at, owner");
+        self.fetch_all_as(&Tenant::System, &query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(RunLease {
+                    run_id: text(row, "run_id")?,
+                    owner: text(row, "owner")?,
+                    claimed_at: text(row, "claimed_at")?,
+                    expires_at: text(row, "expires_at")?,
+                    ended_at: maybe_text(row, "ended_at")?,
+                    outcome: maybe_text(row, "outcome")?,
+                })
+            })
+            .collect()
     }
 
-    async fn runs(&self, tenant: &Tenant, register_id: Option<&str>) -> Result<Vec<Run>> {
-        let mut query = Query::new(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE "));
+    async fn runs(
+        &self,
+        tenant: &Tenant,
+        register_id: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<Run>> {
+        let mut query = Query::new(&format!(
+            "SELECT {RUN_COLUMNS}, COUNT(*) OVER () AS total_rows FROM runs WHERE "
+        ));
         let condition = scope(&mut query, tenant, "org_id", "sector");
         query.push(&condition);
         if let Some(register_id) = register_id {
             let id = query.arg(register_id);
             query.push(&format!(" AND register_id = {id}"));
         }
-        query.push(" ORDER BY created_at DESC, id LIMIT 200");
-        self.fetch_all_as(tenant, &query)
-            .await?
-            .iter()
-            .map(run)
-            .collect()
+        let (offset, limit) = (offset.max(0), limit.clamp(1, 1000));
+        let count = Query {
+            sql: query
+                .sql
+                .replacen(", COUNT(*) OVER () AS total_rows", "", 1)
+                .replacen(RUN_COLUMNS, "COUNT(*) AS total", 1),
+            args: query.args.clone(),
+        };
+        let (limit_arg, offset_arg) = (query.arg(limit), query.arg(offset));
+        query.push(&format!(
+            " ORDER BY created_at DESC, id LIMIT {limit_arg} OFFSET {offset_arg}"
+        ));
+        let rows = self.fetch_all_as(tenant, &query).await?;
+        // Only a page past the end needs the count on its own.
+        let total = match rows.first() {
+            Some(row) => int(row, "total_rows")?,
+            None if offset == 0 => 0,
+            None => match self.fetch_optional_as(tenant, &count).await? {
+                Some(row) => int(&row, "total")?,
+                None => 0,
+            },
+        };
+        Ok(Page {
+            items: rows.iter().map(run).collect::<Result<_>>()?,
+            total,
+            offset,
+            limit,
+        })
     }
 
     async fn run(&self, tenant: &Tenant, id: &str) -> Result<Option<Run>> {
@@ -1452,6 +1572,50 @@ impl RunStore for SqlStore {
             .map(run)
             .transpose()
     }
+}
+
+/// Takes the row lock of a run `owner` holds (so that no replica takes it
+/// over while its outcome is written), or says that the lease was lost.
+async fn hold(conn: &mut AnyConnection, run_id: &str, owner: &str) -> Result<Run> {
+    let row = sqlx::query(&format!(
+        "UPDATE runs SET lease_owner = lease_owner WHERE id = $1 AND status = 'running' AND lease_owner = $2 RETURNING {RUN_COLUMNS}"
+    ))
+    .bind(run_id)
+    .bind(owner)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => run(&row),
+        None => Err(StoreError::Stale(format!(
+            "run {run_id} is no longer held by {owner}: its lease ran out and another replica took it over, or it ended"
+        ))),
+    }
+}
+
+/// Moves the generation that list pages' ETags are keyed by.
+async fn bump_findings_generation(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("UPDATE generations SET value = value + 1 WHERE name = 'findings'")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes the holder's lease record of a run.
+async fn end_lease(
+    conn: &mut AnyConnection,
+    run_id: &str,
+    owner: &str,
+    at: &str,
+    outcome: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE run_leases SET ended_at = $1, outcome = $2 WHERE run_id = $3 AND owner = $4 AND ended_at IS NULL")
+        .bind(at)
+        .bind(outcome)
+        .bind(run_id)
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The status a finding has today: an accepted risk whose expiry has
@@ -1500,16 +1664,18 @@ fn finding_view(row: &AnyRow) -> Result<FindingView> {
     })
 }
 
-/// The columns of a finding as shown (`FROM` and `WHERE` follow).
-fn finding_columns(effective: &str) -> String {
+/// The columns of a finding as shown (`FROM` and `WHERE` follow), its
+/// body only with `evidence`.
+fn finding_columns(effective: &str, evidence: bool) -> String {
+    let body = if evidence { "f.body" } else { "'' AS body" };
     format!(
-        "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, f.body, \
+        "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, {body}, \
          t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective"
     )
 }
 
 fn finding_select(effective: &str) -> String {
-    format!("{}{FINDING_FROM}", finding_columns(effective))
+    format!("{}{FINDING_FROM}", finding_columns(effective, true))
 }
 
 #[async_trait]
@@ -1551,8 +1717,8 @@ impl FindingStore for SqlStore {
         let (effective, condition) = conditions(&mut page);
         let count = Query {
             sql: format!(
-                "SELECT COUNT(*) AS total FROM ({}{condition}) counted",
-                finding_select(&effective)
+                "SELECT COUNT(*) AS total FROM ({}{FINDING_FROM}{condition}) counted",
+                finding_columns(&effective, false)
             ),
             args: page.args.clone(),
         };
@@ -1563,7 +1729,7 @@ impl FindingStore for SqlStore {
              ORDER BY f.severity_rank, o.name, f.key LIMIT {limit} OFFSET {offset}) p \
              JOIN findings f ON f.run_id = p.p_run AND f.key = p.p_key JOIN organisations o ON o.id = f.org_id \
              LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key ORDER BY p.p_rank, p.p_org, p.p_key",
-            columns = finding_columns(&effective)
+            columns = finding_columns(&effective, filter.evidence)
         );
         let rows = self.fetch_all_as(tenant, &page).await?;
         // Only a page past the end needs the count on its own.
@@ -1605,6 +1771,13 @@ impl FindingStore for SqlStore {
             .as_ref()
             .map(finding_view)
             .transpose()
+    }
+
+    async fn findings_generation(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT value FROM generations WHERE name = 'findings'")
+            .fetch_one(self.pool())
+            .await?;
+        int(&row, "value")
     }
 
     async fn triage(
@@ -1656,6 +1829,7 @@ impl FindingStore for SqlStore {
             }),
         )
         .await?;
+        bump_findings_generation(&mut tx).await?;
         tx.commit().await?;
         Ok(triage)
     }
@@ -1771,6 +1945,7 @@ impl PackStore for SqlStore {
 }
 
 fn outbox_message(row: &AnyRow) -> Result<OutboxMessage> {
+    let status = text(row, "status")?;
     Ok(OutboxMessage {
         id: int(row, "id")?,
         org_id: text(row, "org_id")?,
@@ -1781,46 +1956,182 @@ fn outbox_message(row: &AnyRow) -> Result<OutboxMessage> {
         created_at: text(row, "created_at")?,
         sent_at: maybe_text(row, "sent_at")?,
         outcome: maybe_text(row, "outcome")?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| corrupt("delivery status", &status))?,
+        attempts: int(row, "attempts")?,
+        next_attempt_at: text(row, "next_attempt_at")?,
+        retry_since: match maybe_text(row, "retry_since")? {
+            Some(since) => since,
+            None => text(row, "created_at")?,
+        },
     })
 }
 
-const OUTBOX_COLUMNS: &str =
-    "id, org_id, kind, target, payload, secret, created_at, sent_at, outcome";
+const OUTBOX_COLUMNS: &str = "id, org_id, kind, target, payload, secret, created_at, sent_at, outcome, status, attempts, next_attempt_at, retry_since";
+
+/// The tenant condition on the outbox: an organisation sees its own
+/// messages (a regulator's are its reviewers' mail, not its operators').
+fn outbox_scope(query: &mut Query, tenant: &Tenant) -> String {
+    match tenant {
+        Tenant::System => "1 = 1".to_owned(),
+        Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
+            format!("org_id = {}", query.arg(org))
+        }
+    }
+}
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    async fn outbox_pending(&self, kind: &str, limit: i64) -> Result<Vec<OutboxMessage>> {
-        let query = Query::with(
-            &format!(
-                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE sent_at IS NULL AND kind = $1 ORDER BY id LIMIT $2"
-            ),
-            [kind.into(), limit.into()],
-        );
-        self.fetch_all_as(&Tenant::System, &query)
-            .await?
-            .iter()
-            .map(outbox_message)
-            .collect()
+    async fn claim_deliveries(
+        &self,
+        kind: &str,
+        lease: &Lease,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        // Candidates: the oldest pending message of each target, when it
+        // is due. A target's messages go one at a time and in order: a
+        // later one waits while an earlier one is held or waits to be
+        // retried. Taking one is conditional on its still being free, so
+        // of two replicas that pick the same message one gets it.
+        let mut tx = self.write_as(&Tenant::System).await?;
+        let candidates = sqlx::query(
+            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.kind = $1 AND o.next_attempt_at <= $2 \
+             AND o.id = (SELECT MIN(c.id) FROM outbox c WHERE c.kind = o.kind AND c.target = o.target AND c.status = 'pending') \
+             ORDER BY o.id LIMIT $3",
+        )
+        .bind(kind)
+        .bind(&lease.now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::new();
+        for candidate in &candidates {
+            let id = int(candidate, "id")?;
+            let row = sqlx::query(&format!(
+                "UPDATE outbox SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3 AND status = 'pending' \
+                 AND (lease_expires_at IS NULL OR lease_expires_at < $4) RETURNING {OUTBOX_COLUMNS}"
+            ))
+            .bind(&lease.owner)
+            .bind(&lease.until)
+            .bind(id)
+            .bind(&lease.now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                claimed.push(outbox_message(&row)?);
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
-    async fn outbox_sent(&self, id: i64, outcome: &str) -> Result<()> {
-        let query = Query::with(
-            "UPDATE outbox SET sent_at = $1, outcome = $2 WHERE id = $3",
-            [now().into(), outcome.into(), id.into()],
-        );
-        self.fetch_all_as(&Tenant::System, &query).await?;
+    async fn record_delivery(&self, id: i64, owner: &str, outcome: DeliveryOutcome) -> Result<()> {
+        let mut tx = self.write_as(&Tenant::System).await?;
+        let at = now();
+        let held = sqlx::query("UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND lease_owner = $2 AND status = 'pending' RETURNING attempts, org_id")
+            .bind(id)
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Stale(format!("message {id} is no longer held by {owner}")))?;
+        let attempt = int(&held, "attempts")?;
+        let (status, delivered, text_outcome, next) = match &outcome {
+            DeliveryOutcome::Delivered(outcome) => ("sent", true, outcome, None),
+            DeliveryOutcome::Retry {
+                outcome,
+                next_attempt_at,
+            } => ("pending", false, outcome, Some(next_attempt_at)),
+            DeliveryOutcome::Dead(outcome) => ("dead", false, outcome, None),
+        };
+        sqlx::query("INSERT INTO delivery_attempts (outbox_id, org_id, attempt, at, owner, delivered, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(text(&held, "org_id")?)
+            .bind(attempt)
+            .bind(&at)
+            .bind(owner)
+            .bind(i64::from(delivered))
+            .bind(text_outcome)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET status = $1, outcome = $2, sent_at = $3, next_attempt_at = COALESCE($4, next_attempt_at), lease_owner = NULL, lease_expires_at = NULL WHERE id = $5")
+            .bind(status)
+            .bind(text_outcome)
+            .bind(delivered.then_some(at.as_str()))
+            .bind(next.map(String::as_str))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn outbox(&self, tenant: &Tenant) -> Result<Vec<OutboxMessage>> {
+    async fn delivery_attempts(&self, tenant: &Tenant, id: i64) -> Result<Vec<DeliveryAttempt>> {
+        let mut query = Query::new(
+            "SELECT outbox_id, attempt, at, owner, delivered, outcome FROM delivery_attempts WHERE outbox_id = ",
+        );
+        let id = query.arg(id);
+        let condition = outbox_scope(&mut query, tenant);
+        query.push(&format!(
+            "{id} AND EXISTS (SELECT 1 FROM outbox WHERE id = {id} AND {condition}) ORDER BY attempt"
+        ));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(DeliveryAttempt {
+                    outbox_id: int(row, "outbox_id")?,
+                    attempt: int(row, "attempt")?,
+                    at: text(row, "at")?,
+                    owner: text(row, "owner")?,
+                    delivered: int(row, "delivered")? != 0,
+                    outcome: text(row, "outcome")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn resend(&self, tenant: &Tenant, actor: &Actor, id: i64) -> Result<OutboxMessage> {
+        let mut tx = self.write_as(tenant).await?;
+        let mut query = Query::new("UPDATE outbox SET status = 'pending', next_attempt_at = ");
+        let at = query.arg(now());
+        query.push(&format!("{at}, retry_since = "));
+        let message = query.arg(id);
+        let condition = outbox_scope(&mut query, tenant);
+        query.push(&format!(
+            "{at}, lease_owner = NULL, lease_expires_at = NULL WHERE id = {message} AND status = 'dead' AND {condition} RETURNING {OUTBOX_COLUMNS}"
+        ));
+        let row = query
+            .build()
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("dead letter {id}")))?;
+        let resent = outbox_message(&row)?;
+        append_audit(
+            &mut tx,
+            &resent.org_id,
+            actor,
+            "delivery.resend",
+            &id.to_string(),
+            serde_json::json!({"kind": resent.kind, "target": resent.target, "attempts": resent.attempts}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(resent)
+    }
+
+    async fn outbox(
+        &self,
+        tenant: &Tenant,
+        status: Option<DeliveryStatus>,
+    ) -> Result<Vec<OutboxMessage>> {
         let mut query = Query::new(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE "));
-        let condition = match tenant {
-            Tenant::System => "1 = 1".to_owned(),
-            Tenant::Operator { org } | Tenant::Regulator { org, .. } => {
-                format!("org_id = {}", query.arg(org))
-            }
-        };
-        query.push(&condition).push(" ORDER BY id");
+        let condition = outbox_scope(&mut query, tenant);
+        query.push(&condition);
+        if let Some(status) = status {
+            let status = query.arg(status.as_str());
+            query.push(&format!(" AND status = {status}"));
+        }
+        query.push(" ORDER BY id DESC LIMIT 500");
         self.fetch_all_as(tenant, &query)
             .await?
             .iter()

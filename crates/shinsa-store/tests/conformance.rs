@@ -101,14 +101,36 @@ fn finding(key: &str, severity: &str) -> FindingRow {
     }
 }
 
+/// The replica the tests work as, unless one says otherwise.
+const REPLICA: &str = "replica-a";
+
+/// A minute's lease for `owner`, from now.
+fn lease(owner: &str) -> Lease {
+    Lease::starting_now(owner, std::time::Duration::from_secs(60))
+}
+
+/// A lease for `owner` from `start` seconds after `base` to `end` seconds.
+fn lease_at(owner: &str, base: time::OffsetDateTime, start: i64, end: i64) -> Lease {
+    Lease {
+        owner: owner.into(),
+        now: timestamp(base + time::Duration::seconds(start)),
+        until: timestamp(base + time::Duration::seconds(end)),
+    }
+}
+
 /// Claims the next run and finishes it with `findings`.
 async fn screen(store: &SqlStore, findings: &[FindingRow]) -> (Run, RunChange) {
-    let claimed = store.claim_run().await.unwrap().expect("a queued run");
+    let claimed = store
+        .claim_run(&lease(REPLICA))
+        .await
+        .unwrap()
+        .expect("a queued run");
     assert_eq!(claimed.run.status, RunStatus::Running);
     store.run_progress(&claimed.run.id, 1, 3).await.unwrap();
     let change = store
         .finish_run(
             &claimed.run.id,
+            REPLICA,
             RunResult {
                 findings: findings.to_vec(),
                 provenance: serde_json::json!({"policy": "jp-espa@1.1.0"}),
@@ -129,6 +151,110 @@ fn filter() -> FindingFilter {
         limit: 50,
         ..FindingFilter::default()
     }
+}
+
+/// A webhook that fails is tried again when due, held by one replica at a
+/// time; one too old to retry is a dead letter that its organisation (and
+/// no other) may send again; every attempt is kept.
+async fn deliveries_are_retried_and_dead_letters_sent_again(store: &SqlStore, id: i64) {
+    let base = time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
+    let claimed = store
+        .claim_deliveries("webhook", &lease_at("replica-a", base, 0, 30), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), [id]);
+    let held_elsewhere = store
+        .claim_deliveries("webhook", &lease_at("replica-b", base, 1, 30), 10)
+        .await
+        .unwrap();
+    assert!(held_elsewhere.is_empty());
+    assert!(matches!(
+        store
+            .record_delivery(id, "replica-b", DeliveryOutcome::Delivered("200".into()))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    let retry_at = timestamp(base + time::Duration::seconds(60));
+    store
+        .record_delivery(
+            id,
+            "replica-a",
+            DeliveryOutcome::Retry {
+                outcome: "503".into(),
+                next_attempt_at: retry_at.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let not_due = store
+        .claim_deliveries("webhook", &lease_at("replica-b", base, 30, 60), 10)
+        .await
+        .unwrap();
+    assert!(not_due.is_empty(), "due at 60 s, not 30 s");
+    let due = store
+        .claim_deliveries("webhook", &lease_at("replica-b", base, 61, 90), 10)
+        .await
+        .unwrap();
+    assert_eq!((due.len(), due[0].attempts), (1, 1));
+    store
+        .record_delivery(
+            id,
+            "replica-b",
+            DeliveryOutcome::Dead("failed: refused".into()),
+        )
+        .await
+        .unwrap();
+    let dead = store
+        .outbox(&op("op-a"), Some(DeliveryStatus::Dead))
+        .await
+        .unwrap();
+    assert_eq!(
+        dead.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>(),
+        [(id, 2)]
+    );
+    assert!(matches!(
+        store.resend(&op("op-b"), &system(), id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .delivery_attempts(&op("op-b"), id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let resent = store.resend(&op("op-a"), &system(), id).await.unwrap();
+    assert_eq!(resent.status, DeliveryStatus::Pending);
+    assert!(resent.retry_since > resent.created_at);
+    let claimed = store
+        .claim_deliveries("webhook", &lease(REPLICA), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    store
+        .record_delivery(id, REPLICA, DeliveryOutcome::Delivered("204".into()))
+        .await
+        .unwrap();
+    let attempts: Vec<(i64, String, bool, String)> = store
+        .delivery_attempts(&op("op-a"), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.attempt, a.owner, a.delivered, a.outcome))
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (1, "replica-a".into(), false, "503".into()),
+            (2, "replica-b".into(), false, "failed: refused".into()),
+            (3, REPLICA.into(), true, "204".into()),
+        ]
+    );
+    let sent = &store.outbox(&op("op-a"), None).await.unwrap();
+    let sent = sent.iter().find(|m| m.id == id).unwrap();
+    assert_eq!((sent.status, sent.attempts), (DeliveryStatus::Sent, 3));
+    assert!(sent.sent_at.is_some());
+    assert_ne!(sent.idempotency_key(), String::new());
 }
 
 async fn the_whole_store(store: &SqlStore) {
@@ -364,9 +490,16 @@ async fn the_whole_store(store: &SqlStore) {
     );
     assert_eq!(done.provenance.unwrap()["policy"], "jp-espa@1.1.0");
     assert!(store.run(&op("op-b"), &claimed.id).await.unwrap().is_none());
-    assert_eq!(store.runs(&op("op-a"), None).await.unwrap().len(), 2);
-    assert_eq!(store.runs(&regulator, None).await.unwrap().len(), 3);
-    assert!(store.runs(&mic, None).await.unwrap().is_empty());
+    assert_eq!(store.runs(&op("op-a"), None, 0, 50).await.unwrap().total, 2);
+    assert_eq!(store.runs(&regulator, None, 0, 50).await.unwrap().total, 3);
+    assert!(
+        store
+            .runs(&mic, None, 0, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     // Findings: the current run's, each tenant its own, paged and filtered.
     let keys = |page: Page<FindingView>| -> Vec<String> {
@@ -571,7 +704,7 @@ async fn the_whole_store(store: &SqlStore) {
     assert_eq!(store.latest_lists().await.unwrap(), ["{\"list\": 1}"]);
     assert_eq!(store.list_versions().await.unwrap()[0].entries, 12);
     for _ in 0..2 {
-        let claimed = store.claim_run().await.unwrap().unwrap();
+        let claimed = store.claim_run(&lease(REPLICA)).await.unwrap().unwrap();
         assert_eq!(claimed.run.reason, "list fcc-covered@2026-11-27");
         let a = claimed.run.register_id == first.id;
         let findings = if a {
@@ -583,12 +716,15 @@ async fn the_whole_store(store: &SqlStore) {
             findings,
             provenance: serde_json::json!({}),
         };
-        let change = store.finish_run(&claimed.run.id, result).await.unwrap();
+        let change = store
+            .finish_run(&claimed.run.id, REPLICA, result)
+            .await
+            .unwrap();
         let expected: &[&str] = if a { &["R3@asset:a3"] } else { &[] };
         assert_eq!(change.resolved, expected);
         assert!(change.new.is_empty());
     }
-    let outbox = store.outbox(&op("op-a")).await.unwrap();
+    let outbox = store.outbox(&op("op-a"), None).await.unwrap();
     let kinds: Vec<(&str, &str)> = outbox
         .iter()
         .map(|m| (m.kind.as_str(), m.target.as_str()))
@@ -596,24 +732,28 @@ async fn the_whole_store(store: &SqlStore) {
     assert_eq!(
         kinds,
         [
+            ("mail", "alice@a.example"),
             ("webhook", "http://127.0.0.1:9/hook"),
-            ("mail", "alice@a.example")
         ]
     );
-    assert_eq!(outbox[0].secret.as_deref(), Some("s3cret"));
-    assert!(outbox[0].payload.contains("R3@asset:a3"));
-    assert!(store.outbox(&op("op-b")).await.unwrap().is_empty());
-    let pending = store.outbox_pending("webhook", 10).await.unwrap();
-    assert_eq!(pending.len(), 1);
-    store.outbox_sent(pending[0].id, "200").await.unwrap();
-    assert!(
-        store
-            .outbox_pending("webhook", 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(store.outbox_pending("mail", 10).await.unwrap().len(), 1);
+    assert_eq!(outbox[1].secret.as_deref(), Some("s3cret"));
+    assert!(outbox[1].payload.contains("R3@asset:a3"));
+    assert_eq!(outbox[1].status, DeliveryStatus::Pending);
+    assert!(store.outbox(&op("op-b"), None).await.unwrap().is_empty());
+    deliveries_are_retried_and_dead_letters_sent_again(store, outbox[1].id).await;
+    let mails = store
+        .claim_deliveries("mail", &lease(REPLICA), 10)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 1);
+    store
+        .record_delivery(
+            mails[0].id,
+            REPLICA,
+            DeliveryOutcome::Delivered("250".into()),
+        )
+        .await
+        .unwrap();
 
     // A pack version re-screens every register too, once.
     let pack = NewPackVersion {
@@ -629,23 +769,65 @@ async fn the_whole_store(store: &SqlStore) {
     assert_eq!(store.stored_packs().await.unwrap(), [pack]);
     assert_eq!(store.pack_versions().await.unwrap()[0].version, "1.2.0");
     for _ in 0..2 {
-        let claimed = store.claim_run().await.unwrap().unwrap();
+        let claimed = store.claim_run(&lease(REPLICA)).await.unwrap().unwrap();
         assert_eq!(claimed.run.reason, "pack jp-espa@1.2.0");
-        store.fail_run(&claimed.run.id, "test").await.unwrap();
+        store
+            .fail_run(&claimed.run.id, REPLICA, "test")
+            .await
+            .unwrap();
     }
 
-    // A run cut off by a stop goes back to the queue; a failure is kept.
+    // A run whose holder stopped renewing is taken over once its lease
+    // runs out, and only then; the old holder can then neither renew nor
+    // finish it. A failure is kept.
     store
         .queue_run(&op("op-b"), &system(), &b_register.id, "manual")
         .await
         .unwrap();
-    let claimed = store.claim_run().await.unwrap().unwrap();
+    let base = time::OffsetDateTime::now_utc();
+    let claimed = store
+        .claim_run(&lease_at("replica-a", base, 0, 10))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(claimed.inventory, "{\"register\": \"b-main\"}");
-    assert_eq!(store.requeue_interrupted().await.unwrap(), 1);
-    let again = store.claim_run().await.unwrap().unwrap();
+    assert_eq!(claimed.run.lease_owner.as_deref(), Some("replica-a"));
+    assert!(
+        store
+            .renew_run_lease(&claimed.run.id, &lease_at("replica-a", base, 5, 20))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_run(&lease_at("replica-b", base, 15, 25))
+            .await
+            .unwrap()
+            .is_none(),
+        "renewed to 20 s: still held at 15 s"
+    );
+    let again = store
+        .claim_run(&lease_at("replica-b", base, 21, 31))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(again.run.id, claimed.run.id);
+    assert!(
+        !store
+            .renew_run_lease(&claimed.run.id, &lease_at("replica-a", base, 22, 32))
+            .await
+            .unwrap()
+    );
+    let result = RunResult {
+        findings: vec![],
+        provenance: serde_json::json!({}),
+    };
+    assert!(matches!(
+        store.finish_run(&claimed.run.id, "replica-a", result).await,
+        Err(StoreError::Stale(_))
+    ));
     store
-        .fail_run(&again.run.id, "the pack would not load")
+        .fail_run(&again.run.id, "replica-b", "the pack would not load")
         .await
         .unwrap();
     let failed = store
@@ -654,10 +836,30 @@ async fn the_whole_store(store: &SqlStore) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (failed.status, failed.error.as_deref()),
-        (RunStatus::Failed, Some("the pack would not load"))
+        (failed.status, failed.error.as_deref(), failed.lease_owner),
+        (RunStatus::Failed, Some("the pack would not load"), None)
     );
-    assert!(store.claim_run().await.unwrap().is_none());
+    let leases = store.run_leases(Some(&again.run.id)).await.unwrap();
+    let held: Vec<(&str, &str, Option<&str>)> = leases
+        .iter()
+        .map(|l| {
+            (
+                l.owner.as_str(),
+                l.expires_at.as_str(),
+                l.outcome.as_deref(),
+            )
+        })
+        .collect();
+    let at = |seconds| timestamp(base + time::Duration::seconds(seconds));
+    assert_eq!(
+        held,
+        [
+            ("replica-a", at(20).as_str(), Some("expired")),
+            ("replica-b", at(31).as_str(), Some("failed")),
+        ]
+    );
+    assert_eq!(leases[0].ended_at.as_deref(), Some(at(20).as_str()));
+    assert!(store.claim_run(&lease(REPLICA)).await.unwrap().is_none());
 
     // Every change above is on its tenant's chain, and every chain holds.
     let reports = store.verify_audit(None).await.unwrap();
@@ -712,6 +914,7 @@ async fn the_whole_store(store: &SqlStore) {
             "run.finish",
             "organisation.webhook",
             "run.finish",
+            "delivery.resend",
             "run.fail"
         ]
     );
@@ -744,8 +947,8 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
         (first.generation, version_2.generation, version_3.generation),
         (1, 2, 3)
     );
-    let claimed_2 = store.claim_run().await.unwrap().unwrap();
-    let claimed_3 = store.claim_run().await.unwrap().unwrap();
+    let claimed_2 = store.claim_run(&lease(REPLICA)).await.unwrap().unwrap();
+    let claimed_3 = store.claim_run(&lease("replica-b")).await.unwrap().unwrap();
     assert_eq!(
         (
             claimed_2.run.register_version,
@@ -757,8 +960,9 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
         findings: vec![finding(key, "review")],
         provenance: serde_json::json!({}),
     };
+    let before = store.findings_generation().await.unwrap();
     let change_3 = store
-        .finish_run(&claimed_3.run.id, result("R3@asset:a3"))
+        .finish_run(&claimed_3.run.id, "replica-b", result("R3@asset:a3"))
         .await
         .unwrap();
     assert_eq!(
@@ -769,7 +973,7 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
         )
     );
     let change_2 = store
-        .finish_run(&claimed_2.run.id, result("R2@asset:a2"))
+        .finish_run(&claimed_2.run.id, REPLICA, result("R2@asset:a2"))
         .await
         .unwrap();
     assert_eq!(
@@ -777,6 +981,11 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
         Some(version_3.id.as_str())
     );
     assert!(change_2.new.is_empty() && change_2.resolved.is_empty());
+    assert_eq!(
+        store.findings_generation().await.unwrap(),
+        before + 1,
+        "version 3 moved the lists' generation; the superseded run did not"
+    );
     let summary = store
         .register(&op("op-a"), &register.id)
         .await
@@ -792,8 +1001,23 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
         .map(|finding| finding.row.key)
         .collect();
     assert_eq!(current, ["R3@asset:a3"]);
+    // A list page is a summary unless the evidence is asked for.
+    let summary = store.findings(&op("op-a"), &filter()).await.unwrap();
+    assert_eq!(summary.items[0].row.body, "");
+    let whole = FindingFilter {
+        evidence: true,
+        ..filter()
+    };
+    let whole = store.findings(&op("op-a"), &whole).await.unwrap();
+    assert_eq!(whole.items[0].row.body, "{\"id\": \"R3@asset:a3\"}");
+    // Runs come a page at a time, newest first, with the total.
+    let page = store.runs(&op("op-a"), None, 1, 1).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (3, 1));
+    assert_eq!(page.items[0].id, version_2.id);
+    let past = store.runs(&op("op-a"), None, 10, 5).await.unwrap();
+    assert_eq!((past.total, past.items.len()), (3, 0));
     let webhooks: Vec<String> = store
-        .outbox(&op("op-a"))
+        .outbox(&op("op-a"), None)
         .await
         .unwrap()
         .into_iter()
@@ -1292,7 +1516,7 @@ async fn plans_from_draft_to_decision(store: &SqlStore) {
     }
     drop(conn);
     let mails: Vec<(String, String)> = store
-        .outbox_pending("mail", 10)
+        .claim_deliveries("mail", &lease(REPLICA), 10)
         .await
         .unwrap()
         .into_iter()
@@ -1351,7 +1575,7 @@ async fn claims_go_round_the_organisations(store: &SqlStore) {
         .await
         .unwrap();
     let mut order = Vec::new();
-    while let Some(claimed) = store.claim_run().await.unwrap() {
+    while let Some(claimed) = store.claim_run(&lease(REPLICA)).await.unwrap() {
         order.push(claimed.run.org_id.clone());
     }
     assert_eq!(order, ["op-a", "op-b", "op-a", "op-a", "op-a"]);
@@ -1534,8 +1758,12 @@ async fn postgres_every_table_of_an_organisation_has_a_forced_policy() {
     let pool = fresh.store.pool();
     // Tables of reference data that no organisation owns, and the gaps of
     // issue 15 that the store's queries alone guard today.
-    let exempt: [(&str, &str); 3] = [
+    let exempt: [(&str, &str); 4] = [
         ("_sqlx_migrations", "the schema's own history"),
+        (
+            "generations",
+            "counters of change that list pages' ETags are keyed by, no organisation's rows",
+        ),
         (
             "list_versions",
             "published reference lists, the same for everyone",

@@ -23,7 +23,8 @@ pub struct StoreArgs {
     database: Option<String>,
     /// A TOML configuration file (keys: listen, database, data_dir, pack, workers,
     /// session_hours, secure_cookies, trusted_proxies, upload_limit_mb,
-    /// webhook_allow_hosts, [review]).
+    /// webhook_allow_hosts, replica, lease_seconds, document_limit_mb, [review],
+    /// [delivery], [mail]; see the README).
     #[arg(long, env = "SHINSA_CONFIG")]
     config: Option<PathBuf>,
     /// The data directory (also SHINSA_DATA_DIR).
@@ -227,6 +228,38 @@ shinsa admin account rita@meti.example --role regulator-admin"
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Copy the whole store to FILE while the server runs. SQLite: a consistent
+    /// copy of the database file. PostgreSQL: `pg_dump --format=custom`, as a role
+    /// that passes over row-level security (a superuser, or BYPASSRLS).
+    #[command(
+        after_help = "Examples:\n  shinsa admin backup /backups/shinsa-2026-12-05.db\n  \
+shinsa admin backup /backups/shinsa.dump --database postgres://postgres@db/shinsa\n\n\
+Sign an audit checkpoint (`shinsa audit checkpoint`) before and keep it apart from the \
+backup: after a restore, `shinsa audit verify --checkpoint` proves the restored log still \
+holds what the checkpoint signed."
+    )]
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Put a backup in place of the configured store, with the server stopped.
+    /// The backup is checked first (it opens, migrates, and every audit chain
+    /// verifies); an existing store is replaced only with --replace. PostgreSQL:
+    /// `pg_restore` into an empty database, as a role that passes over
+    /// row-level security; the tables keep their owner.
+    #[command(
+        after_help = "Examples:\n  shinsa admin restore /backups/shinsa-2026-12-05.db --data-dir /var/lib/shinsa --replace\n  \
+createdb -O shinsa shinsa_restored && shinsa admin restore /backups/shinsa.dump --database postgres://postgres@db/shinsa_restored"
+    )]
+    Restore {
+        file: PathBuf,
+        /// Replace a store that exists (SQLite).
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List the organisations.
     Orgs {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -387,6 +420,47 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
             );
             emit(&format!("{secret}\n"))?;
         }
+        AdminCommand::Backup { file, store } => {
+            let config = store.config()?;
+            let url = config.database_url();
+            let summary = if url.starts_with("sqlite:") {
+                let store = open(&config).await?;
+                store
+                    .backup_sqlite(&file)
+                    .await
+                    .with_context(|| format!("backing up to {}", file.display()))?;
+                let copy = SqlStore::open(&format!("sqlite:{}", file.display())).await?;
+                let summary = audit_summary(&copy).await?;
+                copy.close().await;
+                summary
+            } else {
+                postgres_tool("pg_dump", &["--format=custom", "--file"], &file, &url)?;
+                format!("pg_dump --format=custom of {}", shinsa_server::redact(&url))
+            };
+            emit(&format!("backed up to {}: {summary}\n", file.display()))?;
+        }
+        AdminCommand::Restore {
+            file,
+            replace,
+            store,
+        } => {
+            let config = store.config()?;
+            let url = config.database_url();
+            let summary = match url.strip_prefix("sqlite:") {
+                Some(target) => restore_sqlite(&file, Path::new(target), replace).await?,
+                None => {
+                    postgres_tool(
+                        "pg_restore",
+                        &["--exit-on-error", "--single-transaction"],
+                        &file,
+                        &url,
+                    )?;
+                    let restored = open(&config).await?;
+                    audit_summary(&restored).await?
+                }
+            };
+            emit(&format!("restored {}: {summary}\n", file.display()))?;
+        }
         AdminCommand::Orgs { format, store } => {
             let store = open(&store.config()?).await?;
             let orgs = store.organisations(&Tenant::System).await?;
@@ -410,6 +484,95 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(EXIT_CLEAN))
+}
+
+/// How many audit events a store holds in how many chains, and whether
+/// every chain verifies (an error when one does not).
+async fn audit_summary(store: &SqlStore) -> anyhow::Result<String> {
+    let reports = store.verify_audit(None).await?;
+    if let Some(broken) = reports.iter().find(|report| !report.intact()) {
+        anyhow::bail!(
+            "the audit chain {} is broken at event {}: {}",
+            broken.chain,
+            broken.first_broken.unwrap_or_default(),
+            broken.problem.as_deref().unwrap_or("?")
+        );
+    }
+    let events: i64 = reports.iter().map(|report| report.events).sum();
+    Ok(format!(
+        "{events} audit events in {} chains, every chain intact",
+        reports.len()
+    ))
+}
+
+/// Restores a SQLite backup to `target`: copied beside it, opened (which
+/// migrates a backup from an older version), every audit chain verified,
+/// then moved into place; nothing is replaced unless all of that worked.
+async fn restore_sqlite(backup: &Path, target: &Path, replace: bool) -> anyhow::Result<String> {
+    if target.exists() && !replace {
+        anyhow::bail!(
+            "{} exists; stop the server and add --replace to put the backup in its place",
+            target.display()
+        );
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let staged = target.with_extension("restoring");
+    std::fs::copy(backup, &staged)
+        .with_context(|| format!("copying {} to {}", backup.display(), staged.display()))?;
+    let checked = async {
+        let store = SqlStore::open(&format!("sqlite:{}", staged.display()))
+            .await
+            .with_context(|| format!("{} is not a shinsa store", backup.display()))?;
+        let summary = audit_summary(&store).await;
+        store.close().await;
+        summary
+    }
+    .await;
+    let summary = match checked {
+        Ok(summary) => summary,
+        Err(error) => {
+            let _ = std::fs::remove_file(&staged);
+            return Err(error);
+        }
+    };
+    // The old store's write-ahead log belongs to the old file.
+    for suffix in ["-wal", "-shm"] {
+        let mut side = target.as_os_str().to_owned();
+        side.push(suffix);
+        match std::fs::remove_file(&side) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error).with_context(|| format!("removing {side:?}")),
+        }
+    }
+    std::fs::rename(&staged, target)
+        .with_context(|| format!("moving the restored store to {}", target.display()))?;
+    Ok(summary)
+}
+
+/// Runs `pg_dump` or `pg_restore` on `file` against the database at `url`.
+fn postgres_tool(tool: &str, options: &[&str], file: &Path, url: &str) -> anyhow::Result<()> {
+    let mut command = std::process::Command::new(tool);
+    command.args(options);
+    if tool == "pg_dump" {
+        command.arg(file).arg(format!("--dbname={url}"));
+    } else {
+        command.arg(format!("--dbname={url}")).arg(file);
+    }
+    let output = command.output().with_context(|| {
+        format!("running {tool} (install the PostgreSQL client tools of the server's version)")
+    })?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "{tool} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

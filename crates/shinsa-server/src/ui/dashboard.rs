@@ -224,7 +224,7 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
             )
         })
         .collect();
-    let runs = state.store.runs(&tenant, None).await?;
+    let runs = state.store.runs(&tenant, None, 0, 200).await?.items;
     let mut finished: Vec<&Run> = runs
         .iter()
         .filter(|run| run.status == RunStatus::Done)
