@@ -488,9 +488,46 @@ async fn the_story(database: Option<String>) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("expires_at"));
+    // A list page is a summary with an ETag; the same page asked again
+    // with it is 304 until a triage (or a run) moves the findings.
+    let list = |who: &str, query: &str, tag: Option<String>| {
+        let request = client
+            .http
+            .get(format!("{}/api/v1/findings{query}", client.base))
+            .bearer_auth(t(who));
+        let request = match tag {
+            Some(tag) => request.header("if-none-match", tag),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+            let text = response.text().await.unwrap();
+            (status, tag, text)
+        }
+    };
+    let (status, tag, page) = list("a-admin", "", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let page: Value = serde_json::from_str(&page).unwrap();
+    assert!(page["items"][0]["body"].is_null(), "a summary: {page}");
+    assert!(page["items"][0]["title"].is_string());
+    let (_, _, whole) = list("a-admin", "?evidence=true", None).await;
+    let whole: Value = serde_json::from_str(&whole).unwrap();
+    assert!(whole["items"][0]["body"].is_object(), "{whole}");
+    let (status, same, body) = list("a-admin", "", Some(tag.clone())).await;
+    assert_eq!(
+        (status, same.as_str(), body.as_str()),
+        (StatusCode::NOT_MODIFIED, tag.as_str(), "")
+    );
+    let (_, other, _) = list("b-admin", "", None).await;
+    assert_ne!(other, tag, "another caller's page has its own tag");
     let (status, body) = put("a-member").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["decided_by"], "user:a-member@example.jp");
+    let (status, moved, _) = list("a-admin", "", Some(tag.clone())).await;
+    assert_eq!(status, StatusCode::OK, "the triage moved the page");
+    assert_ne!(moved, tag);
 
     // Nothing of another tenant leaks into any listing.
     for (who, hidden) in [

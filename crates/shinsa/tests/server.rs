@@ -993,3 +993,367 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
     ));
     assert!(orgs.contains("op-a,A電力,operator,electricity"), "{orgs}");
 }
+
+/// What a webhook receiver saw: the path posted to, the Idempotency-Key,
+/// and the body.
+type Posts = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
+
+/// A webhook receiver on 127.0.0.1 that answers 204 to everything.
+fn counting_receiver() -> (u16, Posts) {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let posts: Posts = Posts::default();
+    let seen = posts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut received = Vec::new();
+                let mut buffer = [0u8; 16384];
+                loop {
+                    let Ok(read) = stream.read(&mut buffer) else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    received.extend_from_slice(&buffer[..read]);
+                    let text = String::from_utf8_lossy(&received).to_string();
+                    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                        continue;
+                    };
+                    let header = |name: &str| {
+                        head.lines()
+                            .find_map(|line| {
+                                let (key, value) = line.split_once(':')?;
+                                key.eq_ignore_ascii_case(name)
+                                    .then(|| value.trim().to_owned())
+                            })
+                            .unwrap_or_default()
+                    };
+                    if body.len() < header("content-length").parse().unwrap_or(0) {
+                        continue;
+                    }
+                    let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+                    seen.lock()
+                        .unwrap()
+                        .push((path, header("idempotency-key"), body.to_owned()));
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    );
+                    return;
+                }
+            });
+        }
+    });
+    (port, posts)
+}
+
+/// Issue 18's proof that replicas share the work safely: three `shinsa
+/// serve` processes on one PostgreSQL database; a list version re-screens
+/// 200 registers of ten operators and one process is `kill -9`ed while it
+/// holds runs. Every register ends with exactly one current run, of the
+/// newest version; the lease records show no run held by two processes at
+/// once, and the killed one's runs taken over after their leases ran out;
+/// each organisation's webhook receives each change event (counted by
+/// idempotency key) once; the audit chains verify.
+#[test]
+fn three_replicas_share_a_national_rescreen_and_survive_a_kill_9() {
+    const OPERATORS: usize = 10;
+    const REGISTERS_EACH: usize = 20;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let owner_url = runtime.block_on(shinsa_store::testing::fresh_postgres());
+    let admin = shinsa_store::testing::postgres_admin_url();
+    let admin_user = admin
+        .split_once("://")
+        .unwrap()
+        .1
+        .split_once('@')
+        .unwrap()
+        .0;
+    let host_and_db = owner_url.split_once('@').unwrap().1;
+    let superuser_url = format!("postgres://{admin_user}@{host_and_db}");
+    let query = |sql: &str| -> Vec<Vec<String>> {
+        runtime.block_on(async {
+            use sqlx::{Connection as _, Row as _};
+            let mut connection = sqlx::AnyConnection::connect(&superuser_url).await.unwrap();
+            sqlx::query(sql)
+                .fetch_all(&mut connection)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|index| {
+                            row.try_get::<String, _>(index)
+                                .or_else(|_| row.try_get::<i64, _>(index).map(|n| n.to_string()))
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    };
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let db = ["--database", owner_url.as_str()];
+    let cli = |args: &[&str], stdin: &str| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&db);
+        ok(shinsa_in(data, &all, stdin))
+    };
+    cli(
+        &[
+            "admin",
+            "org",
+            "meti",
+            "--name",
+            "経済産業省",
+            "--kind",
+            "regulator",
+            "--sector",
+            "electricity",
+        ],
+        "",
+    );
+    cli(
+        &[
+            "admin",
+            "user",
+            "pat@meti.example",
+            "--org",
+            "meti",
+            "--role",
+            "platform-admin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let mut tokens = Vec::new();
+    for n in 0..OPERATORS {
+        let org = format!("op-{n}");
+        let login = format!("admin@{org}.example");
+        cli(
+            &[
+                "admin",
+                "org",
+                &org,
+                "--name",
+                &format!("{org} 電力"),
+                "--kind",
+                "operator",
+                "--sector",
+                "electricity",
+            ],
+            "",
+        );
+        cli(
+            &[
+                "admin",
+                "user",
+                &login,
+                "--org",
+                &org,
+                "--role",
+                "operator-admin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        tokens.push((org, cli(&["admin", "token", &login], "").trim().to_owned()));
+    }
+    let platform = cli(&["admin", "token", "pat@meti.example"], "")
+        .trim()
+        .to_owned();
+    let (receiver_port, posts) = counting_receiver();
+    let config = data.join("shinsa.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"{owner_url}\"\nworkers = 1\nlease_seconds = 2\nuploads_per_hour = 100000\n\
+             webhook_allow_hosts = [\"127.0.0.1\"]\n[delivery]\nretry_base_seconds = 0.2\n"
+        ),
+    )
+    .unwrap();
+    let servers: Vec<(Served, String)> = (0..3)
+        .map(|_| {
+            let (served, logged) = serve_with(data, &["--config", config.to_str().unwrap()]);
+            let replica = logged
+                .iter()
+                .find_map(|event| event["fields"]["replica"].as_str().map(str::to_owned))
+                .expect("the replica says its name");
+            (served, replica)
+        })
+        .collect();
+    let bases: Vec<String> = servers
+        .iter()
+        .map(|(served, _)| served.base.clone())
+        .collect();
+
+    // Each operator listens, and files its registers through any replica.
+    for (index, (org, token)) in tokens.iter().enumerate() {
+        let mut response = agent()
+            .put(&format!("{}/api/v1/webhook", bases[index % 3]))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .send(
+                json!({"url": format!("http://127.0.0.1:{receiver_port}/hook/{org}"), "secret": "a-webhook-secret-123"})
+                    .to_string()
+                    .as_bytes(),
+            )
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            200,
+            "{}",
+            response.body_mut().read_to_string().unwrap()
+        );
+        for r in 0..REGISTERS_EACH {
+            let (status, body) = upload(
+                &bases[(index + r) % 3],
+                token,
+                &format!("site-{r}"),
+                &register(&org.to_uppercase(), "Northwind Relay Co., Ltd."),
+            );
+            assert_eq!(status, 202, "{body}");
+        }
+    }
+    let wait_for = |what: &str, sql: &str, expected: &str| {
+        for _ in 0..1200 {
+            if query(sql)[0][0] == expected {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{what}: {sql} never gave {expected}");
+    };
+    wait_for(
+        "the uploads screened",
+        "SELECT COUNT(*) FROM runs WHERE status = 'done'",
+        &(OPERATORS * REGISTERS_EACH).to_string(),
+    );
+
+    // The list version that names the relays' vendor.
+    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
+        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
+    let response = agent()
+        .post(&format!(
+            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-12-05",
+            bases[1]
+        ))
+        .header("authorization", &format!("Bearer {platform}"))
+        .send(list.to_string().as_bytes())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let reason = "list dod-1260h@2026-12-05";
+    // Kill the first replica while it holds a re-screening run.
+    let (victim, victim_name) = &servers[0];
+    wait_for(
+        "the first replica holds a run",
+        &format!(
+            "SELECT CASE WHEN COUNT(*) > 0 THEN 'yes' ELSE 'no' END FROM runs WHERE status = 'running' AND lease_owner = '{victim_name}'"
+        ),
+        "yes",
+    );
+    let killed = Command::new("kill")
+        .args(["-9", &victim.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait_for(
+        "the re-screening finished on the two left",
+        &format!("SELECT COUNT(*) FROM runs WHERE reason = '{reason}' AND status = 'done'"),
+        &(OPERATORS * REGISTERS_EACH).to_string(),
+    );
+
+    // One current run per register, of the newest version and generation.
+    let registers = query(&format!(
+        "SELECT r.id, c.reason, c.status, \
+         (SELECT COUNT(*) FROM runs x WHERE x.register_id = r.id AND x.reason = '{reason}') \
+         FROM registers r JOIN runs c ON c.id = r.current_run ORDER BY r.id"
+    ));
+    assert_eq!(registers.len(), OPERATORS * REGISTERS_EACH);
+    for row in &registers {
+        assert_eq!(row[1..], [reason, "done", "1"], "register {}", row[0]);
+    }
+    // No run held by two replicas at once; the killed one's were taken over.
+    let leases = query(
+        "SELECT run_id, owner, claimed_at, expires_at, COALESCE(ended_at, ''), COALESCE(outcome, '') FROM run_leases ORDER BY run_id, claimed_at",
+    );
+    for pair in leases.windows(2) {
+        if pair[0][0] == pair[1][0] {
+            let held_until = if pair[0][4].is_empty() {
+                &pair[0][3]
+            } else {
+                &pair[0][4]
+            };
+            assert!(
+                pair[1][2] > *held_until,
+                "run {} taken by {} at {} while {} held it until {held_until}",
+                pair[0][0],
+                pair[1][1],
+                pair[1][2],
+                pair[0][1]
+            );
+        }
+    }
+    let taken_over: Vec<&Vec<String>> = leases
+        .iter()
+        .filter(|lease| lease[1] == *victim_name && lease[5] == "expired")
+        .collect();
+    assert!(
+        !taken_over.is_empty(),
+        "the killed replica's run was taken over: {leases:?}"
+    );
+    assert!(
+        leases.iter().all(|lease| !lease[5].is_empty()),
+        "every lease ended (finished, failed or expired)"
+    );
+
+    // Each change event reached its organisation once, by idempotency key.
+    wait_for(
+        "every webhook sent",
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'webhook' AND status <> 'sent'",
+        "0",
+    );
+    let events = query(
+        "SELECT org_id, COUNT(*) FROM outbox WHERE kind = 'webhook' GROUP BY org_id ORDER BY org_id",
+    );
+    let posts = posts.lock().unwrap().clone();
+    let mut keys: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (path, key, body) in &posts {
+        let org = path.trim_start_matches("/hook/").to_owned();
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            payload["change"]["org_id"],
+            org.as_str(),
+            "delivered to its own organisation"
+        );
+        keys.entry(org).or_default().insert(key.clone());
+    }
+    for event in &events {
+        assert_eq!(
+            keys.get(&event[0]).map_or(0, |keys| keys.len()).to_string(),
+            event[1],
+            "{}: distinct events received vs made",
+            event[0]
+        );
+    }
+    let distinct: usize = keys.values().map(|keys| keys.len()).sum();
+    eprintln!(
+        "{} registers, {} leases, {} taken over from the killed replica, {} posts for {distinct} events",
+        registers.len(),
+        leases.len(),
+        taken_over.len(),
+        posts.len()
+    );
+    assert!(
+        posts.len() - distinct <= 3,
+        "repeats only for deliveries the killed replica held: {} posts, {distinct} events",
+        posts.len()
+    );
+    drop(servers);
+    let verify = shinsa_in(data, &["audit", "verify", "--database", &owner_url], "");
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
