@@ -29,7 +29,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
         plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
-        screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend
+        screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend,
+        add_case_document, case_document
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
@@ -105,6 +106,8 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/export/{file}", get(plans_table))
         .route("/api/v1/cases", get(cases).post(open_case))
         .route("/api/v1/cases/{id}", get(case).post(change_case))
+        .route("/api/v1/cases/{id}/documents", post(add_case_document))
+        .route("/api/v1/cases/{id}/documents/{sha256}", get(case_document))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}/attempts", get(delivery_attempts))
         .route("/api/v1/deliveries/{id}/resend", post(resend))
@@ -1239,6 +1242,57 @@ async fn change_case(
 ) -> ApiResult<Json<CaseView>> {
     let record = crate::cases::change(&state, &auth.0, &id, change).await?;
     Ok(Json(crate::cases::view(&state, &auth.0, record).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct DocumentQuery {
+    /// The case's revision the caller saw.
+    revision: i64,
+    /// What the document is (the demand, the report, the inspection record…).
+    title: String,
+    note: Option<String>,
+    /// The file's name.
+    name: String,
+}
+
+/// Adds a document with its file (either side): the body is the file
+/// (PDF, PNG, JPEG, GIF, TIFF, docx, xlsx, pptx, odt, ods, doc, xls, ppt;
+/// the kind is read from its bytes), at most `document_limit_mb`. It is
+/// kept by its SHA-256, which the case's audit record carries.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", params(DocumentQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = CaseView), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
+async fn add_case_document(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(query): Query<DocumentQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<CaseView>> {
+    let change = CaseChange::Document {
+        revision: query.revision,
+        title: query.title,
+        note: query.note,
+    };
+    let upload = crate::cases::Upload {
+        name: query.name,
+        bytes: body.to_vec(),
+    };
+    let record = crate::cases::change_with_file(&state, &auth.0, &id, change, Some(upload)).await?;
+    Ok(Json(crate::cases::view(&state, &auth.0, record).await?))
+}
+
+/// A case document's file, for whoever may see the case; always as an
+/// attachment, under the type read when it was uploaded.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents/{sha256}",
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn case_document(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, sha256)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (name, media_type, bytes) =
+        crate::cases::document_file(&state, &auth.0, &id, &sha256).await?;
+    Ok(crate::files::download(&name, &media_type, bytes))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -15,7 +15,7 @@ use crate::{Problem, Shared};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shinsa_model::enforcement::{
-    AssetSelector, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
+    AssetSelector, AttachedFile, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
 };
 use shinsa_model::{Date, Inventory};
 use shinsa_store::*;
@@ -210,6 +210,7 @@ pub async fn open(
             title: kind.label_ja().to_owned(),
             by: principal.actor().0,
             note: note_text(request.note),
+            file: None,
         }],
         milestones: Vec::new(),
     };
@@ -232,12 +233,54 @@ pub async fn open(
         .await?)
 }
 
+/// A file sent with a document: its name and bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 pub async fn change(
     state: &Shared,
     principal: &Principal,
     id: &str,
     change: CaseChange,
 ) -> Result<CaseRecord, Problem> {
+    change_with_file(state, principal, id, change, None).await
+}
+
+/// A change that may attach a file (to a document): the file is checked
+/// (kind, size), kept by its SHA-256 with the change, and the hash is on
+/// the case's audit record with the rest of the case.
+pub async fn change_with_file(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    change: CaseChange,
+    upload: Option<Upload>,
+) -> Result<CaseRecord, Problem> {
+    let kept = match upload {
+        Some(upload) => {
+            crate::files::check_size(
+                &upload.name,
+                upload.bytes.len(),
+                state.config.document_limit_mb,
+            )?;
+            let media_type = crate::files::kind_of(&upload.name, &upload.bytes)?;
+            let file = NewFile::new(media_type, upload.bytes);
+            let attached = AttachedFile {
+                sha256: file.sha256.clone(),
+                name: upload.name,
+                media_type: media_type.to_owned(),
+                size: file.content.len() as u64,
+            };
+            Some((attached, file))
+        }
+        None => None,
+    };
+    if kept.is_some() && !matches!(change, CaseChange::Document { .. }) {
+        return Err(unprocessable("a file goes with a document".into()));
+    }
     let reviewer = REVIEWERS.contains(&principal.user.role);
     if !reviewer && !OPERATOR_WRITERS.contains(&principal.user.role) {
         return Err(Problem::forbidden(
@@ -273,6 +316,7 @@ pub async fn change(
                 title: title.trim().to_owned(),
                 by: principal.actor().0,
                 note: note_text(note),
+                file: kept.as_ref().map(|(attached, _)| attached.clone()),
             });
             (revision, "document", "open")
         }
@@ -311,6 +355,7 @@ pub async fn change(
                 title: "終結".to_owned(),
                 by: principal.actor().0,
                 note: note_text(note),
+                file: None,
             });
             (revision, "close", "closed")
         }
@@ -336,9 +381,36 @@ pub async fn change(
                     audience,
                     serde_json::json!({"event": format!("case.{action}"), "case": id, "title": record.title, "status": status}),
                 )),
+                file: kept.map(|(_, file)| file),
             },
         )
         .await?;
     state.outbox.notify_one();
     Ok(stored)
+}
+
+/// A file a case names, for whoever may see the case: its name, type and
+/// bytes. A hash the case does not name is not found.
+pub async fn document_file(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    sha256: &str,
+) -> Result<(String, String, Vec<u8>), Problem> {
+    let tenant = principal.tenant();
+    let missing = || Problem::not_found(format!("no document {sha256} in case {id}"));
+    let record = state.store.case(&tenant, id).await?.ok_or_else(missing)?;
+    let name = case_file(&record)?
+        .documents
+        .into_iter()
+        .filter_map(|document| document.file)
+        .find(|file| file.sha256 == sha256)
+        .map(|file| file.name)
+        .ok_or_else(missing)?;
+    let (media_type, bytes) = state
+        .store
+        .case_file(&tenant, id, sha256)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((name, media_type, bytes))
 }

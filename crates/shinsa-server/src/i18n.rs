@@ -150,6 +150,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("last_outcome", "Last outcome", "最後の結果"),
     ("next_attempt", "next attempt", "次回"),
     ("resend", "Send again", "再送"),
+    (
+        "document_file",
+        "File (PDF, image or office document)",
+        "ファイル（PDF・画像・Office文書）",
+    ),
     ("event", "Event", "事象"),
     ("attempts", "Attempts", "試行"),
     ("made", "Made", "作成"),

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod cases;
 mod config;
 pub mod delivery;
+pub mod files;
 pub mod fuzzing;
 mod guard;
 mod i18n;

@@ -1719,6 +1719,102 @@ async fn the_case_story(database: Option<String>) {
         .await;
     assert_eq!(status, StatusCode::OK, "{reported}");
 
+    // The report's file: read by its bytes (a page named .pdf is refused),
+    // kept by its SHA-256 (on the audit record), downloaded by both sides
+    // of the case as an attachment and by nobody else.
+    let case_id = opened["id"].as_str().unwrap();
+    let post_file = |who: &str, revision: &Value, name: &str, bytes: Vec<u8>| {
+        let request = client
+            .http
+            .post(format!(
+                "{}/api/v1/cases/{case_id}/documents?revision={revision}&title=%E5%A0%B1%E5%91%8A%E6%9B%B8&name={name}",
+                client.base
+            ))
+            .bearer_auth(t(who))
+            .body(bytes);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, refused) = post_file(
+        "a-admin",
+        &reported["revision"],
+        "report.pdf",
+        b"<html><script>alert(1)</script></html>".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{refused}");
+    let report_pdf = b"%PDF-1.4\n% the operator's report\ntrailer <<>>\n%%EOF\n".to_vec();
+    let (status, filed) = post_file(
+        "a-admin",
+        &reported["revision"],
+        "report.pdf",
+        report_pdf.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{filed}");
+    let documents = filed["body"]["documents"].as_array().unwrap();
+    let attached = &documents.last().unwrap()["file"];
+    let sha256 = attached["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha256.len(), 64);
+    assert_eq!(
+        (
+            attached["name"].as_str(),
+            attached["media_type"].as_str(),
+            attached["size"].as_u64()
+        ),
+        (
+            Some("report.pdf"),
+            Some("application/pdf"),
+            Some(report_pdf.len() as u64)
+        )
+    );
+    for (who, expected) in [
+        ("meti-reviewer", StatusCode::OK),
+        ("a-member", StatusCode::OK),
+        ("b-admin", StatusCode::NOT_FOUND),
+        ("mic-reviewer", StatusCode::NOT_FOUND),
+    ] {
+        let response = client
+            .http
+            .get(format!(
+                "{}/api/v1/cases/{case_id}/documents/{sha256}",
+                client.base
+            ))
+            .bearer_auth(t(who))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{who}");
+        if expected == StatusCode::OK {
+            assert_eq!(response.headers()["content-type"], "application/pdf");
+            assert!(
+                response.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("attachment; filename=\"report.pdf\""),
+            );
+            assert_eq!(response.bytes().await.unwrap().to_vec(), report_pdf);
+        }
+    }
+    let (status, _) = client
+        .get(
+            &t("a-admin"),
+            &format!("/api/v1/cases/{case_id}/documents/{}", "0".repeat(64)),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a hash the case does not name"
+    );
+    let (_, audit) = client.get(&t("a-admin"), "/api/v1/audit?chain=op-a").await;
+    assert!(
+        audit.to_string().contains(&sha256),
+        "the file's hash is on the chain"
+    );
+
     // The operator replaces one drone: the register says so.
     let (status, _) = client
         .upload(&t("a-admin"), "main", &fleet(&["CN", "JP", "JP"]))
@@ -1814,7 +1910,13 @@ async fn the_case_story(database: Option<String>) {
         .collect();
     assert_eq!(
         actions,
-        ["case.open", "case.milestone", "case.document", "case.close"]
+        [
+            "case.open",
+            "case.milestone",
+            "case.document",
+            "case.document",
+            "case.close"
+        ]
     );
     server.shut().await;
 }
@@ -2738,6 +2840,14 @@ async fn the_access_matrix(database: Option<String>) {
                     .json(&json!({"org_id": "op-a", "kind": "report_demand", "title": "another"})),
                 ("POST", "/api/v1/cases/{id}") => {
                     request.json(&json!({"change": "document", "revision": 0, "title": "x"}))
+                }
+                ("POST", "/api/v1/cases/{id}/documents") => {
+                    let url = format!("{}{path}?revision=0&title=x&name=x.pdf", client.base);
+                    let mut attach = client.http.post(url).body("%PDF-1.4\n");
+                    if let Some(token) = &token {
+                        attach = attach.bearer_auth(token);
+                    }
+                    attach
                 }
                 ("PUT", "/api/v1/registers/{id}/findings/{key}/triage") => {
                     request.json(&json!({"status": "open"}))

@@ -272,8 +272,18 @@ pub trait CaseStore {
     /// The cases `tenant` may see, newest change first.
     async fn cases(&self, tenant: &Tenant) -> Result<Vec<CaseRecord>>;
     async fn case(&self, tenant: &Tenant, id: &str) -> Result<Option<CaseRecord>>;
-    /// Records a change with its audit event and notifications; `Stale`
-    /// when the case moved past `update.expected_revision`.
+    /// The type and bytes of a file kept for a case `tenant` may see.
+    /// The caller checks that the case names it (a hash alone opens
+    /// nothing of another case).
+    async fn case_file(
+        &self,
+        tenant: &Tenant,
+        case_id: &str,
+        sha256: &str,
+    ) -> Result<Option<(String, Vec<u8>)>>;
+    /// Records a change (and the file it attaches) with its audit event and
+    /// notifications; `Stale` when the case moved past
+    /// `update.expected_revision`.
     async fn update_case(
         &self,
         tenant: &Tenant,

@@ -877,4 +877,25 @@ pub struct CaseUpdate {
     pub due_on: Option<String>,
     pub body: serde_json::Value,
     pub notify: Option<(Audience, serde_json::Value)>,
+    /// A file the change attaches, stored in the same transaction.
+    pub file: Option<NewFile>,
+}
+
+/// A file to keep: its bytes, its type, and the SHA-256 it is kept by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFile {
+    pub sha256: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+impl NewFile {
+    pub fn new(media_type: &str, content: Vec<u8>) -> Self {
+        use sha2::Digest as _;
+        NewFile {
+            sha256: hex::encode(sha2::Sha256::digest(&content)),
+            media_type: media_type.to_owned(),
+            content,
+        }
+    }
 }

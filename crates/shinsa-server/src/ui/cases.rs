@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::plans::REVIEWERS;
 use crate::{Problem, Shared};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -23,6 +23,64 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/cases", get(cases_page).post(open))
         .route("/ui/cases/{id}", get(case_page))
         .route("/ui/cases/{id}/change", post(change))
+        .route("/ui/cases/{id}/documents", post(add_document))
+        .route("/ui/cases/{id}/documents/{sha256}", get(download))
+}
+
+/// The document form: a title, a note, and a file or none.
+async fn add_document(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, Problem> {
+    let (mut revision, mut title, mut note, mut upload) = (0, String::new(), String::new(), None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| Problem::bad_request(error.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|error| Problem::bad_request(error.body_text()))?;
+        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+        match name.as_str() {
+            "revision" => {
+                revision = text().parse().map_err(|_| {
+                    Problem::bad_request(format!("revision: a number, not {:?}", text()))
+                })?
+            }
+            "title" => title = text(),
+            "note" => note = text(),
+            "file" if !bytes.is_empty() => {
+                upload = Some(crate::cases::Upload {
+                    name: file_name,
+                    bytes: bytes.to_vec(),
+                })
+            }
+            _ => {}
+        }
+    }
+    let change = CaseChange::Document {
+        revision,
+        title,
+        note: Some(note).filter(|note| !note.is_empty()),
+    };
+    crate::cases::change_with_file(&state, &page.principal, &id, change, upload).await?;
+    Ok(Redirect::to(&format!("/ui/cases/{id}")).into_response())
+}
+
+async fn download(
+    State(state): State<Shared>,
+    page: Page,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let (name, media_type, bytes) =
+        crate::cases::document_file(&state, &page.principal, &id, &sha256).await?;
+    Ok(crate::files::download(&name, &media_type, bytes))
 }
 
 fn kind_label(view: &CaseView, lang: Lang) -> String {
@@ -259,7 +317,8 @@ async fn case_page(
     Ok(render(&view_page, lang))
 }
 
-/// The case forms: one field set per kind of change.
+/// The milestone and close forms (a document comes with a file, as
+/// multipart: [`add_document`]).
 #[derive(Deserialize)]
 struct ChangeForm {
     change: String,
@@ -288,11 +347,6 @@ async fn change(
 ) -> Result<Response, Problem> {
     let text = |value: &str| Some(value.trim().to_owned()).filter(|value| !value.is_empty());
     let change = match form.change.as_str() {
-        "document" => CaseChange::Document {
-            revision: form.revision,
-            title: form.title,
-            note: text(&form.note),
-        },
         "milestone" => CaseChange::Milestone {
             revision: form.revision,
             title: form.title,

@@ -8,6 +8,7 @@ use crate::records::*;
 use crate::{CaseStore, Result, StoreError};
 use async_trait::async_trait;
 use sqlx::AnyConnection;
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 const CASE_SELECT: &str = "SELECT c.id, c.org_id, o.name AS org_name, c.sector, c.opened_by, c.register_id, c.kind, c.title, c.status, c.revision, c.body, c.opened_on, c.due_on, c.created_at, c.updated_at FROM cases c JOIN organisations o ON o.id = c.org_id";
@@ -55,6 +56,26 @@ impl SqlStore {
 
 #[async_trait]
 impl CaseStore for SqlStore {
+    async fn case_file(
+        &self,
+        tenant: &Tenant,
+        case_id: &str,
+        sha256: &str,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let mut query = Query::new(
+            "SELECT d.media_type, d.content FROM documents d JOIN cases c ON c.org_id = d.org_id WHERE c.id = ",
+        );
+        let case = query.arg(case_id);
+        let hash = query.arg(sha256);
+        let condition = scope(&mut query, tenant, "c.org_id", "c.sector");
+        query.push(&format!("{case} AND d.sha256 = {hash} AND {condition}"));
+        let Some(row) = self.fetch_optional_as(tenant, &query).await? else {
+            return Ok(None);
+        };
+        let content: Vec<u8> = row.try_get("content")?;
+        Ok(Some((text(&row, "media_type")?, content)))
+    }
+
     async fn create_case(
         &self,
         tenant: &Tenant,
@@ -183,6 +204,19 @@ impl CaseStore for SqlStore {
                 "case {id} changed since revision {} (it is at {}): reload it and try again",
                 update.expected_revision, before.revision
             )));
+        }
+        if let Some(file) = &update.file {
+            // The same bytes twice are one row (the key is the hash).
+            sqlx::query("INSERT INTO documents (org_id, sector, sha256, media_type, size, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, sha256) DO NOTHING")
+                .bind(&before.org_id)
+                .bind(&before.sector)
+                .bind(&file.sha256)
+                .bind(&file.media_type)
+                .bind(file.content.len() as i64)
+                .bind(file.content.clone())
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
         }
         append_audit(
             &mut tx,

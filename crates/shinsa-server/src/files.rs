@@ -1,0 +1,163 @@
+//! Files people attach (case documents): what kinds are taken, how big,
+//! and how one is handed back.
+//!
+//! The kind is read from the file's first bytes, never from the name or
+//! the `Content-Type` the uploader sent, and only documents a case needs
+//! are taken: PDF, images (PNG, JPEG, GIF, TIFF) and office documents
+//! (OOXML and OpenDocument, which are ZIP files, and the older OLE ones,
+//! told apart by their extension). A file is always downloaded as an
+//! attachment under the type read at upload, so a browser never renders
+//! an uploaded file as a page of this server.
+
+use crate::Problem;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// The media type of an acceptable document, or why it is refused.
+pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, Problem> {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default();
+    let by_extension = |table: &[(&str, &'static str)]| {
+        table
+            .iter()
+            .find(|(known, _)| *known == extension)
+            .map(|(_, media_type)| *media_type)
+    };
+    let found = if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some("image/tiff")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        by_extension(&[
+            (
+                "docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            (
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                "pptx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ),
+            ("odt", "application/vnd.oasis.opendocument.text"),
+            ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+        ])
+    } else if bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+        by_extension(&[
+            ("doc", "application/msword"),
+            ("xls", "application/vnd.ms-excel"),
+            ("ppt", "application/vnd.ms-powerpoint"),
+        ])
+    } else {
+        None
+    };
+    found.ok_or_else(|| {
+        let start: String = bytes
+            .iter()
+            .take(8)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-document",
+            "Not a document this server keeps",
+            format!(
+                "{name}: expected a PDF, an image (PNG, JPEG, GIF, TIFF) or an office document (docx, xlsx, pptx, odt, ods, doc, xls, ppt), found a file starting {start}"
+            ),
+        )
+    })
+}
+
+/// Refuses a file over the configured size.
+pub fn check_size(name: &str, size: usize, limit_mb: usize) -> Result<(), Problem> {
+    if size > limit_mb * 1024 * 1024 {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "document-too-large",
+            "The document is too large",
+            format!(
+                "{name}: {size} bytes, more than the {limit_mb} MB a document may have (document_limit_mb)"
+            ),
+        ));
+    }
+    if size == 0 {
+        return Err(Problem::bad_request(format!("{name}: the file is empty")));
+    }
+    Ok(())
+}
+
+/// A kept file as a download under its own name.
+pub fn download(name: &str, media_type: &str, bytes: Vec<u8>) -> Response {
+    // RFC 6266 / 8187: an ASCII fallback and the name in UTF-8.
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=0".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_known_by_their_first_bytes_not_their_names() {
+        assert_eq!(
+            kind_of("report.bin", b"%PDF-1.7\n").ok(),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            kind_of("photo.pdf", b"\xff\xd8\xff\xe0").ok(),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            kind_of("報告書.DOCX", b"PK\x03\x04rest").ok(),
+            Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        );
+        for (name, bytes) in [
+            ("page.pdf", &b"<html><script>alert(1)</script>"[..]),
+            ("archive.zip", b"PK\x03\x04"),
+            ("run.exe", b"MZ\x90\x00"),
+            ("legacy.xyz", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        ] {
+            let refused = kind_of(name, bytes).unwrap_err();
+            assert_eq!(refused.status, 415, "{name}");
+            assert!(refused.detail.contains(name), "{}", refused.detail);
+        }
+        assert_eq!(
+            check_size("a.pdf", 2 * 1024 * 1024, 1).unwrap_err().status,
+            413
+        );
+        assert!(check_size("a.pdf", 10, 1).is_ok());
+    }
+}
