@@ -95,18 +95,7 @@ pub struct CaseDocument {
     /// The file itself, when one was attached: stored by its SHA-256,
     /// which the case's audit record carries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<AttachedFile>,
-}
-
-/// A file kept by the server (a case document, a plan attachment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttachedFile {
-    /// Hex SHA-256 of the content: its address in the store.
-    pub sha256: String,
-    /// The name it was uploaded under.
-    pub name: String,
-    pub media_type: String,
-    pub size: u64,
+    pub file: Option<crate::AttachedFile>,
 }
 
 /// Which assets of a register a milestone is about. Every condition

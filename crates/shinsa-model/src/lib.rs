@@ -30,7 +30,7 @@ pub use lists::{
 };
 pub use network::{Cidr, Direction, Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{
-    CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
+    AttachedFile, CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
 };
 pub use reference::{
     Category, CountryGroupMember, PackagePublisher, PublisherKey, ReferenceData, Sector,

@@ -18,6 +18,10 @@ pub struct Plan {
     /// Risk-management measures the operator commits to.
     #[serde(default)]
     pub measures: Vec<String>,
+    /// Files filed with the plan (drawings, contracts, the supplier's
+    /// declarations), kept by the server by their SHA-256.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::AttachedFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,6 +414,7 @@ impl Plan {
             title: title.to_owned(),
             items,
             measures: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 

@@ -220,3 +220,14 @@ mod tests {
         assert!(parse_date("2024-02-30").is_err());
     }
 }
+
+/// A file kept by the server (a case document, a plan attachment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedFile {
+    /// Hex SHA-256 of the content: its address in the store.
+    pub sha256: String,
+    /// The name it was uploaded under.
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}

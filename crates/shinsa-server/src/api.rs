@@ -30,7 +30,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
         plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
         screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend,
-        add_case_document, case_document
+        add_case_document, case_document, attach_to_plan, plan_attachment
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
@@ -93,6 +93,11 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/{id}", get(plan).put(amend_plan))
         .route("/api/v1/plans/{id}/steps", post(plan_step))
         .route("/api/v1/plans/{id}/history", get(plan_history))
+        .route("/api/v1/plans/{id}/attachments", post(attach_to_plan))
+        .route(
+            "/api/v1/plans/{id}/attachments/{sha256}",
+            get(plan_attachment),
+        )
         .route("/api/v1/plans/{id}/filing.pdf", get(filing_pdf))
         .route("/api/v1/plans/{id}/filing.html", get(filing_html))
         .route(
@@ -1157,6 +1162,46 @@ async fn amend_plan(
     Ok(Json(crate::plans::view(&state, &auth.0, record)?))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+struct AttachmentQuery {
+    /// The plan's revision the caller saw.
+    revision: i64,
+    /// The file's name.
+    name: String,
+}
+
+/// Attaches a file to a plan (operators): the body is the file (the kinds
+/// and limit of case documents). It is an amendment: kept by its SHA-256
+/// in the plan's history, and after filing the ministry is told.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/attachments", params(AttachmentQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = PlanView), (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem)))]
+async fn attach_to_plan(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(query): Query<AttachmentQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<PlanView>> {
+    let upload = crate::files::Upload {
+        name: query.name,
+        bytes: body.to_vec(),
+    };
+    let record = crate::plans::attach(&state, &auth.0, &id, query.revision, upload).await?;
+    Ok(Json(crate::plans::view(&state, &auth.0, record)?))
+}
+
+/// A plan attachment's file, for whoever may see the plan.
+#[utoipa::path(get, path = "/api/v1/plans/{id}/attachments/{sha256}",
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn plan_attachment(
+    State(state): State<Shared>,
+    auth: Auth,
+    Path((id, sha256)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let (name, media_type, bytes) = crate::plans::attachment(&state, &auth.0, &id, &sha256).await?;
+    Ok(crate::files::download(&name, &media_type, bytes))
+}
+
 /// Takes a step in a plan's review: the operator files, answers, accepts, declines or withdraws; the ministry receives, requests information, recommends, orders, clears or moves the last day.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/steps", request_body = StepRequest,
     responses((status = 200, body = PlanView), (status = 409, body = Problem, description = "Not allowed in the plan's state, or changed meanwhile"), (status = 422, body = Problem, description = "Incomplete plan (every gap by JSON pointer), a missing note, or a date outside the allowed period")))]
@@ -1273,7 +1318,7 @@ async fn add_case_document(
         title: query.title,
         note: query.note,
     };
-    let upload = crate::cases::Upload {
+    let upload = crate::files::Upload {
         name: query.name,
         bytes: body.to_vec(),
     };

@@ -15,7 +15,7 @@ use crate::{Problem, Shared};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shinsa_model::enforcement::{
-    AssetSelector, AttachedFile, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
+    AssetSelector, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
 };
 use shinsa_model::{Date, Inventory};
 use shinsa_store::*;
@@ -233,13 +233,6 @@ pub async fn open(
         .await?)
 }
 
-/// A file sent with a document: its name and bytes.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
 pub async fn change(
     state: &Shared,
     principal: &Principal,
@@ -257,27 +250,11 @@ pub async fn change_with_file(
     principal: &Principal,
     id: &str,
     change: CaseChange,
-    upload: Option<Upload>,
+    upload: Option<crate::files::Upload>,
 ) -> Result<CaseRecord, Problem> {
-    let kept = match upload {
-        Some(upload) => {
-            crate::files::check_size(
-                &upload.name,
-                upload.bytes.len(),
-                state.config.document_limit_mb,
-            )?;
-            let media_type = crate::files::kind_of(&upload.name, &upload.bytes)?;
-            let file = NewFile::new(media_type, upload.bytes);
-            let attached = AttachedFile {
-                sha256: file.sha256.clone(),
-                name: upload.name,
-                media_type: media_type.to_owned(),
-                size: file.content.len() as u64,
-            };
-            Some((attached, file))
-        }
-        None => None,
-    };
+    let kept = upload
+        .map(|upload| crate::files::keep(upload, state.config.document_limit_mb))
+        .transpose()?;
     if kept.is_some() && !matches!(change, CaseChange::Document { .. }) {
         return Err(unprocessable("a file goes with a document".into()));
     }

@@ -12,6 +12,30 @@
 use crate::Problem;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use shinsa_model::AttachedFile;
+use shinsa_store::NewFile;
+
+/// A file sent by someone: its name and bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks an upload (size, kind) and makes what is kept of it: the entry
+/// the case or plan names, and the bytes under their SHA-256.
+pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile), Problem> {
+    check_size(&upload.name, upload.bytes.len(), limit_mb)?;
+    let media_type = kind_of(&upload.name, &upload.bytes)?;
+    let file = NewFile::new(media_type, upload.bytes);
+    let attached = AttachedFile {
+        sha256: file.sha256.clone(),
+        name: upload.name,
+        media_type: media_type.to_owned(),
+        size: file.content.len() as u64,
+    };
+    Ok((attached, file))
+}
 
 /// The media type of an acceptable document, or why it is refused.
 pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, Problem> {

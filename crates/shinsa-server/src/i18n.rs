@@ -150,6 +150,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("last_outcome", "Last outcome", "最後の結果"),
     ("next_attempt", "next attempt", "次回"),
     ("resend", "Send again", "再送"),
+    ("attachments", "Attachments", "添付書類"),
+    ("attach", "Attach", "添付"),
     (
         "document_file",
         "File (PDF, image or office document)",

@@ -243,6 +243,7 @@ pub async fn create_draft(
             title: title.to_owned(),
             items: Vec::new(),
             measures: Vec::new(),
+            attachments: Vec::new(),
         },
     };
     let body = serde_json::to_value(&plan).map_err(|error| Problem::internal(error.to_string()))?;
@@ -433,6 +434,7 @@ fn step_to(revision: i64, side: Side, action: Action, next: &Review) -> PlanStep
         body: None,
         snapshot: None,
         notify: None,
+        file: None,
     }
 }
 
@@ -451,7 +453,66 @@ pub async fn amend(
     principal: &Principal,
     id: &str,
     revision: i64,
+    plan: Plan,
+) -> Result<PlanRecord, Problem> {
+    amend_with_file(state, principal, id, revision, plan, None).await
+}
+
+/// Attaches a file to a plan: an amendment of the plan as it stands that
+/// adds the file to its attachments (filed with it when the plan is filed;
+/// after filing, its ministry is told like of any amendment).
+pub async fn attach(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    revision: i64,
+    upload: crate::files::Upload,
+) -> Result<PlanRecord, Problem> {
+    let record = state
+        .store
+        .plan(&principal.tenant(), id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+    let mut plan = plan_of(&record)?;
+    let (attached, file) = crate::files::keep(upload, state.config.document_limit_mb)?;
+    plan.attachments
+        .retain(|kept| kept.sha256 != attached.sha256);
+    plan.attachments.push(attached);
+    amend_with_file(state, principal, id, revision, plan, Some(file)).await
+}
+
+/// A file a plan names (as it stands), for whoever may see the plan: its
+/// name, type and bytes.
+pub async fn attachment(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    sha256: &str,
+) -> Result<(String, String, Vec<u8>), Problem> {
+    let tenant = principal.tenant();
+    let missing = || Problem::not_found(format!("no attachment {sha256} in plan {id}"));
+    let record = state.store.plan(&tenant, id).await?.ok_or_else(missing)?;
+    let name = plan_of(&record)?
+        .attachments
+        .into_iter()
+        .find(|file| file.sha256 == sha256)
+        .map(|file| file.name)
+        .ok_or_else(missing)?;
+    let (media_type, bytes) = state
+        .store
+        .plan_file(&tenant, id, sha256)
+        .await?
+        .ok_or_else(missing)?;
+    Ok((name, media_type, bytes))
+}
+
+async fn amend_with_file(
+    state: &Shared,
+    principal: &Principal,
+    id: &str,
+    revision: i64,
     mut plan: Plan,
+    file: Option<shinsa_store::NewFile>,
 ) -> Result<PlanRecord, Problem> {
     if !OPERATOR_WRITERS.contains(&principal.user.role) {
         return Err(Problem::forbidden("changing a plan needs an operator role"));
@@ -481,6 +542,7 @@ pub async fn amend(
         body: Some(body),
         snapshot,
         notify: filed.then(|| (Audience::Regulators, notice(&record, "amend", &next, None))),
+        file,
         ..step_to(revision, Side::Operator, Action::Amend, &next)
     };
     let stored = state

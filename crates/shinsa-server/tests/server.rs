@@ -1300,6 +1300,62 @@ async fn the_plan_story(database: Option<String>) {
         "{frozen:?}"
     );
 
+    // The operator attaches the supplier's declaration to the filed plan
+    // (an amendment the ministry is told of); the ministry downloads it,
+    // another ministry and another operator cannot.
+    let declaration = b"%PDF-1.7\n% supplier declaration\n%%EOF\n".to_vec();
+    let attach = |who: &str, plan: &Value, bytes: Vec<u8>| {
+        let request = client
+            .http
+            .post(format!(
+                "{}{plan_path}/attachments?revision={}&name=%E7%94%B3%E5%91%8A%E6%9B%B8.pdf",
+                client.base, plan["revision"]
+            ))
+            .bearer_auth(t(who))
+            .body(bytes);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, _) = attach("meti-reviewer", &filed, declaration.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the ministry does not amend");
+    let (status, refused) = attach("a-admin", &filed, b"MZ\x90\x00 not a document".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{refused}");
+    let (status, attached) = attach("a-admin", &filed, declaration.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{attached}");
+    assert_eq!(attached["status"], "filed");
+    let file = &attached["body"]["attachments"][0];
+    assert_eq!(file["name"], "申告書.pdf");
+    let attachment = format!(
+        "{plan_path}/attachments/{}",
+        file["sha256"].as_str().unwrap()
+    );
+    for (who, expected) in [
+        ("meti-reviewer", StatusCode::OK),
+        ("mic-reviewer", StatusCode::NOT_FOUND),
+        ("b-admin", StatusCode::NOT_FOUND),
+    ] {
+        let response = client
+            .http
+            .get(format!("{}{attachment}", client.base))
+            .bearer_auth(t(who))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{who}");
+        if expected == StatusCode::OK {
+            assert!(
+                response.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .contains("filename*=UTF-8''%E7%94%B3%E5%91%8A%E6%9B%B8.pdf")
+            );
+            assert_eq!(response.bytes().await.unwrap().to_vec(), declaration);
+        }
+    }
+    let filed = attached;
+
     // Receipt starts the clock; only the ministry may receive.
     assert_eq!(
         client
@@ -1476,8 +1532,8 @@ async fn the_plan_story(database: Option<String>) {
     );
     assert!(reviewed.contains("1968年2月3日"), "{reviewed}");
     assert!(
-        reviewed.contains(&format!("{id}（第2版）")),
-        "drafted and amended once: {reviewed}"
+        reviewed.contains(&format!("{id}（第3版）")),
+        "drafted, amended once, and a file attached: {reviewed}"
     );
     assert!(
         reviewed.contains("審査終了（導入等可）"),
@@ -1585,6 +1641,7 @@ async fn the_plan_story(database: Option<String>) {
         actions,
         [
             "file",
+            "amend",
             "receive",
             "request_information",
             "answer",
@@ -1593,7 +1650,7 @@ async fn the_plan_story(database: Option<String>) {
             "clear",
             "re_review"
         ],
-        "the ministry's history starts at the filing"
+        "the ministry's history starts at the filing (the attachment amended it)"
     );
     let (_, report) = client.get(&t("meti-admin"), "/api/v1/audit/verify").await;
     assert!(
@@ -2841,7 +2898,7 @@ async fn the_access_matrix(database: Option<String>) {
                 ("POST", "/api/v1/cases/{id}") => {
                     request.json(&json!({"change": "document", "revision": 0, "title": "x"}))
                 }
-                ("POST", "/api/v1/cases/{id}/documents") => {
+                ("POST", "/api/v1/cases/{id}/documents" | "/api/v1/plans/{id}/attachments") => {
                     let url = format!("{}{path}?revision=0&title=x&name=x.pdf", client.base);
                     let mut attach = client.http.post(url).body("%PDF-1.4\n");
                     if let Some(token) = &token {

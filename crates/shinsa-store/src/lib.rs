@@ -246,6 +246,14 @@ pub trait PlanStore {
         id: &str,
         step: PlanStep,
     ) -> Result<PlanRecord>;
+    /// The type and bytes of a file kept for a plan `tenant` may see (the
+    /// caller checks that the plan names it).
+    async fn plan_file(
+        &self,
+        tenant: &Tenant,
+        plan_id: &str,
+        sha256: &str,
+    ) -> Result<Option<(String, Vec<u8>)>>;
     /// Cleared plans drawn from a register (to re-screen after a list
     /// change).
     async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>>;

@@ -829,6 +829,8 @@ pub struct PlanStep {
     pub snapshot: Option<serde_json::Value>,
     /// Webhook and mail payload, and who receives it.
     pub notify: Option<(Audience, serde_json::Value)>,
+    /// A file the step attaches, kept in the same transaction.
+    pub file: Option<NewFile>,
 }
 
 /// A new enforcement case, opened by a regulator against an operator of

@@ -1592,6 +1592,28 @@ async fn hold(conn: &mut AnyConnection, run_id: &str, owner: &str) -> Result<Run
     }
 }
 
+/// Keeps a file for an organisation (a case document, a plan
+/// attachment) inside the caller's transaction; the same bytes twice are
+/// one row, as the key is their hash.
+pub(crate) async fn keep_file(
+    conn: &mut AnyConnection,
+    (org_id, sector): (&str, &str),
+    file: &NewFile,
+    at: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO documents (org_id, sector, sha256, media_type, size, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, sha256) DO NOTHING")
+        .bind(org_id)
+        .bind(sector)
+        .bind(&file.sha256)
+        .bind(&file.media_type)
+        .bind(file.content.len() as i64)
+        .bind(file.content.clone())
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Moves the generation that list pages' ETags are keyed by.
 async fn bump_findings_generation(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("UPDATE generations SET value = value + 1 WHERE name = 'findings'")

@@ -1324,6 +1324,7 @@ fn step(revision: i64, side: &str, action: &str, status: &str) -> PlanStep {
         body: None,
         snapshot: None,
         notify: None,
+        file: None,
     }
 }
 

@@ -56,7 +56,7 @@ async fn add_document(
             "title" => title = text(),
             "note" => note = text(),
             "file" if !bytes.is_empty() => {
-                upload = Some(crate::cases::Upload {
+                upload = Some(crate::files::Upload {
                     name: file_name,
                     bytes: bytes.to_vec(),
                 })

@@ -26,6 +26,8 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/plans/{id}/fill", post(fill))
         .route("/ui/plans/{id}/edit", post(edit))
         .route("/ui/plans/{id}/step", post(step))
+        .route("/ui/plans/{id}/attachments", post(attach))
+        .route("/ui/plans/{id}/attachments/{sha256}", get(attachment))
 }
 
 /// A plan as a list row shows it.
@@ -374,6 +376,7 @@ struct PlanPage {
     actions: Vec<&'static str>,
     items: Vec<ItemRow>,
     measures: Vec<String>,
+    attachments: Vec<shinsa_model::AttachedFile>,
     findings: Vec<Frozen>,
     snapshot_note: String,
     history: Vec<Step>,
@@ -668,6 +671,7 @@ async fn plan_view(
             .unwrap_or_default(),
         items: item_rows(&plan, lang),
         measures: plan.measures.clone(),
+        attachments: plan.attachments.clone(),
         findings,
         snapshot_note,
         history,
@@ -802,4 +806,50 @@ async fn step(
         }
         Err(problem) => Err(problem),
     }
+}
+
+/// The attachment form: the plan's revision and a file.
+async fn attach(
+    State(state): State<Shared>,
+    page: Page,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, Problem> {
+    let (mut revision, mut upload) = (None, None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| Problem::bad_request(error.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|error| Problem::bad_request(error.body_text()))?;
+        match name.as_str() {
+            "revision" => revision = String::from_utf8_lossy(&bytes).trim().parse::<i64>().ok(),
+            "file" => {
+                upload = Some(crate::files::Upload {
+                    name: file_name,
+                    bytes: bytes.to_vec(),
+                })
+            }
+            _ => {}
+        }
+    }
+    let revision = revision.ok_or_else(|| Problem::bad_request("revision: a number is needed"))?;
+    let upload = upload.ok_or_else(|| Problem::bad_request("file: choose a file to attach"))?;
+    crate::plans::attach(&state, &page.principal, &id, revision, upload).await?;
+    Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response())
+}
+
+async fn attachment(
+    State(state): State<Shared>,
+    page: Page,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let (name, media_type, bytes) =
+        crate::plans::attachment(&state, &page.principal, &id, &sha256).await?;
+    Ok(crate::files::download(&name, &media_type, bytes))
 }

@@ -3,7 +3,7 @@
 //! operator's chain, in the same transaction as its notifications.
 
 use super::plans::notify;
-use super::{Query, SqlStore, append_audit, int, maybe_text, scope, text};
+use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, scope, text};
 use crate::records::*;
 use crate::{CaseStore, Result, StoreError};
 use async_trait::async_trait;
@@ -206,17 +206,7 @@ impl CaseStore for SqlStore {
             )));
         }
         if let Some(file) = &update.file {
-            // The same bytes twice are one row (the key is the hash).
-            sqlx::query("INSERT INTO documents (org_id, sector, sha256, media_type, size, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, sha256) DO NOTHING")
-                .bind(&before.org_id)
-                .bind(&before.sector)
-                .bind(&file.sha256)
-                .bind(&file.media_type)
-                .bind(file.content.len() as i64)
-                .bind(file.content.clone())
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
+            keep_file(&mut tx, (&before.org_id, &before.sector), file, &at).await?;
         }
         append_audit(
             &mut tx,

@@ -2,7 +2,7 @@
 //! step in the append-only `plan_events`, each step's audit event and
 //! notifications in the same transaction.
 
-use super::{Query, SqlStore, append_audit, int, maybe_text, scope, text};
+use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, scope, text};
 use crate::records::*;
 use crate::{PlanStore, Result, StoreError};
 use async_trait::async_trait;
@@ -173,6 +173,27 @@ impl SqlStore {
 
 #[async_trait]
 impl PlanStore for SqlStore {
+    async fn plan_file(
+        &self,
+        tenant: &Tenant,
+        plan_id: &str,
+        sha256: &str,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        use sqlx::Row as _;
+        let mut query = Query::new(
+            "SELECT d.media_type, d.content FROM documents d JOIN plans p ON p.org_id = d.org_id WHERE p.id = ",
+        );
+        let plan = query.arg(plan_id);
+        let hash = query.arg(sha256);
+        let condition = plan_scope(&mut query, tenant);
+        query.push(&format!("{plan} AND d.sha256 = {hash} AND {condition}"));
+        let Some(row) = self.fetch_optional_as(tenant, &query).await? else {
+            return Ok(None);
+        };
+        let content: Vec<u8> = row.try_get("content")?;
+        Ok(Some((text(&row, "media_type")?, content)))
+    }
+
     async fn create_plan(
         &self,
         tenant: &Tenant,
@@ -222,6 +243,7 @@ impl PlanStore for SqlStore {
             body: Some(new.body.clone()),
             snapshot: None,
             notify: None,
+            file: None,
         };
         insert_event(&mut tx, &plan, actor, &step, &at).await?;
         append_audit(
@@ -324,6 +346,9 @@ impl PlanStore for SqlStore {
                 "plan {id} changed since revision {} (it is at {}): reload it and try again",
                 step.expected_revision, before.revision
             )));
+        }
+        if let Some(file) = &step.file {
+            keep_file(&mut tx, (&before.org_id, &before.sector), file, &at).await?;
         }
         insert_event(&mut tx, &before, actor, &step, &at).await?;
         // The chain keeps who did what and a digest of the plan, not the
