@@ -470,7 +470,8 @@ pub struct FindingPage {
 /// first, as a summary unless `evidence=true`. The `ETag` is keyed by the
 /// findings' generation (it moves when a run becomes current or a triage is
 /// decided), the caller and the query: `If-None-Match` with it answers 304
-/// without reading the page.
+/// without reading the page, and a page served once for the generation is
+/// served again from memory (`list_cache.rs`).
 #[utoipa::path(get, path = "/api/v1/findings", params(FindingQuery), responses((status = 200, body = FindingPage), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 400, body = Problem)))]
 async fn findings(
     State(state): State<Shared>,
@@ -490,21 +491,25 @@ async fn findings(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
+    let headers = [
+        (header::ETAG, tag.clone()),
+        (header::CONTENT_TYPE, "application/json".to_owned()),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ];
+    if let Some(page) = state.list_pages.get(generation, &tag) {
+        return Ok((headers, page).into_response());
+    }
     let page = state.store.findings(&auth.0.tenant(), &filter).await?;
-    let body = FindingPage {
+    let body = serde_json::to_vec(&FindingPage {
         items: page.items,
         total: page.total,
         page: page.offset / page.limit + 1,
         per_page: page.limit,
-    };
-    Ok((
-        [
-            (header::ETAG, tag),
-            (header::CACHE_CONTROL, "private, no-cache".to_owned()),
-        ],
-        Json(body),
-    )
-        .into_response())
+    })
+    .map_err(|error| Problem::internal(format!("writing the page: {error}")))?;
+    let body = axum::body::Bytes::from(body);
+    state.list_pages.put(generation, tag, body.clone());
+    Ok((headers, body).into_response())
 }
 
 /// A weak ETag for a list page: the data's generation, the day (accepted

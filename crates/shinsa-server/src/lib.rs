@@ -23,6 +23,7 @@ pub mod fuzzing;
 mod guard;
 mod i18n;
 pub mod jobs;
+mod list_cache;
 mod metrics;
 pub mod outbound;
 pub mod plans;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub replica: String,
     /// The SMTP relay, when `[mail]` is configured.
     pub(crate) mailer: Option<delivery::Mailer>,
+    /// Findings pages served for the current generation.
+    pub(crate) list_pages: list_cache::ListCache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -78,6 +81,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             replica: config.replica_name(),
             mailer,
+            list_pages: list_cache::ListCache::default(),
             review_rules,
             store,
             config,
