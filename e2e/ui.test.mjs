@@ -325,10 +325,26 @@ test('an operator drafts and files a plan; the ministry reviews it against the c
     await reviewer.click('#add-milestone button[type=submit]');
     await reviewer.waitForSelector('.milestone .remaining');
     assert.equal(await reviewer.textContent('.milestone .remaining'), '1');
+    // The inspection record as a file: kept by its hash, downloaded as it was.
+    const record = Buffer.from('%PDF-1.4\n% inspection record\n%%EOF\n');
+    await reviewer.fill('#add-document input[name=title]', '立入検査記録');
+    await reviewer.setInputFiles('#add-document input[name=file]', { name: '検査記録.pdf', mimeType: 'application/pdf', buffer: record });
+    await reviewer.click('#add-document button[type=submit]');
+    await reviewer.waitForSelector('#documents a.document-file');
+    assert.equal(await reviewer.textContent('#documents a.document-file'), '検査記録.pdf');
+    const kept = await reviewer.request.get(base + await reviewer.getAttribute('#documents a.document-file', 'href'));
+    assert.equal(kept.status(), 200);
+    assert.equal(kept.headers()['content-type'], 'application/pdf');
+    assert.deepEqual(Buffer.from(await kept.body()), record);
     await look(reviewer, 'case');
     await operator.goto(`${base}/ui/cases?lang=en`);
     assert.match(await operator.textContent('#cases tbody'), /On-site inspection/);
     await look(operator, 'cases');
+    // The organisation's deliveries (its webhooks and mail), from the header.
+    await operator.click('#nav-deliveries');
+    assert.equal(await operator.textContent('h1'), 'Deliveries');
+    assert.match(await operator.textContent('#mail-waits'), /no mail relay/, 'mail waits for a relay, and the page says so');
+    await look(operator, 'deliveries');
     assert.deepEqual(blocked, [], 'nothing the pages need is blocked by their policy');
   } finally {
     await chrome.close();

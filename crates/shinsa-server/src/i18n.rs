@@ -150,6 +150,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("last_outcome", "Last outcome", "最後の結果"),
     ("next_attempt", "next attempt", "次回"),
     ("resend", "Send again", "再送"),
+    (
+        "mail_waits",
+        "This server has no mail relay configured ([mail]): mail waits here until one is.",
+        "このサーバーにはメールの中継先（[mail]）が設定されていません。設定されるまでメールはここで待機します。",
+    ),
     ("attachments", "Attachments", "添付書類"),
     ("attach", "Attach", "添付"),
     (

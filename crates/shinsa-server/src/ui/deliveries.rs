@@ -36,6 +36,8 @@ struct DeliveriesPage {
     /// The status shown, or all.
     status: String,
     may_resend: bool,
+    /// Mail is listed pending because no relay is configured.
+    mail_waits: bool,
 }
 
 #[derive(Deserialize)]
@@ -68,6 +70,10 @@ async fn deliveries_page(
         };
         rows.push(Row { message, attempts });
     }
+    let mail_waits = state.mailer.is_none()
+        && rows
+            .iter()
+            .any(|row| row.message.kind == "mail" && row.message.status == DeliveryStatus::Pending);
     let view = DeliveriesPage {
         frame: Frame::new(&page, "/ui/deliveries"),
         t: page.lang,
@@ -77,6 +83,7 @@ async fn deliveries_page(
             page.principal.user.role,
             Role::OperatorAdmin | Role::RegulatorAdmin
         ),
+        mail_waits,
     };
     Ok(render(&view, page.lang))
 }
