@@ -22,6 +22,59 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// A form with a file (`multipart/form-data`), as the case and plan pages
+/// post it: its text fields (trimmed) and the file in the field `file`
+/// (none when no file was chosen), and the revision the page was showing.
+#[derive(Debug)]
+pub struct FileForm {
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub upload: Option<Upload>,
+    pub revision: i64,
+}
+
+impl FileForm {
+    pub async fn read(mut multipart: axum::extract::Multipart) -> Result<Self, Problem> {
+        let mut fields = std::collections::BTreeMap::new();
+        let mut upload = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|error| Problem::bad_request(error.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|error| Problem::bad_request(error.body_text()))?;
+            if name == "file" {
+                if !bytes.is_empty() {
+                    upload = Some(Upload {
+                        name: file_name,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            } else {
+                fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
+            }
+        }
+        let revision = fields.get("revision").cloned().unwrap_or_default();
+        let revision = revision
+            .parse()
+            .map_err(|_| Problem::bad_request(format!("revision: a number, not {revision:?}")))?;
+        Ok(FileForm {
+            fields,
+            upload,
+            revision,
+        })
+    }
+
+    /// A text field, empty when not sent.
+    pub fn text(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
 /// Checks an upload (size, kind) and makes what is kept of it: the entry
 /// the case or plan names, and the bytes under their SHA-256.
 pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile), Problem> {

@@ -32,43 +32,16 @@ async fn add_document(
     State(state): State<Shared>,
     page: Page,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, Problem> {
-    let (mut revision, mut title, mut note, mut upload) = (0, String::new(), String::new(), None);
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|error| Problem::bad_request(error.body_text()))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|error| Problem::bad_request(error.body_text()))?;
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "revision" => {
-                revision = text().parse().map_err(|_| {
-                    Problem::bad_request(format!("revision: a number, not {:?}", text()))
-                })?
-            }
-            "title" => title = text(),
-            "note" => note = text(),
-            "file" if !bytes.is_empty() => {
-                upload = Some(crate::files::Upload {
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                })
-            }
-            _ => {}
-        }
-    }
+    let form = crate::files::FileForm::read(multipart).await?;
+    let note = form.text("note");
     let change = CaseChange::Document {
-        revision,
-        title,
+        revision: form.revision,
+        title: form.text("title"),
         note: Some(note).filter(|note| !note.is_empty()),
     };
+    let upload = form.upload;
     crate::cases::change_with_file(&state, &page.principal, &id, change, upload).await?;
     Ok(Redirect::to(&format!("/ui/cases/{id}")).into_response())
 }

@@ -813,33 +813,13 @@ async fn attach(
     State(state): State<Shared>,
     page: Page,
     Path(id): Path<String>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, Problem> {
-    let (mut revision, mut upload) = (None, None);
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|error| Problem::bad_request(error.body_text()))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|error| Problem::bad_request(error.body_text()))?;
-        match name.as_str() {
-            "revision" => revision = String::from_utf8_lossy(&bytes).trim().parse::<i64>().ok(),
-            "file" => {
-                upload = Some(crate::files::Upload {
-                    name: file_name,
-                    bytes: bytes.to_vec(),
-                })
-            }
-            _ => {}
-        }
-    }
-    let revision = revision.ok_or_else(|| Problem::bad_request("revision: a number is needed"))?;
-    let upload = upload.ok_or_else(|| Problem::bad_request("file: choose a file to attach"))?;
+    let form = crate::files::FileForm::read(multipart).await?;
+    let upload = form
+        .upload
+        .ok_or_else(|| Problem::bad_request("file: choose a file to attach"))?;
+    let revision = form.revision;
     crate::plans::attach(&state, &page.principal, &id, revision, upload).await?;
     Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response())
 }
