@@ -63,6 +63,8 @@ pub fn mailer(config: &MailConfig) -> Result<Mailer, String> {
 
 /// Delivers due messages until `stop` turns true: webhooks always, mail
 /// when a relay is configured (otherwise mail waits, listed as pending).
+/// Up to `[delivery] concurrency` attempts are in flight; a slow endpoint
+/// holds one place, not the pool. On stop, attempts in flight finish.
 pub async fn pool(state: Shared, mut stop: watch::Receiver<bool>) {
     let kinds: &[&str] = if state.mailer.is_some() {
         &["webhook", "mail"]
@@ -70,34 +72,50 @@ pub async fn pool(state: Shared, mut stop: watch::Receiver<bool>) {
         &["webhook"]
     };
     let lease_length = Duration::from_secs(state.config.delivery.timeout_seconds + 30);
+    let concurrency = state.config.delivery.concurrency.max(1);
+    let mut in_flight = tokio::task::JoinSet::new();
     loop {
         if *stop.borrow() {
-            return;
+            break;
         }
-        let mut attempts = tokio::task::JoinSet::new();
+        let mut took = false;
         for kind in kinds {
+            let room = concurrency.saturating_sub(in_flight.len());
+            if room == 0 {
+                break;
+            }
             let lease = Lease::starting_now(&state.replica, lease_length);
-            let limit = state.config.delivery.concurrency.max(1) as i64;
-            match state.store.claim_deliveries(kind, &lease, limit).await {
+            match state
+                .store
+                .claim_deliveries(kind, &lease, room as i64)
+                .await
+            {
                 Ok(messages) => {
                     for message in messages {
-                        attempts.spawn(attempt(state.clone(), message));
+                        took = true;
+                        in_flight.spawn(attempt(state.clone(), message));
                     }
                 }
                 Err(error) => tracing::error!(%error, kind, "taking deliveries"),
             }
         }
-        if attempts.is_empty() {
-            tokio::select! {
-                _ = state.outbox.notified() => {}
-                _ = tokio::time::sleep(TICK) => {}
-                _ = stop.changed() => return,
-            }
+        if took {
+            continue;
         }
-        while let Some(done) = attempts.join_next().await {
-            if let Err(error) = done {
-                tracing::error!(%error, "a delivery task stopped");
+        tokio::select! {
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                if let Err(error) = done {
+                    tracing::error!(%error, "a delivery task stopped");
+                }
             }
+            _ = state.outbox.notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.changed() => break,
+        }
+    }
+    while let Some(done) = in_flight.join_next().await {
+        if let Err(error) = done {
+            tracing::error!(%error, "a delivery task stopped");
         }
     }
 }

@@ -175,26 +175,12 @@ pub fn check_size(name: &str, size: usize, limit_mb: usize) -> Result<(), Proble
 
 /// A kept file as a download under its own name.
 pub fn download(name: &str, media_type: &str, bytes: Vec<u8>) -> Response {
-    // RFC 6266 / 8187: an ASCII fallback and the name in UTF-8.
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = url::form_urlencoded::byte_serialize(name.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20");
     (
         [
             (header::CONTENT_TYPE, media_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+                crate::reports::content_disposition("attachment", name),
             ),
             (header::CACHE_CONTROL, "private, max-age=0".to_owned()),
         ],
