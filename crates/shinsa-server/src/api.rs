@@ -1185,12 +1185,10 @@ async fn attach_to_plan(
     auth: Auth,
     Path(id): Path<String>,
     Query(query): Query<AttachmentQuery>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<PlanView>> {
-    let upload = crate::files::Upload {
-        name: query.name,
-        bytes: body.to_vec(),
-    };
+    let upload =
+        crate::files::Upload::read(query.name, body, state.config.document_limit_mb).await?;
     let record = crate::plans::attach(&state, &auth.0, &id, query.revision, upload).await?;
     Ok(Json(crate::plans::view(&state, &auth.0, record)?))
 }
@@ -1316,17 +1314,15 @@ async fn add_case_document(
     auth: Auth,
     Path(id): Path<String>,
     Query(query): Query<DocumentQuery>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<CaseView>> {
     let change = CaseChange::Document {
         revision: query.revision,
         title: query.title,
         note: query.note,
     };
-    let upload = crate::files::Upload {
-        name: query.name,
-        bytes: body.to_vec(),
-    };
+    let upload =
+        crate::files::Upload::read(query.name, body, state.config.document_limit_mb).await?;
     let record = crate::cases::change_with_file(&state, &auth.0, &id, change, Some(upload)).await?;
     Ok(Json(crate::cases::view(&state, &auth.0, record).await?))
 }

@@ -22,6 +22,39 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+impl Upload {
+    /// A request body read as a file, stopping past `limit_mb` (so a body
+    /// the size of the server's upload limit is not read whole to be
+    /// refused).
+    pub async fn read(
+        name: String,
+        body: axum::body::Body,
+        limit_mb: usize,
+    ) -> Result<Self, Problem> {
+        let limit = limit_mb * 1024 * 1024;
+        let bytes = axum::body::to_bytes(body, limit + 1)
+            .await
+            .map_err(|error| {
+                let mut refused = too_large(&name, limit_mb);
+                refused.detail = format!("{} (or the body was cut off: {error})", refused.detail);
+                refused
+            })?;
+        Ok(Upload {
+            name,
+            bytes: bytes.to_vec(),
+        })
+    }
+}
+
+fn too_large(name: &str, limit_mb: usize) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "document-too-large",
+        "The document is too large",
+        format!("{name}: more than the {limit_mb} MB a document may have (document_limit_mb)"),
+    )
+}
+
 /// A form with a file (`multipart/form-data`), as the case and plan pages
 /// post it: its text fields (trimmed) and the file in the field `file`
 /// (none when no file was chosen), and the revision the page was showing.

@@ -3547,3 +3547,51 @@ async fn deliveries_are_retried_dead_lettered_and_mailed() {
     assert!(audit.to_string().contains("delivery.resend"), "{audit}");
     server.shut().await;
 }
+
+/// A document over `document_limit_mb` is refused (413) once that much is
+/// read, not after the whole body; one under it is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_document_over_the_limit_is_refused() {
+    let server = Server::start_with(None, |config| config.document_limit_mb = 1).await;
+    let people = people(&server.store).await;
+    let client = Client::of(&server);
+    let (status, opened) = client
+        .call(
+            reqwest::Method::POST,
+            Some(people.token("meti-reviewer")),
+            "/api/v1/cases",
+            Some(json!({"org_id": "op-a", "kind": "report_demand", "title": "報告徴収"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let post = |bytes: Vec<u8>| {
+        let request = client
+            .http
+            .post(format!(
+                "{}/api/v1/cases/{}/documents?revision={}&title=report&name=report.pdf",
+                client.base,
+                opened["id"].as_str().unwrap(),
+                opened["revision"]
+            ))
+            .bearer_auth(people.token("a-admin"))
+            .body(bytes);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(3 * 1024 * 1024, b' ');
+    let (status, refused) = post(big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("1 MB"),
+        "{refused}"
+    );
+    let mut small = b"%PDF-1.7\n".to_vec();
+    small.resize(64 * 1024, b' ');
+    let (status, kept) = post(small).await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["body"]["documents"][1]["file"]["size"], 64 * 1024);
+    server.shut().await;
+}
