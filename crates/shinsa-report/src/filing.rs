@@ -306,6 +306,24 @@ pub fn filing_document(filing: &Filing) -> Document {
             },
         ),
     );
+    if !plan.attachments.is_empty() {
+        // The files filed with the plan, each with the hash that proves
+        // which bytes were filed.
+        sections.push(
+            Section::new(1, format!("{}　添付書類", plan.items.len() + 3)).with(Block::List {
+                items: plan
+                    .attachments
+                    .iter()
+                    .map(|file| {
+                        format!(
+                            "{}（{} バイト、SHA-256 {}）",
+                            file.name, file.size, file.sha256
+                        )
+                    })
+                    .collect(),
+            }),
+        );
+    }
     let mut annex = Section::new(1, "別添　届出時の審査結果");
     annex.new_page = true;
     sections.push(screening_annex(annex, filing.snapshot.as_ref()));

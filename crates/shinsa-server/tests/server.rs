@@ -1532,6 +1532,10 @@ async fn the_plan_story(database: Option<String>) {
     );
     assert!(reviewed.contains("1968年2月3日"), "{reviewed}");
     assert!(
+        reviewed.contains("添付書類") && reviewed.contains("申告書.pdf（"),
+        "the attachment is listed with its hash: {reviewed}"
+    );
+    assert!(
         reviewed.contains(&format!("{id}（第3版）")),
         "drafted, amended once, and a file attached: {reviewed}"
     );
