@@ -2033,7 +2033,17 @@ impl OutboxStore for SqlStore {
         // is due. A target's messages go one at a time and in order: a
         // later one waits while an earlier one is held or waits to be
         // retried. Taking one is conditional on its still being free, so
-        // of two replicas that pick the same message one gets it.
+        // of two replicas that pick the same message one gets it. A read
+        // first, so that an idle pool does not take SQLite's write lock
+        // every tick.
+        let due = Query::with(
+            "SELECT COUNT(*) AS due FROM outbox WHERE status = 'pending' AND kind = $1 AND next_attempt_at <= $2 AND (lease_expires_at IS NULL OR lease_expires_at < $2)",
+            [kind.into(), lease.now.as_str().into()],
+        );
+        match self.fetch_optional_as(&Tenant::System, &due).await? {
+            Some(row) if int(&row, "due")? > 0 => {}
+            _ => return Ok(Vec::new()),
+        }
         let mut tx = self.write_as(&Tenant::System).await?;
         let candidates = sqlx::query(
             "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.kind = $1 AND o.next_attempt_at <= $2 \
