@@ -96,7 +96,7 @@ then open http://127.0.0.1:8080/. The API is described at /api/v1/openapi.json; 
 /metrics (Prometheus) are for whoever runs the server. SIGTERM or Ctrl-C stops it gracefully."
     )]
     Serve(crate::server_commands::ServeArgs),
-    /// Set up the server's organisations, users and API tokens.
+    /// Set up the server's organisations, users and API tokens; back its store up and restore it.
     Admin {
         #[command(subcommand)]
         command: crate::server_commands::AdminCommand,
