@@ -78,6 +78,31 @@ pub struct DeliveryConfig {
     pub timeout_seconds: u64,
 }
 
+impl DeliveryConfig {
+    /// Refuses settings that make no sense (a non-positive age, a negative
+    /// or non-finite wait), with the key to fix.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.max_age_hours.is_finite()
+            && self.max_age_hours > 0.0
+            && self.max_age_hours <= 24.0 * 365.0)
+        {
+            return Err(format!(
+                "[delivery] max_age_hours: expected more than 0 and at most a year of hours, found {}",
+                self.max_age_hours
+            ));
+        }
+        if !(self.retry_base_seconds.is_finite()
+            && (0.0..=3600.0).contains(&self.retry_base_seconds))
+        {
+            return Err(format!(
+                "[delivery] retry_base_seconds: expected 0 to 3600, found {}",
+                self.retry_base_seconds
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
@@ -389,5 +414,25 @@ mod tests {
         let bad = config.apply_env(|name| (name == "SHINSA_WORKERS").then(|| "many".into()));
         assert!(bad.unwrap_err().to_string().contains("SHINSA_WORKERS"));
         assert!(toml::from_str::<Config>("listne = \"x\"").is_err());
+    }
+
+    #[test]
+    fn delivery_settings_that_make_no_sense_are_refused() {
+        assert_eq!(DeliveryConfig::default().check(), Ok(()));
+        for (age, base, key) in [
+            (0.0, 10.0, "max_age_hours"),
+            (f64::NAN, 10.0, "max_age_hours"),
+            (-1.0, 10.0, "max_age_hours"),
+            (24.0, -1.0, "retry_base_seconds"),
+            (24.0, f64::INFINITY, "retry_base_seconds"),
+        ] {
+            let delivery = DeliveryConfig {
+                max_age_hours: age,
+                retry_base_seconds: base,
+                ..DeliveryConfig::default()
+            };
+            let refused = delivery.check().unwrap_err();
+            assert!(refused.contains(key), "{refused}");
+        }
     }
 }

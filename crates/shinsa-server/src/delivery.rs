@@ -172,11 +172,18 @@ fn retry_or_give_up(state: &Shared, message: &OutboxMessage, failure: Failure) -
         jitter(),
     );
     let next = now + wait;
-    let since = time::OffsetDateTime::parse(
+    let since = match time::OffsetDateTime::parse(
         &message.retry_since,
         &time::format_description::well_known::Rfc3339,
-    )
-    .unwrap_or(now);
+    ) {
+        Ok(since) => since,
+        Err(error) => {
+            // Written by the store as RFC 3339; were it not, the age
+            // counts from now rather than the message being lost.
+            tracing::warn!(message = message.id, %error, since = %message.retry_since, "unreadable retry start");
+            now
+        }
+    };
     let max_age = time::Duration::seconds_f64(state.config.delivery.max_age_hours * 3600.0);
     if next - since > max_age {
         DeliveryOutcome::Dead(reason)

@@ -74,9 +74,11 @@ pub type Shared = Arc<AppState>;
 
 impl AppState {
     /// The state of a server; fails when the configured closed-days
-    /// calendar does not read or `[mail]` is not a usable relay.
+    /// calendar does not read, `[delivery]` makes no sense or `[mail]` is
+    /// not a usable relay.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Shared, String> {
         let review_rules = config.review.rules()?;
+        config.delivery.check()?;
         let mailer = config.mail.as_ref().map(delivery::mailer).transpose()?;
         Ok(Arc::new(AppState {
             replica: config.replica_name(),

@@ -123,7 +123,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let state = shinsa_server::AppState::new(Arc::new(store), config)
-            .map_err(|error| anyhow::anyhow!("review settings: {error}"))?;
+            .map_err(|error| anyhow::anyhow!("configuration: {error}"))?;
         shinsa_server::serve(state, listener, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(ExitCode::from(EXIT_CLEAN))
