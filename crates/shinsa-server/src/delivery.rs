@@ -268,23 +268,7 @@ async fn send_mail(state: &Shared, message: &OutboxMessage) -> Result<String, Fa
     let (Some(mailer), Some(config)) = (&state.mailer, &state.config.mail) else {
         return Err(Failure::Transient("no [mail] relay is configured".into()));
     };
-    let to: lettre::message::Mailbox = message.target.parse().map_err(|error| {
-        Failure::Permanent(format!("{} is not a mail address: {error}", message.target))
-    })?;
-    let from: lettre::message::Mailbox = config
-        .from
-        .parse()
-        .map_err(|error| Failure::Permanent(format!("[mail] from: {error}")))?;
-    let (subject, body) = mail_text(&message.payload);
-    let mail = lettre::Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject)
-        .message_id(Some(format!("<{}@shinsa>", message.idempotency_key())))
-        .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|error| Failure::Permanent(format!("building the mail: {error}")))?;
-    match mailer.send(mail).await {
+    match mailer.send(compose(&config.from, message)?).await {
         Ok(response) => Ok(format!(
             "{} {}",
             response.code(),
@@ -293,6 +277,25 @@ async fn send_mail(state: &Shared, message: &OutboxMessage) -> Result<String, Fa
         Err(error) if error.is_permanent() => Err(Failure::Permanent(format!("refused: {error}"))),
         Err(error) => Err(Failure::Transient(format!("failed: {error}"))),
     }
+}
+
+/// The mail for one message, from `from`.
+fn compose(from: &str, message: &OutboxMessage) -> Result<lettre::Message, Failure> {
+    let to: lettre::message::Mailbox = message.target.parse().map_err(|error| {
+        Failure::Permanent(format!("{} is not a mail address: {error}", message.target))
+    })?;
+    let from: lettre::message::Mailbox = from
+        .parse()
+        .map_err(|error| Failure::Permanent(format!("[mail] from: {error}")))?;
+    let (subject, body) = mail_text(&message.payload);
+    lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<{}@shinsa>", message.idempotency_key())))
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|error| Failure::Permanent(format!("building the mail: {error}")))
 }
 
 /// A notification's subject and plain-text body, Japanese first then
@@ -396,6 +399,51 @@ mod tests {
         assert_eq!(backoff(10.0, 1, 9.0).as_secs(), 15, "jitter is clamped");
         let factor = jitter();
         assert!((0.5..=1.5).contains(&factor), "{factor}");
+    }
+
+    /// Text in a notice (a title someone typed goes into the body, an id
+    /// into the subject) cannot add a header or a recipient.
+    #[test]
+    fn a_title_cannot_forge_mail_headers() {
+        let message = OutboxMessage {
+            id: 1,
+            org_id: "op-a".into(),
+            kind: "mail".into(),
+            target: "alice@a.example".into(),
+            payload: serde_json::json!({"event": "plan.filed",
+                "plan": "p1\r\nBcc: mallory@evil.example",
+                "title": "report\r\nBcc: mallory@evil.example\r\n\r\nfake body"})
+            .to_string(),
+            secret: None,
+            created_at: "2026-12-05T00:00:00.000000Z".into(),
+            sent_at: None,
+            outcome: None,
+            status: shinsa_store::DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: String::new(),
+            retry_since: String::new(),
+        };
+        let mail = String::from_utf8(
+            compose("shinsa <shinsa@example.jp>", &message)
+                .map(|m| m.formatted())
+                .unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let head = mail.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(head.contains("Subject: "), "{mail}");
+        assert!(
+            !head
+                .lines()
+                .any(|line| line.to_ascii_lowercase().starts_with("bcc:")),
+            "{head}"
+        );
+        let to_refused = OutboxMessage {
+            target: "reviewer".into(),
+            ..message
+        };
+        assert!(
+            matches!(compose("shinsa@example.jp", &to_refused), Err(Failure::Permanent(why)) if why.contains("not a mail address"))
+        );
     }
 
     #[test]

@@ -245,6 +245,27 @@ impl Client {
         let status = response.status();
         (status, response.json().await.unwrap())
     }
+    /// Publishes a DoD 1260H version (as the platform administrator
+    /// `token`) that names Northwind, the relays' vendor; every register
+    /// is re-screened. Returns what the server answered.
+    async fn publish_northwind(&self, token: &str, version: &str) -> Value {
+        let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
+            "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
+        let response = self
+            .http
+            .post(format!(
+                "{}/api/v1/lists?file=csl.json&id=dod-1260h&version={version}",
+                self.base
+            ))
+            .bearer_auth(token)
+            .body(list.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
     /// Waits until every run the caller sees is done.
     async fn settle(&self, who: &str) -> Vec<Value> {
         for _ in 0..300 {
@@ -280,44 +301,6 @@ impl Client {
             .into_iter()
             .collect()
     }
-}
-
-/// Receives one webhook delivery: its headers and body.
-async fn webhook_receiver() -> (String, tokio::task::JoinHandle<(String, String)>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut received = Vec::new();
-        let mut buffer = [0u8; 8192];
-        loop {
-            let read = socket.read(&mut buffer).await.unwrap();
-            received.extend_from_slice(&buffer[..read]);
-            let text = String::from_utf8_lossy(&received).to_string();
-            if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| {
-                        line.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse().unwrap())
-                    })
-                    .unwrap_or(0);
-                if body.len() >= length {
-                    socket
-                        .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
-                        .await
-                        .unwrap();
-                    return (head.to_owned(), body.to_owned());
-                }
-            }
-            if read == 0 {
-                panic!("webhook connection closed early");
-            }
-        }
-    });
-    (url, task)
 }
 
 async fn the_story(database: Option<String>) {
@@ -624,7 +607,7 @@ async fn the_story(database: Option<String>) {
     }
 
     // op-a listens for changes.
-    let (hook, delivery) = webhook_receiver().await;
+    let (hook, hits) = webhook_receiver(0).await;
     let (status, body) = client
         .call(
             reqwest::Method::PUT,
@@ -637,21 +620,9 @@ async fn the_story(database: Option<String>) {
 
     // A list update (the regulator publishes a new DoD 1260H version that
     // names Northwind) re-screens every register and records what changed.
-    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
-        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
-    let response = client
-        .http
-        .post(format!(
-            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
-            client.base
-        ))
-        .bearer_auth(t("platform-admin"))
-        .body(list.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let published: Value = response.json().await.unwrap();
+    let published = client
+        .publish_northwind(&t("platform-admin"), "2026-11-27")
+        .await;
     assert_eq!(published["published"][0]["list_id"], "dod-1260h");
     assert_eq!(published["runs_queued"], 3);
     let runs = client.settle(&t("meti-reviewer")).await;
@@ -697,18 +668,14 @@ async fn the_story(database: Option<String>) {
     assert_eq!(accepted["items"][0]["key"], camera);
 
     // The signed webhook arrived.
-    let (head, body) = tokio::time::timeout(Duration::from_secs(20), delivery)
-        .await
-        .unwrap()
-        .unwrap();
-    let signature = head
-        .lines()
-        .find_map(|line| {
-            line.to_ascii_lowercase()
-                .starts_with("shinsa-signature:")
-                .then(|| line.split_once(':').unwrap().1.trim().to_owned())
-        })
-        .unwrap();
+    for _ in 0..400 {
+        if !hits.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (head, body, _) = hits.lock().unwrap().first().cloned().expect("a delivery");
+    let signature = header(&head, "shinsa-signature");
     let timestamp: i64 = signature
         .strip_prefix("t=")
         .unwrap()
@@ -1030,15 +997,26 @@ async fn the_story(database: Option<String>) {
         (status, health["database"].as_str()),
         (StatusCode::OK, Some("ok"))
     );
-    let (_, metrics) = client
-        .call(reqwest::Method::GET, None, "/metrics", None)
-        .await;
-    let metrics = metrics.as_str().unwrap().to_owned();
+    // Each event op-a's receiver takes (the list's, then the pack's) is
+    // delivered at the first attempt.
+    let mut metrics = String::new();
+    for _ in 0..200 {
+        let (_, text) = client
+            .call(reqwest::Method::GET, None, "/metrics", None)
+            .await;
+        metrics = text.as_str().unwrap().to_owned();
+        if metrics.contains("shinsa_deliveries_sent_total 2") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(metrics.contains("shinsa_runs_done_total 10"), "{metrics}");
     assert!(
-        metrics.contains("shinsa_deliveries_sent_total 1"),
+        metrics.contains("shinsa_deliveries_sent_total 2")
+            && metrics.contains("shinsa_deliveries_failed_total 0"),
         "{metrics}"
     );
+    assert_eq!(hits.lock().unwrap().len(), 2, "each event posted once");
     server.shut().await;
 }
 
@@ -1593,20 +1571,9 @@ async fn the_plan_story(database: Option<String>) {
     );
 
     // A list update naming the supplier sends the cleared plan back.
-    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
-        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
-    let response = client
-        .http
-        .post(format!(
-            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-11-27",
-            client.base
-        ))
-        .bearer_auth(t("platform-admin"))
-        .body(list.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    client
+        .publish_northwind(&t("platform-admin"), "2026-11-27")
+        .await;
     client.settle(&t("a-admin")).await;
     let mut status = String::new();
     for _ in 0..200 {
@@ -2368,7 +2335,7 @@ async fn a_webhook_is_not_delivered_into_a_private_network() {
     let people = people(&server.store).await;
     let client = Client::of(&server);
     let admin = people.token("a-admin");
-    let (hook, delivery) = webhook_receiver().await;
+    let (hook, hits) = webhook_receiver(0).await;
     let (status, body) = client
         .call(
             reqwest::Method::PUT,
@@ -2416,8 +2383,10 @@ async fn a_webhook_is_not_delivered_into_a_private_network() {
         outcome.starts_with("failed:") && outcome.contains("not a public address"),
         "{outcome}"
     );
-    assert!(!delivery.is_finished(), "nothing reached the receiver");
-    delivery.abort();
+    assert!(
+        hits.lock().unwrap().is_empty(),
+        "nothing reached the receiver"
+    );
     server.shut().await;
 }
 
@@ -3247,13 +3216,13 @@ async fn smtp_sink() -> (u16, Mailbag) {
     (port, bag)
 }
 
-/// One request a webhook receiver saw: its idempotency key, attempt
-/// number, and the status it answered.
+/// What a webhook receiver saw, in order: each request's head and body,
+/// and the status it answered.
 type Hits = Arc<std::sync::Mutex<Vec<(String, String, u16)>>>;
 
-/// A webhook receiver that answers 503 to its first `failures` requests
-/// and 204 after; returns its URL and what it saw.
-async fn flaky_receiver(failures: usize) -> (String, Hits) {
+/// A webhook receiver on 127.0.0.1 that answers 503 to its first
+/// `failures` requests and 204 after; returns its URL and what it saw.
+async fn webhook_receiver(failures: usize) -> (String, Hits) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -3264,14 +3233,14 @@ async fn flaky_receiver(failures: usize) -> (String, Hits) {
             let (mut socket, _) = listener.accept().await.unwrap();
             let mut received = Vec::new();
             let mut buffer = [0u8; 8192];
-            let head = loop {
+            let (head, body) = loop {
                 let read = socket.read(&mut buffer).await.unwrap();
                 received.extend_from_slice(&buffer[..read]);
                 let text = String::from_utf8_lossy(&received).to_string();
                 if let Some((head, body)) = text.split_once("\r\n\r\n") {
                     let length: usize = header(head, "content-length").parse().unwrap();
                     if body.len() >= length {
-                        break head.to_owned();
+                        break (head.to_owned(), body.to_owned());
                     }
                 }
                 assert!(read > 0, "closed early");
@@ -3281,11 +3250,7 @@ async fn flaky_receiver(failures: usize) -> (String, Hits) {
             } else {
                 204
             };
-            seen.lock().unwrap().push((
-                header(&head, "idempotency-key"),
-                header(&head, "shinsa-delivery-attempt"),
-                status,
-            ));
+            seen.lock().unwrap().push((head, body, status));
             let reply =
                 format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             socket.write_all(reply.as_bytes()).await.unwrap();
@@ -3371,7 +3336,7 @@ async fn deliveries_are_retried_dead_lettered_and_mailed() {
     let people = people(&server.store).await;
     let client = Client::of(&server);
     let t = |who: &str| people.token(who).to_owned();
-    let (flaky, hits) = flaky_receiver(2).await;
+    let (flaky, hits) = webhook_receiver(2).await;
     // Nothing listens on the discard port: every attempt is refused.
     let dead_end = "http://127.0.0.1:9/hook";
     for (who, url) in [("a-admin", flaky.as_str()), ("b-admin", dead_end)] {
@@ -3399,20 +3364,9 @@ async fn deliveries_are_retried_dead_lettered_and_mailed() {
     client.settle(&t("b-admin")).await;
     // A list naming the relay's vendor: op-a's change is mailed to its
     // administrator too (mail is for changes from outside).
-    let list = json!({"results": [{"id": "n1", "source": "1260H", "name": "Northwind Relay Co., Ltd.", "type": "Entity",
-        "addresses": [{"address": "1 Road", "city": "Shenzhen", "country": "CN"}]}]});
-    let response = client
-        .http
-        .post(format!(
-            "{}/api/v1/lists?file=csl.json&id=dod-1260h&version=2026-12-05",
-            client.base
-        ))
-        .bearer_auth(t("platform-admin"))
-        .body(list.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    client
+        .publish_northwind(&t("platform-admin"), "2026-12-05")
+        .await;
     client.settle(&t("a-admin")).await;
 
     let mut waited = 0;
@@ -3420,7 +3374,18 @@ async fn deliveries_are_retried_dead_lettered_and_mailed() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
     }
-    let seen = hits.lock().unwrap().clone();
+    let seen: Vec<(String, String, u16)> = hits
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(head, _, status)| {
+            (
+                header(head, "idempotency-key"),
+                header(head, "shinsa-delivery-attempt"),
+                *status,
+            )
+        })
+        .collect();
     assert_eq!(seen.len(), 4, "{seen:?}");
     let first_key = seen[0].0.clone();
     assert!(first_key.starts_with("shinsa-"), "{first_key}");

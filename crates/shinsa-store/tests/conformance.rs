@@ -141,6 +141,21 @@ async fn screen(store: &SqlStore, findings: &[FindingRow]) -> (Run, RunChange) {
     (claimed.run, change)
 }
 
+/// op-a's webhook, set by its administrator.
+async fn listen(store: &SqlStore, admin: &User) {
+    store
+        .set_webhook(
+            &op("op-a"),
+            &Actor::user(admin),
+            Some(Webhook {
+                url: "http://127.0.0.1:9/hook".into(),
+                secret: "s3cret".into(),
+            }),
+        )
+        .await
+        .unwrap();
+}
+
 fn op(org: &str) -> Tenant {
     Tenant::Operator { org: org.into() }
 }
@@ -679,17 +694,7 @@ async fn the_whole_store(store: &SqlStore) {
     );
 
     // Webhook and mail go to the outbox with the run that changed things.
-    store
-        .set_webhook(
-            &op("op-a"),
-            &Actor::user(&alice),
-            Some(Webhook {
-                url: "http://127.0.0.1:9/hook".into(),
-                secret: "s3cret".into(),
-            }),
-        )
-        .await
-        .unwrap();
+    listen(store, &alice).await;
 
     // A list version re-screens every register, once.
     let list = NewListVersion {
@@ -925,17 +930,7 @@ async fn the_whole_store(store: &SqlStore) {
 async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
     organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
     let alice = user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
-    store
-        .set_webhook(
-            &op("op-a"),
-            &Actor::user(&alice),
-            Some(Webhook {
-                url: "http://127.0.0.1:9/hook".into(),
-                secret: "s3cret".into(),
-            }),
-        )
-        .await
-        .unwrap();
+    listen(store, &alice).await;
     let (tenant, actor) = (op("op-a"), Actor::user(&alice));
     let upload = || store.upload_register(&tenant, &actor, register("main"));
     let (_, first) = upload().await.unwrap();

@@ -48,6 +48,28 @@ fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> common::Run {
     }
 }
 
+/// `shinsa ARGS --database DATABASE` with the store's data in `data`.
+fn on_database(data: &Path, database: &str, args: &[&str], stdin: &str) -> common::Run {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--database", database]);
+    shinsa_in(data, &all, stdin)
+}
+
+/// The database at `url` (a fresh test database, as its owner) as the
+/// tests' PostgreSQL administrator, a superuser.
+fn as_superuser(url: &str) -> String {
+    let admin = shinsa_store::testing::postgres_admin_url();
+    let admin_user = admin
+        .split_once("://")
+        .unwrap()
+        .1
+        .split_once('@')
+        .unwrap()
+        .0;
+    let host_and_db = url.split_once("://").unwrap().1.split_once('@').unwrap().1;
+    format!("postgres://{admin_user}@{host_and_db}")
+}
+
 fn ok(run: common::Run) -> String {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     run.stdout
@@ -224,17 +246,7 @@ fn a_database_role_that_bypasses_row_security_is_refused() {
         .unwrap()
         .block_on(shinsa_store::testing::fresh_postgres());
     // The same fresh database, as the administrator (a superuser).
-    let admin = shinsa_store::testing::postgres_admin_url();
-    let user = admin
-        .split_once("://")
-        .unwrap()
-        .1
-        .split_once('@')
-        .unwrap()
-        .0;
-    let (_, after_scheme) = owner_url.split_once("://").unwrap();
-    let (_, host_and_db) = after_scheme.split_once('@').unwrap();
-    let superuser_url = format!("postgres://{user}@{host_and_db}");
+    let superuser_url = as_superuser(&owner_url);
     let data = tempfile::tempdir().unwrap();
     let refused = shinsa_in(
         data.path(),
@@ -885,8 +897,6 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let owner_url = runtime.block_on(shinsa_store::testing::fresh_postgres());
     let admin = shinsa_store::testing::postgres_admin_url();
-    let (admin_user_and_host, _) = admin.split_once("://").unwrap().1.rsplit_once('/').unwrap();
-    let admin_user = admin_user_and_host.split_once('@').unwrap().0;
     let (role, host_and_db) = owner_url
         .split_once("://")
         .unwrap()
@@ -894,12 +904,13 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
         .split_once('@')
         .unwrap();
     let (host, _) = host_and_db.split_once('/').unwrap();
-    let superuser = |database: &str| format!("postgres://{admin_user}@{host}/{database}");
     let owner = |database: &str| format!("postgres://{role}@{host}/{database}");
+    let superuser = |database: &str| as_superuser(&owner(database));
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    ok(shinsa_in(
+    ok(on_database(
         data,
+        &owner_url,
         &[
             "admin",
             "org",
@@ -910,13 +921,12 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
             "operator",
             "--sector",
             "electricity",
-            "--database",
-            &owner_url,
         ],
         "",
     ));
-    ok(shinsa_in(
+    ok(on_database(
         data,
+        &owner_url,
         &[
             "admin",
             "user",
@@ -925,22 +935,15 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
             "op-a",
             "--role",
             "operator-admin",
-            "--database",
-            &owner_url,
         ],
         &format!("{PASSWORD}\n"),
     ));
     let (signed, _) = checkpoint(data, &["--database", &owner_url]);
     let dump = data.join("shinsa.dump");
-    let backed_up = ok(shinsa_in(
+    let backed_up = ok(on_database(
         data,
-        &[
-            "admin",
-            "backup",
-            dump.to_str().unwrap(),
-            "--database",
-            &superuser(role),
-        ],
+        &superuser(role),
+        &["admin", "backup", dump.to_str().unwrap()],
         "",
     ));
     assert!(backed_up.contains("pg_dump"), "{backed_up}");
@@ -954,41 +957,24 @@ fn a_postgres_store_is_backed_up_and_restored_with_the_documented_procedure() {
             .await
             .unwrap();
     });
-    let restored = ok(shinsa_in(
+    let restored = ok(on_database(
         data,
-        &[
-            "admin",
-            "restore",
-            dump.to_str().unwrap(),
-            "--database",
-            &superuser(&target),
-        ],
+        &superuser(&target),
+        &["admin", "restore", dump.to_str().unwrap()],
         "",
     ));
     assert!(restored.contains("every chain intact"), "{restored}");
-    let verified = shinsa_in(
+    let verified = on_database(
         data,
-        &[
-            "audit",
-            "verify",
-            "--checkpoint",
-            signed.to_str().unwrap(),
-            "--database",
-            &owner(&target),
-        ],
+        &owner(&target),
+        &["audit", "verify", "--checkpoint", signed.to_str().unwrap()],
         "",
     );
     assert_eq!(verified.code, 0, "{}\n{}", verified.stdout, verified.stderr);
-    let orgs = ok(shinsa_in(
+    let orgs = ok(on_database(
         data,
-        &[
-            "admin",
-            "orgs",
-            "--format",
-            "csv",
-            "--database",
-            &owner(&target),
-        ],
+        &owner(&target),
+        &["admin", "orgs", "--format", "csv"],
         "",
     ));
     assert!(orgs.contains("op-a,A電力,operator,electricity"), "{orgs}");
@@ -1065,16 +1051,7 @@ fn three_replicas_share_a_national_rescreen_and_survive_a_kill_9() {
     const REGISTERS_EACH: usize = 20;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let owner_url = runtime.block_on(shinsa_store::testing::fresh_postgres());
-    let admin = shinsa_store::testing::postgres_admin_url();
-    let admin_user = admin
-        .split_once("://")
-        .unwrap()
-        .1
-        .split_once('@')
-        .unwrap()
-        .0;
-    let host_and_db = owner_url.split_once('@').unwrap().1;
-    let superuser_url = format!("postgres://{admin_user}@{host_and_db}");
+    let superuser_url = as_superuser(&owner_url);
     let query = |sql: &str| -> Vec<Vec<String>> {
         runtime.block_on(async {
             use sqlx::{Connection as _, Row as _};
@@ -1098,12 +1075,7 @@ fn three_replicas_share_a_national_rescreen_and_survive_a_kill_9() {
     };
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let db = ["--database", owner_url.as_str()];
-    let cli = |args: &[&str], stdin: &str| {
-        let mut all = args.to_vec();
-        all.extend_from_slice(&db);
-        ok(shinsa_in(data, &all, stdin))
-    };
+    let cli = |args: &[&str], stdin: &str| ok(on_database(data, &owner_url, args, stdin));
     cli(
         &[
             "admin",
@@ -1354,6 +1326,6 @@ fn three_replicas_share_a_national_rescreen_and_survive_a_kill_9() {
         posts.len()
     );
     drop(servers);
-    let verify = shinsa_in(data, &["audit", "verify", "--database", &owner_url], "");
+    let verify = on_database(data, &owner_url, &["audit", "verify"], "");
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
