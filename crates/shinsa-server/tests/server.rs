@@ -1332,6 +1332,16 @@ async fn the_plan_story(database: Option<String>) {
             assert_eq!(response.bytes().await.unwrap().to_vec(), declaration);
         }
     }
+    let (_, audit) = client.get(&t("a-admin"), "/api/v1/audit?chain=op-a").await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|event| event["action"] == "plan.amend"
+                && event["detail"]["file_sha256"] == file["sha256"]),
+        "the file's hash is on the chain with the amendment"
+    );
     let filed = attached;
 
     // Receipt starts the clock; only the ministry may receive.

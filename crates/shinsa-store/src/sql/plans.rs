@@ -365,6 +365,7 @@ impl PlanStore for SqlStore {
                 "response_due_on": step.response_due_on,
                 "body_sha256": step.body.as_ref().map(sha256),
                 "snapshot_sha256": step.snapshot.as_ref().map(sha256),
+                "file_sha256": step.file.as_ref().map(|file| &file.sha256),
             }),
         )
         .await?;
