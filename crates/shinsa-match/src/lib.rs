@@ -4,6 +4,7 @@
 //!
 //! Pure functions over `shinsa-model` data: no I/O, no panics.
 
+pub mod japanese;
 pub mod matcher;
 pub mod name;
 pub mod observed;

@@ -78,6 +78,15 @@ impl Target {
                 spelling: Some(scheme),
             });
         }
+        if let Some(reading) = crate::japanese::reading(name) {
+            out.push(Self {
+                target: target.clone(),
+                name: name.to_owned(),
+                analysed: without_steps(reading),
+                chinese,
+                spelling: Some(crate::japanese::SCHEME),
+            });
+        }
         out
     }
 }
@@ -133,6 +142,9 @@ pub struct Matcher {
     by_base_key: KeyIndex,
     by_romanised: KeyIndex,
     by_token: KeyIndex,
+    /// Whether some target is a Japanese reading with words by sound: only
+    /// then does a Latin query look for its words' sound keys.
+    sound_targets: bool,
 }
 
 /// Names filed under keys, stored compactly: the keys' 64-bit hashes
@@ -251,7 +263,7 @@ impl Matcher {
             }
             // Token keys also say which word of the name they come from.
             if index < TOKEN_FILING_LIMIT {
-                for (token, at) in blocking_keys(&target.analysed) {
+                for (token, at) in blocking_keys(&target.analysed, BySound::Yes) {
                     by_token.push((KeyIndex::hash(&token), filed_word(index, at)));
                 }
             }
@@ -263,6 +275,13 @@ impl Matcher {
             KeyIndex::build(by_token),
         );
         Self {
+            sound_targets: targets.iter().any(|target| {
+                target
+                    .analysed
+                    .tokens
+                    .iter()
+                    .any(|token| crate::japanese::is_sound(token))
+            }),
             bound_weights: targets
                 .iter()
                 .map(|target| BoundWeights::of(&target.analysed))
@@ -287,10 +306,12 @@ impl Matcher {
         let mut best: HashMap<&TargetRef, Candidate<'_>> = HashMap::new();
         let query = analyse(name);
         self.search(&query, None, threshold, &mut best);
-        let spellings: Vec<(AnalysedName, &'static str)> = crate::translit::latin_spellings(name)
-            .into_iter()
-            .map(|(latin, scheme)| (analyse(&latin), scheme))
-            .collect();
+        let mut spellings: Vec<(AnalysedName, &'static str)> =
+            crate::translit::latin_spellings(name)
+                .into_iter()
+                .map(|(latin, scheme)| (analyse(&latin), scheme))
+                .collect();
+        spellings.extend(crate::japanese::query_readings(name));
         for (spelt, scheme) in &spellings {
             self.search(spelt, Some(scheme), threshold, &mut best);
         }
@@ -499,7 +520,12 @@ impl Matcher {
                 masks.resize(self.targets.len(), 0);
             }
             let mut touched: Vec<u32> = Vec::new();
-            for (key, token) in blocking_keys(query) {
+            let by_sound = if self.sound_targets {
+                BySound::Yes
+            } else {
+                BySound::No
+            };
+            for (key, token) in blocking_keys(query, by_sound) {
                 let bit = 1u64 << token.min(31);
                 for &filed in self.by_token.get(&key) {
                     let (index, word) = (filed / WORDS_PER_NAME, filed % WORDS_PER_NAME);
@@ -642,14 +668,25 @@ fn explain(
     why
 }
 
+/// Whether a name's Latin words give their sound keys
+/// ([`crate::japanese::sound_blocking_keys`]) besides their spelling keys:
+/// list names always do (for readings of Japanese queries), a Latin query
+/// only when some list name is a Japanese reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BySound {
+    No,
+    Yes,
+}
+
 /// Keys under which a name is filed for candidate generation, each with
 /// the token it comes from. For names with spaces: each distinctive token;
 /// from seven letters its first and its last three letters (one or two
 /// edits leave one of them whole); from four to six letters the token
 /// with each letter deleted in turn, so that any one edit (substitution,
-/// insertion, deletion, transposition) shares a key. For names without
-/// spaces, character bigrams.
-fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
+/// insertion, deletion, transposition) shares a key; sound keys as asked.
+/// A reading's sound word gives its sound keys, a translation the keys of
+/// each alternative. For names without spaces, character bigrams.
+fn blocking_keys(name: &AnalysedName, by_sound: BySound) -> Vec<(String, usize)> {
     let mut keys: Vec<(String, usize)> = Vec::new();
     if name.is_unspaced() {
         let chars: Vec<char> = name.key.chars().filter(|c| !c.is_whitespace()).collect();
@@ -661,63 +698,98 @@ fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
         }
     } else {
         for (at, token) in name.tokens.iter().enumerate() {
-            let chars: Vec<char> = token.chars().collect();
-            if AnalysedName::weight(token) < 1.0 || chars.len() < 2 {
-                continue;
-            }
-            keys.push((token.clone(), at));
-            // Sound keys of three sounds or more: shorter ones ("jn") file
-            // too many names to narrow anything down.
-            if let Some(code) = crate::name::phonetic(token).filter(|code| code.len() >= 3) {
-                keys.push((format!("%{code}"), at));
-            }
-            match chars.len() {
-                4..=6 => {
-                    if chars.len() == 6 {
-                        // Six letters also meet seven by their ends.
-                        keys.push((format!("^{}", chars.iter().take(3).collect::<String>()), at));
-                        keys.push((format!("{}$", chars.iter().skip(3).collect::<String>()), at));
-                    }
-                    keys.push((format!("~{token}"), at));
-                    // Four-letter words are compared with both ends kept.
-                    let inner = if chars.len() == 4 {
-                        1..3
-                    } else {
-                        0..chars.len()
-                    };
-                    for skip in inner {
-                        let deleted: String = chars
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| *i != skip)
-                            .map(|(_, c)| c)
-                            .collect();
-                        keys.push((format!("~{deleted}"), at));
-                    }
+            if crate::japanese::is_sound(token) {
+                for key in crate::japanese::sound_blocking_keys(token) {
+                    keys.push((key, at));
                 }
-                7.. => {
-                    // Three-letter ends: four would be narrower, but lost
-                    // yente's two-typo positives (UN top-1 97.2 % → 96.0 %).
-                    let width = 3;
-                    keys.push((
-                        format!("^{}", chars.iter().take(width).collect::<String>()),
-                        at,
-                    ));
-                    keys.push((
-                        format!(
-                            "{}$",
-                            chars.iter().skip(chars.len() - width).collect::<String>()
-                        ),
-                        at,
-                    ));
+            } else if let Some(alternatives) = crate::japanese::alternatives(token) {
+                for word in alternatives {
+                    word_keys(word, at, by_sound, &mut keys);
                 }
-                _ => {}
+            } else {
+                word_keys(token, at, by_sound, &mut keys);
+            }
+        }
+        // Two words the other side may write as one ("nano technology",
+        // "Nanotechnology"): the pair joined is a key of both.
+        for (at, pair) in name.tokens.windows(2).enumerate() {
+            if let [first, second] = pair
+                && [first, second]
+                    .iter()
+                    .all(|word| word.len() >= 2 && word.chars().all(char::is_alphanumeric))
+            {
+                let joined = format!("{first}{second}");
+                keys.push((joined.clone(), at));
+                keys.push((joined, at + 1));
             }
         }
     }
+    // Two words of a name may share a key ("SPB Integral SPB", two sound
+    // words' ends): each keeps it, or the bound would miss one.
     keys.sort();
-    keys.dedup_by(|a, b| a.0 == b.0);
+    keys.dedup();
     keys
+}
+
+/// The keys of one word of a spaced name (see [`blocking_keys`]).
+fn word_keys(token: &str, at: usize, by_sound: BySound, keys: &mut Vec<(String, usize)>) {
+    let chars: Vec<char> = token.chars().collect();
+    if AnalysedName::weight(token) < 1.0 || chars.len() < 2 {
+        return;
+    }
+    keys.push((token.to_owned(), at));
+    // Sound keys of three sounds or more: shorter ones ("jn") file
+    // too many names to narrow anything down.
+    if let Some(code) = crate::name::phonetic(token).filter(|code| code.len() >= 3) {
+        keys.push((format!("%{code}"), at));
+    }
+    if by_sound == BySound::Yes {
+        for key in crate::japanese::sound_blocking_keys(token) {
+            keys.push((key, at));
+        }
+    }
+    match chars.len() {
+        4..=6 => {
+            if chars.len() == 6 {
+                // Six letters also meet seven by their ends.
+                keys.push((format!("^{}", chars.iter().take(3).collect::<String>()), at));
+                keys.push((format!("{}$", chars.iter().skip(3).collect::<String>()), at));
+            }
+            keys.push((format!("~{token}"), at));
+            // Four-letter words are compared with both ends kept.
+            let inner = if chars.len() == 4 {
+                1..3
+            } else {
+                0..chars.len()
+            };
+            for skip in inner {
+                let deleted: String = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| c)
+                    .collect();
+                keys.push((format!("~{deleted}"), at));
+            }
+        }
+        7.. => {
+            // Three-letter ends: four would be narrower, but lost
+            // yente's two-typo positives (UN top-1 97.2 % → 96.0 %).
+            let width = 3;
+            keys.push((
+                format!("^{}", chars.iter().take(width).collect::<String>()),
+                at,
+            ));
+            keys.push((
+                format!(
+                    "{}$",
+                    chars.iter().skip(chars.len() - width).collect::<String>()
+                ),
+                at,
+            ));
+        }
+        _ => {}
+    }
 }
 
 /// Similarity of two analysed names in [0, 1], with the reasons.
@@ -812,12 +884,12 @@ fn score_with<'a>(
         return 0.0;
     }
     if let Some(why) = why {
-        let unmatched: Vec<&str> = target
+        let unmatched: Vec<String> = target
             .tokens
             .iter()
             .chain(&query.tokens)
             .filter(|token| !query.tokens.contains(token) || !target.tokens.contains(token))
-            .map(String::as_str)
+            .map(|token| crate::japanese::display(token))
             .collect();
         if !unmatched.is_empty() {
             why.push(format!("words on one side only: {}", unmatched.join(", ")));
@@ -850,6 +922,12 @@ fn side_weight(
             if let Some(why) = why.as_deref_mut() {
                 if partner == token {
                     why.push(format!("word matched: {token}"));
+                } else if let Some(how) = crate::japanese::how_matched(token, partner) {
+                    why.push(format!(
+                        "word matched {how}: {} ~ {} ({similarity:.2})",
+                        crate::japanese::display(token),
+                        crate::japanese::display(partner)
+                    ));
                 } else {
                     why.push(format!(
                         "word matched with typo tolerance: {token} ~ {partner} ({similarity:.2})"
@@ -941,9 +1019,12 @@ fn singular(word: &str) -> &str {
     word.strip_suffix('s').unwrap_or(word)
 }
 
-fn token_similarity(a: &str, b: &str) -> f64 {
+pub(crate) fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
+    }
+    if let Some(similarity) = crate::japanese::special_similarity(a, b) {
+        return similarity;
     }
     let (len_a, len_b) = (a.chars().count(), b.chars().count());
     // "Lab" and "Labs", "Technology" and "Technologys" are one word.

@@ -7,6 +7,20 @@ use unicode_normalization::UnicodeNormalization;
 /// "co ltd" goes before "co".
 const LEGAL_FORMS_LATIN: &[&[&str]] = &[
     // English
+    // Russian forms as the English lists write them (ПАО, ОАО, ЗАО, АО).
+    &["non", "public", "joint", "stock", "company"],
+    &["public", "joint", "stock", "company"],
+    &["open", "joint", "stock", "company"],
+    &["closed", "joint", "stock", "company"],
+    &["joint", "stock", "company"],
+    &["js", "co"],
+    // Turkish: Anonim Şirketi (A.Ş.), Limited Şirketi (Ltd. Şti.).
+    &["anonim", "sirketi"],
+    &["anonim", "şirketi"],
+    &["limited", "sirketi"],
+    &["limited", "şirketi"],
+    &["ltd", "sti"],
+    &["ltd", "şti"],
     &["public", "limited", "company"],
     &["limited", "liability", "company"],
     &["company", "limited"],
@@ -301,6 +315,10 @@ pub struct AnalysedName {
     pub romanised: Option<String>,
     /// What analysis did, for the explanation.
     pub steps: Vec<String>,
+    /// Written in a script without spaces between words (Han, kana,
+    /// Hangul): compared by character bigrams, not words. A Japanese
+    /// reading (`japanese::reading`) is made of words.
+    pub unspaced: bool,
     /// [`AnalysedName::weight`] of each token, and their sum.
     pub weights: Vec<f64>,
     pub total_weight: f64,
@@ -309,7 +327,9 @@ pub struct AnalysedName {
 impl AnalysedName {
     /// Weight of one token: distinctive words count fully, generic ones less.
     pub fn weight(token: &str) -> f64 {
-        if GENERIC_WORDS.contains(&token) || COUNTRY_WORDS.contains(&token) {
+        if let Some(weight) = crate::japanese::special_weight(token) {
+            weight
+        } else if GENERIC_WORDS.contains(&token) || COUNTRY_WORDS.contains(&token) {
             GENERIC_WEIGHT
         } else if PARTICLES.contains(&token) {
             PARTICLE_WEIGHT
@@ -320,7 +340,7 @@ impl AnalysedName {
 
     /// Whether the name is written in a script without spaces between words.
     pub fn is_unspaced(&self) -> bool {
-        self.key.chars().any(is_unspaced_script)
+        self.unspaced
     }
 }
 
@@ -526,6 +546,7 @@ pub fn analyse(name: &str) -> AnalysedName {
     let romanised = romanise(&base_key);
     let weights: Vec<f64> = tokens.iter().map(|t| AnalysedName::weight(t)).collect();
     AnalysedName {
+        unspaced: key.chars().any(is_unspaced_script),
         original: name.to_owned(),
         total_weight: weights.iter().sum(),
         weights,

@@ -249,7 +249,7 @@ fn hangul(text: &str, table: &HangulTable) -> String {
 
 /// Hepburn romaji of hiragana and katakana; a long-vowel mark is dropped,
 /// a small tsu doubles the next consonant.
-fn kana(text: &str) -> String {
+pub(crate) fn kana(text: &str) -> String {
     let chars: Vec<char> = text.chars().map(to_hiragana).collect();
     let mut out = String::with_capacity(text.len());
     let mut index = 0;
@@ -377,6 +377,12 @@ const KANA: &[(char, &str)] = &[
     ('ぅ', "u"),
     ('ぇ', "e"),
     ('ぉ', "o"),
+    // Small ya, yu, yo after a kana they do not combine with in Japanese
+    // (ヴャ in ギドロスヴャジ).
+    ('ゃ', "ya"),
+    ('ゅ', "yu"),
+    ('ょ', "yo"),
+    ('ゎ', "wa"),
 ];
 
 const KANA_PAIRS: &[(&str, &str)] = &[
@@ -426,6 +432,18 @@ const KANA_PAIRS: &[(&str, &str)] = &[
     ("ちぇ", "che"),
     ("しぇ", "she"),
     ("じぇ", "je"),
+    ("つぁ", "tsa"),
+    ("つぃ", "tsi"),
+    ("つぇ", "tse"),
+    ("つぉ", "tso"),
+    ("とぅ", "tu"),
+    ("どぅ", "du"),
+    ("ゔぃ", "vi"),
+    ("ゔぇ", "ve"),
+    ("ゔぉ", "vo"),
+    ("いぇ", "ye"),
+    ("でゅ", "dyu"),
+    ("てゅ", "tyu"),
 ];
 
 #[cfg(test)]
