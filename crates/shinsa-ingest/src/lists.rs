@@ -1,8 +1,9 @@
 //! Importers for published restricted-party lists: OFAC's legacy CSV files
 //! (SDN and the non-SDN consolidated list, each with its alt, add and
 //! comments files), the US Consolidated Screening List (CSV and JSON), the
-//! UN Security Council consolidated XML, and OpenSanctions FollowTheMoney
-//! JSON lines (entities and Ownership).
+//! UN Security Council consolidated XML, OpenSanctions FollowTheMoney
+//! JSON lines (entities and Ownership), and Japan's ministries' workbooks
+//! ([`jp`]: the MOF asset-freeze list, METI's End User List).
 //!
 //! Every importer reads the whole input before returning: a bad record is
 //! an error with its file and line (or JSON pointer), and nothing of a file
@@ -17,6 +18,8 @@ use shinsa_model::{
     Percent, Relation, RelationKind, Scheme,
 };
 use std::collections::HashMap;
+
+mod jp;
 
 /// One file given to `lists import`.
 #[derive(Debug, Clone)]
@@ -36,6 +39,9 @@ pub enum ListFormat {
     UnXml,
     /// OpenSanctions FollowTheMoney entities, one JSON object per line.
     FtmJson,
+    /// A Japanese ministry's Excel workbook (MOF asset freeze, METI End
+    /// User List), told apart by its sheets.
+    JpXlsx,
 }
 
 impl ListFormat {
@@ -44,6 +50,9 @@ impl ListFormat {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
         let head = head.trim_start_matches('\u{feff}').trim_start();
         let lower = name.to_ascii_lowercase();
+        if bytes.starts_with(b"PK\x03\x04") && lower.ends_with(".xlsx") {
+            return Some(Self::JpXlsx);
+        }
         if head.starts_with("<?xml") || head.starts_with('<') {
             return head.contains("CONSOLIDATED_LIST").then_some(Self::UnXml);
         }
@@ -97,12 +106,13 @@ pub fn import(
             Some(ListFormat::CslJson) => read_csl_json(file, options),
             Some(ListFormat::UnXml) => read_un_xml(file, options),
             Some(ListFormat::FtmJson) => read_ftm(file, options),
+            Some(ListFormat::JpXlsx) => jp::read_xlsx(file, options),
             None => Err(vec![InputError::new(
                 Location::File {
                     file: file.name.clone(),
                 },
                 "format",
-                "an OFAC CSV, CSL CSV or JSON, UN consolidated XML or FollowTheMoney JSON lines file",
+                "an OFAC CSV, CSL CSV or JSON, UN consolidated XML, FollowTheMoney JSON lines file, or the MOF or METI workbook",
                 "a file of none of these formats",
             )]),
         };
@@ -248,10 +258,27 @@ pub fn country_from_name(text: &str) -> Option<CountryCode> {
         "turkey" | "türkiye" => Some("TR"),
         "west bank" | "gaza" | "palestinian" => Some("PS"),
         "czech republic" => Some("CZ"),
+        "syrian arab republic" => Some("SY"),
+        "lao people's democratic republic" => Some("LA"),
         _ => None,
     };
     if let Some(code) = special {
         return CountryCode::parse(code).ok();
+    }
+    // Official long forms ("Islamic Republic of Iran", "State of Israel").
+    let lower = text.to_ascii_lowercase();
+    for form in [
+        "islamic republic of ",
+        "arab republic of ",
+        "federal republic of ",
+        "republic of the ",
+        "republic of ",
+        "state of ",
+        "kingdom of ",
+    ] {
+        if let Some(rest) = lower.strip_prefix(form) {
+            return country_from_name(rest);
+        }
     }
     let country = <celes::Country as std::str::FromStr>::from_str(text)
         .or_else(|_| <celes::Country as std::str::FromStr>::from_str(&text.replace(' ', "")))
@@ -533,6 +560,7 @@ fn read_ofac(
             relations: Vec::new(),
             target: true,
             remarks: fields[11].clone(),
+            birth_dates: Vec::new(),
         });
     }
     let companion = |file: Option<&ListFile>, width: usize, errors: &mut Vec<InputError>| {
@@ -641,6 +669,7 @@ fn read_ofac(
             sha256(&files),
         ),
         parties,
+        removals: Vec::new(),
     })
 }
 
@@ -783,6 +812,7 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
             relations: Vec::new(),
             target: true,
             remarks: get(&record, "remarks"),
+            birth_dates: Vec::new(),
         });
     }
     if !errors.is_empty() {
@@ -791,6 +821,7 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
     Ok(ImportedList {
         info: csl_info(file, options),
         parties,
+        removals: Vec::new(),
     })
 }
 
@@ -914,6 +945,7 @@ fn read_csl_json(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned(),
+            birth_dates: Vec::new(),
         });
     }
     if !errors.is_empty() {
@@ -922,6 +954,7 @@ fn read_csl_json(
     Ok(ImportedList {
         info: csl_info(file, options),
         parties,
+        removals: Vec::new(),
     })
 }
 
@@ -1099,6 +1132,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             relations: Vec::new(),
             target: true,
             remarks: record.first("COMMENTS1").to_owned(),
+            birth_dates: Vec::new(),
         });
     }
     if !errors.is_empty() {
@@ -1112,6 +1146,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             sha256(&[file]),
         ),
         parties,
+        removals: Vec::new(),
     })
 }
 
@@ -1254,6 +1289,7 @@ fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Ve
                     relations: Vec::new(),
                     target: value.get("target").and_then(Value::as_bool).unwrap_or(true),
                     remarks: property("notes").join(" "),
+                    birth_dates: Vec::new(),
                 });
             }
             _ => {} // addresses, sanctions, identifications: not parties
@@ -1297,5 +1333,6 @@ fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Ve
             sha256(&[file]),
         ),
         parties,
+        removals: Vec::new(),
     })
 }

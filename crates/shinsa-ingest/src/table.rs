@@ -328,7 +328,7 @@ pub(crate) fn read_sheet(
 }
 
 /// `A1`-style name of a zero-based (row, column).
-fn cell_name(row: usize, column: usize) -> String {
+pub(crate) fn cell_name(row: usize, column: usize) -> String {
     let mut letters = Vec::new();
     let mut n = column + 1;
     while n > 0 {
@@ -341,7 +341,7 @@ fn cell_name(row: usize, column: usize) -> String {
 }
 
 /// A workbook cell as the text a CSV would hold. Excel dates become ISO days.
-fn cell_text(cell: &calamine::Data) -> String {
+pub(crate) fn cell_text(cell: &calamine::Data) -> String {
     use calamine::Data;
     match cell {
         Data::Empty => String::new(),
@@ -358,7 +358,7 @@ fn cell_text(cell: &calamine::Data) -> String {
 }
 
 /// Excel's serial day (1900 system) as `YYYY-MM-DD`.
-fn excel_day(serial: f64) -> Option<String> {
+pub(crate) fn excel_day(serial: f64) -> Option<String> {
     let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).ok()?;
     let day = epoch.checked_add(time::Duration::days(serial.floor() as i64))?;
     Some(day.to_string())

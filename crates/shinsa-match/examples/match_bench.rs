@@ -216,6 +216,7 @@ fn synthetic(count: usize) {
             relations: Vec::new(),
             target: true,
             remarks: String::new(),
+            birth_dates: Vec::new(),
         })
         .collect();
     // Only the parties: the list entries screening derives from them are

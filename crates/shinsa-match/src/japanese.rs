@@ -435,14 +435,31 @@ fn without_added_vowels(hepburn: &str) -> String {
 }
 
 /// Letters as both writings can agree on: one letter for l and r, for v,
-/// w and b, i for y; doubles once.
+/// w and b, i for y; doubles once; and Hepburn's long vowels short —
+/// Ōno, Ohno, Oono and Ono are one name (大野), as are Satou and Sato.
 fn plain(word: &str) -> String {
+    let letters: Vec<char> = word.chars().collect();
+    let vowel = |c: Option<&char>| c.is_some_and(|c| "aeiouyāēīōū".contains(*c));
     let mut out = String::with_capacity(word.len());
-    for letter in word.chars() {
+    for (at, &letter) in letters.iter().enumerate() {
+        let previous = at.checked_sub(1).and_then(|i| letters.get(i));
+        let next = letters.get(at + 1);
+        // "oh" and "ou" before a consonant or the end are a long o.
+        if (letter == 'h' || (letter == 'u' && previous == Some(&'o')))
+            && vowel(previous)
+            && !vowel(next)
+        {
+            continue;
+        }
         let letter = match letter {
             'l' => 'r',
             'v' | 'w' => 'b',
             'y' => 'i',
+            'ā' | 'â' => 'a',
+            'ē' | 'ê' => 'e',
+            'ī' | 'î' => 'i',
+            'ō' | 'ô' => 'o',
+            'ū' | 'û' => 'u',
             other => other,
         };
         if !out.ends_with(letter) {
@@ -878,6 +895,19 @@ mod tests {
         assert_eq!(loan.tokens, ["#PTRH:petorofu::ペトロフ", "engineering"]);
         let run_on = reading("カザンヘリコプター").unwrap();
         assert_eq!(run_on.tokens[1], "=helicopter|helicopters");
+    }
+
+    #[test]
+    fn hepburn_variants_are_one_name() {
+        for latin in ["ono", "ohno", "oono", "ōno"] {
+            assert_eq!(
+                plain(latin),
+                plain(&without_added_vowels("oono")),
+                "{latin}"
+            );
+        }
+        assert_eq!(plain("satou"), plain("sato"));
+        assert_ne!(plain("louis"), plain("lois"), "a vowel follows");
     }
 
     #[test]

@@ -142,9 +142,13 @@ pub struct Matcher {
     by_base_key: KeyIndex,
     by_romanised: KeyIndex,
     by_token: KeyIndex,
-    /// Whether some target is a Japanese reading with words by sound: only
-    /// then does a Latin query look for its words' sound keys.
-    sound_targets: bool,
+    /// The words of every name by sound ([`crate::japanese`]), for queries
+    /// written in katakana; built when the first such query comes, so that
+    /// a run of Latin queries never pays for it.
+    by_sound_of_words: std::sync::OnceLock<KeyIndex>,
+    /// The katakana words of names written in Japanese, by sound, for
+    /// Latin queries; empty when no list writes names in Japanese.
+    by_sound_of_readings: KeyIndex,
 }
 
 /// Names filed under keys, stored compactly: the keys' 64-bit hashes
@@ -183,6 +187,10 @@ impl KeyIndex {
         index.starts.shrink_to_fit();
         index.names.shrink_to_fit();
         index
+    }
+
+    fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
     }
 
     /// The names filed under `key`.
@@ -245,6 +253,7 @@ impl Matcher {
         // Reserved generously rather than doubled into: pages never written
         // are never resident, while a doubling copies the whole vector.
         let mut by_token = Vec::with_capacity(targets.len().saturating_mul(24));
+        let mut by_sound_of_readings = Vec::new();
         for (index, target) in targets.iter().enumerate() {
             // More than four billion names is beyond any list: they go unindexed.
             let Ok(index) = u32::try_from(index) else {
@@ -263,25 +272,24 @@ impl Matcher {
             }
             // Token keys also say which word of the name they come from.
             if index < TOKEN_FILING_LIMIT {
-                for (token, at) in blocking_keys(&target.analysed, BySound::Yes) {
+                for (token, at) in blocking_keys(&target.analysed) {
                     by_token.push((KeyIndex::hash(&token), filed_word(index, at)));
+                }
+                for (token, at) in sound_keys(&target.analysed, Words::Readings) {
+                    by_sound_of_readings.push((KeyIndex::hash(&token), filed_word(index, at)));
                 }
             }
         }
-        let (by_key, by_base_key, by_romanised, by_token) = (
+        let (by_key, by_base_key, by_romanised, by_token, by_sound_of_readings) = (
             KeyIndex::build(by_key),
             KeyIndex::build(by_base_key),
             KeyIndex::build(by_romanised),
             KeyIndex::build(by_token),
+            KeyIndex::build(by_sound_of_readings),
         );
         Self {
-            sound_targets: targets.iter().any(|target| {
-                target
-                    .analysed
-                    .tokens
-                    .iter()
-                    .any(|token| crate::japanese::is_sound(token))
-            }),
+            by_sound_of_words: std::sync::OnceLock::new(),
+            by_sound_of_readings,
             bound_weights: targets
                 .iter()
                 .map(|target| BoundWeights::of(&target.analysed))
@@ -504,6 +512,25 @@ impl Matcher {
 }
 
 impl Matcher {
+    /// The words of every name by sound, built on first use.
+    fn by_sound_of_words(&self) -> &KeyIndex {
+        self.by_sound_of_words.get_or_init(|| {
+            let mut pairs = Vec::new();
+            for (index, target) in self.targets.iter().enumerate() {
+                let Ok(index) = u32::try_from(index) else {
+                    break;
+                };
+                if index >= TOKEN_FILING_LIMIT {
+                    break;
+                }
+                for (key, at) in sound_keys(&target.analysed, Words::Latin) {
+                    pairs.push((KeyIndex::hash(&key), filed_word(index, at)));
+                }
+            }
+            KeyIndex::build(pairs)
+        })
+    }
+
     /// Each name filed under a key of `query`, with the query tokens (as a
     /// bit mask) it shares a key with. Counted in a dense array per thread:
     /// a hash map cost most of a query's time on large lists.
@@ -520,14 +547,31 @@ impl Matcher {
                 masks.resize(self.targets.len(), 0);
             }
             let mut touched: Vec<u32> = Vec::new();
-            let by_sound = if self.sound_targets {
-                BySound::Yes
+            let spelling = blocking_keys(query)
+                .into_iter()
+                .map(|key| (key, &self.by_token));
+            // Katakana words against every list word by sound; Latin words
+            // against the katakana of names written in Japanese.
+            let katakana = sound_keys(query, Words::Readings);
+            let by_sound_of_words = if katakana.is_empty() {
+                None
             } else {
-                BySound::No
+                Some(self.by_sound_of_words())
             };
-            for (key, token) in blocking_keys(query, by_sound) {
+            let sound = katakana
+                .into_iter()
+                .filter_map(|key| Some((key, by_sound_of_words?)));
+            let latin = if self.by_sound_of_readings.is_empty() {
+                Vec::new()
+            } else {
+                sound_keys(query, Words::Latin)
+            };
+            let latin = latin
+                .into_iter()
+                .map(|key| (key, &self.by_sound_of_readings));
+            for ((key, token), index) in spelling.chain(sound).chain(latin) {
                 let bit = 1u64 << token.min(31);
-                for &filed in self.by_token.get(&key) {
+                for &filed in index.get(&key) {
                     let (index, word) = (filed / WORDS_PER_NAME, filed % WORDS_PER_NAME);
                     if let Some(mask) = masks.get_mut(index as usize) {
                         if *mask == 0 {
@@ -627,9 +671,14 @@ fn explain(
 ) -> Vec<String> {
     let mut why = query.steps.clone();
     if let Some(scheme) = query_spelling {
+        let words: Vec<String> = query
+            .tokens
+            .iter()
+            .map(|token| crate::japanese::display(token))
+            .collect();
         why.push(format!(
             "query spelt in Latin letters ({scheme}): {}",
-            query.key
+            words.join(" ")
         ));
     }
     if let Some(scheme) = target.spelling {
@@ -668,14 +717,40 @@ fn explain(
     why
 }
 
-/// Whether a name's Latin words give their sound keys
-/// ([`crate::japanese::sound_blocking_keys`]) besides their spelling keys:
-/// list names always do (for readings of Japanese queries), a Latin query
-/// only when some list name is a Japanese reading.
+/// Which words of a name give sound keys ([`sound_keys`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BySound {
-    No,
-    Yes,
+enum Words {
+    /// The katakana words of a Japanese reading.
+    Readings,
+    /// Distinctive words in Latin letters.
+    Latin,
+}
+
+/// Keys of a name's words by sound
+/// ([`crate::japanese::sound_blocking_keys`]), each with its word.
+fn sound_keys(name: &AnalysedName, words: Words) -> Vec<(String, usize)> {
+    let mut keys = Vec::new();
+    if name.is_unspaced() {
+        return keys;
+    }
+    for (at, token) in name.tokens.iter().enumerate() {
+        let wanted = match words {
+            Words::Readings => crate::japanese::is_sound(token),
+            Words::Latin => {
+                !crate::japanese::is_sound(token)
+                    && crate::japanese::alternatives(token).is_none()
+                    && AnalysedName::weight(token) >= 1.0
+            }
+        };
+        if wanted {
+            for key in crate::japanese::sound_blocking_keys(token) {
+                keys.push((key, at));
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Keys under which a name is filed for candidate generation, each with
@@ -683,10 +758,11 @@ enum BySound {
 /// from seven letters its first and its last three letters (one or two
 /// edits leave one of them whole); from four to six letters the token
 /// with each letter deleted in turn, so that any one edit (substitution,
-/// insertion, deletion, transposition) shares a key; sound keys as asked.
-/// A reading's sound word gives its sound keys, a translation the keys of
-/// each alternative. For names without spaces, character bigrams.
-fn blocking_keys(name: &AnalysedName, by_sound: BySound) -> Vec<(String, usize)> {
+/// insertion, deletion, transposition) shares a key; two neighbouring
+/// words joined. A translation gives the keys of each alternative (sound
+/// words are filed by [`sound_keys`]). For names without spaces,
+/// character bigrams.
+fn blocking_keys(name: &AnalysedName) -> Vec<(String, usize)> {
     let mut keys: Vec<(String, usize)> = Vec::new();
     if name.is_unspaced() {
         let chars: Vec<char> = name.key.chars().filter(|c| !c.is_whitespace()).collect();
@@ -699,15 +775,13 @@ fn blocking_keys(name: &AnalysedName, by_sound: BySound) -> Vec<(String, usize)>
     } else {
         for (at, token) in name.tokens.iter().enumerate() {
             if crate::japanese::is_sound(token) {
-                for key in crate::japanese::sound_blocking_keys(token) {
-                    keys.push((key, at));
-                }
+                continue; // filed by sound (`sound_keys`)
             } else if let Some(alternatives) = crate::japanese::alternatives(token) {
                 for word in alternatives {
-                    word_keys(word, at, by_sound, &mut keys);
+                    word_keys(word, at, &mut keys);
                 }
             } else {
-                word_keys(token, at, by_sound, &mut keys);
+                word_keys(token, at, &mut keys);
             }
         }
         // Two words the other side may write as one ("nano technology",
@@ -732,7 +806,7 @@ fn blocking_keys(name: &AnalysedName, by_sound: BySound) -> Vec<(String, usize)>
 }
 
 /// The keys of one word of a spaced name (see [`blocking_keys`]).
-fn word_keys(token: &str, at: usize, by_sound: BySound, keys: &mut Vec<(String, usize)>) {
+fn word_keys(token: &str, at: usize, keys: &mut Vec<(String, usize)>) {
     let chars: Vec<char> = token.chars().collect();
     if AnalysedName::weight(token) < 1.0 || chars.len() < 2 {
         return;
@@ -742,11 +816,6 @@ fn word_keys(token: &str, at: usize, by_sound: BySound, keys: &mut Vec<(String, 
     // too many names to narrow anything down.
     if let Some(code) = crate::name::phonetic(token).filter(|code| code.len() >= 3) {
         keys.push((format!("%{code}"), at));
-    }
-    if by_sound == BySound::Yes {
-        for key in crate::japanese::sound_blocking_keys(token) {
-            keys.push((key, at));
-        }
     }
     match chars.len() {
         4..=6 => {

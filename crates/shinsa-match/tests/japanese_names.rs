@@ -218,6 +218,7 @@ fn matcher(lists: &[(&str, Vec<Entry>)]) -> Matcher {
                     relations: Vec::new(),
                     target: true,
                     remarks: String::new(),
+                    birth_dates: Vec::new(),
                 },
             ));
         }
@@ -337,6 +338,98 @@ fn japanese_names_find_their_latin_entries() {
     // ("Emergency", エマージェンシー).
     assert!(share(katakana) >= 0.82, "katakana {katakana:?}");
     assert!(share(kanji) >= 0.50, "kanji {kanji:?}");
+}
+
+/// And back: the list holds only the Japanese names, the queries are the
+/// English ones.
+#[test]
+fn latin_names_find_their_japanese_entries() {
+    let lists = lists();
+    let mut reference = ReferenceData::default();
+    for (list, entries) in &lists {
+        for entry in entries {
+            reference.listed.push((
+                (*list).to_owned(),
+                ListedParty {
+                    id: entry.number.to_string(),
+                    kind: PartyKind::Organization,
+                    names: vec![entry.japanese.clone()],
+                    countries: Vec::new(),
+                    identifiers: Vec::new(),
+                    other_ids: Vec::new(),
+                    programs: Vec::new(),
+                    relations: Vec::new(),
+                    target: true,
+                    remarks: String::new(),
+                    birth_dates: Vec::new(),
+                },
+            ));
+        }
+    }
+    let matcher = Matcher::new(&reference);
+    let (mut right, mut all) = (0usize, 0usize);
+    for (list, entries) in &lists {
+        for entry in entries.iter().filter(|entry| !has_kanji(&entry.japanese)) {
+            all += 1;
+            let found = matcher.find(&entry.english[0], DEFAULT_THRESHOLD);
+            let japanese_of = |key: &str| {
+                let (list, id) = key.split_once('/')?;
+                lists
+                    .iter()
+                    .find(|(name, _)| *name == list)?
+                    .1
+                    .iter()
+                    .find(|e| e.number.to_string() == id)
+                    .map(|e| e.japanese.clone())
+            };
+            let expected = format!("{list}/{}", entry.number);
+            if found.first().is_some_and(|best| match &best.target {
+                TargetRef::Entry(key) => {
+                    *key == expected || japanese_of(key).as_ref() == Some(&entry.japanese)
+                }
+                TargetRef::Identity(_) => false,
+            }) {
+                right += 1;
+            }
+        }
+    }
+    eprintln!("Latin → katakana: {right}/{all}");
+    assert!(all >= 100);
+    assert!(right * 100 >= all * 70, "{right} of {all}");
+}
+
+/// A Japanese name in Latin letters finds its katakana form whichever
+/// Hepburn spelling it uses. (Kanji names need a reading of the kanji,
+/// which shinsa does not have: 大野 is found only as written.)
+#[test]
+fn hepburn_spellings_find_the_katakana_name() {
+    let mut reference = ReferenceData::default();
+    reference.listed.push((
+        "test".to_owned(),
+        ListedParty {
+            id: "1".to_owned(),
+            kind: PartyKind::Person,
+            names: vec!["オオノ・サトシ".to_owned()],
+            countries: Vec::new(),
+            identifiers: Vec::new(),
+            other_ids: Vec::new(),
+            programs: Vec::new(),
+            relations: Vec::new(),
+            target: true,
+            remarks: String::new(),
+            birth_dates: Vec::new(),
+        },
+    ));
+    let matcher = Matcher::new(&reference);
+    for query in ["Satoshi Ono", "Ohno Satoshi", "Ōno Satoshi", "OONO SATOSHI"] {
+        let found = matcher.find(query, DEFAULT_THRESHOLD);
+        assert_eq!(
+            found.first().map(|m| m.matched.as_str()),
+            Some("オオノ・サトシ"),
+            "{query}"
+        );
+    }
+    assert!(matcher.find("Satoshi Ito", DEFAULT_THRESHOLD).is_empty());
 }
 
 #[test]

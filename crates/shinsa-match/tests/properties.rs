@@ -58,6 +58,7 @@ fn list(names: &[String]) -> ReferenceData {
             relations: Vec::new(),
             target: true,
             remarks: String::new(),
+            birth_dates: Vec::new(),
         })
         .collect();
     let mut reference = ReferenceData::default();
@@ -73,6 +74,7 @@ fn list(names: &[String]) -> ReferenceData {
             sha256: String::new(),
         },
         parties,
+        removals: Vec::new(),
     });
     reference
 }

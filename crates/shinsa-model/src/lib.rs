@@ -26,7 +26,7 @@ pub use inventory::{
 };
 pub use lists::{
     EntryException, EntryTarget, Identity, ImportedList, LegalEffect, ListChanges, ListEntry,
-    ListInfo, ListedParty, PartyKind, Relation, RelationKind, Scope, UseRestriction,
+    ListInfo, ListedParty, PartyKind, Relation, RelationKind, Removal, Scope, UseRestriction,
 };
 pub use network::{Cidr, Direction, Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{

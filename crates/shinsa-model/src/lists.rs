@@ -268,6 +268,10 @@ pub struct ListedParty {
     /// (an FtM company that is owned by a target but not itself listed).
     pub target: bool,
     pub remarks: String,
+    /// A person's dates of birth as `YYYY-MM-DD`, `YYYY-MM` or `YYYY`
+    /// (lists often know only the year): they tell namesakes apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub birth_dates: Vec<String>,
 }
 
 impl ListedParty {
@@ -282,6 +286,17 @@ impl ListedParty {
 pub struct ImportedList {
     pub info: ListInfo,
     pub parties: Vec<ListedParty>,
+    /// Entries the publisher struck out and still shows, with the day
+    /// (the MOF list keeps a delisted row as "2008.3.26削除").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removals: Vec<Removal>,
+}
+
+/// An entry a list shows as removed: its id in the list and the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub id: String,
+    pub removed: Date,
 }
 
 impl ImportedList {

@@ -6,7 +6,11 @@ use clap::ValueEnum;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 use shinsa_match::{ListingVia, Matcher, ResolvedRegister};
-use shinsa_model::{CountryCode, Date, EntryTarget, Inventory, Operator, Party, ReferenceData};
+use shinsa_model::{
+    CountryCode, Date, EntryTarget, Inventory, ListEntry, ListedParty, Operator, Party,
+    ReferenceData,
+};
+use std::collections::HashMap;
 
 /// Output format of `match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,14 +75,44 @@ pub fn run(
     };
     let matcher = Matcher::new(reference);
     let register = shinsa_match::resolve(&inventory, reference, &matcher, day, threshold);
+    let lookup = Lookup::new(reference);
     Ok(inventory
         .parties
         .iter()
-        .map(|party| result(&register, reference, party))
+        .map(|party| result(&register, reference, &lookup, party))
         .collect())
 }
 
-fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party) -> QueryResult {
+/// Entries and listed parties by key, built once: looking each match's
+/// entry up by walking the lists cost more than matching the query.
+struct Lookup<'a> {
+    entries: HashMap<String, &'a ListEntry>,
+    listed: HashMap<(&'a str, &'a str), &'a ListedParty>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(reference: &'a ReferenceData) -> Self {
+        Self {
+            entries: reference
+                .entries
+                .iter()
+                .map(|entry| (entry.key(), entry))
+                .collect(),
+            listed: reference
+                .listed
+                .iter()
+                .map(|(list, party)| ((list.as_str(), party.id.as_str()), party))
+                .collect(),
+        }
+    }
+}
+
+fn result(
+    register: &ResolvedRegister,
+    reference: &ReferenceData,
+    lookup: &Lookup<'_>,
+    party: &Party,
+) -> QueryResult {
     let resolved = register.party(&format!("party:{}", party.id));
     let identity = resolved
         .and_then(|p| p.identity.as_ref())
@@ -96,7 +130,7 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
         .unwrap_or_default()
         .iter()
         .map(|listing| {
-            let entry = reference.entries.iter().find(|e| e.key() == listing.entry);
+            let entry = lookup.entries.get(&listing.entry);
             let name = match entry.map(|e| &e.target) {
                 Some(EntryTarget::Named { name, .. }) => name.clone(),
                 _ => listing.name_match.matched.clone(),
@@ -114,7 +148,7 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
                     own_score.unwrap_or(listing.name_match.score)
                 }
             };
-            explanation.extend(links(reference, &listing.entry));
+            explanation.extend(links(lookup, &listing.entry));
             EntryHit {
                 entry_id: listing.entry.clone(),
                 list: listing.list.clone(),
@@ -139,15 +173,11 @@ fn result(register: &ResolvedRegister, reference: &ReferenceData, party: &Party)
 
 /// The links a list publishes for an entry (OFAC "Linked To:"), as
 /// sentences: not ownership, but what an analyst looks at next.
-fn links(reference: &ReferenceData, entry: &str) -> Vec<String> {
+fn links(lookup: &Lookup<'_>, entry: &str) -> Vec<String> {
     let Some((list, id)) = entry.split_once('/') else {
         return Vec::new();
     };
-    let Some((_, party)) = reference
-        .listed
-        .iter()
-        .find(|(l, party)| l == list && party.id == id)
-    else {
+    let Some(party) = lookup.listed.get(&(list, id)) else {
         return Vec::new();
     };
     party
@@ -155,11 +185,10 @@ fn links(reference: &ReferenceData, entry: &str) -> Vec<String> {
         .iter()
         .filter(|relation| relation.kind == shinsa_model::RelationKind::LinkedTo)
         .map(|relation| {
-            let name = reference
+            let name = lookup
                 .listed
-                .iter()
-                .find(|(l, other)| l == list && other.id == relation.to)
-                .map_or(relation.to.as_str(), |(_, other)| other.name());
+                .get(&(list, relation.to.as_str()))
+                .map_or(relation.to.as_str(), |other| other.name());
             format!("the list links it to {name} ({list}/{})", relation.to)
         })
         .collect()
