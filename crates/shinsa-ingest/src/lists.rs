@@ -219,6 +219,7 @@ fn info(id: String, publisher: &Publisher, version: Date, sha256: String) -> Lis
         version,
         source: publisher.source.to_owned(),
         sha256,
+        coverage: None,
     }
 }
 

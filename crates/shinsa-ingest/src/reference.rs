@@ -106,7 +106,7 @@ const LISTS: TableSpec = TableSpec {
         "legal_effect",
         "version",
     ],
-    optional: &["source"],
+    optional: &["source", "coverage"],
 };
 const ENTRIES: TableSpec = TableSpec {
     name: "entries",
@@ -473,6 +473,7 @@ fn list_info(row: &Row, errors: &mut Errors) -> Option<ListInfo> {
         version: required_date(row, "version", errors)?,
         source: row.text("source").unwrap_or_default(),
         sha256: String::new(),
+        coverage: row.text("coverage"),
     })
 }
 

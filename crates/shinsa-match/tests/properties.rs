@@ -72,6 +72,7 @@ fn list(names: &[String]) -> ReferenceData {
             version: shinsa_model::parse_date("2026-01-01").unwrap(),
             source: String::new(),
             sha256: String::new(),
+            coverage: None,
         },
         parties,
         removals: Vec::new(),

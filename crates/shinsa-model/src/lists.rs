@@ -78,6 +78,11 @@ pub struct ListInfo {
     pub source: String,
     /// SHA-256 of the file the entries were read from, set by the reader.
     pub sha256: String,
+    /// Whether the list holds every entry its publisher lists
+    /// ("complete: …") or only some ("subset: …", and of what); `None`
+    /// for an imported file, which is the publisher's whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<String>,
 }
 
 /// Whom or what an entry names.

@@ -148,6 +148,9 @@ fn result(
                     own_score.unwrap_or(listing.name_match.score)
                 }
             };
+            if let Some(entry) = entry {
+                explanation.push(listed_where(reference, entry));
+            }
             explanation.extend(links(lookup, &listing.entry));
             EntryHit {
                 entry_id: listing.entry.clone(),
@@ -169,6 +172,27 @@ fn result(
         identity,
         matches,
     }
+}
+
+/// Where and since when the entry is listed, and on what authority: a
+/// person acting on a match checks the source, not shinsa.
+fn listed_where(reference: &ReferenceData, entry: &ListEntry) -> String {
+    let list = reference
+        .lists
+        .iter()
+        .find(|list| list.id == entry.list)
+        .map_or(entry.list.as_str(), |list| list.name.as_str());
+    let mut text = format!("listed on {list} ({}) since {}", entry.key(), entry.added);
+    if let Some(removed) = entry.removed {
+        text.push_str(&format!(", removed {removed}"));
+    }
+    for part in [&entry.citation, &entry.source] {
+        if !part.is_empty() {
+            text.push_str("; ");
+            text.push_str(part);
+        }
+    }
+    text
 }
 
 /// The links a list publishes for an entry (OFAC "Linked To:"), as

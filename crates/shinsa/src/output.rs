@@ -224,6 +224,7 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
                 list.legal_effect.as_str().to_owned(),
                 list.version.to_string(),
                 count(&list.id).to_string(),
+                coverage(list),
                 sha256,
             ]
         })
@@ -236,6 +237,7 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
                 "id": list.id, "name": list.name, "publisher": list.publisher,
                 "jurisdiction": list.jurisdiction, "legal_effect": list.legal_effect,
                 "version": list.version.to_string(), "entries": count(&list.id),
+                "coverage": coverage(list),
                 "sha256": list.sha256, "source": list.source,
             })
         })
@@ -247,9 +249,18 @@ pub fn lists(reference: &ReferenceData, format: Format) -> anyhow::Result<String
         "legal_effect",
         "version",
         "entries",
+        "coverage",
         "sha256",
     ];
     rows_output(&header, &rows, &document, format)
+}
+
+/// Whether a list is the publisher's whole list: bundled lists say so in
+/// `lists.csv`; an imported list is the publisher's file as given.
+fn coverage(list: &shinsa_model::ListInfo) -> String {
+    list.coverage
+        .clone()
+        .unwrap_or_else(|| "complete: the publisher's file as imported".to_owned())
 }
 
 /// Renders a pack comparison.

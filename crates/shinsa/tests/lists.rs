@@ -47,6 +47,32 @@ fn imported_lists_are_saved_listed_and_matched() {
         .expect("the imported list is listed");
     assert_eq!(cons["entries"], 4);
     assert_eq!(cons["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        cons["coverage"],
+        "complete: the publisher's file as imported"
+    );
+    // Bundled lists say whether they are whole.
+    let coverage = |id: &str| {
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|list| list["id"] == id)
+            .map(|list| list["coverage"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert!(coverage("dod-1260h").starts_with("complete:"));
+    assert!(coverage("bis-entity").starts_with("subset:"));
+    let dod = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|list| list["id"] == "dod-1260h")
+        .unwrap();
+    assert_eq!(
+        dod["entries"], 207,
+        "188 listed on 2026-06-08 and 19 removals"
+    );
 
     let run = shinsa(&[
         "match",

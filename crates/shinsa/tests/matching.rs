@@ -47,6 +47,51 @@ fn one_object_per_query_with_entries_best_first() {
     assert_eq!(results[2]["matches"].as_array().map(Vec::len), Some(0));
 }
 
+/// The vendors of issue 17: each finds its listed entry, and the
+/// explanation says where it is listed and on what source.
+#[test]
+fn listed_vendors_are_found_with_the_source_of_their_listing() {
+    let results = jsonl(&[
+        "China Telecom Corp Ltd",
+        "中国电信集团有限公司",
+        "Hesai Technology Co. Ltd.",
+        "禾赛科技",
+        "Huawei Device Co., Ltd.",
+    ]);
+    let expected = [
+        "dod-1260h/china-telecom-corporation-limited",
+        "dod-1260h/china-telecom-group-co-ltd",
+        "dod-1260h/hesai",
+        "dod-1260h/hesai",
+        "bis-entity/huawei-device",
+    ];
+    for (result, entry) in results.iter().zip(expected) {
+        let found = result["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|hit| hit["entry_id"] == entry)
+            .unwrap_or_else(|| panic!("{entry} not in {result}"));
+        assert_eq!(found["score"], 1.0, "{found}");
+        let why = found["explanation"].to_string();
+        assert!(why.contains(&format!("({entry}) since")), "{why}");
+        assert!(
+            why.contains("84 FR 22961") || why.contains("dod_chinese_milcorps"),
+            "{why}"
+        );
+    }
+    // The 2025-01-07 removal of China Telecommunications Corporation is kept
+    // with its day, and does not match after it.
+    let before = jsonl(&[
+        "China Telecommunications Corporation",
+        "--as-of",
+        "2024-12-31",
+    ]);
+    assert!(entry_ids(&before[0]).contains(&"dod-1260h/china-telecom-corp".to_owned()));
+    let after = jsonl(&["China Telecommunications Corporation"]);
+    assert!(!entry_ids(&after[0]).contains(&"dod-1260h/china-telecom-corp".to_owned()));
+}
+
 #[test]
 fn the_threshold_and_the_day_filter_matches() {
     let near = jsonl(&["Kaspersky Lab Japan"]);
