@@ -8,6 +8,7 @@ pub mod japanese;
 pub mod matcher;
 pub mod name;
 pub mod observed;
+pub mod people;
 pub mod resolve;
 pub mod translit;
 

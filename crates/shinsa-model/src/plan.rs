@@ -117,6 +117,19 @@ pub struct Officer {
     pub nationality: Option<CountryCode>,
 }
 
+/// A person a plan names (see [`Plan::people`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanPerson {
+    /// RFC 6901 pointer into the plan (`/items/0/supplier/officers/1`).
+    pub pointer: String,
+    /// `officer` or `holder`.
+    pub role: &'static str,
+    pub supplier: String,
+    pub name: String,
+    pub born: Option<Date>,
+    pub nationality: Option<CountryCode>,
+}
+
 /// Something the ministry will ask for that the draft does not say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
@@ -512,6 +525,55 @@ impl Plan {
             dataflows: Vec::new(),
             observed: crate::Observed::default(),
         }
+    }
+
+    /// Every person the plan names — officers, and holders of 5 % or more
+    /// — with the supplier they belong to and where the plan says it, to
+    /// be screened as people (holders may be companies: those are
+    /// screened as the supplier's owners too).
+    pub fn people(&self) -> Vec<PlanPerson> {
+        let mut out = Vec::new();
+        for (index, item) in self.items.iter().enumerate() {
+            let at = format!("/items/{index}");
+            let mut suppliers: Vec<(String, &Supplier)> = Vec::new();
+            suppliers.extend(item.supplier.iter().map(|s| (format!("{at}/supplier"), s)));
+            suppliers.extend(
+                item.contractor
+                    .iter()
+                    .map(|s| (format!("{at}/contractor"), s)),
+            );
+            for (number, supplier) in item.subcontractors.iter().enumerate() {
+                suppliers.push((format!("{at}/subcontractors/{number}"), supplier));
+            }
+            for (number, component) in item.components.iter().enumerate() {
+                if let Some(supplier) = &component.supplier {
+                    suppliers.push((format!("{at}/components/{number}/supplier"), supplier));
+                }
+            }
+            for (pointer, supplier) in suppliers {
+                for (number, officer) in supplier.officers.iter().flatten().enumerate() {
+                    out.push(PlanPerson {
+                        pointer: format!("{pointer}/officers/{number}"),
+                        role: "officer",
+                        supplier: supplier.name.clone(),
+                        name: officer.name.clone(),
+                        born: officer.date_of_birth,
+                        nationality: officer.nationality,
+                    });
+                }
+                for (number, holder) in supplier.major_holders.iter().flatten().enumerate() {
+                    out.push(PlanPerson {
+                        pointer: format!("{pointer}/major_holders/{number}"),
+                        role: "holder",
+                        supplier: supplier.name.clone(),
+                        name: holder.name.clone(),
+                        born: None,
+                        nationality: holder.country,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The plan with officers' dates of birth and nationalities removed:

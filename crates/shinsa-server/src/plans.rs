@@ -198,8 +198,26 @@ pub async fn events(
         if let Some(body) = &event.body {
             event.body = Some(shown_body(principal, body));
         }
+        if let Some(snapshot) = &mut event.snapshot {
+            shown_snapshot(principal, snapshot);
+        }
     }
     Ok(events)
+}
+
+/// The frozen screening `principal` may see: who of the plan's people a
+/// list names is personal data, kept to the filing operator and the
+/// reviewing ministry; others see how many there are.
+fn shown_snapshot(principal: &Principal, snapshot: &mut serde_json::Value) {
+    if sees_personal_data(principal) {
+        return;
+    }
+    if let Some(object) = snapshot.as_object_mut()
+        && let Some(people) = object.remove("people")
+    {
+        let count = people.as_array().map_or(0, Vec::len);
+        object.insert("people_withheld".to_owned(), serde_json::json!(count));
+    }
 }
 
 pub async fn plan(state: &Shared, principal: &Principal, id: &str) -> Result<PlanView, Problem> {
@@ -287,11 +305,16 @@ async fn snapshot(
     let digest = hex::encode(sha2::Sha256::digest(
         serde_json::to_vec(plan).map_err(|error| Problem::internal(error.to_string()))?,
     ));
-    let (findings, provenance) =
-        tokio::task::spawn_blocking(move || screening.screen(&inventory, &digest, &mut |_, _| {}))
-            .await
-            .map_err(|error| Problem::internal(error.to_string()))?
-            .map_err(|error| Problem::internal(error.to_string()))?;
+    let named = plan.clone();
+    let (findings, provenance, people) = tokio::task::spawn_blocking(move || {
+        let people = screening.people(&named);
+        screening
+            .screen(&inventory, &digest, &mut |_, _| {})
+            .map(|(findings, provenance)| (findings, provenance, people))
+    })
+    .await
+    .map_err(|error| Problem::internal(error.to_string()))?
+    .map_err(|error| Problem::internal(error.to_string()))?;
     let findings: Vec<serde_json::Value> = findings
         .iter()
         .map(|finding| {
@@ -303,6 +326,9 @@ async fn snapshot(
         "as_of": today().to_string(),
         "provenance": provenance,
         "findings": findings,
+        // Officers and holders found on a list: personal data, shown only
+        // to whom may see the officers' (`shown_snapshot`).
+        "people": people,
     }))
 }
 

@@ -63,6 +63,39 @@ impl Screening {
         &self.reference
     }
 
+    /// The people a plan names, screened as people against every loaded
+    /// list ([`shinsa_match::people`]), as the frozen screening keeps them.
+    pub fn people(&self, plan: &shinsa_model::plan::Plan) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for person in plan.people() {
+            let hits = shinsa_match::people::screen_person(
+                &self.matcher,
+                &self.reference,
+                &shinsa_match::people::Person {
+                    name: &person.name,
+                    born: person.born,
+                    nationality: person.nationality,
+                },
+                shinsa_match::DEFAULT_THRESHOLD,
+            );
+            for hit in hits {
+                out.push(serde_json::json!({
+                    "pointer": person.pointer,
+                    "role": person.role,
+                    "supplier": person.supplier,
+                    "name": person.name,
+                    "entry": hit.entry,
+                    "list": hit.list,
+                    "listed_name": hit.listed_name,
+                    "matched": hit.matched,
+                    "score": (hit.score * 1000.0).round() / 1000.0,
+                    "explanation": hit.why,
+                }));
+            }
+        }
+        out
+    }
+
     /// The pack in force on `day` for `sector` (any sector: `None`).
     fn pack(&self, day: Date, sector: Option<&str>) -> Result<&Pack, ScreeningError> {
         shinsa_policy::catalogue::select(&self.packs, &self.pack, day, sector)

@@ -1645,6 +1645,109 @@ async fn the_plan_story(database: Option<String>) {
     server.shut().await;
 }
 
+/// The officers a plan names are screened as people against the lists the
+/// server holds — here the Ministry of Finance's own asset-freeze
+/// workbook — with the date of birth telling a listed person from a
+/// namesake; what is found is frozen with the filing and shown only to
+/// those who may see the officers' personal data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn officers_on_a_list_are_frozen_with_the_filing() {
+    let server = Server::start(None).await;
+    let people = people(&server.store).await;
+    let client = Client::of(&server);
+    let t = |who: &str| people.token(who).to_owned();
+    let workbook = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shinsa-ingest/tests/fixtures/lists/jp/shisantouketsu20260305.xlsx"),
+    )
+    .unwrap();
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/v1/lists?file=shisantouketsu20260305.xlsx",
+            client.base
+        ))
+        .bearer_auth(t("platform-admin"))
+        .body(workbook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (status, uploaded) = client
+        .upload(
+            &t("a-admin"),
+            "main",
+            &register("OP-A", "electricity", "Northwind Relay Co., Ltd."),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{uploaded}");
+    client.settle(&t("a-admin")).await;
+    let register_id = uploaded["register"]["id"].as_str().unwrap();
+    let (status, draft) = client
+        .send(
+            &t("a-admin"),
+            reqwest::Method::POST,
+            "/api/v1/plans",
+            json!({"title": "保護リレー更新", "register_id": register_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let plan_path = format!("/api/v1/plans/{}", draft["id"].as_str().unwrap());
+    let mut body = draft["body"].clone();
+    body["measures"] = json!(["設定変更は国内の保守員のみが行う"]);
+    body["items"][0]["timing"] = json!("2027-04-01");
+    body["items"][0]["supplier"]["major_holders"] = json!([]);
+    body["items"][0]["supplier"]["foreign_government_ties"] = json!("none");
+    // The list gives Vladimir Putin's date of birth as 1952-10-07; the
+    // second officer is a namesake born on another day.
+    body["items"][0]["supplier"]["officers"] = json!([
+        {"name": "王 偉", "date_of_birth": "1968-02-03", "nationality": "CN"},
+        {"name": "Vladimir Putin", "date_of_birth": "1952-10-07", "nationality": "RU"},
+        {"name": "Vladimir Putin", "date_of_birth": "1984-05-05", "nationality": "RU"}
+    ]);
+    let (status, complete) = client
+        .send(
+            &t("a-admin"),
+            reqwest::Method::PUT,
+            &plan_path,
+            json!({"revision": draft["revision"], "body": body}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{complete}");
+    let (status, filed) = client
+        .step(&t("a-admin"), &complete, "file", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filed}");
+
+    let frozen = |who: String| {
+        let path = format!("{plan_path}/history");
+        let client = &client;
+        async move {
+            let (_, history) = client.get(&who, &path).await;
+            history["history"].as_array().unwrap().last().unwrap()["snapshot"].clone()
+        }
+    };
+    let snapshot = frozen(t("meti-reviewer")).await;
+    let hits = snapshot["people"].as_array().unwrap();
+    assert_eq!(
+        hits.len(),
+        1,
+        "the namesake is not the listed person: {hits:?}"
+    );
+    assert_eq!(hits[0]["pointer"], "/items/0/supplier/officers/1");
+    assert_eq!(hits[0]["role"], "officer");
+    assert_eq!(hits[0]["entry"], "jp-mof/29-1");
+    let why = hits[0]["explanation"].to_string();
+    assert!(why.contains("date of birth 1952-10-07 as listed"), "{why}");
+    // The operator sees it too; the ministry's auditor learns only that
+    // something is withheld.
+    assert_eq!(frozen(t("a-admin")).await["people"], snapshot["people"]);
+    let audited = frozen(t("meti-auditor")).await;
+    assert!(audited.get("people").is_none(), "{audited}");
+    assert_eq!(audited["people_withheld"], 1);
+    server.shut().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_plan_story_on_sqlite() {
     the_plan_story(None).await;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{entry_ids, shinsa};
+use common::{about, copy_fixture, entry_ids, finding, findings, path_str, shinsa};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> String {
@@ -293,4 +293,75 @@ fn identifiers_from_list_remarks_decide() {
     );
     // Hikvision's name with Huawei's USCC: Huawei by identifier, not Hikvision.
     assert_eq!(entries(1), ["ofac-cons/30947"]);
+}
+
+/// Japan's own lists, imported from the ministries' workbooks, decide in
+/// the Japan pack: a supplier under the MOF asset freeze is prohibited
+/// (JP-ESPA-028), a maker on METI's End User List in a critical facility
+/// is reviewed (JP-ESPA-030). The workbooks are the real files.
+#[test]
+fn japans_lists_decide_in_the_japan_pack() {
+    let workbook = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shinsa-ingest/tests/fixtures/lists/jp")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let lists = tempfile::tempdir().unwrap();
+    let lists_dir = lists.path().display().to_string();
+    let run = shinsa(&[
+        "lists",
+        "import",
+        "--lists-dir",
+        &lists_dir,
+        &workbook("shisantouketsu20260305.xlsx"),
+        &workbook("20250929_4.xlsx"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let register = copy_fixture("kitakaze-telecom");
+    let assets = register.path().join("assets.csv");
+    let text = std::fs::read_to_string(&assets).unwrap();
+    let text = text
+        .replace(
+            "BSC-1,基地局制御装置,equipment,core network,yes,,NEC,NEC,",
+            "BSC-1,基地局制御装置,equipment,core network,yes,,NEC,MESBAH ENERGY COMPANY,",
+        )
+        .replace(
+            "BS-2,基地局 (gNodeB) 2,equipment,gNodeB,yes,,Cisco Systems,KE,",
+            "BS-2,基地局 (gNodeB) 2,equipment,gNodeB,yes,,Candid General Trading LLC,KE,",
+        );
+    std::fs::write(&assets, text).unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(register.path()),
+        "--lists-dir",
+        &lists_dir,
+        "--as-of",
+        "2026-11-27",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found = findings(&run.json());
+    let frozen = finding(&found, "JP-ESPA-028", "BSC-1");
+    assert_eq!(frozen["severity"], "prohibited");
+    assert!(
+        frozen["rule"]["legal_basis"]
+            .as_str()
+            .unwrap()
+            .contains("外為法")
+    );
+    let listed = frozen.to_string();
+    assert!(listed.contains("jp-mof"), "{listed}");
+    let eul = finding(&found, "JP-ESPA-030", "BS-2");
+    assert_eq!(eul["severity"], "review");
+    assert!(eul.to_string().contains("jp-meti-eul"));
+    // An End User List maker is not barred: no prohibition on it from these
+    // rules.
+    assert!(
+        about(&found, "BS-2")
+            .iter()
+            .all(|f| f["rule"]["id"] != "JP-ESPA-028"),
+    );
 }
