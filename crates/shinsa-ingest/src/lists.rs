@@ -42,6 +42,9 @@ pub enum ListFormat {
     /// A Japanese ministry's Excel workbook (MOF asset freeze, METI End
     /// User List), told apart by its sheets.
     JpXlsx,
+    /// METI's export-ban list of Russian, Belarusian or third-country
+    /// entities, as the ministry publishes it: a PDF.
+    JpExportBanPdf,
 }
 
 impl ListFormat {
@@ -52,6 +55,9 @@ impl ListFormat {
         let lower = name.to_ascii_lowercase();
         if bytes.starts_with(b"PK\x03\x04") && lower.ends_with(".xlsx") {
             return Some(Self::JpXlsx);
+        }
+        if bytes.starts_with(b"%PDF") {
+            return Some(Self::JpExportBanPdf);
         }
         if head.starts_with("<?xml") || head.starts_with('<') {
             return head.contains("CONSOLIDATED_LIST").then_some(Self::UnXml);
@@ -107,12 +113,13 @@ pub fn import(
             Some(ListFormat::UnXml) => read_un_xml(file, options),
             Some(ListFormat::FtmJson) => read_ftm(file, options),
             Some(ListFormat::JpXlsx) => jp::read_xlsx(file, options),
+            Some(ListFormat::JpExportBanPdf) => jp::read_export_ban_pdf(file, options),
             None => Err(vec![InputError::new(
                 Location::File {
                     file: file.name.clone(),
                 },
                 "format",
-                "an OFAC CSV, CSL CSV or JSON, UN consolidated XML, FollowTheMoney JSON lines file, or the MOF or METI workbook",
+                "an OFAC CSV, CSL CSV or JSON, UN consolidated XML, FollowTheMoney JSON lines file, the MOF or METI workbook, or METI's export-ban PDF",
                 "a file of none of these formats",
             )]),
         };

@@ -169,3 +169,112 @@ fn the_end_user_list_gives_835_entries_with_their_concerns() {
         .count();
     assert_eq!(placed, 835, "every country the list names is known");
 }
+
+/// The export-ban PDFs as METI publishes them, checked against a text
+/// extraction made by others (OpenSanctions' `.pdf.txt`, kept with the
+/// matcher's fixtures): every entry's Japanese and English names are there.
+#[test]
+fn the_export_ban_pdfs_give_every_numbered_entry() {
+    let extraction = |name: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shinsa-match/tests/fixtures/jp")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let flat = |text: &str| text.split_whitespace().collect::<String>();
+    for (pdf, txt, id, numbers) in [
+        (
+            "20250912list_russia_tokutei.pdf",
+            "250912_list_russia_tokutei.pdf.txt",
+            "jp-meti-export-ban-ru",
+            560..=561,
+        ),
+        (
+            "20250912list_daisangoku_tokutei.pdf",
+            "250912_list_daisangoku_tokutei.pdf.txt",
+            "jp-meti-export-ban-third",
+            48..=56,
+        ),
+    ] {
+        let list = one(file(pdf));
+        assert_eq!(list.info.id, id);
+        assert_eq!(list.info.version.to_string(), "2025-09-12");
+        let ids: Vec<String> = list.parties.iter().map(|p| p.id.clone()).collect();
+        let expected: Vec<String> = numbers.map(|n: u32| n.to_string()).collect();
+        assert_eq!(ids, expected, "{pdf}");
+        let other = flat(&extraction(txt));
+        for party in &list.parties {
+            for name in party.names.iter().take(2) {
+                assert!(other.contains(&flat(name)), "{pdf} {}: {name}", party.id);
+            }
+            assert!(
+                !party.remarks.contains("could not be read"),
+                "{}",
+                party.remarks
+            );
+        }
+    }
+    let third = one(file("20250912list_daisangoku_tokutei.pdf"));
+    let eastech = third.parties.iter().find(|p| p.id == "49").unwrap();
+    for alias in [
+        "Eastech Electronics Ltd",
+        "イータイ・テクノロジー",
+        "EASTECH",
+    ] {
+        assert!(
+            eastech.names.iter().any(|n| n == alias),
+            "{alias}: {:?}",
+            eastech.names
+        );
+    }
+    assert_eq!(eastech.countries[0].as_str(), "CN");
+
+    let belarus = one(file("list_belarus_tokutei.pdf"));
+    assert_eq!(belarus.info.id, "jp-meti-export-ban-by");
+    assert_eq!(belarus.info.version.to_string(), "2022-07-05");
+    let ids: Vec<String> = belarus.parties.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids, (1..=27).map(|n| n.to_string()).collect::<Vec<_>>());
+    let integral = &belarus.parties[1];
+    assert_eq!(
+        integral.names,
+        [
+            "JSC Integral",
+            "株式会社インテグラル",
+            "OAO Integral",
+            "Joint-Stock Company Integral-Holding Managing Company",
+            "OAO インテグラル",
+            "株式会社インテグラル＝ホールディング・マネージング"
+        ]
+    );
+    // A Japanese name that opens with Latin letters stays the Japanese name.
+    assert_eq!(
+        belarus.parties[15].names[..2],
+        ["KGB Alpha", "KGB アルファ"]
+    );
+    assert!(
+        belarus
+            .parties
+            .iter()
+            .all(|p| p.countries.iter().any(|c| c.as_str() == "BY"))
+    );
+}
+
+#[test]
+fn a_truncated_or_foreign_pdf_is_refused_with_its_file() {
+    let mut damaged = file("list_belarus_tokutei.pdf");
+    damaged.bytes.truncate(damaged.bytes.len() / 3);
+    damaged.name = "list_belarus_tokutei-cut.pdf".to_owned();
+    let text = import(&[damaged], &options()).unwrap_err().to_string();
+    assert!(text.contains("list_belarus_tokutei-cut.pdf"), "{text}");
+    assert!(text.contains("PDF"), "{text}");
+    // METI's End User List as a PDF is not an export-ban list.
+    let text = import(&[file("20250929_2.pdf")], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("20250929_2.pdf") && text.contains("export-ban"),
+        "{text}"
+    );
+}

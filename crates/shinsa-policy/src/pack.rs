@@ -550,7 +550,7 @@ mod tests {
         assert_eq!(pack.id, "jp-espa");
         assert_eq!(pack.sha256.len(), 64);
         let rules = pack.rules();
-        assert_eq!(rules.len(), 27);
+        assert_eq!(rules.len(), 31);
         assert!(
             rules
                 .iter()

@@ -629,6 +629,347 @@ fn read_eul(
     })
 }
 
+// ------------------------------------------------------- export-ban PDFs
+
+const METI_EXPORT_BAN: Publisher = Publisher {
+    name: "経済産業省 輸出等に係る禁止措置の対象となる特定団体 (METI export ban)",
+    publisher: "Ministry of Economy, Trade and Industry, Japan (経済産業省); designated by Ministry of Foreign Affairs notices (外務省告示)",
+    jurisdiction: "JP",
+    legal_effect: LegalEffect::ExportControl,
+    source: "https://www.meti.go.jp/policy/external_economy/trade_control/01_seido/04_seisai/crimea.html; Foreign Exchange and Foreign Trade Act (外為法) Art. 48(3) and 25(6), export bans on the designated entities",
+};
+
+/// Reads one of METI's export-ban PDFs (輸出等に係る禁止措置の対象となる
+/// 特定団体): numbered entries, each the Japanese name, the English name
+/// (and Chinese in brackets), aliases ("別称：…", or "a.k.a., the
+/// following N aliases" with "- alias" lines) and 「所在地：」. An entry
+/// whose English cannot be read is kept with its Japanese name and says
+/// so, with its page; numbers missing from the sequence are said on the
+/// entry after them. Never is an entry dropped.
+pub(super) fn read_export_ban_pdf(
+    file: &ListFile,
+    options: &ImportOptions,
+) -> Result<ImportedList, Vec<InputError>> {
+    let whole_file = |expected: &str, found: String| {
+        vec![InputError::new(
+            Location::File {
+                file: file.name.clone(),
+            },
+            "(pdf)",
+            expected,
+            found,
+        )]
+    };
+    // The PDF library may panic on a damaged file: that is a refusal.
+    let bytes = file.bytes.clone();
+    let pages =
+        std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem_by_pages(&bytes))
+            .map_err(|_| {
+                whole_file(
+                    "a readable PDF",
+                    "a PDF the reader could not parse".to_owned(),
+                )
+            })?
+            .map_err(|error| whole_file("a readable PDF", error.to_string()))?;
+    let pages: Vec<String> = pages.iter().map(|page| ascii_digits(page)).collect();
+    let all = pages.join("\n");
+    let (id, country) = if all.contains("ロシア連邦及びベラルーシ共和国以外") {
+        ("jp-meti-export-ban-third", None)
+    } else if all.contains("ロシア連邦の") {
+        ("jp-meti-export-ban-ru", Some("RU"))
+    } else if all.contains("ベラルーシ共和国の") {
+        ("jp-meti-export-ban-by", Some("BY"))
+    } else {
+        return Err(whole_file(
+            "METI's export-ban list of Russian, Belarusian or third-country entities (輸出等に係る禁止措置)",
+            format!("a PDF of {} pages without it", pages.len()),
+        ));
+    };
+    let version = options
+        .version
+        .or_else(|| labelled_day(&all, "最終更新日"))
+        .or_else(|| day_in_name(&file.name))
+        .unwrap_or(options.today);
+    let mut parties: Vec<ListedParty> = Vec::new();
+    let mut block: Vec<String> = Vec::new();
+    let mut current: Option<(u32, usize)> = None;
+    let mut previous: Option<u32> = None;
+    for (page_index, page) in pages.iter().enumerate() {
+        for line in page.lines() {
+            let line = line.trim();
+            if let Some((number, rest)) = entry_start(line)
+                && previous.is_none_or(|last| number > last)
+            {
+                if let Some((number, page)) = current.take() {
+                    parties.push(export_ban_entry(number, page, &block, country));
+                }
+                block = vec![rest.to_owned()];
+                current = Some((number, page_index + 1));
+                if let Some(last) = previous
+                    && number > last + 1
+                {
+                    block.push(format!(
+                        "\u{1}numbers {} to {} are not in the file before page {}",
+                        last + 1,
+                        number - 1,
+                        page_index + 1
+                    ));
+                }
+                previous = Some(number);
+            } else if current.is_some() && !line.is_empty() {
+                block.push(line.to_owned());
+            }
+        }
+    }
+    if let Some((number, page)) = current.take() {
+        parties.push(export_ban_entry(number, page, &block, country));
+    }
+    if parties.is_empty() {
+        return Err(whole_file(
+            "numbered entries (１ 株式会社…)",
+            format!("{} pages without one", pages.len()),
+        ));
+    }
+    Ok(ImportedList {
+        info: info(
+            options.id.clone().unwrap_or_else(|| id.to_owned()),
+            &METI_EXPORT_BAN,
+            version,
+            sha256(&[file]),
+        ),
+        parties,
+        removals: Vec::new(),
+    })
+}
+
+/// Full-width digits as ASCII (the lists number １, ２… then 10, 11…).
+fn ascii_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+/// "最終更新日：2025 年 09 月 12 日" → the day.
+fn labelled_day(text: &str, label: &str) -> Option<Date> {
+    let after = text.split(label).nth(1)?;
+    let digits: Vec<u32> = after
+        .lines()
+        .next()?
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .take(3)
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    match digits.as_slice() {
+        [year, month, day] => ymd(
+            i32::try_from(*year).ok()?,
+            u8::try_from(*month).ok()?,
+            u8::try_from(*day).ok()?,
+        ),
+        _ => None,
+    }
+}
+
+fn is_japanese(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '々' | '「' | '（')
+}
+
+/// "12 国際量子光学…" → (12, "国際量子光学…"): a number, then Japanese
+/// (or Latin letters then Japanese: "41 CTLドゥシュ…").
+fn entry_start(line: &str) -> Option<(u32, &str)> {
+    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() || digits.len() > 4 {
+        return None;
+    }
+    let rest = line.get(digits.len()..)?;
+    if !rest.starts_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    rest.chars()
+        .take(12)
+        .any(is_japanese)
+        .then(|| Some((digits.parse().ok()?, rest)))?
+}
+
+/// One entry from its lines (the first is the rest of the numbered line).
+fn export_ban_entry(
+    number: u32,
+    page: usize,
+    lines: &[String],
+    country: Option<&str>,
+) -> ListedParty {
+    let mut notes: Vec<String> = Vec::new();
+    let mut japanese = String::new();
+    let mut english = String::new();
+    let mut aliases: Vec<String> = Vec::new();
+    let mut address = String::new();
+    #[derive(PartialEq)]
+    enum Part {
+        Japanese,
+        English,
+        JapaneseAliases,
+        Aliases,
+        Address,
+    }
+    let mut part = Part::Japanese;
+    // The numbered line is the Japanese name, even when it opens with
+    // Latin letters ("BSVT 新技術", "KGB アルファ").
+    let (first, rest) = lines
+        .split_first()
+        .map_or((None, lines), |(first, rest)| (Some(first), rest));
+    if let Some(first) = first {
+        japanese.push_str(first);
+    }
+    for line in rest {
+        if let Some(note) = line.strip_prefix('\u{1}') {
+            notes.push(note.to_owned());
+            continue;
+        }
+        let latin_line =
+            line.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '"' || c == '“');
+        if let Some(rest) = line.strip_prefix("所在地：") {
+            part = Part::Address;
+            address.push_str(rest);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("別称：") {
+            part = Part::JapaneseAliases;
+            aliases.push(rest.to_owned());
+            continue;
+        }
+        match part {
+            Part::Japanese if latin_line => {
+                part = Part::English;
+                english.push_str(line);
+            }
+            Part::Japanese => japanese.push_str(line),
+            Part::English if line.starts_with('-') => {
+                part = Part::Aliases;
+                aliases.push(line.trim_start_matches('-').to_owned());
+            }
+            Part::English => {
+                english.push(' ');
+                english.push_str(line);
+            }
+            // Japanese aliases run on until the English ones begin.
+            Part::JapaneseAliases if latin_line && !line.chars().any(is_japanese) => {
+                part = Part::Aliases;
+                aliases.push(line.clone());
+            }
+            Part::JapaneseAliases => {
+                if let Some(last) = aliases.last_mut() {
+                    last.push_str(line);
+                }
+            }
+            Part::Aliases if line.starts_with('-') => {
+                aliases.push(line.trim_start_matches('-').to_owned())
+            }
+            Part::Aliases => {
+                if let Some(last) = aliases.last_mut() {
+                    last.push(' ');
+                    last.push_str(line);
+                }
+            }
+            Part::Address => {
+                address.push(' ');
+                address.push_str(line);
+            }
+        }
+    }
+    // "JSC Integral, a.k.a., the following two aliases:" → "JSC Integral".
+    let english = english
+        .split("a.k.a")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_end_matches(',')
+        .trim()
+        .to_owned();
+    // "Ele Technology Co LTD（深圳市易络电子有限公司）": the Chinese name is an alias.
+    let (english, native) = match english.split_once('（') {
+        Some((latin, rest)) => (
+            latin.trim().to_owned(),
+            Some(rest.trim_end_matches('）').to_owned()),
+        ),
+        None => (english, None),
+    };
+    // 「株式会社インテグラル（別称、OAO インテグラル、…）」
+    let (japanese, japanese_aliases) = match japanese.split_once("（別称、") {
+        Some((name, rest)) => (
+            name.trim().to_owned(),
+            Some(rest.trim_end_matches('）').to_owned()),
+        ),
+        None => (japanese.trim().to_owned(), None),
+    };
+    let mut names = Vec::new();
+    push_name(&mut names, &english);
+    push_name(&mut names, &japanese);
+    let every_alias = aliases
+        .iter()
+        .chain(native.iter())
+        .chain(japanese_aliases.iter())
+        .flat_map(|text| {
+            text.split(['；', ';', '、'])
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        });
+    for alias in every_alias {
+        let alias = alias
+            .trim()
+            .trim_start_matches("and ")
+            .trim_end_matches(" and")
+            .trim_end_matches(['.', ',', ';'])
+            .trim();
+        let alias = alias.strip_suffix("及び").unwrap_or(alias);
+        for part in alias.split("及び") {
+            let part = part.trim();
+            if part != "and" && part != "別称" {
+                push_name(&mut names, part);
+            }
+        }
+    }
+    if english.is_empty() {
+        notes.push(format!(
+            "the English name of entry {number} on page {page} could not be read"
+        ));
+    }
+    let mut countries = Vec::new();
+    for segment in address.split(';').flat_map(|s| s.split(" and ")) {
+        let last = segment.rsplit(',').next().unwrap_or(segment);
+        push_country(
+            &mut countries,
+            country_from_name(last.trim().trim_end_matches('.')),
+        );
+    }
+    if let Some(code) = country.and_then(|code| shinsa_model::CountryCode::parse(code).ok()) {
+        push_country(&mut countries, Some(code));
+    }
+    let mut remarks = vec![format!("page {page}")];
+    if !address.trim().is_empty() {
+        remarks.push(format!("所在地: {}", address.trim()));
+    }
+    remarks.extend(notes);
+    ListedParty {
+        id: number.to_string(),
+        kind: PartyKind::Organization,
+        names,
+        countries,
+        identifiers: Vec::new(),
+        other_ids: Vec::new(),
+        programs: Vec::new(),
+        relations: Vec::new(),
+        target: true,
+        remarks: remarks.join(" / "),
+        birth_dates: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
