@@ -317,6 +317,26 @@ impl Reader {
         let latin = analyse(&self.latin);
         self.tokens.extend(latin.tokens);
         self.tokens.retain(|token| !token.is_empty());
+        // A Chinese city the name opens with, in katakana (シェンジェン
+        // Shenzhen), is set aside as Latin names set it aside.
+        if self.tokens.len() > 1
+            && let Some(first) = self.tokens.first()
+            && is_sound(first)
+            && let Some(place) = crate::name::PLACE_PREFIXES_LATIN.iter().find(|place| {
+                spellings_of(first).next().is_some_and(|kana| {
+                    let (Some(a), Some(b)) = (Sounds::of(kana), Sounds::of(place)) else {
+                        return false;
+                    };
+                    a.key == b.key && a.key.len() >= 3
+                })
+            })
+        {
+            self.steps.push(format!(
+                "place prefix removed: {} ({place})",
+                display(first)
+            ));
+            self.tokens.remove(0);
+        }
         if self.tokens.is_empty() {
             return None;
         }
@@ -401,8 +421,11 @@ pub(crate) fn special_similarity(a: &str, b: &str) -> Option<f64> {
         }
     };
     let mut best: f64 = 0.0;
+    let latin_forms = latin_forms(latin);
     for spelling in spellings_of(kana) {
-        let spelt_alike = plain(&without_added_vowels(spelling)) == plain(latin);
+        let spelt_alike = [plain(&without_added_vowels(spelling)), plain(spelling)]
+            .iter()
+            .any(|form| latin_forms.contains(form));
         best = best.max(if spelt_alike && latin.len() >= 3 {
             SAME_SOUND_SIMILARITY
         } else {
@@ -410,6 +433,16 @@ pub(crate) fn special_similarity(a: &str, b: &str) -> Option<f64> {
         });
     }
     Some(best)
+}
+
+/// A Latin word's letters as katakana may hear them ([`plain`]), and with
+/// a closing "-er" heard as a long a (Müller ミュラー, Muller ムラー).
+fn latin_forms(word: &str) -> Vec<String> {
+    let mut forms = vec![plain(word)];
+    if let Some(stem) = word.strip_suffix("er").filter(|stem| stem.len() >= 2) {
+        forms.push(plain(&format!("{stem}a")));
+    }
+    forms
 }
 
 /// Kana in Hepburn without the vowels katakana adds to a bare consonant:
@@ -444,11 +477,16 @@ fn plain(word: &str) -> String {
     for (at, &letter) in letters.iter().enumerate() {
         let previous = at.checked_sub(1).and_then(|i| letters.get(i));
         let next = letters.get(at + 1);
-        // "oh" and "ou" before a consonant or the end are a long o.
+        // "oh" and "ou" before a consonant or the end are a long o; h
+        // after a consonant is not heard apart ("Thai" タイ; "shi" is "si"
+        // on both sides).
         if (letter == 'h' || (letter == 'u' && previous == Some(&'o')))
             && vowel(previous)
             && !vowel(next)
         {
+            continue;
+        }
+        if letter == 'h' && previous.is_some_and(|p| p.is_ascii_alphabetic() && !vowel(Some(p))) {
             continue;
         }
         let letter = match letter {
@@ -518,13 +556,15 @@ pub(crate) fn sound_blocking_keys(token: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let kana = is_sound(token);
     for spelling in spellings_of(token) {
-        let letters = if kana {
-            without_added_vowels(spelling)
+        // Kana are filed as written and without the vowels katakana adds,
+        // Latin words in the forms katakana may hear.
+        let forms = if kana {
+            vec![plain(spelling), plain(&without_added_vowels(spelling))]
         } else {
-            spelling.to_owned()
+            latin_forms(spelling)
         };
-        if letters.len() >= 3 {
-            keys.push(format!("@={}", plain(&letters)));
+        for form in forms.iter().filter(|form| form.len() >= 3) {
+            keys.push(format!("@={form}"));
         }
         let Some(sounds) = Sounds::of(spelling) else {
             continue;
@@ -613,7 +653,8 @@ pub fn sound_key(word: &str) -> Option<String> {
 /// other ways the same letters are heard, which count only when they
 /// sound the same: without an r that closes a syllable (English and
 /// Russian write "-ar-", "-er-" where katakana has a long vowel: Kranark,
-/// クラナーク), and c as j, as Turkish spells it (Ticaret, ティジャーレット).
+/// クラナーク), c as j, as Turkish spells it (Ticaret, ティジャーレット), and
+/// ch as k (Eastech, イーステック).
 #[derive(Debug, Clone, PartialEq)]
 struct Sounds {
     key: String,
@@ -683,6 +724,10 @@ impl Sounds {
         variants.extend(Self::read(word, true));
         if word.contains('c') && !word.contains("ch") && !word.contains("ck") {
             variants.extend(Self::read(&word.replace('c', "j"), false));
+        }
+        // ch as k, as English writes Greek words ("tech" テック, "chemical").
+        if word.contains("ch") {
+            variants.extend(Self::read(&word.replace("ch", "k"), false));
         }
         variants.retain(|variant| variant.key != sounds.key);
         variants.dedup_by(|a, b| a.key == b.key);

@@ -119,7 +119,7 @@ const LEGAL_FORMS_CJK: &[&str] = &[
 
 /// City and province names that Chinese legal names open with and English
 /// usage drops (深圳市大疆创新 is DJI, "Shenzhen DJI" is DJI).
-const PLACE_PREFIXES_LATIN: &[&str] = &[
+pub(crate) const PLACE_PREFIXES_LATIN: &[&str] = &[
     "shenzhen",
     "hangzhou",
     "zhejiang",

@@ -72,11 +72,22 @@ fn entries(text: &str) -> Vec<Entry> {
                 continue;
             }
             if line.chars().any(is_japanese) {
-                let cut = line
+                // Latin letters after the last Japanese character are the
+                // English name run onto the line when they make three
+                // words or more ("…「プログレス」JSC Rocket and Space
+                // Centre"); fewer are part of the Japanese name
+                // ("有限会社ミランドル EK", "株式会社766 UPTK").
+                let last_japanese = line
                     .char_indices()
                     .rfind(|(_, c)| is_japanese(*c) || matches!(c, '）' | '」' | '』'))
                     .map(|(at, c)| at + c.len_utf8())
                     .unwrap_or(line.len());
+                let tail_words = line[last_japanese..].split_whitespace().count();
+                let cut = if tail_words >= 3 {
+                    last_japanese
+                } else {
+                    line.len()
+                };
                 japanese.push_str(&line[..cut]);
                 let rest = line[cut..].trim();
                 if !rest.is_empty() && rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -331,12 +342,9 @@ fn japanese_names_find_their_latin_entries() {
         katakana.1 >= 100 && kanji.1 >= 100,
         "{katakana:?} {kanji:?}"
     );
-    // The aim is 90 % for katakana (issue 17); what is reached today is
-    // held here so that it cannot slip: 82.8 % (169 of 204), the misses
-    // being names the text extraction garbled, words run together across
-    // a loanword, and English spellings the ear does not follow
-    // ("Emergency", エマージェンシー).
-    assert!(share(katakana) >= 0.82, "katakana {katakana:?}");
+    // Issue 17's aims: 90 % of katakana names, 50 % of names with kanji
+    // (reached: 185 of 205, 213 of 409).
+    assert!(share(katakana) >= 0.90, "katakana {katakana:?}");
     assert!(share(kanji) >= 0.50, "kanji {kanji:?}");
 }
 
@@ -395,7 +403,8 @@ fn latin_names_find_their_japanese_entries() {
     }
     eprintln!("Latin → katakana: {right}/{all}");
     assert!(all >= 100);
-    assert!(right * 100 >= all * 70, "{right} of {all}");
+    // Reached: 171 of 205.
+    assert!(right * 100 >= all * 80, "{right} of {all}");
 }
 
 /// A Japanese name in Latin letters finds its katakana form whichever

@@ -768,7 +768,7 @@ async fn the_story(database: Option<String>) {
     assert_eq!(body["sectors"], json!(["electricity"]), "{body}");
     assert_eq!(
         (body["version"].as_str(), body["rules"].as_u64()),
-        (Some("1.3.0"), Some(26))
+        (Some("1.3.0"), Some(30))
     );
     let runs = client.settle(&t("meti-reviewer")).await;
     let by_pack: Vec<&Value> = runs
