@@ -150,22 +150,17 @@ mod tests {
     use super::*;
 
     fn party(names: &[&str], born: &[&str], countries: &[&str]) -> ListedParty {
-        ListedParty {
-            id: "1".into(),
-            kind: PartyKind::Person,
-            names: names.iter().map(|n| (*n).to_owned()).collect(),
-            countries: countries
-                .iter()
-                .filter_map(|c| CountryCode::parse(c).ok())
-                .collect(),
-            identifiers: Vec::new(),
-            other_ids: Vec::new(),
-            programs: Vec::new(),
-            relations: Vec::new(),
-            target: true,
-            remarks: String::new(),
-            birth_dates: born.iter().map(|d| (*d).to_owned()).collect(),
-        }
+        let mut party = ListedParty::new(
+            "1".into(),
+            PartyKind::Person,
+            names.iter().map(|n| (*n).to_owned()).collect(),
+        );
+        party.countries = countries
+            .iter()
+            .filter_map(|c| CountryCode::parse(c).ok())
+            .collect();
+        party.birth_dates = born.iter().map(|d| (*d).to_owned()).collect();
+        party
     }
 
     fn day(text: &str) -> Option<Date> {

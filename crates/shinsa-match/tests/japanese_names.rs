@@ -218,19 +218,11 @@ fn matcher(lists: &[(&str, Vec<Entry>)]) -> Matcher {
         for entry in entries {
             reference.listed.push((
                 (*list).to_owned(),
-                ListedParty {
-                    id: entry.number.to_string(),
-                    kind: PartyKind::Organization,
-                    names: entry.english.clone(),
-                    countries: Vec::new(),
-                    identifiers: Vec::new(),
-                    other_ids: Vec::new(),
-                    programs: Vec::new(),
-                    relations: Vec::new(),
-                    target: true,
-                    remarks: String::new(),
-                    birth_dates: Vec::new(),
-                },
+                ListedParty::new(
+                    entry.number.to_string(),
+                    PartyKind::Organization,
+                    entry.english.clone(),
+                ),
             ));
         }
     }
@@ -358,19 +350,11 @@ fn latin_names_find_their_japanese_entries() {
         for entry in entries {
             reference.listed.push((
                 (*list).to_owned(),
-                ListedParty {
-                    id: entry.number.to_string(),
-                    kind: PartyKind::Organization,
-                    names: vec![entry.japanese.clone()],
-                    countries: Vec::new(),
-                    identifiers: Vec::new(),
-                    other_ids: Vec::new(),
-                    programs: Vec::new(),
-                    relations: Vec::new(),
-                    target: true,
-                    remarks: String::new(),
-                    birth_dates: Vec::new(),
-                },
+                ListedParty::new(
+                    entry.number.to_string(),
+                    PartyKind::Organization,
+                    vec![entry.japanese.clone()],
+                ),
             ));
         }
     }
@@ -415,19 +399,11 @@ fn hepburn_spellings_find_the_katakana_name() {
     let mut reference = ReferenceData::default();
     reference.listed.push((
         "test".to_owned(),
-        ListedParty {
-            id: "1".to_owned(),
-            kind: PartyKind::Person,
-            names: vec!["オオノ・サトシ".to_owned()],
-            countries: Vec::new(),
-            identifiers: Vec::new(),
-            other_ids: Vec::new(),
-            programs: Vec::new(),
-            relations: Vec::new(),
-            target: true,
-            remarks: String::new(),
-            birth_dates: Vec::new(),
-        },
+        ListedParty::new(
+            "1".to_owned(),
+            PartyKind::Person,
+            vec!["オオノ・サトシ".to_owned()],
+        ),
     ));
     let matcher = Matcher::new(&reference);
     for query in ["Satoshi Ono", "Ohno Satoshi", "Ōno Satoshi", "OONO SATOSHI"] {

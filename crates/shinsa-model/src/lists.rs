@@ -280,6 +280,24 @@ pub struct ListedParty {
 }
 
 impl ListedParty {
+    /// A listed target known by `names` (primary first), nothing else
+    /// said of it yet.
+    pub fn new(id: String, kind: PartyKind, names: Vec<String>) -> Self {
+        Self {
+            id,
+            kind,
+            names,
+            countries: Vec::new(),
+            identifiers: Vec::new(),
+            other_ids: Vec::new(),
+            programs: Vec::new(),
+            relations: Vec::new(),
+            target: true,
+            remarks: String::new(),
+            birth_dates: Vec::new(),
+        }
+    }
+
     /// The primary name.
     pub fn name(&self) -> &str {
         self.names.first().map_or("", String::as_str)

@@ -282,19 +282,8 @@ fn read_mof(
                 }
                 continue;
             }
-            let mut party = ListedParty {
-                id,
-                kind,
-                names: Vec::new(),
-                countries: Vec::new(),
-                identifiers: Vec::new(),
-                other_ids: Vec::new(),
-                programs: vec![sheet.clone()],
-                relations: Vec::new(),
-                target: true,
-                remarks: String::new(),
-                birth_dates: Vec::new(),
-            };
+            let mut party = ListedParty::new(id, kind, Vec::new());
+            party.programs.push(sheet.clone());
             // The English name first (lists in Latin letters are read
             // against it), then the Japanese, then every alias.
             for name in names_in(&english).into_iter().chain(names_in(&japanese)) {
@@ -575,19 +564,7 @@ fn read_eul(
         let number = cell(0)
             .parse::<u32>()
             .map_or_else(|_| offset.to_string(), |n| n.to_string());
-        let mut party = ListedParty {
-            id: number,
-            kind: PartyKind::Organization,
-            names: Vec::new(),
-            countries: Vec::new(),
-            identifiers: Vec::new(),
-            other_ids: Vec::new(),
-            programs: Vec::new(),
-            relations: Vec::new(),
-            target: true,
-            remarks: String::new(),
-            birth_dates: Vec::new(),
-        };
+        let mut party = ListedParty::new(number, PartyKind::Organization, Vec::new());
         push_name(&mut party.names, name);
         for alias in cell(3).split('\n') {
             push_name(&mut party.names, alias.trim().trim_start_matches('・'));
@@ -955,19 +932,10 @@ fn export_ban_entry(
         remarks.push(format!("所在地: {}", address.trim()));
     }
     remarks.extend(notes);
-    ListedParty {
-        id: number.to_string(),
-        kind: PartyKind::Organization,
-        names,
-        countries,
-        identifiers: Vec::new(),
-        other_ids: Vec::new(),
-        programs: Vec::new(),
-        relations: Vec::new(),
-        target: true,
-        remarks: remarks.join(" / "),
-        birth_dates: Vec::new(),
-    }
+    let mut party = ListedParty::new(number.to_string(), PartyKind::Organization, names);
+    party.countries = countries;
+    party.remarks = remarks.join(" / ");
+    party
 }
 
 #[cfg(test)]
