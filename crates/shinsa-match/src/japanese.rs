@@ -16,7 +16,7 @@
 //! words (`ja_words.csv`), legal forms (株式会社) are set aside like "JSC".
 //!
 //! A reading is an [`AnalysedName`] whose tokens are Latin words (the
-//! translations), sound tokens (`#` + key + `:` + the katakana) and
+//! translations), sound tokens (`#KEY:hepburn:hepburn-with-ー-as-r:katakana`) and
 //! alternative translations (`=` + words joined by `|`);
 //! [`special_similarity`] compares them with Latin words.
 
