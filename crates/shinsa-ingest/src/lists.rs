@@ -21,6 +21,8 @@ use std::collections::HashMap;
 
 mod jp;
 
+pub use jp::export_ban_from_pages;
+
 /// One file given to `lists import`.
 #[derive(Debug, Clone)]
 pub struct ListFile {

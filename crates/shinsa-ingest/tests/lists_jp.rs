@@ -269,6 +269,12 @@ fn a_truncated_or_foreign_pdf_is_refused_with_its_file() {
     let text = import(&[damaged], &options()).unwrap_err().to_string();
     assert!(text.contains("list_belarus_tokutei-cut.pdf"), "{text}");
     assert!(text.contains("PDF"), "{text}");
+    // A PDF that makes the PDF library panic (found by fuzzing) is refused
+    // like any unreadable one.
+    let text = import(&[file("pdf-library-panics.pdf")], &options())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("a readable PDF"), "{text}");
     // METI's End User List as a PDF is not an export-ban list.
     let text = import(&[file("20250929_2.pdf")], &options())
         .unwrap_err()

@@ -648,6 +648,28 @@ pub(super) fn read_export_ban_pdf(
                 )
             })?
             .map_err(|error| whole_file("a readable PDF", error.to_string()))?;
+    export_ban_from_pages(&file.name, &sha256(&[file]), &pages, options)
+}
+
+/// The entries of an export-ban list from its text, page by page as the
+/// PDF reader gives it (public for fuzzing the reading apart from the PDF
+/// library, whose panics `read_export_ban_pdf` contains).
+pub fn export_ban_from_pages(
+    name: &str,
+    sha256: &str,
+    pages: &[String],
+    options: &ImportOptions,
+) -> Result<ImportedList, Vec<InputError>> {
+    let whole_file = |expected: &str, found: String| {
+        vec![InputError::new(
+            Location::File {
+                file: name.to_owned(),
+            },
+            "(pdf)",
+            expected,
+            found,
+        )]
+    };
     let pages: Vec<String> = pages.iter().map(|page| ascii_digits(page)).collect();
     let all = pages.join("\n");
     let (id, country) = if all.contains("ロシア連邦及びベラルーシ共和国以外") {
@@ -665,7 +687,7 @@ pub(super) fn read_export_ban_pdf(
     let version = options
         .version
         .or_else(|| labelled_day(&all, "最終更新日"))
-        .or_else(|| day_in_name(&file.name))
+        .or_else(|| day_in_name(name))
         .unwrap_or(options.today);
     let mut parties: Vec<ListedParty> = Vec::new();
     let mut block: Vec<String> = Vec::new();
@@ -712,7 +734,7 @@ pub(super) fn read_export_ban_pdf(
             options.id.clone().unwrap_or_else(|| id.to_owned()),
             &METI_EXPORT_BAN,
             version,
-            sha256(&[file]),
+            sha256.to_owned(),
         ),
         parties,
         removals: Vec::new(),
