@@ -205,18 +205,12 @@ fn synthetic_name(seed: u64) -> String {
 fn synthetic(count: usize) {
     use shinsa_model::{ListedParty, PartyKind};
     let parties: Vec<ListedParty> = (0..count)
-        .map(|i| ListedParty {
-            id: i.to_string(),
-            kind: PartyKind::Organization,
-            names: vec![synthetic_name(i as u64)],
-            countries: Vec::new(),
-            identifiers: Vec::new(),
-            other_ids: Vec::new(),
-            programs: Vec::new(),
-            relations: Vec::new(),
-            target: true,
-            remarks: String::new(),
-            birth_dates: Vec::new(),
+        .map(|i| {
+            ListedParty::new(
+                i.to_string(),
+                PartyKind::Organization,
+                vec![synthetic_name(i as u64)],
+            )
         })
         .collect();
     // Only the parties: the list entries screening derives from them are

@@ -47,18 +47,8 @@ fn list(names: &[String]) -> ReferenceData {
     let parties = names
         .iter()
         .enumerate()
-        .map(|(i, name)| ListedParty {
-            id: i.to_string(),
-            kind: PartyKind::Organization,
-            names: vec![name.clone()],
-            countries: Vec::new(),
-            identifiers: Vec::new(),
-            other_ids: Vec::new(),
-            programs: Vec::new(),
-            relations: Vec::new(),
-            target: true,
-            remarks: String::new(),
-            birth_dates: Vec::new(),
+        .map(|(i, name)| {
+            ListedParty::new(i.to_string(), PartyKind::Organization, vec![name.clone()])
         })
         .collect();
     let mut reference = ReferenceData::default();

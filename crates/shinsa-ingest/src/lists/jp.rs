@@ -543,7 +543,14 @@ fn read_eul(
     let mut errors = Vec::new();
     let mut parties = Vec::new();
     let Some((sheet, rows)) = sheets.first() else {
-        return Err(errors);
+        return Err(vec![InputError::new(
+            Location::File {
+                file: file.name.clone(),
+            },
+            "(workbook)",
+            "the End User List's sheet",
+            "a workbook without sheets",
+        )]);
     };
     for (offset, row) in rows.iter().enumerate().skip(1) {
         if row.iter().all(String::is_empty) {
@@ -627,16 +634,7 @@ pub(super) fn read_export_ban_pdf(
     file: &ListFile,
     options: &ImportOptions,
 ) -> Result<ImportedList, Vec<InputError>> {
-    let whole_file = |expected: &str, found: String| {
-        vec![InputError::new(
-            Location::File {
-                file: file.name.clone(),
-            },
-            "(pdf)",
-            expected,
-            found,
-        )]
-    };
+    let whole_file = |expected: &str, found: String| pdf_refused(&file.name, expected, found);
     // The PDF library may panic on a damaged file: that is a refusal.
     let bytes = file.bytes.clone();
     let pages =
@@ -660,16 +658,7 @@ pub fn export_ban_from_pages(
     pages: &[String],
     options: &ImportOptions,
 ) -> Result<ImportedList, Vec<InputError>> {
-    let whole_file = |expected: &str, found: String| {
-        vec![InputError::new(
-            Location::File {
-                file: name.to_owned(),
-            },
-            "(pdf)",
-            expected,
-            found,
-        )]
-    };
+    let whole_file = |expected: &str, found: String| pdf_refused(name, expected, found);
     let pages: Vec<String> = pages.iter().map(|page| ascii_digits(page)).collect();
     let all = pages.join("\n");
     let (id, country) = if all.contains("ロシア連邦及びベラルーシ共和国以外") {
@@ -739,6 +728,19 @@ pub fn export_ban_from_pages(
         parties,
         removals: Vec::new(),
     })
+}
+
+/// An export-ban PDF refused whole: no page or line can be named when the
+/// document itself cannot be read or is not the list.
+fn pdf_refused(file: &str, expected: &str, found: String) -> Vec<InputError> {
+    vec![InputError::new(
+        Location::File {
+            file: file.to_owned(),
+        },
+        "(pdf)",
+        expected,
+        found,
+    )]
 }
 
 /// Full-width digits as ASCII (the lists number １, ２… then 10, 11…).
