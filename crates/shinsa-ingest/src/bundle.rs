@@ -634,7 +634,9 @@ pub(crate) fn schema_error(
     error: &jsonschema::ValidationError<'_>,
 ) -> InputError {
     let pointer = format!("{prefix}{}", error.instance_path());
-    let field = pointer.rsplit('/').next().unwrap_or_default();
+    let field = pointer
+        .rsplit_once('/')
+        .map_or(pointer.as_str(), |(_, field)| field);
     let instance = error.instance().to_string();
     let found: String = if instance.chars().count() > 80 {
         format!("{}…", instance.chars().take(80).collect::<String>())

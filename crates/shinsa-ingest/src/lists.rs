@@ -65,18 +65,25 @@ impl ListFormat {
             return head.contains("CONSOLIDATED_LIST").then_some(Self::UnXml);
         }
         if head.starts_with('{') {
-            let first_line = head.lines().next().unwrap_or_default();
-            if first_line.contains("\"schema\"") {
+            if head
+                .lines()
+                .next()
+                .is_some_and(|first| first.contains("\"schema\""))
+            {
                 return Some(Self::FtmJson);
             }
             return head.contains("\"results\"").then_some(Self::CslJson);
         }
-        if lower.ends_with(".csv") || lower.ends_with(".txt") {
-            let first = head.lines().next().unwrap_or_default();
+        if (lower.ends_with(".csv") || lower.ends_with(".txt"))
+            && let Some(first) = head.lines().next()
+        {
             if first.starts_with("source,") || first.starts_with("_id,") {
                 return Some(Self::CslCsv);
             }
-            let leading = first.split(',').next().unwrap_or_default().trim();
+            let leading = first
+                .split_once(',')
+                .map_or(first, |(leading, _)| leading)
+                .trim();
             if !leading.is_empty() && leading.chars().all(|c| c.is_ascii_digit()) {
                 return Some(Self::Ofac);
             }
@@ -685,7 +692,10 @@ fn read_ofac(
 
 // ---------------------------------------------------------------- CSL
 
-fn csl_kind(text: &str) -> PartyKind {
+fn csl_kind(text: Option<&str>) -> PartyKind {
+    let Some(text) = text else {
+        return PartyKind::Unknown;
+    };
     match text.trim().to_ascii_lowercase().as_str() {
         "individual" => PartyKind::Person,
         "entity" => PartyKind::Organization,
@@ -809,7 +819,7 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
         programs.insert(0, get(&record, "source"));
         parties.push(ListedParty {
             id,
-            kind: csl_kind(&get(&record, "type")),
+            kind: csl_kind(Some(&get(&record, "type"))),
             names,
             countries,
             identifiers: identifiers_in(&ids.replace([',', ';'], " ")),
@@ -918,9 +928,11 @@ fn read_csl_json(
         let mut other_ids = Vec::new();
         if let Some(ids) = entry.get("ids").and_then(Value::as_array) {
             for id in ids {
-                let kind = id.get("type").and_then(Value::as_str).unwrap_or_default();
-                let number = id.get("number").and_then(Value::as_str).unwrap_or_default();
-                other_ids.push(format!("{kind} {number}").trim().to_owned());
+                let parts: Vec<&str> = ["type", "number"]
+                    .iter()
+                    .filter_map(|key| id.get(*key).and_then(Value::as_str))
+                    .collect();
+                other_ids.push(parts.join(" ").trim().to_owned());
             }
         }
         let id = ["id", "_id", "entity_number"]
@@ -937,12 +949,7 @@ fn read_csl_json(
         }
         parties.push(ListedParty {
             id,
-            kind: csl_kind(
-                entry
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-            ),
+            kind: csl_kind(entry.get("type").and_then(Value::as_str)),
             names,
             countries,
             identifiers: identifiers_in(&other_ids.join(" ")),

@@ -184,9 +184,10 @@ fn parse(
             )),
         }
     }
-    let mut table = |name: &str, spec: &TableSpec| {
-        let bytes = contents.get(name).cloned().unwrap_or_default();
-        read_csv(&format!("{prefix}{name}"), &bytes, spec, &mut errors).rows
+    // A file that could not be read is an error already; its table is empty.
+    let mut table = |name: &str, spec: &TableSpec| match contents.get(name) {
+        Some(bytes) => read_csv(&format!("{prefix}{name}"), bytes, spec, &mut errors).rows,
+        None => Vec::new(),
     };
     let sector_rows = table("sectors.csv", &SECTORS);
     let group_rows = table("country_groups.csv", &COUNTRY_GROUPS);
@@ -259,7 +260,17 @@ fn parse(
         ));
     }
     for list in &mut lists {
-        list.sha256 = list_digest(list, &entries);
+        match list_digest(list, &entries) {
+            Ok(digest) => list.sha256 = digest,
+            Err(error) => errors.push(InputError::new(
+                Location::File {
+                    file: format!("{prefix}lists/lists.csv"),
+                },
+                "(list digest)",
+                "a list that can be written as JSON",
+                error.to_string(),
+            )),
+        }
     }
     errors.finish(ReferenceData {
         sectors,
@@ -314,17 +325,17 @@ fn publisher(
 
 /// SHA-256 over a list's header and entries as canonical JSON, so a list
 /// version is identified by its content whichever file it came from.
-fn list_digest(list: &ListInfo, entries: &[ListEntry]) -> String {
+fn list_digest(list: &ListInfo, entries: &[ListEntry]) -> Result<String, serde_json::Error> {
     let mut hasher = Sha256::new();
     let header = ListInfo {
         sha256: String::new(),
         ..list.clone()
     };
-    hasher.update(serde_json::to_vec(&header).unwrap_or_default());
+    hasher.update(serde_json::to_vec(&header)?);
     for entry in entries.iter().filter(|entry| entry.list == list.id) {
-        hasher.update(serde_json::to_vec(entry).unwrap_or_default());
+        hasher.update(serde_json::to_vec(entry)?);
     }
-    hex::encode(hasher.finalize())
+    Ok(hex::encode(hasher.finalize()))
 }
 
 struct Known<'a> {
@@ -364,7 +375,7 @@ fn sector(row: &Row, errors: &mut Errors) -> Option<Sector> {
         ministry: row.required("ministry", errors)?,
         effective_from: required_date(row, "effective_from", errors)?,
         effective_until: date(row, "effective_until", errors),
-        source: row.text("source").unwrap_or_default(),
+        source: row.optional_text("source"),
         verified: verified(row, errors),
     };
     Some(sector)
@@ -376,7 +387,7 @@ fn group_member(row: &Row, errors: &mut Errors) -> Option<CountryGroupMember> {
         country: country(row, "country", errors)?,
         effective_from: required_date(row, "effective_from", errors)?,
         effective_until: date(row, "effective_until", errors),
-        source: row.text("source").unwrap_or_default(),
+        source: row.optional_text("source"),
         verified: verified(row, errors),
     })
 }
@@ -432,7 +443,7 @@ fn identities(rows: &[Row], errors: &mut Errors) -> Vec<Identity> {
                     Percent::parse,
                     "a percentage from 0 to 100",
                 ),
-                source: row.text("source").unwrap_or_default(),
+                source: row.optional_text("source"),
                 verified: verified(row, errors),
             };
             Some((identity, row))
@@ -471,7 +482,7 @@ fn list_info(row: &Row, errors: &mut Errors) -> Option<ListInfo> {
         jurisdiction: country(row, "jurisdiction", errors)?,
         legal_effect: legal_effect?,
         version: required_date(row, "version", errors)?,
-        source: row.text("source").unwrap_or_default(),
+        source: row.optional_text("source"),
         sha256: String::new(),
         coverage: row.text("coverage"),
     })
@@ -587,14 +598,14 @@ fn list_entry(row: &Row, known: &Known<'_>, errors: &mut Errors) -> Option<ListE
         scope: Scope {
             product_classes,
             use_restriction,
-            text: row.text("scope_text").unwrap_or_default(),
+            text: row.optional_text("scope_text"),
         },
         includes_affiliates,
         added: added?,
         removed,
         exceptions: Vec::new(),
-        citation: row.text("citation").unwrap_or_default(),
-        source: row.text("source").unwrap_or_default(),
+        citation: row.optional_text("citation"),
+        source: row.optional_text("source"),
         verified: verified(row, errors),
     })
 }

@@ -84,6 +84,12 @@ impl Row {
             .map_or_else(|| self.location.clone(), |cell| cell.location.clone())
     }
 
+    /// The trimmed text of an optional field, empty when it is absent or
+    /// blank (a note such as a source or citation that may be left out).
+    pub(crate) fn optional_text(&self, field: &str) -> String {
+        self.text(field).unwrap_or_default()
+    }
+
     /// The trimmed text of a field; `None` when absent or blank.
     pub(crate) fn text(&self, field: &str) -> Option<String> {
         match &self.cells.get(field)?.value {

@@ -60,20 +60,20 @@ impl UploadFormat {
     /// whatever it is labelled (a bundle may hold BOMs inside, but only the
     /// top level counts).
     pub fn detect(content_type: Option<&str>, bytes: &[u8]) -> Option<Self> {
-        let content_type = content_type.unwrap_or_default();
+        let labelled = |word: &str| content_type.is_some_and(|label| label.contains(word));
         if crate::sbom::BomFormat::detect(bytes).is_some()
-            || content_type.contains("cyclonedx")
-            || content_type.contains("spdx")
+            || labelled("cyclonedx")
+            || labelled("spdx")
         {
             return Some(UploadFormat::Bom);
         }
-        if content_type.contains("json") {
+        if labelled("json") {
             return Some(UploadFormat::Json);
         }
-        if content_type.contains("spreadsheetml") {
+        if labelled("spreadsheetml") {
             return Some(UploadFormat::Xlsx);
         }
-        if content_type.contains("zip") {
+        if labelled("zip") {
             return Some(UploadFormat::Zip);
         }
         match bytes.first() {
@@ -242,7 +242,10 @@ pub fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputE
             .name()
             .map_err(|error| bad(format!("entry {index}: {error}")))?
             .into_owned();
-        let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+        let name = path
+            .rsplit_once('/')
+            .map_or(path.as_ref(), |(_, name)| name)
+            .to_owned();
         if name.is_empty() || name.starts_with('.') || path.starts_with("__MACOSX") {
             continue;
         }

@@ -164,7 +164,7 @@ fn read(name: &str, split_loanwords: bool) -> Option<AnalysedName> {
         let end = (start..chars.len())
             .find(|&at| chars.get(at).is_some_and(|c| run_of(*c) != kind))
             .unwrap_or(chars.len());
-        let run: String = chars.get(start..end).unwrap_or_default().iter().collect();
+        let run: String = chars.iter().skip(start).take(end - start).collect();
         match kind {
             Run::Kana => reader.kana(&run),
             Run::Han => reader.han(&run),
@@ -206,8 +206,8 @@ impl Reader {
         }
         let chars: Vec<char> = run.chars().collect();
         for split in 2..chars.len().saturating_sub(1) {
-            let head: String = chars.get(..split).unwrap_or_default().iter().collect();
-            let tail: String = chars.get(split..).unwrap_or_default().iter().collect();
+            let head: String = chars.iter().take(split).collect();
+            let tail: String = chars.iter().skip(split).collect();
             if tail.chars().count() >= 3 && words.contains_key(&tail) {
                 self.kana(&head);
                 self.meaning(&tail);
@@ -215,8 +215,8 @@ impl Reader {
             }
         }
         for split in (2..chars.len().saturating_sub(1)).rev() {
-            let head: String = chars.get(..split).unwrap_or_default().iter().collect();
-            let tail: String = chars.get(split..).unwrap_or_default().iter().collect();
+            let head: String = chars.iter().take(split).collect();
+            let tail: String = chars.iter().skip(split).collect();
             if head.chars().count() >= 3 && words.contains_key(&head) {
                 self.meaning(&head);
                 self.kana(&tail);
@@ -384,14 +384,14 @@ fn spellings_of(token: &str) -> impl Iterator<Item = &str> {
     let (first, second) = match token.strip_prefix(SOUND_MARK) {
         Some(rest) => {
             let mut parts = rest.split(':').skip(1);
-            (
-                parts.next().unwrap_or_default(),
-                parts.next().unwrap_or_default(),
-            )
+            (parts.next(), parts.next())
         }
-        None => (token, ""),
+        None => (Some(token), None),
     };
-    std::iter::once(first).chain((!second.is_empty()).then_some(second))
+    first
+        .into_iter()
+        .chain(second)
+        .filter(|spelling| !spelling.is_empty())
 }
 
 /// Similarity of two tokens when either is a reading's special token;
@@ -413,11 +413,10 @@ pub(crate) fn special_similarity(a: &str, b: &str) -> Option<f64> {
         (false, true) => (b, a),
         // Two readings: their sounds alone.
         (true, true) => {
-            let (left, right) = (spellings_of(a).next(), spellings_of(b).next());
-            return Some(sound_similarity(
-                left.unwrap_or_default(),
-                right.unwrap_or_default(),
-            ));
+            return Some(match (spellings_of(a).next(), spellings_of(b).next()) {
+                (Some(left), Some(right)) => sound_similarity(left, right),
+                _ => 0.0,
+            });
         }
     };
     let mut best: f64 = 0.0;
@@ -587,9 +586,11 @@ pub(crate) fn sound_blocking_keys(token: &str) -> Vec<String> {
                     keys.push(format!("@~{deleted}"));
                 }
             }
-            if length >= 6 {
-                keys.push(format!("@^{}", key.get(..3).unwrap_or_default()));
-                keys.push(format!("@{}$", key.get(length - 3..).unwrap_or_default()));
+            if length >= 6
+                && let (Some(head), Some(tail)) = (key.get(..3), key.get(length - 3..))
+            {
+                keys.push(format!("@^{head}"));
+                keys.push(format!("@{tail}$"));
             }
         }
     }
@@ -622,12 +623,10 @@ pub(crate) fn how_matched(a: &str, b: &str) -> Option<&'static str> {
 /// A token as a person reads it in an explanation: a sound token is its
 /// katakana and key, alternatives are joined by " | ".
 pub(crate) fn display(token: &str) -> String {
-    if let Some(rest) = token.strip_prefix(SOUND_MARK) {
-        let mut parts = rest.split(':');
-        let (key, kana) = (
-            parts.next().unwrap_or_default(),
-            parts.nth(2).unwrap_or_default(),
-        );
+    let mut parts = token.strip_prefix(SOUND_MARK).map(|rest| rest.split(':'));
+    if let Some(parts) = &mut parts
+        && let (Some(key), Some(kana)) = (parts.next(), parts.nth(2))
+    {
         format!("{kana} (sound {key})")
     } else if let Some(alternatives) = token.strip_prefix(MEANING_MARK) {
         alternatives.replace('|', " | ")

@@ -916,11 +916,12 @@ fn score_with<'a>(
     let cells = query.tokens.len() * columns;
     let mut on_stack = [0.0f64; 64];
     let mut on_heap = Vec::new();
-    let similarities: &mut [f64] = if cells <= on_stack.len() {
-        on_stack.get_mut(..cells).unwrap_or_default()
-    } else {
-        on_heap.resize(cells, 0.0);
-        &mut on_heap
+    let similarities: &mut [f64] = match on_stack.get_mut(..cells) {
+        Some(table) => table,
+        None => {
+            on_heap.resize(cells, 0.0);
+            &mut on_heap
+        }
     };
     let mut memo = memo;
     for (at, word) in query.tokens.iter().enumerate() {

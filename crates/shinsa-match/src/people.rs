@@ -44,7 +44,7 @@ enum Agreement {
 
 /// The listed persons `person` may be, best first; namesakes ruled out by
 /// date of birth or nationality are left out.
-pub fn screen_person(
+pub fn match_person(
     matcher: &Matcher,
     reference: &ReferenceData,
     person: &Person<'_>,
@@ -176,7 +176,7 @@ mod tests {
         ));
         let matcher = Matcher::new(&reference);
         let screen = |born: &str, nationality: &str| {
-            screen_person(
+            match_person(
                 &matcher,
                 &reference,
                 &Person {

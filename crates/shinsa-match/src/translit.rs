@@ -264,11 +264,11 @@ pub(crate) fn kana(text: &str) -> String {
             index += 1;
             continue;
         }
-        let pair: String = chars
-            .get(index..index + 2)
-            .map(|p| p.iter().collect())
-            .unwrap_or_default();
-        let (latin, used) = match KANA_PAIRS.iter().find(|(kana, _)| *kana == pair) {
+        let pair: Option<String> = chars.get(index..index + 2).map(|p| p.iter().collect());
+        let paired = pair
+            .as_deref()
+            .and_then(|pair| KANA_PAIRS.iter().find(|(kana, _)| *kana == pair));
+        let (latin, used) = match paired {
             Some((_, latin)) => (*latin, 2),
             None => match KANA.iter().find(|(kana, _)| *kana == c) {
                 Some((_, latin)) => (*latin, 1),

@@ -205,6 +205,29 @@ pub struct Finding {
     pub explanation: String,
     pub evidence: Vec<Evidence>,
     /// Shared by every finding of one screening (a million findings would
-    /// otherwise copy it a million times).
+    /// otherwise copy it a million times). A stored finding leaves it out
+    /// (it is the run's, or the plan snapshot's: [`Finding::detach_provenance`])
+    /// and reads back without one, to be given its run's.
+    #[serde(default, skip_serializing_if = "unset")]
     pub provenance: std::sync::Arc<Provenance>,
+}
+
+fn unset(provenance: &std::sync::Arc<Provenance>) -> bool {
+    provenance.is_unset()
+}
+
+impl Provenance {
+    /// Whether this is no provenance at all (a finding read from the store
+    /// before its run's is given back).
+    pub fn is_unset(&self) -> bool {
+        *self == Provenance::default()
+    }
+}
+
+impl Finding {
+    /// Leaves the provenance out, for keeping the finding where its
+    /// screening's provenance is kept once (a run, a plan snapshot).
+    pub fn detach_provenance(&mut self) {
+        self.provenance = std::sync::Arc::default();
+    }
 }

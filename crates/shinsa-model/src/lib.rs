@@ -30,7 +30,8 @@ pub use lists::{
 };
 pub use network::{Cidr, Direction, Observed, ObservedConnection, ObservedDevice};
 pub use primitives::{
-    AttachedFile, CountryCode, Date, Percent, PrimitiveError, line_column, parse_bool, parse_date,
+    AttachedFile, CountryCode, Date, Percent, PrimitiveError, clause, line_column, parse_bool,
+    parse_date, shown,
 };
 pub use reference::{
     Category, CountryGroupMember, PackagePublisher, PublisherKey, ReferenceData, Sector,

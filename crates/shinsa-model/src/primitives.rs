@@ -40,6 +40,21 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parses an ISO 8601 calendar date (`2024-05-17`).
+/// An optional clause of a sentence: what `write` makes of `value` when
+/// there is one, nothing when there is none (", via Huawei", " (CN)").
+/// The one place explanations and documents decide that an absent detail
+/// is simply not said.
+pub fn clause<T>(value: Option<T>, write: impl FnOnce(T) -> String) -> String {
+    value.map(write).unwrap_or_default()
+}
+
+/// A value as a cell or field shows it: its text, or a blank where the
+/// record has none (no due day yet, no note). For display and export
+/// only: a value that must be there is read with its error, never blanked.
+pub fn shown<T: std::fmt::Display>(value: Option<T>) -> String {
+    clause(value, |value| value.to_string())
+}
+
 pub fn parse_date(text: &str) -> Result<Date, PrimitiveError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text.trim(), &format).map_err(|_| PrimitiveError::new("a date as YYYY-MM-DD", text))

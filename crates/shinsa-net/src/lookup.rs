@@ -178,13 +178,20 @@ pub struct LookupError {
 /// When a dataset file was made: the npm package it came in says so in
 /// its version (`@ip-location-db/asn` 2.3.2026061719 is data of 2026-06-17);
 /// otherwise the file's date, unless it is npm's fixed 1985-10-26.
+/// A cell of a CSV record, trimmed; a record shorter than its header has
+/// empty cells at its end (the tables' rows are checked for what they must
+/// hold where they are read).
+fn cell(record: &csv::StringRecord, at: usize) -> &str {
+    record.get(at).unwrap_or_default().trim()
+}
+
 fn file_date(path: &Path) -> Option<String> {
     let package = path.parent().map(|dir| dir.join("package.json"));
     if let Some(text) = package.and_then(|p| std::fs::read_to_string(p).ok())
         && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
         && let (Some(name), Some(version)) = (json["name"].as_str(), json["version"].as_str())
     {
-        let stamp = version.rsplit('.').next().unwrap_or_default();
+        let stamp = version.rsplit_once('.').map_or(version, |(_, stamp)| stamp);
         let data = match (stamp.get(..4), stamp.get(4..6), stamp.get(6..8)) {
             (Some(y), Some(m), Some(d)) if stamp.len() >= 8 => format!(", data of {y}-{m}-{d}"),
             _ => String::new(),
@@ -251,7 +258,7 @@ pub fn parse_ranges(
             line,
             reason,
         };
-        let field = |at: usize| record.get(at).unwrap_or_default().trim();
+        let field = |at: usize| cell(&record, at);
         let (Some(start), Some(end)) = (bound(field(0)), bound(field(1))) else {
             return Err(fail(format!(
                 "expected start,end addresses, found {:?}",
@@ -356,11 +363,18 @@ impl Dataset {
                 line: 0,
                 reason: error.to_string(),
             })?;
-            let built = time::OffsetDateTime::from_unix_timestamp(
-                i64::try_from(reader.metadata().build_epoch).unwrap_or(0),
-            )
-            .map(|at| at.date().to_string())
-            .unwrap_or_default();
+            let built = i64::try_from(reader.metadata().build_epoch)
+                .ok()
+                .and_then(|epoch| time::OffsetDateTime::from_unix_timestamp(epoch).ok())
+                .map(|at| at.date().to_string())
+                .ok_or_else(|| LookupError {
+                    file: file.clone(),
+                    line: 0,
+                    reason: format!(
+                        "the database's build time {} is not a time",
+                        reader.metadata().build_epoch
+                    ),
+                })?;
             let name = path
                 .file_name()
                 .map_or(file, |n| n.to_string_lossy().into_owned());
@@ -457,7 +471,7 @@ pub fn network_kinds() -> Result<HashMap<u32, &'static str>, LookupError> {
             line,
             reason,
         };
-        let field = |at: usize| record.get(at).unwrap_or_default().trim();
+        let field = |at: usize| cell(&record, at);
         let asn = field(0)
             .parse::<u32>()
             .map_err(|_| fail(format!("asn: expected a number, found {:?}", field(0))))?;
@@ -487,7 +501,7 @@ pub fn providers() -> Result<HashMap<u32, Provider>, LookupError> {
             line,
             reason,
         };
-        let field = |at: usize| record.get(at).unwrap_or_default().trim().to_owned();
+        let field = |at: usize| cell(&record, at).to_owned();
         let asn = field(0)
             .parse::<u32>()
             .map_err(|_| fail(format!("asn: expected a number, found {:?}", field(0))))?;
@@ -534,7 +548,7 @@ impl VendorTable {
             })?;
             for record in reader.records() {
                 let record = record.map_err(|error| csv_error(&file, &error))?;
-                let assignment = record.get(1).unwrap_or_default().trim();
+                let assignment = cell(&record, 1);
                 let bits = u8::try_from(assignment.len() * 4).unwrap_or(0);
                 let Ok(value) = u64::from_str_radix(assignment, 16) else {
                     return Err(LookupError {
@@ -544,10 +558,9 @@ impl VendorTable {
                     });
                 };
                 if matches!(bits, 24 | 28 | 36) {
-                    table.prefixes.insert(
-                        (bits, value),
-                        record.get(2).unwrap_or_default().trim().to_owned(),
-                    );
+                    table
+                        .prefixes
+                        .insert((bits, value), cell(&record, 2).to_owned());
                 }
             }
             let name = path

@@ -147,16 +147,24 @@ fn shift_line(problem: &Problem, lines_before: u64, added: u64) -> Option<Proble
 }
 
 /// Zeek TSV or JSON lines, not compressed: the formats read in chunks.
+/// The first line of a file's head that is not blank, as text (empty for
+/// a blank head): what tells a log's format.
+pub(crate) fn first_line(head: &[u8]) -> std::borrow::Cow<'_, str> {
+    match head
+        .split(|byte| *byte == b'\n')
+        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+    {
+        Some(line) => String::from_utf8_lossy(line),
+        None => std::borrow::Cow::Borrowed(""),
+    }
+}
+
 fn plain_format(path: &Path) -> std::io::Result<Option<Format>> {
     let mut head = vec![0u8; 4096];
     let mut file = std::fs::File::open(path)?;
     let read = file.read(&mut head)?;
     head.truncate(read);
-    let first = head
-        .split(|byte| *byte == b'\n')
-        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or_default();
-    let first = String::from_utf8_lossy(first);
+    let first = first_line(&head);
     let first = first.trim_start_matches('\u{feff}').trim();
     Ok(if first.starts_with("#separator") {
         Some(Format::ZeekTsv)

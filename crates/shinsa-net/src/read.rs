@@ -154,11 +154,7 @@ fn read_stream<R: BufRead, S: Sink>(
         input.read_to_end(&mut data).map_err(io)?;
         return read_binary(&data, file, reader, sink);
     }
-    let first_line = head
-        .split(|b| *b == b'\n')
-        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .unwrap_or_default();
-    let first = String::from_utf8_lossy(first_line);
+    let first = crate::parallel::first_line(&head);
     let first = first.trim_start_matches('\u{feff}').trim();
     let (format, records) = if first.starts_with("#separator") {
         (
@@ -260,21 +256,16 @@ fn read_binary<S: Sink>(
     // a row are read one by one; a v5 or v9 file is one packet. Templates
     // from a file named like its data file's exporter apply across files.
     let exporter = "file";
-    let mut at = 0;
+    let mut rest = data;
     let mut number = 0;
-    while at < data.len() {
+    while !rest.is_empty() {
         number += 1;
-        let rest = data.get(at..).unwrap_or_default();
         let length = netflow::ipfix_length(rest)
             .filter(|length| *length >= 16 && *length <= rest.len())
             .unwrap_or(rest.len());
-        handle(
-            rest.get(..length).unwrap_or_default(),
-            exporter,
-            format!("packet {number}"),
-            reader,
-        );
-        at += length;
+        let (packet, after) = rest.split_at(length);
+        handle(packet, exporter, format!("packet {number}"), reader);
+        rest = after;
     }
     Ok((Format::ExportPacket, records))
 }

@@ -217,13 +217,11 @@ pub(crate) fn read_csv<R: BufRead, S: Sink>(
                 .filter(|c| !c.is_empty())
         };
         let address = |at: usize, what: &str| -> Result<IpAddr, String> {
-            let text = cell(Some(at)).unwrap_or_default();
-            text.parse().map_err(|_| {
-                format!(
-                    "{}: expected an IP address, found {text:?}",
-                    header.get(at).map_or(what, String::as_str)
-                )
-            })
+            let field = header.get(at).map_or(what, String::as_str);
+            let text = cell(Some(at))
+                .ok_or_else(|| format!("{field}: expected an IP address, found nothing"))?;
+            text.parse()
+                .map_err(|_| format!("{field}: expected an IP address, found {text:?}"))
         };
         let parsed = (|| -> Result<Flow, String> {
             let start = match cell(time) {

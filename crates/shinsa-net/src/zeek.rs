@@ -240,9 +240,10 @@ fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std:
             }
             return Ok(number);
         }
-        let mut from = 0;
-        for end in memchr::memchr_iter(b'\n', buffer) {
-            let piece = buffer.get(from..end).unwrap_or_default();
+        let mut rest = buffer;
+        while let Some(end) = memchr::memchr(b'\n', rest) {
+            let (piece, after) = rest.split_at(end);
+            rest = after.get(1..).unwrap_or(&[]);
             number += 1;
             if carry.is_empty() {
                 each(number, trim_line_end(piece));
@@ -251,19 +252,17 @@ fn each_line<R: BufRead>(mut input: R, mut each: impl FnMut(u64, &[u8])) -> std:
                 each(number, trim_line_end(&carry));
                 carry.clear();
             }
-            from = end + 1;
         }
-        carry.extend_from_slice(buffer.get(from..).unwrap_or_default());
+        carry.extend_from_slice(rest);
         input.consume(length);
     }
 }
 
-fn trim_line_end(line: &[u8]) -> &[u8] {
-    let mut end = line.len();
-    while end > 0 && matches!(line.get(end - 1), Some(b'\n' | b'\r')) {
-        end -= 1;
+fn trim_line_end(mut line: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
     }
-    line.get(..end).unwrap_or_default()
+    line
 }
 
 fn header_line(header: &mut Header, text: &[u8], file: &str, number: u64, problems: &mut Problems) {

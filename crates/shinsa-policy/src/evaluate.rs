@@ -11,7 +11,7 @@ use shinsa_match::{
 };
 use shinsa_model::{
     CountryCode, Evidence, Finding, ListEntry, Provenance, ReferenceData, RuleRef, Severity,
-    Subject, SubjectKind,
+    Subject, SubjectKind, clause,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -40,7 +40,7 @@ struct EvidenceSource<'a> {
 /// What produced a screening: the input, the lists (version and hash),
 /// the pack, the software and the day. Every path that screens (the CLI,
 /// the server's jobs) records the same.
-pub fn provenance(
+pub(crate) fn provenance(
     input_sha256: &str,
     reference: &ReferenceData,
     pack: &Pack,
@@ -64,8 +64,10 @@ pub fn provenance(
     }
 }
 
-/// Screens a resolved register with a pack. Findings are ordered by
-/// severity (most serious first), then subject, then rule.
+/// Evaluates a resolved register with a pack: the engine's evaluation step
+/// alone, for benchmarks and tests of evaluation (screening goes through
+/// [`crate::Engine`]). Findings are ordered by severity (most serious
+/// first), then subject, then rule.
 pub fn screen(
     register: &ResolvedRegister,
     reference: &ReferenceData,
@@ -77,7 +79,7 @@ pub fn screen(
 
 /// [`screen`], calling `progress(done, total)` after each subject so that a
 /// caller can show a progress bar on a large register.
-pub fn screen_with_progress(
+pub(crate) fn screen_with_progress(
     register: &ResolvedRegister,
     reference: &ReferenceData,
     pack: &Pack,
@@ -469,12 +471,10 @@ type MatchKey = (String, String, Option<String>);
 /// list matches of the same name grouped and repeated facts said once.
 /// `203.0.113.9 in CN (Provider)`, leaving out what is not known.
 fn place(destination: &str, country: &Option<String>, operator: &Option<String>) -> String {
-    let country = country.as_ref().map(|c| format!(" in {c}"));
-    let operator = operator.as_ref().map(|o| format!(" ({o})"));
     format!(
         "{destination}{}{}",
-        country.unwrap_or_default(),
-        operator.unwrap_or_default()
+        clause(country.as_ref(), |c| format!(" in {c}")),
+        clause(operator.as_ref(), |o| format!(" ({o})"))
     )
 }
 
@@ -536,10 +536,7 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                 groups,
             } if !groups.is_empty() => push(format!(
                 "{role}{} in {country} ({})",
-                party
-                    .as_ref()
-                    .map(|p| format!(" {p:?}"))
-                    .unwrap_or_default(),
+                clause(party.as_ref(), |p| format!(" {p:?}")),
                 groups.join(", ")
             )),
             Evidence::Categorical { why, list, .. } => push(format!("{list}: {why}")),
@@ -569,10 +566,9 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
             } => push(format!(
                 "MAC {mac} is assigned to {}{}",
                 vendor.as_deref().unwrap_or("an unknown vendor"),
-                registered_vendor
-                    .as_ref()
-                    .map(|maker| format!("; the register says {maker}"))
-                    .unwrap_or_default()
+                clause(registered_vendor.as_ref(), |maker| format!(
+                    "; the register says {maker}"
+                ))
             )),
             Evidence::Fact { text } => push(text.clone()),
             _ => {}
@@ -640,6 +636,8 @@ impl EvidenceSource<'_> {
         role: &str,
         why: Vec<String>,
     ) -> Evidence {
+        // Every listing the resolver made names an entry of the same
+        // reference data; a missing one would leave scope and citation blank.
         let entry = self.entries.get(&listing.entry).copied();
         Evidence::ListMatch {
             list: listing.list.clone(),
@@ -650,12 +648,8 @@ impl EvidenceSource<'_> {
             why,
             role: role.to_owned(),
             through: through(&listing.via),
-            scope: entry
-                .map(|entry| entry.scope.text.clone())
-                .unwrap_or_default(),
-            citation: entry
-                .map(|entry| entry.citation.clone())
-                .unwrap_or_default(),
+            scope: clause(entry, |entry| entry.scope.text.clone()),
+            citation: clause(entry, |entry| entry.citation.clone()),
         }
     }
 
@@ -669,19 +663,16 @@ impl EvidenceSource<'_> {
             });
         }
         for controller in &party.controllers {
-            let groups = controller
-                .owner_country
-                .map(|country| self.groups(country))
-                .unwrap_or_default();
+            let Some(country) = controller.owner_country else {
+                continue;
+            };
+            let groups = self.groups(country);
             if !groups.is_empty() {
                 push_ownership(&party.name, controller, out);
                 out.push(Evidence::Country {
                     role: format!("controller of {role}"),
                     party: Some(controller.owner_name.clone()),
-                    country: controller
-                        .owner_country
-                        .map(|c| c.to_string())
-                        .unwrap_or_default(),
+                    country: country.to_string(),
                     groups,
                 });
             }
@@ -737,12 +728,12 @@ impl EvidenceSource<'_> {
         for (link, party_key) in contract.chain.iter().zip(&contract.chain_parties) {
             let party = self.register.party(party_key);
             let name = party.map_or(party_key.as_str(), |p| p.name.as_str());
-            let work = self
-                .contracts
-                .get(link.as_str())
-                .and_then(|c| c.work_country)
-                .map(|c| format!(", works in {c}"))
-                .unwrap_or_default();
+            let work = clause(
+                self.contracts
+                    .get(link.as_str())
+                    .and_then(|c| c.work_country),
+                |c| format!(", works in {c}"),
+            );
             path.push(format!("{link}: {name}{work}"));
         }
         out.push(Evidence::ContractChain { path });

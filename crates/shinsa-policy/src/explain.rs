@@ -35,7 +35,7 @@ pub struct Explanation {
 
 /// Explains the pack's decision on `subject`; `None` when the register has
 /// no such subject.
-pub fn explain(
+pub(crate) fn explain(
     register: &ResolvedRegister,
     reference: &ReferenceData,
     pack: &Pack,
@@ -56,7 +56,9 @@ pub fn explain(
     let Some(entity) = store.get(&resource) else {
         return Ok(None);
     };
-    let entity_json = entity.to_json_value().unwrap_or_default();
+    let entity_json = entity
+        .to_json_value()
+        .map_err(|error| ScreenError::Entities(error.to_string()))?;
     let principal = uids
         .uid("Operator", &register.operator.id)
         .map_err(ScreenError::Entities)?;

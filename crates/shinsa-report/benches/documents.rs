@@ -1,12 +1,12 @@
 //! How long the documents take: the filing of a plan with 20 items, and
-//! the screening report of a register with 1,000 findings (each with two
+//! the report on a register's findings with 1,000 findings (each with two
 //! pieces of evidence), as PDF/A and as HTML.
 //!
 //! `cargo bench -p shinsa-report --bench documents`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use shinsa_report::{Filing, ScreeningReport};
+use shinsa_report::{Filing, RegisterReport, ReportedFinding};
 
 fn main() {
     divan::main();
@@ -47,34 +47,36 @@ fn filing(items: usize) -> Filing {
     }
 }
 
-fn report(findings: usize) -> ScreeningReport {
+fn report(findings: usize) -> RegisterReport {
     let findings = (0..findings)
         .map(|index| {
             let severity = ["prohibited", "review", "notice"][index % 3];
-            (
-                serde_json::json!({
+            ReportedFinding {
+                finding: serde_json::from_value(serde_json::json!({
                     "id": format!("JP-ESPA-002@asset:A-{index}"), "severity": severity,
                     "subject": {"kind": "asset", "id": format!("A-{index}")}, "subject_name": format!("設備 {index}"),
-                    "rule": {"id": "JP-ESPA-002", "legal_basis": "ESPA Art. 52(1)-(3); DoD 1260H list"},
+                    "rule": {"id": "JP-ESPA-002", "legal_basis": "ESPA Art. 52(1)-(3); DoD 1260H list", "policy_version": "jp-espa@1.1.0"},
                     "title": "Listed vendor", "title_ja": "掲載ベンダー",
                     "explanation": "manufacturer \"Northwind Relay Co., Ltd.\" is listed on dod-1260h (name score 1.00)",
                     "evidence": [
                         {"kind": "list_match", "list": "dod-1260h", "entry": "dod-1260h/n1", "matched_name": "Northwind Relay Co., Ltd.",
-                         "listed_name": "Northwind Relay Co., Ltd.", "score": 1.0, "why": ["legal form removed"], "role": "manufacturer", "through": null},
+                         "listed_name": "Northwind Relay Co., Ltd.", "score": 1.0, "why": ["legal form removed"], "role": "manufacturer", "through": null,
+                         "scope": "", "citation": "NDAA FY2021 §1260H"},
                         {"kind": "country", "role": "manufacturer", "party": "Northwind Relay Co., Ltd.", "country": "CN", "groups": ["foreign-adversary"]}
                     ]
-                }),
-                "未対応".to_owned(),
-                None,
-            )
+                }))
+                .unwrap(),
+                status: "未対応".to_owned(),
+                justification: None,
+            }
         })
         .collect();
-    ScreeningReport {
+    RegisterReport {
         lang: "ja".into(),
         operator_name: "港電力株式会社".into(),
         register_name: "main".into(),
         register_version: 1,
-        provenance: serde_json::json!({"policy": "jp-espa@1.1.0", "as_of": "2026-11-28", "input_sha256": "0", "lists": {"dod-1260h": "2026-11-27"}}),
+        provenance: serde_json::from_value(serde_json::json!({"policy": "jp-espa@1.1.0", "as_of": "2026-11-28", "input_sha256": "0", "software": "shinsa", "lists": {"dod-1260h": "2026-11-27"}})).unwrap(),
         screened_at: "2026-11-28T00:00:00Z".into(),
         findings,
         printed_on: time::macros::date!(2026 - 11 - 28),
@@ -88,13 +90,13 @@ fn filing_pdf_20_items(bencher: divan::Bencher) {
 }
 
 #[divan::bench(sample_count = 5)]
-fn screening_report_pdf_1000_findings(bencher: divan::Bencher) {
-    let document = shinsa_report::screening_document(&report(1_000));
+fn register_report_pdf_1000_findings(bencher: divan::Bencher) {
+    let document = shinsa_report::register_document(&report(1_000));
     bencher.bench(|| shinsa_report::pdf(&document).unwrap().bytes.len());
 }
 
 #[divan::bench(sample_count = 10)]
-fn screening_report_html_1000_findings(bencher: divan::Bencher) {
-    let document = shinsa_report::screening_document(&report(1_000));
+fn register_report_html_1000_findings(bencher: divan::Bencher) {
+    let document = shinsa_report::register_document(&report(1_000));
     bencher.bench(|| shinsa_report::html(&document).len());
 }

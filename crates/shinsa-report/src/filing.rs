@@ -4,7 +4,7 @@
 
 use crate::document::{Block, Cell, Document, Section};
 use serde::Serialize;
-use shinsa_model::plan::{Plan, PlanItemKind, Supplier};
+use shinsa_model::plan::{Plan, PlanItemKind, Snapshot, Supplier};
 use shinsa_model::{CountryCode, Date};
 
 /// What the filing document shows besides the plan itself.
@@ -26,9 +26,8 @@ pub struct Filing {
     pub filed_at: Option<String>,
     pub received_on: Option<String>,
     pub due_on: Option<String>,
-    /// The screening frozen at filing: `taken_at`, `provenance` and
-    /// `findings` as the server stores them.
-    pub snapshot: Option<serde_json::Value>,
+    /// The screening frozen with the plan's latest filing or amendment.
+    pub snapshot: Option<Snapshot>,
     /// The day the document is made.
     pub printed_on: Date,
 }
@@ -353,36 +352,33 @@ pub fn filing_document(filing: &Filing) -> Document {
 
 /// The frozen screening: the list versions it used, then every finding
 /// with its evidence in brief and its legal basis.
-fn screening_annex(section: Section, snapshot: Option<&serde_json::Value>) -> Section {
+fn screening_annex(section: Section, snapshot: Option<&Snapshot>) -> Section {
     let Some(snapshot) = snapshot else {
         return section.with(Block::Text {
             text: "届出の際に作成し、計画書とともに固定します。".into(),
         });
     };
-    let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
-    let provenance = &snapshot["provenance"];
+    let provenance = &snapshot.provenance;
     let mut section = section.with(Block::Text {
         text: format!(
             "判定日時：{}　判定基準：{}",
-            text(&snapshot["taken_at"]),
-            text(&provenance["policy"])
+            snapshot.taken_at, provenance.policy
         ),
     });
-    if let Some(lists) = provenance["lists"]
-        .as_object()
-        .filter(|lists| !lists.is_empty())
-    {
+    if !provenance.lists.is_empty() {
         section = section.with(Block::Table {
             header: vec!["参照リスト".into(), "版".into()],
             widths: vec![30, 70],
-            rows: lists
+            rows: provenance
+                .lists
                 .iter()
-                .map(|(list, version)| vec![Cell::from(list.as_str()), Cell::from(text(version))])
+                .map(|(list, version)| {
+                    vec![Cell::from(list.as_str()), Cell::from(version.as_str())]
+                })
                 .collect(),
         });
     }
-    let findings = snapshot["findings"].as_array().cloned().unwrap_or_default();
-    if findings.is_empty() {
+    if snapshot.findings.is_empty() {
         return section.with(Block::Text {
             text: "指摘事項はありません。".into(),
         });
@@ -396,22 +392,19 @@ fn screening_annex(section: Section, snapshot: Option<&serde_json::Value>) -> Se
             "根拠".into(),
         ],
         widths: vec![10, 14, 18, 36, 22],
-        rows: findings
+        rows: snapshot
+            .findings
             .iter()
             .map(|finding| {
                 vec![
-                    Cell::from(severity(finding["severity"].as_str().unwrap_or_default())),
-                    Cell::from(text(&finding["rule"]["id"])),
-                    Cell::from(format!(
-                        "{} {}",
-                        text(&finding["subject"]["id"]),
-                        text(&finding["subject_name"])
-                    )),
+                    Cell::from(severity(finding.severity.as_str())),
+                    Cell::from(finding.rule.id.as_str()),
+                    Cell::from(format!("{} {}", finding.subject.id, finding.subject_name)),
                     Cell {
-                        text: text(&finding["title_ja"]),
-                        small: Some(text(&finding["explanation"])),
+                        text: finding.title_ja.to_string(),
+                        small: Some(finding.explanation.clone()),
                     },
-                    Cell::from(text(&finding["rule"]["legal_basis"])),
+                    Cell::from(finding.rule.legal_basis.to_string()),
                 ]
             })
             .collect(),

@@ -19,12 +19,12 @@ mod document;
 pub mod export;
 mod filing;
 pub mod fonts;
-mod screening;
+mod register_report;
 
 pub use document::{Block, Cell, Document, Section, html};
 pub use filing::{Filing, country, english_date, filing_document, japanese_date};
 pub use fonts::Substitution;
-pub use screening::{ScreeningReport, evidence_line, screening_document};
+pub use register_report::{RegisterReport, ReportedFinding, evidence_line, register_document};
 
 use fonts::fonts;
 use std::sync::OnceLock;
@@ -197,14 +197,20 @@ mod tests {
             filed_at: Some("2026-11-28T01:02:03.000000Z".into()),
             received_on: Some("2026-11-30".into()),
             due_on: Some("2026-12-30".into()),
-            snapshot: Some(serde_json::json!({
-                "taken_at": "2026-11-28T01:02:03Z",
-                "provenance": {"policy": "jp-espa@1.1.0", "lists": {"dod-1260h": "2026-11-27 sha256:cfb0"}},
-                "findings": [{"id": "JP-ESPA-002@asset:I-1", "severity": "review",
-                              "subject": {"kind": "asset", "id": "I-1"}, "subject_name": "保護リレー 1",
-                              "rule": {"id": "JP-ESPA-002", "legal_basis": "ESPA Art. 52"},
-                              "title_ja": "特定重要設備に軍事関連企業の製品", "explanation": "listed on dod-1260h"}]
-            })),
+            snapshot: Some(
+                serde_json::from_value(serde_json::json!({
+                    "taken_at": "2026-11-28T01:02:03Z", "as_of": "2026-11-28",
+                    "provenance": {"policy": "jp-espa@1.1.0", "lists": {"dod-1260h": "2026-11-27 sha256:cfb0"},
+                                   "input_sha256": "ab", "software": "shinsa", "as_of": "2026-11-28"},
+                    "findings": [{"id": "JP-ESPA-002@asset:I-1", "severity": "review",
+                                  "subject": {"kind": "asset", "id": "I-1"}, "subject_name": "保護リレー 1",
+                                  "rule": {"id": "JP-ESPA-002", "legal_basis": "ESPA Art. 52", "policy_version": "jp-espa@1.1.0"},
+                                  "title": "Product of a military company in a critical facility",
+                                  "title_ja": "特定重要設備に軍事関連企業の製品", "explanation": "listed on dod-1260h",
+                                  "evidence": []}]
+                }))
+                .unwrap_or_else(|error| unreachable!("{error}")),
+            ),
             printed_on: time::macros::date!(2026 - 11 - 28),
         }
     }
@@ -318,31 +324,42 @@ mod tests {
     }
 
     #[test]
-    fn the_screening_report_carries_a_chart_and_every_finding_with_its_evidence() {
-        let finding = serde_json::json!({
+    fn the_register_report_carries_a_chart_and_every_finding_with_its_evidence() {
+        let finding: shinsa_model::Finding = serde_json::from_value(serde_json::json!({
             "id": "JP-ESPA-001@asset:RLY-1", "severity": "prohibited",
             "subject": {"kind": "asset", "id": "RLY-1"}, "subject_name": "保護リレー 1",
-            "rule": {"id": "JP-ESPA-001", "legal_basis": "ESPA Art. 52(1)"},
+            "rule": {"id": "JP-ESPA-001", "legal_basis": "ESPA Art. 52(1)", "policy_version": "jp-espa@1.1.0"},
             "title": "Vendor barred", "title_ja": "調達禁止ベンダー", "explanation": "listed",
             "evidence": [
                 {"kind": "list_match", "list": "fcc-covered", "entry": "fcc-covered/huawei",
                  "matched_name": "Huawei Technologies Co., Ltd.", "listed_name": "Huawei Technologies Company",
-                 "score": 0.97, "why": ["legal form removed"], "role": "manufacturer", "through": null},
+                 "score": 0.97, "why": ["legal form removed"], "role": "manufacturer", "through": null,
+                 "scope": "", "citation": "47 CFR 1.50002"},
                 {"kind": "ownership", "path": ["A (60%)", "B (100%)"], "effective_share": 60.0}
             ]
-        });
-        let report = ScreeningReport {
+        }))
+        .unwrap_or_else(|error| unreachable!("{error}"));
+        let report = RegisterReport {
             lang: "ja".into(),
             operator_name: "港電力".into(),
             register_name: "main".into(),
             register_version: 2,
-            provenance: serde_json::json!({"policy": "jp-espa@1.1.0", "as_of": "2026-11-28",
-                                           "input_sha256": "ab", "lists": {"fcc-covered": "2026-07-28"}}),
+            provenance: shinsa_model::Provenance {
+                policy: "jp-espa@1.1.0".into(),
+                as_of: "2026-11-28".into(),
+                input_sha256: "ab".into(),
+                lists: [("fcc-covered".to_owned(), "2026-07-28".to_owned())].into(),
+                software: "shinsa".into(),
+            },
             screened_at: "2026-11-28T01:00:00Z".into(),
-            findings: vec![(finding, "未対応".into(), None)],
+            findings: vec![ReportedFinding {
+                finding,
+                status: "未対応".into(),
+                justification: None,
+            }],
             printed_on: time::macros::date!(2026 - 11 - 28),
         };
-        let document = screening_document(&report);
+        let document = register_document(&report);
         let evidence = &document.sections[3];
         assert_eq!(evidence.heading, "JP-ESPA-001@asset:RLY-1");
         let Block::Fields { rows } = &evidence.blocks[0] else {
@@ -363,7 +380,7 @@ mod tests {
         let pdf = pdf(&document)
             .unwrap_or_else(|error| unreachable!("{error}"))
             .bytes;
-        if let Some(path) = std::env::var_os("SHINSA_SCREENING_REPORT_OUT") {
+        if let Some(path) = std::env::var_os("SHINSA_REGISTER_REPORT_OUT") {
             std::fs::write(path, &pdf).unwrap_or_else(|error| unreachable!("{error}"));
         }
         assert!(pdf.starts_with(b"%PDF-1."));

@@ -77,7 +77,7 @@ async fn main() {
     let reference = shinsa_ingest::reference::bundled().unwrap();
     let demo_dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/minato-electric");
-    let demo = shinsa_ingest::load_bundle(&demo_dir, &reference, shinsa_server::screening::today())
+    let demo = shinsa_ingest::load_bundle(&demo_dir, &reference, shinsa_server::clock::today())
         .unwrap()
         .inventory;
     let register = demo.scaled(assets);
@@ -164,7 +164,7 @@ async fn main() {
         &shinsa_ingest::lists::ImportOptions {
             id: Some("dod-1260h".into()),
             version: Some(shinsa_model::parse_date("2026-11-27").unwrap()),
-            today: shinsa_server::screening::today(),
+            today: shinsa_server::clock::today(),
         },
     )
     .unwrap();

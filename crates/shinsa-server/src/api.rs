@@ -1,12 +1,16 @@
-//! `/api/v1`: the JSON API. Every handler takes the caller's [`Auth`],
-//! checks the role, and passes the caller's tenant to the store, which
-//! answers only with that tenant's rows (another tenant's object is a
-//! 404, indistinguishable from a missing one).
+//! `/api/v1`: the JSON API, the HTTP edge of the services. Every handler
+//! takes the caller's [`Auth`], reads the request, calls the service that
+//! owns the operation (which asks [`crate::access`] who may do it and
+//! passes the caller's tenant to the store: another tenant's object is a
+//! 404, indistinguishable from a missing one) and turns its answer or its
+//! [`crate::Error`] into a response.
 
-use crate::auth::{AUDIT_READERS, Auth, OPERATOR_WRITERS};
+use crate::access::{self, ADMINS, AUDIT_READERS, AUDIT_VERIFIERS, DELIVERY_READERS};
+use crate::auth::Auth;
 use crate::cases::{CaseChange, CaseView, OpenCase};
 use crate::plans::{PlanView, StepRequest};
-use crate::screening::UploadFormat;
+use crate::publication::{PackSummary, PublishedLists};
+use crate::registers::UploadAccepted;
 use crate::{Problem, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,7 +34,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
         plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
         screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend,
-        add_case_document, case_document, attach_to_plan, plan_attachment
+        add_case_document, case_document, attach_to_plan, plan_attachment, jobs
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
@@ -116,6 +120,7 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}/attempts", get(delivery_attempts))
         .route("/api/v1/deliveries/{id}/resend", post(resend))
+        .route("/api/v1/jobs", get(jobs))
 }
 
 async fn openapi() -> Response {
@@ -136,7 +141,9 @@ async fn organisations(
     State(state): State<Shared>,
     auth: Auth,
 ) -> ApiResult<Json<Vec<Organisation>>> {
-    Ok(Json(state.store.organisations(&auth.0.tenant()).await?))
+    Ok(Json(
+        state.store.organisations(&access::tenant(&auth.0)).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/registers", responses((status = 200, body = Vec<RegisterSummary>)))]
@@ -144,7 +151,7 @@ async fn registers(
     State(state): State<Shared>,
     auth: Auth,
 ) -> ApiResult<Json<Vec<RegisterSummary>>> {
-    Ok(Json(state.store.registers(&auth.0.tenant()).await?))
+    Ok(Json(state.store.registers(&access::tenant(&auth.0)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -162,131 +169,6 @@ fn default_register_name() -> String {
     "main".into()
 }
 
-/// A register accepted and its screening queued.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UploadAccepted {
-    pub register: RegisterSummary,
-    pub run: Run,
-    /// Kept but worth telling (an unknown category).
-    pub warnings: Vec<String>,
-}
-
-/// The organisation files the register, whatever the file says: its
-/// identity replaces the operator the file names (said in a warning), and
-/// the file's sector must be one the organisation has — screening rules
-/// read the operator's sector, so a file must not choose its own rules.
-fn file_under(
-    org: &Organisation,
-    file: &str,
-    inventory: &mut shinsa_model::Inventory,
-) -> ApiResult<Vec<String>> {
-    let stated = &inventory.operator;
-    if !org.sectors.contains(&stated.sector) {
-        let error = shinsa_ingest::InputError::new(
-            shinsa_ingest::Location::Pointer {
-                file: file.to_owned(),
-                pointer: "/operator/sector".into(),
-            },
-            "sector",
-            format!(
-                "a sector of organisation {} ({}): {}",
-                org.name,
-                org.id,
-                org.sectors.join(", ")
-            ),
-            stated.sector.clone(),
-        );
-        return Err(Problem::bad_input(&shinsa_ingest::InputErrors::one(error)));
-    }
-    if stated.id == org.id && stated.name == org.name {
-        return Ok(Vec::new());
-    }
-    let warning = format!(
-        "/operator: the file names the operator {} ({}); the register is filed under organisation {} ({}), whose identity replaces it",
-        stated.name, stated.id, org.name, org.id
-    );
-    inventory.operator.id = org.id.clone();
-    inventory.operator.name = org.name.clone();
-    Ok(vec![warning])
-}
-
-/// Reads, checks and stores an uploaded register; queues its screening.
-pub async fn accept_register(
-    state: &Shared,
-    principal: &Principal,
-    name: &str,
-    content_type: Option<&str>,
-    bytes: Vec<u8>,
-    critical: bool,
-) -> ApiResult<UploadAccepted> {
-    let format = UploadFormat::detect(content_type, &bytes).ok_or_else(|| {
-        Problem::bad_request(
-            "expected a bundle as JSON (application/json), an XLSX workbook, a zip of the bundle folder (application/zip) or a BOM (CycloneDX JSON or XML, SPDX JSON, tag-value or 3.0)",
-        )
-    })?;
-    let operator = crate::screening::BomOperator {
-        id: principal.org.id.clone(),
-        name: principal.org.name.clone(),
-        sector: principal.org.sectors.first().cloned().unwrap_or_default(),
-        critical,
-    };
-    if name.trim().is_empty() || name.len() > 200 {
-        return Err(Problem::bad_request(
-            "a register name of 1 to 200 characters",
-        ));
-    }
-    if let Err(wait) = state.uploads.take(
-        &principal.org.id,
-        state.config.uploads_per_hour,
-        std::time::Instant::now(),
-    ) {
-        let mut problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-uploads",
-            "Too many uploads",
-            format!(
-                "{} uploads an hour is the most for one organisation; the next may come in {} minutes",
-                state.config.uploads_per_hour,
-                wait.as_secs().div_ceil(60)
-            ),
-        );
-        problem.retry_after = Some(wait.as_secs().max(1));
-        return Err(problem);
-    }
-    let screening = state.screening().await?;
-    let label = format!("{name}.{}", format.as_str());
-    let file = label.clone();
-    let mut loaded = tokio::task::spawn_blocking(move || {
-        screening.read_register(&label, format, bytes, &operator)
-    })
-    .await
-    .map_err(|error| Problem::internal(error.to_string()))?
-    .map_err(|errors| Problem::bad_input(&errors))?;
-    let decision = file_under(&principal.org, &file, &mut loaded.inventory)?;
-    loaded.warnings.extend(decision);
-    let inventory = &loaded.inventory;
-    let subjects = inventory.assets.len() + inventory.contracts.len() + inventory.dataflows.len();
-    let new = NewRegister {
-        name: name.trim().to_owned(),
-        format: format.as_str().to_owned(),
-        input_sha256: loaded.input_sha256.clone(),
-        inventory: serde_json::to_string(inventory)
-            .map_err(|error| Problem::internal(error.to_string()))?,
-        subjects: subjects as i64,
-        warnings: loaded.warnings.clone(),
-    };
-    let (register, run) = state
-        .store
-        .upload_register(&principal.tenant(), &principal.actor(), new)
-        .await?;
-    state.jobs.notify_one();
-    Ok(UploadAccepted {
-        register,
-        run,
-        warnings: loaded.warnings,
-    })
-}
-
 /// Uploads a register (operators): a bundle as JSON, an XLSX workbook, a zip of the bundle folder, or a BOM of one system — CycloneDX JSON or XML, SPDX 2 JSON or tag-value, SPDX 3 JSON-LD, told by content (`critical=true` when that system is a critical facility). Nothing is stored unless all of it reads.
 #[utoipa::path(
     post, path = "/api/v1/registers", params(UploadQuery),
@@ -300,11 +182,10 @@ async fn upload(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<UploadAccepted>)> {
-    auth.require(OPERATOR_WRITERS, "uploading a register")?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    let accepted = accept_register(
+    let accepted = crate::registers::accept(
         &state,
         &auth.0,
         &query.name,
@@ -324,7 +205,7 @@ async fn register(
 ) -> ApiResult<Json<RegisterSummary>> {
     state
         .store
-        .register(&auth.0.tenant(), &id)
+        .register(&access::tenant(&auth.0), &id)
         .await?
         .map(Json)
         .ok_or_else(|| Problem::not_found(format!("no register {id}")))
@@ -337,12 +218,7 @@ async fn start_run(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Run>)> {
-    auth.require(OPERATOR_WRITERS, "starting a screening")?;
-    let run = state
-        .store
-        .queue_run(&auth.0.tenant(), &auth.0.actor(), &id, "manual")
-        .await?;
-    state.jobs.notify_one();
+    let run = crate::registers::screen_again(&state, &auth.0, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
@@ -376,7 +252,7 @@ async fn runs(
     let runs = state
         .store
         .runs(
-            &auth.0.tenant(),
+            &access::tenant(&auth.0),
             query.register.as_deref(),
             offset,
             per_page,
@@ -398,7 +274,7 @@ async fn run(
 ) -> ApiResult<Json<Run>> {
     state
         .store
-        .run(&auth.0.tenant(), &id)
+        .run(&access::tenant(&auth.0), &id)
         .await?
         .map(Json)
         .ok_or_else(|| Problem::not_found(format!("no run {id}")))
@@ -449,7 +325,7 @@ impl FindingQuery {
             status,
             rule_id: blank(&self.rule),
             text: blank(&self.q),
-            today: crate::screening::today().to_string(),
+            today: crate::clock::today().to_string(),
             evidence: self.evidence.unwrap_or(false),
             offset,
             limit: per_page,
@@ -499,7 +375,10 @@ async fn findings(
     if let Some(page) = state.list_pages.get(generation, &tag) {
         return Ok((headers, page).into_response());
     }
-    let page = state.store.findings(&auth.0.tenant(), &filter).await?;
+    let page = state
+        .store
+        .findings(&access::tenant(&auth.0), &filter)
+        .await?;
     let body = serde_json::to_vec(&FindingPage {
         items: page.items,
         total: page.total,
@@ -523,7 +402,7 @@ fn list_etag(generation: i64, principal: &Principal, today: &str, query: Option<
             principal.user.id,
             principal.org.id,
             principal.user.role,
-            query.unwrap_or_default()
+            shinsa_model::shown(query)
         )
         .as_bytes(),
     );
@@ -539,51 +418,14 @@ async fn finding(
     state
         .store
         .finding(
-            &auth.0.tenant(),
+            &access::tenant(&auth.0),
             &id,
             &key,
-            &crate::screening::today().to_string(),
+            &crate::clock::today().to_string(),
         )
         .await?
         .map(Json)
         .ok_or_else(|| Problem::not_found(format!("no finding {key} in register {id}")))
-}
-
-/// Checks a triage decision: an accepted risk needs a justification and a
-/// future expiry date; a false positive needs a justification.
-pub fn check_decision(decision: &TriageDecision) -> ApiResult<()> {
-    let justified = decision
-        .justification
-        .as_deref()
-        .is_some_and(|text| !text.trim().is_empty());
-    match decision.status {
-        TriageStatus::AcceptedRisk => {
-            if !justified {
-                return Err(Problem::bad_request(
-                    "an accepted risk needs a justification",
-                ));
-            }
-            let expires = decision.expires_at.as_deref().unwrap_or_default();
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            let day = time::Date::parse(expires, format).map_err(|_| {
-                Problem::bad_request(format!(
-                    "expires_at: expected a date YYYY-MM-DD for an accepted risk, found {expires:?}"
-                ))
-            })?;
-            if day <= crate::screening::today() {
-                return Err(Problem::bad_request(format!(
-                    "expires_at: {day} is not in the future"
-                )));
-            }
-        }
-        TriageStatus::FalsePositive if !justified => {
-            return Err(Problem::bad_request(
-                "a false positive needs a justification",
-            ));
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// Records a triage decision (operators). It is kept by register and finding key, so it holds for the same finding after re-screening.
@@ -594,13 +436,8 @@ async fn triage(
     Path((id, key)): Path<(String, String)>,
     Json(decision): Json<TriageDecision>,
 ) -> ApiResult<Json<Triage>> {
-    auth.require(OPERATOR_WRITERS, "triaging a finding")?;
-    check_decision(&decision)?;
     Ok(Json(
-        state
-            .store
-            .triage(&auth.0.tenant(), &auth.0.actor(), &id, &key, decision)
-            .await?,
+        crate::registers::triage(&state, &auth.0, &id, &key, decision).await?,
     ))
 }
 
@@ -622,14 +459,6 @@ struct PublishQuery {
     version: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublishedLists {
-    /// The versions that were new; an identical file publishes nothing.
-    pub published: Vec<ListVersionSummary>,
-    /// Registers queued for re-screening.
-    pub runs_queued: usize,
-}
-
 /// Publishes a list version (platform-admin: lists apply to every sector, so no one ministry publishes them): every register is re-screened in the background and each operator's changes are recorded.
 #[utoipa::path(
     post, path = "/api/v1/lists", params(PublishQuery),
@@ -642,120 +471,25 @@ async fn publish_list(
     Query(query): Query<PublishQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<PublishedLists>)> {
-    auth.require(&[Role::PlatformAdmin], "publishing a list")?;
-    let today = crate::screening::today();
     let version = match query.version.as_deref() {
-        Some(text) => Some(
-            time::Date::parse(
-                text,
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )
-            .map_err(|_| {
-                Problem::bad_request(format!("version: expected YYYY-MM-DD, found {text:?}"))
-            })?,
-        ),
+        Some(text) => Some(shinsa_model::parse_date(text).map_err(|_| {
+            Problem::bad_request(format!("version: expected YYYY-MM-DD, found {text:?}"))
+        })?),
         None => None,
     };
-    let files = [shinsa_ingest::lists::ListFile {
-        name: query.file.clone(),
+    let file = shinsa_ingest::lists::ListFile {
+        name: query.file,
         bytes: body.to_vec(),
-    }];
-    let options = shinsa_ingest::lists::ImportOptions {
-        id: query.id.clone(),
-        version,
-        today,
     };
-    let imported =
-        tokio::task::spawn_blocking(move || shinsa_ingest::lists::import(&files, &options))
-            .await
-            .map_err(|error| Problem::internal(error.to_string()))?
-            .map_err(|errors| Problem::bad_input(&errors))?;
-    let registers = state.store.registers(&Tenant::System).await?.len();
-    let mut fresh = Vec::new();
-    for list in imported {
-        let body =
-            serde_json::to_string(&list).map_err(|error| Problem::internal(error.to_string()))?;
-        let new = NewListVersion {
-            list_id: list.info.id.clone(),
-            version: list.info.version.to_string(),
-            sha256: list.info.sha256.clone(),
-            entries: list.parties.len() as i64,
-            body,
-        };
-        if state.store.publish_list(&auth.0.actor(), new).await? {
-            fresh.push((list.info.id, list.info.sha256));
-        }
-    }
-    state.jobs.notify_waiters();
-    let published: Vec<ListVersionSummary> = state
-        .store
-        .list_versions()
-        .await?
-        .into_iter()
-        .filter(|version| fresh.contains(&(version.list_id.clone(), version.sha256.clone())))
-        .collect();
-    let runs_queued = registers * published.len();
-    Ok((
-        StatusCode::CREATED,
-        Json(PublishedLists {
-            published,
-            runs_queued,
-        }),
-    ))
-}
-
-/// A pack the server can screen with.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PackSummary {
-    pub pack_id: String,
-    pub version: String,
-    pub sha256: String,
-    pub effective_from: String,
-    pub effective_until: Option<String>,
-    /// The sectors the pack is for; none: every sector.
-    pub sectors: Option<Vec<String>>,
-    pub rules: usize,
-    /// `bundled`, or who published it and when.
-    pub source: String,
-}
-
-fn pack_summary(pack: &shinsa_policy::Pack, source: String) -> PackSummary {
-    PackSummary {
-        pack_id: pack.id.clone(),
-        version: pack.version.clone(),
-        sha256: pack.sha256.clone(),
-        effective_from: pack.effective_from.to_string(),
-        effective_until: pack.effective_until.map(|day| day.to_string()),
-        sectors: pack.sectors.clone(),
-        rules: pack.rules().len(),
-        source,
-    }
+    let published =
+        crate::publication::publish_lists(&state, &auth.0, file, query.id, version).await?;
+    Ok((StatusCode::CREATED, Json(published)))
 }
 
 /// The bundled and published packs.
 #[utoipa::path(get, path = "/api/v1/packs", responses((status = 200, body = Vec<PackSummary>)))]
 async fn packs(State(state): State<Shared>, _auth: Auth) -> ApiResult<Json<Vec<PackSummary>>> {
-    let mut all: Vec<PackSummary> = shinsa_policy::Pack::bundled()
-        .map_err(|error| Problem::internal(error.to_string()))?
-        .iter()
-        .map(|pack| pack_summary(pack, "bundled".into()))
-        .collect();
-    let published = state.store.pack_versions().await?;
-    for stored in state.store.stored_packs().await? {
-        let pack = crate::screening::stored_pack(&stored).map_err(Problem::internal)?;
-        let by = published
-            .iter()
-            .find(|version| version.pack_id == stored.pack_id && version.sha256 == stored.sha256)
-            .map(|version| {
-                format!(
-                    "published by {} at {}",
-                    version.published_by, version.published_at
-                )
-            })
-            .unwrap_or_default();
-        all.push(pack_summary(&pack, by));
-    }
-    Ok(Json(all))
+    Ok(Json(crate::publication::packs(&state).await?))
 }
 
 /// Publishes a pack version (a regulator-admin for the sectors its ministry oversees, named in `pack.toml`'s `sectors`; a platform-admin for any): a zip of the pack folder (`pack.toml`, `schema.cedarschema`, `policies.cedar`), checked like `shinsa policy validate`. Screening uses the version in force each day; every register is re-screened.
@@ -769,86 +503,13 @@ async fn publish_pack(
     auth: Auth,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<PackSummary>)> {
-    auth.require(
-        &[Role::RegulatorAdmin, Role::PlatformAdmin],
-        "publishing a pack",
-    )?;
-    let (pack, stored) = crate::screening::read_pack("pack.zip", &body).map_err(|problems| {
-        let mut problem = Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad-pack",
-            "The pack does not validate; nothing was published",
-            problems.join("; "),
-        );
-        problem.errors = problems
-            .into_iter()
-            .map(|text| serde_json::json!({"message": text}))
-            .collect();
-        problem
-    })?;
-    if auth.0.user.role == Role::RegulatorAdmin {
-        let oversees = &auth.0.org.sectors;
-        let beyond: Vec<String> = match &pack.sectors {
-            None => vec!["every sector (pack.toml names no sectors)".into()],
-            Some(sectors) => sectors
-                .iter()
-                .filter(|sector| !oversees.contains(sector))
-                .cloned()
-                .collect(),
-        };
-        if !beyond.is_empty() {
-            return Err(Problem::forbidden(format!(
-                "{}@{} covers {}, which {} does not oversee (it oversees {}); a pack for other sectors is published by their ministry or a platform-admin",
-                pack.id,
-                pack.version,
-                beyond.join(", "),
-                auth.0.org.name,
-                oversees.join(", ")
-            )));
-        }
-    }
-    let bundled =
-        shinsa_policy::Pack::bundled().map_err(|error| Problem::internal(error.to_string()))?;
-    let published = state.store.stored_packs().await?;
-    let clash = bundled
-        .iter()
-        .map(|other| {
-            (
-                other.id.clone(),
-                other.version.clone(),
-                other.sha256.clone(),
-            )
-        })
-        .chain(published.iter().map(|other| {
-            (
-                other.pack_id.clone(),
-                other.version.clone(),
-                other.sha256.clone(),
-            )
-        }))
-        .any(|(id, version, sha256)| {
-            id == pack.id && version == pack.version && sha256 != pack.sha256
-        });
-    if clash {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "version-taken",
-            "That version exists with other content",
-            format!(
-                "{}@{} exists with other content; give the changed pack a new version",
-                pack.id, pack.version
-            ),
-        ));
-    }
-    state.store.publish_pack(&auth.0.actor(), stored).await?;
-    state.jobs.notify_waiters();
-    let source = format!("published by {}", auth.0.actor().0);
-    Ok((StatusCode::CREATED, Json(pack_summary(&pack, source))))
+    let summary = crate::publication::publish_pack(&state, &auth.0, &body).await?;
+    Ok((StatusCode::CREATED, Json(summary)))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenInfo>)))]
 async fn tokens(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<TokenInfo>>> {
-    Ok(Json(state.store.tokens(&auth.0.tenant()).await?))
+    Ok(Json(state.store.tokens(&access::tenant(&auth.0)).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -910,19 +571,16 @@ async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     let own = state
         .store
-        .tokens(&auth.0.tenant())
+        .tokens(&access::tenant(&auth.0))
         .await?
         .into_iter()
         .any(|token| token.id == id && token.user_id == auth.0.user.id);
     if !own {
-        auth.require(
-            &[Role::OperatorAdmin, Role::RegulatorAdmin],
-            "revoking another user's token",
-        )?;
+        access::require(&auth.0, ADMINS, "revoking another user's token")?;
     }
     state
         .store
-        .revoke_token(&auth.0.tenant(), &auth.0.actor(), &id)
+        .revoke_token(&access::tenant(&auth.0), &auth.0.actor(), &id)
         .await?;
     state.principals.clear();
     Ok(StatusCode::NO_CONTENT)
@@ -943,10 +601,7 @@ async fn set_webhook(
     auth: Auth,
     Json(request): Json<WebhookRequest>,
 ) -> ApiResult<Json<Organisation>> {
-    auth.require(
-        &[Role::OperatorAdmin, Role::RegulatorAdmin],
-        "setting the webhook",
-    )?;
+    access::require(&auth.0, ADMINS, "setting the webhook")?;
     let webhook = match (request.url, request.secret) {
         (Some(url), Some(secret)) if secret.len() >= 16 => {
             crate::outbound::check_webhook_url(&url, &state.config.webhook_allow_hosts)
@@ -964,7 +619,7 @@ async fn set_webhook(
     Ok(Json(
         state
             .store
-            .set_webhook(&auth.0.tenant(), &auth.0.actor(), webhook)
+            .set_webhook(&access::tenant(&auth.0), &auth.0.actor(), webhook)
             .await?,
     ))
 }
@@ -995,12 +650,12 @@ async fn audit_events(
     auth: Auth,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage<AuditEvent>>> {
-    auth.require(AUDIT_READERS, "reading the audit log")?;
+    access::require(&auth.0, AUDIT_READERS, "reading the audit log")?;
     let (page, per_page, offset) = paging(query.page, query.per_page, 500, 1000)?;
     let (items, total) = state
         .store
         .audit_events(
-            &auth.0.tenant(),
+            &access::tenant(&auth.0),
             query.chain.as_deref(),
             offset,
             Some(per_page),
@@ -1037,14 +692,11 @@ async fn audit_verify(
     auth: Auth,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage<ChainReport>>> {
-    auth.require(
-        &[Role::RegulatorAdmin, Role::Auditor],
-        "verifying the audit log",
-    )?;
+    access::require(&auth.0, AUDIT_VERIFIERS, "verifying the audit log")?;
     let (page, per_page, offset) = paging(query.page, query.per_page, 100, 1000)?;
     let readable: Vec<String> = state
         .store
-        .audit_chains(&auth.0.tenant())
+        .audit_chains(&access::tenant(&auth.0))
         .await?
         .into_iter()
         .filter(|chain| query.chain.as_ref().is_none_or(|wanted| wanted == chain))
@@ -1072,15 +724,7 @@ async fn audit_verify(
 /// the filed plans of its sectors, whose clock runs out first at the top.
 #[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<PlanView>)))]
 async fn plans(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<PlanView>>> {
-    let mut views = state
-        .store
-        .plans(&auth.0.tenant())
-        .await?
-        .into_iter()
-        .map(|record| crate::plans::view(&state, &auth.0, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
-    Ok(Json(views))
+    Ok(Json(crate::plans::plans(&state, &auth.0).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1202,7 +846,7 @@ async fn plan_attachment(
     Path((id, sha256)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let (name, media_type, bytes) = crate::plans::attachment(&state, &auth.0, &id, &sha256).await?;
-    Ok(crate::files::download(&name, &media_type, bytes))
+    Ok(crate::respond::file(&name, &media_type, bytes))
 }
 
 /// Takes a step in a plan's review: the operator files, answers, accepts, declines or withdraws; the ministry receives, requests information, recommends, orders, clears or moves the last day.
@@ -1229,7 +873,7 @@ async fn filing_pdf(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let document = crate::plans::filing(&state, &auth.0, &id).await?;
-    crate::reports::pdf(document, "inline", &format!("{id}.pdf")).await
+    crate::respond::pdf(document, "inline", &format!("{id}.pdf")).await
 }
 
 /// The filing document as a printable HTML page.
@@ -1241,17 +885,13 @@ async fn filing_html(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let document = crate::plans::filing(&state, &auth.0, &id).await?;
-    Ok(crate::reports::html(&document))
+    Ok(crate::respond::html(&document))
 }
 
 /// Enforcement cases: an operator's own; a regulator's against the operators of its sectors.
 #[utoipa::path(get, path = "/api/v1/cases", responses((status = 200, body = Vec<CaseView>)))]
 async fn cases(State(state): State<Shared>, auth: Auth) -> ApiResult<Json<Vec<CaseView>>> {
-    let mut views = Vec::new();
-    for record in state.store.cases(&auth.0.tenant()).await? {
-        views.push(crate::cases::view(&state, &auth.0, record).await?);
-    }
-    Ok(Json(views))
+    Ok(Json(crate::cases::cases(&state, &auth.0).await?))
 }
 
 /// Opens a case against an operator of the caller's sectors (regulator reviewers and admins); the operator is notified.
@@ -1338,7 +978,7 @@ async fn case_document(
 ) -> ApiResult<Response> {
     let (name, media_type, bytes) =
         crate::cases::document_file(&state, &auth.0, &id, &sha256).await?;
-    Ok(crate::files::download(&name, &media_type, bytes))
+    Ok(crate::respond::file(&name, &media_type, bytes))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1363,12 +1003,12 @@ async fn screening_report(
         .as_deref()
         .and_then(crate::i18n::Lang::parse)
         .unwrap_or(crate::i18n::Lang::Ja);
-    let document = crate::reports::screening_document(&state, &auth.0, &id, lang).await?;
+    let document = crate::reports::register_document(&state, &auth.0, &id, lang).await?;
     match file.as_str() {
         "report.pdf" => {
-            crate::reports::pdf(document, "attachment", &format!("{id}-report.pdf")).await
+            crate::respond::pdf(document, "attachment", &format!("{id}-report.pdf")).await
         }
-        "report.html" => Ok(crate::reports::html(&document)),
+        "report.html" => Ok(crate::respond::html(&document)),
         other => Err(Problem::not_found(format!(
             "no report {other}; report.pdf or report.html"
         ))),
@@ -1378,13 +1018,13 @@ async fn screening_report(
 fn table(file: &str, sheet: &str, header: &[&str], rows: &[Vec<String>]) -> ApiResult<Response> {
     let failed = |error: shinsa_report::ReportError| Problem::internal(error.to_string());
     match file.rsplit_once('.').map(|(_, extension)| extension) {
-        Some("csv") => Ok(crate::reports::download(
+        Some("csv") => Ok(crate::respond::download(
             shinsa_report::export::csv(header, rows).map_err(failed)?,
             "text/csv; charset=utf-8",
             "attachment",
             file,
         )),
-        Some("xlsx") => Ok(crate::reports::download(
+        Some("xlsx") => Ok(crate::respond::download(
             shinsa_report::export::xlsx(sheet, header, rows).map_err(failed)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "attachment",
@@ -1420,10 +1060,6 @@ async fn plans_table(
     table(&file, "plans", crate::reports::plan_columns(), &rows)
 }
 
-/// Who may see an organisation's deliveries: its administrators and
-/// auditors.
-const DELIVERY_READERS: &[Role] = &[Role::OperatorAdmin, Role::RegulatorAdmin, Role::Auditor];
-
 #[derive(Debug, Deserialize, IntoParams)]
 struct DeliveriesQuery {
     /// `pending`, `sent` or `dead` (the dead letters).
@@ -1439,7 +1075,7 @@ async fn deliveries(
     auth: Auth,
     Query(query): Query<DeliveriesQuery>,
 ) -> ApiResult<Json<Vec<OutboxMessage>>> {
-    auth.require(DELIVERY_READERS, "reading deliveries")?;
+    access::require(&auth.0, DELIVERY_READERS, "reading deliveries")?;
     let status = match query.status.as_deref().filter(|text| !text.is_empty()) {
         Some(text) => Some(DeliveryStatus::parse(text).ok_or_else(|| {
             Problem::bad_request(format!(
@@ -1448,7 +1084,9 @@ async fn deliveries(
         })?),
         None => None,
     };
-    Ok(Json(state.store.outbox(&auth.0.tenant(), status).await?))
+    Ok(Json(
+        state.store.outbox(&access::tenant(&auth.0), status).await?,
+    ))
 }
 
 /// Every attempt at one delivery: when, by which replica, and what came of it.
@@ -1458,11 +1096,11 @@ async fn delivery_attempts(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<DeliveryAttempt>>> {
-    auth.require(DELIVERY_READERS, "reading deliveries")?;
+    access::require(&auth.0, DELIVERY_READERS, "reading deliveries")?;
     Ok(Json(
         state
             .store
-            .delivery_attempts(&auth.0.tenant(), delivery_id(&id)?)
+            .delivery_attempts(&access::tenant(&auth.0), delivery_id(&id)?)
             .await?,
     ))
 }
@@ -1482,14 +1120,41 @@ async fn resend(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OutboxMessage>> {
-    auth.require(
-        &[Role::OperatorAdmin, Role::RegulatorAdmin],
-        "sending a delivery again",
-    )?;
+    access::require(&auth.0, ADMINS, "sending a delivery again")?;
     let message = state
         .store
-        .resend(&auth.0.tenant(), &auth.0.actor(), delivery_id(&id)?)
+        .resend(&access::tenant(&auth.0), &auth.0.actor(), delivery_id(&id)?)
         .await?;
     state.outbox.notify_one();
     Ok(Json(message))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct JobsQuery {
+    /// `queued`, `running`, `done` or `dead`.
+    status: Option<String>,
+}
+
+/// Background jobs on the organisation's registers (a ministry's: on its
+/// sectors' registers), newest first (500 at most): re-reviewing cleared
+/// plans after a list or pack publication re-screened a register, with
+/// attempts, the last error and what the last attempt did.
+#[utoipa::path(get, path = "/api/v1/jobs", params(JobsQuery), responses((status = 200, body = Vec<Job>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn jobs(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<JobsQuery>,
+) -> ApiResult<Json<Vec<Job>>> {
+    access::require(&auth.0, DELIVERY_READERS, "reading jobs")?;
+    let status = match query.status.as_deref().filter(|text| !text.is_empty()) {
+        Some(text) => Some(JobStatus::parse(text).ok_or_else(|| {
+            Problem::bad_request(format!(
+                "status: expected queued, running, done or dead, found {text:?}"
+            ))
+        })?),
+        None => None,
+    };
+    Ok(Json(
+        state.store.jobs(&access::tenant(&auth.0), status).await?,
+    ))
 }

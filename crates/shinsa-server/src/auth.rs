@@ -1,4 +1,4 @@
-//! Who is asking, and what their role lets them do.
+//! Who is asking (what they may do is [`crate::access`]'s).
 //!
 //! Machines send `Authorization: Bearer shinsa_…` (an API token, shown
 //! once and stored only as its SHA-256); people sign in with a password
@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts};
 use sha2::{Digest as _, Sha256};
-use shinsa_store::{Principal, Role};
+use shinsa_store::Principal;
 
 pub const SESSION_COOKIE: &str = "shinsa_session";
 
@@ -73,30 +73,6 @@ pub fn secret_hash(secret: &str) -> String {
 /// The signed-in principal of an API request (401 otherwise).
 #[derive(Debug, Clone)]
 pub struct Auth(pub Principal);
-
-impl Auth {
-    /// Refuses (403) unless the principal has one of `roles`.
-    pub fn require(&self, roles: &[Role], doing: &str) -> Result<(), Problem> {
-        if roles.contains(&self.0.user.role) {
-            Ok(())
-        } else {
-            Err(Problem::forbidden(format!(
-                "{doing} needs the role {}; you are {}",
-                roles
-                    .iter()
-                    .map(|role| role.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-                self.0.user.role.as_str()
-            )))
-        }
-    }
-}
-
-/// Roles that change an operator's register and findings.
-pub const OPERATOR_WRITERS: &[Role] = &[Role::OperatorAdmin, Role::OperatorMember];
-/// Roles that may read the audit log.
-pub const AUDIT_READERS: &[Role] = &[Role::Auditor, Role::RegulatorAdmin, Role::OperatorAdmin];
 
 /// The value of the cookie `name` in a request.
 pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {

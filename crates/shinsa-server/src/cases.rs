@@ -1,4 +1,6 @@
-//! Enforcement cases and remediation, shared by the API and the UI.
+//! The cases service: enforcement cases and remediation, for the API and
+//! the UI. Who may open, change and close a case is [`crate::access`]'s;
+//! refusals are [`crate::Error`]s.
 //!
 //! A ministry's reviewers open a case against an operator of their
 //! sectors (report demand, inspection, recommendation, order, licence
@@ -8,11 +10,10 @@
 //! case's register as it is now, and the burn-down from every version of
 //! it, so nobody reports progress by hand.
 
-use crate::auth::OPERATOR_WRITERS;
-use crate::plans::REVIEWERS;
-use crate::screening::today;
-use crate::{Problem, Shared};
-use axum::http::StatusCode;
+use crate::Shared;
+use crate::access::{self, OPERATOR_WRITERS, REVIEWERS};
+use crate::clock::today;
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use shinsa_model::enforcement::{
     AssetSelector, CaseDocument, CaseFile, CaseKind, Milestone, Progress,
@@ -88,27 +89,22 @@ pub struct CaseView {
     pub milestones: Vec<MilestoneView>,
 }
 
-fn unprocessable(detail: String) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid-case",
-        "The case cannot be changed so",
-        detail,
-    )
+fn unprocessable(detail: String) -> Error {
+    Error::invalid("invalid-case", "The case cannot be changed so", detail)
 }
 
-fn day(field: &str, text: &str) -> Result<Date, Problem> {
+fn day(field: &str, text: &str) -> Result<Date> {
     shinsa_model::parse_date(text.trim())
         .map_err(|_| unprocessable(format!("{field}: expected YYYY-MM-DD, found {text:?}")))
 }
 
-fn case_file(record: &CaseRecord) -> Result<CaseFile, Problem> {
+fn case_file(record: &CaseRecord) -> Result<CaseFile> {
     serde_json::from_value(record.body.clone())
-        .map_err(|error| Problem::internal(format!("stored case {}: {error}", record.id)))
+        .map_err(|error| Error::Internal(format!("stored case {}: {error}", record.id)))
 }
 
-fn to_value(file: &CaseFile) -> Result<serde_json::Value, Problem> {
-    serde_json::to_value(file).map_err(|error| Problem::internal(error.to_string()))
+fn to_value(file: &CaseFile) -> Result<serde_json::Value> {
+    serde_json::to_value(file).map_err(|error| Error::Internal(error.to_string()))
 }
 
 fn note_text(note: Option<String>) -> Option<String> {
@@ -121,28 +117,24 @@ async fn register_versions(
     state: &Shared,
     principal: &Principal,
     record: &CaseRecord,
-) -> Result<Vec<(i64, String, Inventory)>, Problem> {
+) -> Result<Vec<(i64, String, Inventory)>> {
     let Some(register) = &record.register_id else {
         return Ok(Vec::new());
     };
     state
         .store
-        .register_history(&principal.tenant(), register)
+        .register_history(&access::tenant(principal), register)
         .await?
         .into_iter()
         .map(|(version, at, stored)| {
             serde_json::from_str(&stored)
                 .map(|inventory| (version, at, inventory))
-                .map_err(|error| Problem::internal(format!("stored register: {error}")))
+                .map_err(|error| Error::Internal(format!("stored register: {error}")))
         })
         .collect()
 }
 
-pub async fn view(
-    state: &Shared,
-    principal: &Principal,
-    record: CaseRecord,
-) -> Result<CaseView, Problem> {
+pub async fn view(state: &Shared, principal: &Principal, record: CaseRecord) -> Result<CaseView> {
     let file = case_file(&record)?;
     let versions = register_versions(state, principal, &record).await?;
     let current = versions.last().map(|(_, _, inventory)| inventory);
@@ -169,23 +161,35 @@ pub async fn view(
     })
 }
 
-pub async fn case(state: &Shared, principal: &Principal, id: &str) -> Result<CaseView, Problem> {
+pub async fn case(state: &Shared, principal: &Principal, id: &str) -> Result<CaseView> {
     let record = state
         .store
-        .case(&principal.tenant(), id)
+        .case(&access::tenant(principal), id)
         .await?
-        .ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no case {id}")))?;
     view(state, principal, record).await
 }
 
-pub async fn open(
-    state: &Shared,
-    principal: &Principal,
-    request: OpenCase,
-) -> Result<CaseRecord, Problem> {
-    if !REVIEWERS.contains(&principal.user.role) {
-        return Err(Problem::forbidden("opening a case needs a regulator role"));
+/// The cases `principal` may see, newest change first.
+pub async fn cases(state: &Shared, principal: &Principal) -> Result<Vec<CaseView>> {
+    let mut views = Vec::new();
+    for record in state.store.cases(&access::tenant(principal)).await? {
+        views.push(view(state, principal, record).await?);
     }
+    Ok(views)
+}
+
+pub async fn open(state: &Shared, principal: &Principal, request: OpenCase) -> Result<CaseRecord> {
+    access::require(principal, REVIEWERS, "opening a case")?;
+    let tenant = access::tenant(principal);
+    let operator = state
+        .store
+        .organisations(&tenant)
+        .await?
+        .into_iter()
+        .find(|org| org.id == request.org_id)
+        .ok_or_else(|| Error::NotFound(format!("no operator {}", request.org_id)))?;
+    let sector = access::case_sector(principal, &operator)?;
     let kind = CaseKind::parse(&request.kind).ok_or_else(|| {
         unprocessable(format!(
             "kind: expected one of {}, found {:?}",
@@ -214,20 +218,29 @@ pub async fn open(
         }],
         milestones: Vec::new(),
     };
+    let id = new_id("case");
+    let title = request.title.trim().to_owned();
+    let notify = Notice {
+        audience: Audience::Operator,
+        mailed: access::mailed(Audience::Operator).to_vec(),
+        payload: serde_json::json!({"event": "case.open", "case": id, "kind": kind.as_str(), "title": title, "due_on": due_on}),
+    };
     Ok(state
         .store
         .create_case(
-            &principal.tenant(),
+            &tenant,
             &principal.actor(),
             NewCase {
-                id: new_id("case"),
+                id,
                 org_id: request.org_id,
+                sector,
                 register_id: request.register_id.filter(|register| !register.is_empty()),
                 kind: kind.as_str().to_owned(),
-                title: request.title.trim().to_owned(),
+                title,
                 opened_on: today().to_string(),
                 due_on,
                 body: to_value(&file)?,
+                notify: Some(notify),
             },
         )
         .await?)
@@ -238,7 +251,7 @@ pub async fn change(
     principal: &Principal,
     id: &str,
     change: CaseChange,
-) -> Result<CaseRecord, Problem> {
+) -> Result<CaseRecord> {
     change_with_file(state, principal, id, change, None).await
 }
 
@@ -251,32 +264,29 @@ pub async fn change_with_file(
     id: &str,
     change: CaseChange,
     upload: Option<crate::files::Upload>,
-) -> Result<CaseRecord, Problem> {
+) -> Result<CaseRecord> {
     let kept = upload
         .map(|upload| crate::files::keep(upload, state.config.document_limit_mb))
         .transpose()?;
     if kept.is_some() && !matches!(change, CaseChange::Document { .. }) {
         return Err(unprocessable("a file goes with a document".into()));
     }
-    let reviewer = REVIEWERS.contains(&principal.user.role);
-    if !reviewer && !OPERATOR_WRITERS.contains(&principal.user.role) {
-        return Err(Problem::forbidden(
-            "changing a case needs an operator or reviewer role",
-        ));
+    let reviewer = access::has(principal, REVIEWERS);
+    if !reviewer {
+        access::require(principal, OPERATOR_WRITERS, "changing a case")?;
     }
-    let tenant = principal.tenant();
+    let tenant = access::tenant(principal);
     let record = state
         .store
         .case(&tenant, id)
         .await?
-        .ok_or_else(|| Problem::not_found(format!("no case {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no case {id}")))?;
     if record.status == "closed" {
-        return Err(Problem::new(
-            StatusCode::CONFLICT,
-            "case-closed",
-            "The case is closed",
-            format!("case {id} is closed"),
-        ));
+        return Err(Error::Conflict {
+            kind: "case-closed",
+            title: "The case is closed",
+            detail: format!("case {id} is closed"),
+        });
     }
     let mut file = case_file(&record)?;
     let (revision, action, status) = match change {
@@ -324,9 +334,7 @@ pub async fn change_with_file(
             (revision, "milestone", "open")
         }
         CaseChange::Close { revision, note } => {
-            if !reviewer {
-                return Err(Problem::forbidden("closing a case needs a regulator role"));
-            }
+            access::require(principal, REVIEWERS, "closing a case")?;
             file.documents.push(CaseDocument {
                 on: today(),
                 title: "終結".to_owned(),
@@ -354,10 +362,11 @@ pub async fn change_with_file(
                 status: status.to_owned(),
                 due_on: record.due_on.clone(),
                 body: to_value(&file)?,
-                notify: Some((
+                notify: Some(Notice {
                     audience,
-                    serde_json::json!({"event": format!("case.{action}"), "case": id, "title": record.title, "status": status}),
-                )),
+                    mailed: access::mailed(audience).to_vec(),
+                    payload: serde_json::json!({"event": format!("case.{action}"), "case": id, "title": record.title, "status": status}),
+                }),
                 file: kept.map(|(_, file)| file),
             },
         )
@@ -373,9 +382,9 @@ pub async fn document_file(
     principal: &Principal,
     id: &str,
     sha256: &str,
-) -> Result<(String, String, Vec<u8>), Problem> {
-    let tenant = principal.tenant();
-    let missing = || Problem::not_found(format!("no document {sha256} in case {id}"));
+) -> Result<(String, String, Vec<u8>)> {
+    let tenant = access::tenant(principal);
+    let missing = || Error::NotFound(format!("no document {sha256} in case {id}"));
     let record = state.store.case(&tenant, id).await?.ok_or_else(missing)?;
     let name = case_file(&record)?
         .documents

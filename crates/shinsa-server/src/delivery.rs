@@ -71,7 +71,6 @@ pub async fn pool(state: Shared, mut stop: watch::Receiver<bool>) {
     } else {
         &["webhook"]
     };
-    let lease_length = Duration::from_secs(state.config.delivery.timeout_seconds + 30);
     let concurrency = state.config.delivery.concurrency.max(1);
     let mut in_flight = tokio::task::JoinSet::new();
     loop {
@@ -84,7 +83,7 @@ pub async fn pool(state: Shared, mut stop: watch::Receiver<bool>) {
             if room == 0 {
                 break;
             }
-            let lease = Lease::starting_now(&state.replica, lease_length);
+            let lease = Lease::starting_now(&state.replica, state.config.lease());
             match state
                 .store
                 .claim_deliveries(kind, &lease, room as i64)
@@ -120,8 +119,15 @@ pub async fn pool(state: Shared, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Tries one message and records the attempt.
+/// Tries one message, its lease renewed meanwhile like a run's, and
+/// records the attempt.
 async fn attempt(state: Shared, message: OutboxMessage) {
+    let store = state.store.clone();
+    let id = message.id;
+    let _renewal = crate::jobs::renewing(&state, format!("delivery {id}"), move |lease| {
+        let store = store.clone();
+        async move { store.renew_delivery_lease(id, &lease).await }
+    });
     let tried = match message.kind.as_str() {
         "webhook" => post(&state, &message).await,
         "mail" => send_mail(&state, &message).await,
@@ -230,11 +236,14 @@ pub fn webhook_signature(secret: &str, timestamp: i64, body: &str) -> String {
 /// Posts one webhook; a 2xx status is delivered.
 async fn post(state: &Shared, message: &OutboxMessage) -> Result<String, Failure> {
     let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = webhook_signature(
-        message.secret.as_deref().unwrap_or_default(),
-        timestamp,
-        &message.payload,
-    );
+    // Every webhook is set with its secret; one without would be posted
+    // unsigned, which a receiver must not be asked to trust.
+    let Some(secret) = message.secret.as_deref() else {
+        return Err(Failure::Permanent(
+            "the webhook has no secret to sign with".into(),
+        ));
+    };
+    let signature = webhook_signature(secret, timestamp, &message.payload);
     let url = message.target.clone();
     let body = message.payload.clone();
     let key = message.idempotency_key();

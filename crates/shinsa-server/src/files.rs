@@ -9,9 +9,7 @@
 //! attachment under the type read at upload, so a browser never renders
 //! an uploaded file as a page of this server.
 
-use crate::Problem;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::error::{Error, Result};
 use shinsa_model::AttachedFile;
 use shinsa_store::NewFile;
 
@@ -26,33 +24,20 @@ impl Upload {
     /// A request body read as a file, stopping past `limit_mb` (so a body
     /// the size of the server's upload limit is not read whole to be
     /// refused).
-    pub async fn read(
-        name: String,
-        body: axum::body::Body,
-        limit_mb: usize,
-    ) -> Result<Self, Problem> {
+    pub async fn read(name: String, body: axum::body::Body, limit_mb: usize) -> Result<Self> {
         let limit = limit_mb * 1024 * 1024;
         let bytes = axum::body::to_bytes(body, limit + 1)
             .await
             .map_err(|error| {
-                let mut refused = too_large(&name, limit_mb);
-                refused.detail = format!("{} (or the body was cut off: {error})", refused.detail);
-                refused
+                Error::TooLarge(format!(
+                    "{name}: more than the {limit_mb} MB a document may have (document_limit_mb), or the body was cut off: {error}"
+                ))
             })?;
         Ok(Upload {
             name,
             bytes: bytes.to_vec(),
         })
     }
-}
-
-fn too_large(name: &str, limit_mb: usize) -> Problem {
-    Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "document-too-large",
-        "The document is too large",
-        format!("{name}: more than the {limit_mb} MB a document may have (document_limit_mb)"),
-    )
 }
 
 /// A form with a file (`multipart/form-data`), as the case and plan pages
@@ -66,20 +51,23 @@ pub struct FileForm {
 }
 
 impl FileForm {
-    pub async fn read(mut multipart: axum::extract::Multipart) -> Result<Self, Problem> {
+    pub async fn read(mut multipart: axum::extract::Multipart) -> Result<Self> {
         let mut fields = std::collections::BTreeMap::new();
         let mut upload = None;
         while let Some(field) = multipart
             .next_field()
             .await
-            .map_err(|error| Problem::bad_request(error.body_text()))?
+            .map_err(|error| Error::BadRequest(error.body_text()))?
         {
-            let name = field.name().unwrap_or_default().to_owned();
-            let file_name = field.file_name().unwrap_or_default().to_owned();
+            // A part without a name is no field of the form.
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            let file_name = shinsa_model::shown(field.file_name());
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|error| Problem::bad_request(error.body_text()))?;
+                .map_err(|error| Error::BadRequest(error.body_text()))?;
             if name == "file" {
                 if !bytes.is_empty() {
                     upload = Some(Upload {
@@ -91,10 +79,16 @@ impl FileForm {
                 fields.insert(name, String::from_utf8_lossy(&bytes).trim().to_owned());
             }
         }
-        let revision = fields.get("revision").cloned().unwrap_or_default();
-        let revision = revision
-            .parse()
-            .map_err(|_| Problem::bad_request(format!("revision: a number, not {revision:?}")))?;
+        let revision = match fields.get("revision") {
+            Some(revision) => revision
+                .parse()
+                .map_err(|_| Error::BadRequest(format!("revision: a number, not {revision:?}")))?,
+            None => {
+                return Err(Error::BadRequest(
+                    "revision: the revision the page showed is missing".into(),
+                ));
+            }
+        };
         Ok(FileForm {
             fields,
             upload,
@@ -110,7 +104,7 @@ impl FileForm {
 
 /// Checks an upload (size, kind) and makes what is kept of it: the entry
 /// the case or plan names, and the bytes under their SHA-256.
-pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile), Problem> {
+pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile)> {
     check_size(&upload.name, upload.bytes.len(), limit_mb)?;
     let media_type = kind_of(&upload.name, &upload.bytes)?;
     let file = NewFile::new(media_type, upload.bytes);
@@ -124,15 +118,14 @@ pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile), 
 }
 
 /// The media type of an acceptable document, or why it is refused.
-pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, Problem> {
+pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str> {
     let extension = name
         .rsplit_once('.')
-        .map(|(_, extension)| extension.to_ascii_lowercase())
-        .unwrap_or_default();
+        .map(|(_, extension)| extension.to_ascii_lowercase());
     let by_extension = |table: &[(&str, &'static str)]| {
         table
             .iter()
-            .find(|(known, _)| *known == extension)
+            .find(|(known, _)| Some(*known) == extension.as_deref())
             .map(|(_, media_type)| *media_type)
     };
     let found = if bytes.starts_with(b"%PDF-") {
@@ -177,49 +170,23 @@ pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, Problem> {
             .take(8)
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-document",
-            "Not a document this server keeps",
-            format!(
-                "{name}: expected a PDF, an image (PNG, JPEG, GIF, TIFF) or an office document (docx, xlsx, pptx, odt, ods, doc, xls, ppt), found a file starting {start}"
-            ),
-        )
+        Error::Unsupported(format!(
+            "{name}: expected a PDF, an image (PNG, JPEG, GIF, TIFF) or an office document (docx, xlsx, pptx, odt, ods, doc, xls, ppt), found a file starting {start}"
+        ))
     })
 }
 
 /// Refuses a file over the configured size.
-pub fn check_size(name: &str, size: usize, limit_mb: usize) -> Result<(), Problem> {
+pub fn check_size(name: &str, size: usize, limit_mb: usize) -> Result<()> {
     if size > limit_mb * 1024 * 1024 {
-        return Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "document-too-large",
-            "The document is too large",
-            format!(
-                "{name}: {size} bytes, more than the {limit_mb} MB a document may have (document_limit_mb)"
-            ),
-        ));
+        return Err(Error::TooLarge(format!(
+            "{name}: {size} bytes, more than the {limit_mb} MB a document may have (document_limit_mb)"
+        )));
     }
     if size == 0 {
-        return Err(Problem::bad_request(format!("{name}: the file is empty")));
+        return Err(Error::BadRequest(format!("{name}: the file is empty")));
     }
     Ok(())
-}
-
-/// A kept file as a download under its own name.
-pub fn download(name: &str, media_type: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, media_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::reports::content_disposition("attachment", name),
-            ),
-            (header::CACHE_CONTROL, "private, max-age=0".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 #[cfg(test)]
@@ -247,13 +214,13 @@ mod tests {
             ("legacy.xyz", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
         ] {
             let refused = kind_of(name, bytes).unwrap_err();
-            assert_eq!(refused.status, 415, "{name}");
-            assert!(refused.detail.contains(name), "{}", refused.detail);
+            assert!(matches!(refused, Error::Unsupported(_)), "{name}");
+            assert!(refused.to_string().contains(name), "{refused}");
         }
-        assert_eq!(
-            check_size("a.pdf", 2 * 1024 * 1024, 1).unwrap_err().status,
-            413
-        );
+        assert!(matches!(
+            check_size("a.pdf", 2 * 1024 * 1024, 1),
+            Err(Error::TooLarge(_))
+        ));
         assert!(check_size("a.pdf", 10, 1).is_ok());
     }
 }

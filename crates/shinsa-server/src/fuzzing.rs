@@ -23,11 +23,14 @@ pub fn body(data: &[u8]) {
         // detection of the format from them and the first bytes.
         1 => {
             let mut parts = rest.splitn(3, |byte| *byte == 0xFF);
-            let query = parts.next().unwrap_or_default();
-            let content_type = parts.next().map(String::from_utf8_lossy);
-            let bytes = parts.next().unwrap_or_default();
-            let _ = serde_urlencoded::from_bytes::<crate::api::UploadQuery>(query);
-            let _ = shinsa_ingest::upload::UploadFormat::detect(content_type.as_deref(), bytes);
+            if let (Some(query), content_type, Some(bytes)) = (
+                parts.next(),
+                parts.next().map(String::from_utf8_lossy),
+                parts.next(),
+            ) {
+                let _ = serde_urlencoded::from_bytes::<crate::api::UploadQuery>(query);
+                let _ = shinsa_ingest::upload::UploadFormat::detect(content_type.as_deref(), bytes);
+            }
         }
         // A plan step, with its dates read.
         2 => {

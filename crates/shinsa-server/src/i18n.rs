@@ -66,7 +66,7 @@ impl Lang {
         else {
             return stored.to_owned();
         };
-        let local = moment.to_offset(crate::screening::JAPAN);
+        let local = moment.to_offset(crate::clock::JAPAN);
         let clock = format!("{:02}:{:02}", local.hour(), local.minute());
         match self {
             Lang::En => format!("{} {clock} JST", self.day(local.date())),

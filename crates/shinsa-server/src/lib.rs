@@ -8,16 +8,20 @@
 //! - `/health`, `/metrics` — for the operator of the server.
 //!
 //! All state is in the store; the server holds only caches (the screening
-//! index, rebuilt when the store's list versions change), so any number of
+//! engine, rebuilt when the store's list or pack versions change), so any number of
 //! replicas can run against one PostgreSQL database: runs and deliveries
 //! are taken with leases ([`jobs`], [`delivery`]), and a replica that dies
 //! loses its work to another when its lease runs out.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod clock;
 mod config;
 pub mod delivery;
+pub mod engine;
+mod error;
 pub mod files;
 pub mod fuzzing;
 mod guard;
@@ -28,16 +32,19 @@ mod metrics;
 pub mod outbound;
 pub mod plans;
 mod problem;
+pub mod publication;
+pub mod registers;
 pub mod reports;
-pub mod screening;
+pub mod respond;
 mod throttle;
 mod ui;
 
 pub use config::{Config, DeliveryConfig, MailConfig, MailSecurity, redact};
+pub use error::{Error, FieldError};
 pub use problem::Problem;
 
 use axum::Router;
-use screening::Screening;
+use shinsa_policy::Engine;
 use shinsa_store::Store;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify};
@@ -47,8 +54,9 @@ use tokio::sync::{Mutex, Notify};
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Config,
-    /// The index for the current list versions, with their generation.
-    screening: Mutex<Option<(String, Arc<Screening>)>>,
+    /// The engine for the store's current publications, with their
+    /// generation.
+    engine: Mutex<Option<(String, Arc<Engine>)>>,
     /// Wakes the workers when a run is queued.
     pub jobs: Notify,
     /// Wakes the outbox sender when a run finishes.
@@ -87,7 +95,7 @@ impl AppState {
             review_rules,
             store,
             config,
-            screening: Mutex::new(None),
+            engine: Mutex::new(None),
             jobs: Notify::new(),
             outbox: Notify::new(),
             metrics: metrics::Metrics::default(),
@@ -97,9 +105,9 @@ impl AppState {
         }))
     }
 
-    /// The screening for the store's current list versions, rebuilt when
-    /// another request or replica has published a list since.
-    pub async fn screening(&self) -> Result<Arc<Screening>, Problem> {
+    /// The engine for the store's current list and pack versions, rebuilt
+    /// when another request or replica has published one since.
+    pub async fn engine(&self) -> Result<Arc<Engine>, Error> {
         let lists = self.store.list_versions().await?;
         let packs = self.store.pack_versions().await?;
         let generation: String = lists
@@ -111,22 +119,18 @@ impl AppState {
                     .map(|pack| format!("pack {}:{};", pack.pack_id, pack.sha256)),
             )
             .collect();
-        let mut cached = self.screening.lock().await;
-        if let Some((held, screening)) = cached.as_ref()
+        let mut cached = self.engine.lock().await;
+        if let Some((held, engine)) = cached.as_ref()
             && *held == generation
         {
-            return Ok(screening.clone());
+            return Ok(engine.clone());
         }
         let lists = self.store.latest_lists().await?;
         let published = self.store.stored_packs().await?;
         let pack = self.config.pack.clone();
-        let built =
-            tokio::task::spawn_blocking(move || Screening::build(&lists, &published, &pack))
-                .await
-                .map_err(|error| {
-                    Problem::internal(format!("building the screening index: {error}"))
-                })?
-                .map_err(|error| Problem::internal(error.to_string()))?;
+        let built = tokio::task::spawn_blocking(move || engine::build(&lists, &published, &pack))
+            .await?
+            .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
         let built = Arc::new(built);
         *cached = Some((generation, built.clone()));
         Ok(built)

@@ -20,6 +20,10 @@ pub struct Metrics {
     pub runs_lost: AtomicU64,
     pub deliveries_sent: AtomicU64,
     pub deliveries_failed: AtomicU64,
+    /// Job attempts that failed and will be tried again.
+    pub jobs_failed: AtomicU64,
+    /// Jobs given up on.
+    pub jobs_dead: AtomicU64,
 }
 
 /// Counts every request by status class and its time.
@@ -104,6 +108,16 @@ async fn metrics(State(state): State<Shared>) -> Response {
             "shinsa_deliveries_failed_total",
             "Webhook and mail attempts that failed (each retry counts).",
             m.deliveries_failed.load(Relaxed) as f64,
+        ),
+        (
+            "shinsa_jobs_failed_total",
+            "Job attempts that failed and are tried again (a re-review of cleared plans).",
+            m.jobs_failed.load(Relaxed) as f64,
+        ),
+        (
+            "shinsa_jobs_dead_total",
+            "Jobs given up on after their last attempt (listed at /api/v1/jobs?status=dead).",
+            m.jobs_dead.load(Relaxed) as f64,
         ),
     ];
     for (name, help, value) in counters {

@@ -186,7 +186,11 @@ impl ureq::unversioned::resolver::Resolver for PublicResolver {
     ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
         let resolved = ureq::unversioned::resolver::DefaultResolver::default()
             .resolve(uri, config, timeout)?;
-        let host = uri.host().unwrap_or_default();
+        let Some(host) = uri.host() else {
+            return Err(ureq::Error::Other(Box::new(Refused(format!(
+                "{uri} names no host; not delivered"
+            )))));
+        };
         if allowed(host, &self.allowed_hosts) {
             return Ok(resolved);
         }

@@ -1,29 +1,26 @@
-//! Installation plans and their review, shared by the API and the UI.
+//! The plans service: installation plans and their review, for the API,
+//! the UI and the re-review job alike.
 //!
-//! The review's rules are the model's (`shinsa_model::review`): this module
-//! works out who is acting (an operator's writers, a regulator's reviewers
-//! and admins), applies the step to the plan's review, screens the plan
-//! when it is filed or amended after filing (the snapshot is frozen in the
-//! step's event with its list and pack versions), and tells the other side
-//! by webhook and mail in the same transaction. Officers' dates of birth
-//! and nationalities reach only the filing operator and the reviewing
-//! ministry: an auditor reads plans without them, and the audit log keeps
-//! a digest of the plan, not the plan.
+//! The review's rules are the model's (`shinsa_model::review`) and who may
+//! act or see what is [`crate::access`]'s: this service loads a plan as the
+//! caller may see it, applies the step to its review, has the engine screen
+//! the plan when it is filed or amended after filing (the snapshot is
+//! frozen in the step's event with its list and pack versions), and tells
+//! the other side by webhook and mail in the same transaction. It answers
+//! in the services' terms ([`crate::Error`]); the HTTP edge chooses
+//! statuses.
 
-use crate::auth::OPERATOR_WRITERS;
-use crate::screening::today;
-use crate::{Problem, Shared};
-use axum::http::StatusCode;
+use crate::Shared;
+use crate::access::{self, OPERATOR_WRITERS};
+use crate::clock::today;
+use crate::error::{Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use shinsa_model::plan::{Gap, Plan};
+use shinsa_model::plan::{Gap, Plan, Snapshot};
 use shinsa_model::review::{Action, PlanStatus, Review, ReviewError, Side};
 use shinsa_model::{CountryCode, Date, Operator};
 use shinsa_store::*;
 use utoipa::ToSchema;
-
-/// Roles that decide on plans for a ministry.
-pub const REVIEWERS: &[Role] = &[Role::RegulatorReviewer, Role::RegulatorAdmin];
 
 /// A plan as a caller sees it: where it stands and what is still missing.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -64,7 +61,7 @@ pub struct StepRequest {
 
 /// The step a request asks for, its dates read (`receive` defaults to
 /// `day`).
-pub(crate) fn action_of(request: &StepRequest, day: Date) -> Result<Action, Problem> {
+pub(crate) fn action_of(request: &StepRequest, day: Date) -> Result<Action> {
     Ok(match request.action.as_str() {
         "file" => Action::File,
         "receive" => Action::Receive {
@@ -91,14 +88,14 @@ pub(crate) fn action_of(request: &StepRequest, day: Date) -> Result<Action, Prob
         },
         "withdraw" => Action::Withdraw,
         other => {
-            return Err(Problem::bad_request(format!(
+            return Err(Error::BadRequest(format!(
                 "action: unknown {other:?}; expected file, receive, request_information, answer, recommend, accept, decline, order, clear, set_due or withdraw"
             )));
         }
     })
 }
 
-fn parse_day(field: &str, text: &str) -> Result<Date, Problem> {
+fn parse_day(field: &str, text: &str) -> Result<Date> {
     shinsa_model::parse_date(text.trim()).map_err(|_| {
         unprocessable(format!(
             "{field}: expected a date as YYYY-MM-DD, found {text:?}"
@@ -106,69 +103,70 @@ fn parse_day(field: &str, text: &str) -> Result<Date, Problem> {
     })
 }
 
-fn unprocessable(detail: String) -> Problem {
-    Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid-plan-step",
-        "The step cannot be taken",
-        detail,
-    )
+fn unprocessable(detail: String) -> Error {
+    Error::invalid("invalid-plan-step", "The step cannot be taken", detail)
 }
 
 fn day_text(day: Option<Date>) -> Option<String> {
     day.map(|day| day.to_string())
 }
 
-fn stored_day(text: &Option<String>) -> Result<Option<Date>, Problem> {
+fn stored_day(text: &Option<String>) -> Result<Option<Date>> {
     text.as_deref()
         .map(|text| {
             shinsa_model::parse_date(text)
-                .map_err(|_| Problem::internal(format!("stored date {text:?}")))
+                .map_err(|_| Error::Internal(format!("stored date {text:?}")))
         })
         .transpose()
 }
 
 /// The review as stored in a plan record.
-pub(crate) fn review_of(record: &PlanRecord) -> Result<Review, Problem> {
+pub(crate) fn review_of(record: &PlanRecord) -> Result<Review> {
     Ok(Review {
         status: PlanStatus::parse(&record.status)
-            .ok_or_else(|| Problem::internal(format!("stored plan status {:?}", record.status)))?,
+            .ok_or_else(|| Error::Internal(format!("stored plan status {:?}", record.status)))?,
         received_on: stored_day(&record.received_on)?,
         due_on: stored_day(&record.due_on)?,
         response_due_on: stored_day(&record.response_due_on)?,
     })
 }
 
-pub(crate) fn plan_of(record: &PlanRecord) -> Result<Plan, Problem> {
-    serde_json::from_value(record.body.clone())
-        .map_err(|error| Problem::internal(format!("stored plan {}: {error}", record.id)))
+pub(crate) fn plan_of(record: &PlanRecord) -> Result<Plan> {
+    read_body(&record.id, &record.body)
 }
 
-/// Whether `principal` may see officers' personal data of plans it can
-/// read at all (the store already keeps plans to their operator and the
-/// sector's ministry).
-fn sees_personal_data(principal: &Principal) -> bool {
-    OPERATOR_WRITERS.contains(&principal.user.role) || REVIEWERS.contains(&principal.user.role)
+fn read_body(id: &str, body: &serde_json::Value) -> Result<Plan> {
+    serde_json::from_value(body.clone())
+        .map_err(|error| Error::Internal(format!("stored plan {id}: {error}")))
 }
 
-/// The plan body `principal` may see.
-fn shown_body(principal: &Principal, body: &serde_json::Value) -> serde_json::Value {
-    if sees_personal_data(principal) {
-        return body.clone();
-    }
-    serde_json::from_value::<Plan>(body.clone())
-        .map(|plan| serde_json::to_value(plan.without_personal_data()).unwrap_or_default())
-        .unwrap_or(serde_json::Value::Null)
+fn json<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|error| Error::Internal(error.to_string()))
 }
 
-pub fn view(
-    state: &Shared,
+/// The plan body `principal` may see (without officers' personal data for
+/// those who may not see it).
+fn shown_body(
     principal: &Principal,
-    mut record: PlanRecord,
-) -> Result<PlanView, Problem> {
+    id: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value> {
+    if access::sees_personal_data(principal) {
+        return Ok(body.clone());
+    }
+    json(&read_body(id, body)?.without_personal_data())
+}
+
+/// A frozen screening as stored.
+fn snapshot_of(id: &str, stored: &serde_json::Value) -> Result<Snapshot> {
+    serde_json::from_value(stored.clone())
+        .map_err(|error| Error::Internal(format!("stored snapshot of plan {id}: {error}")))
+}
+
+pub fn view(state: &Shared, principal: &Principal, mut record: PlanRecord) -> Result<PlanView> {
     let review = review_of(&record)?;
     let plan = plan_of(&record)?;
-    record.body = shown_body(principal, &record.body);
+    record.body = shown_body(principal, &record.id, &record.body)?;
     let status = review.status;
     Ok(PlanView {
         status_label_en: status.label_en().to_owned(),
@@ -187,47 +185,62 @@ pub fn view(
     })
 }
 
-/// The events of a plan, with bodies as `principal` may see them.
-pub async fn events(
-    state: &Shared,
-    principal: &Principal,
-    id: &str,
-) -> Result<Vec<PlanEvent>, Problem> {
-    let mut events = state.store.plan_events(&principal.tenant(), id).await?;
+/// The events of a plan, with bodies and snapshots as `principal` may see
+/// them.
+pub async fn events(state: &Shared, principal: &Principal, id: &str) -> Result<Vec<PlanEvent>> {
+    let mut events = state
+        .store
+        .plan_events(
+            &access::tenant(principal),
+            access::plan_reach(principal),
+            id,
+        )
+        .await?;
     for event in &mut events {
         if let Some(body) = &event.body {
-            event.body = Some(shown_body(principal, body));
+            event.body = Some(shown_body(principal, id, body)?);
         }
-        if let Some(snapshot) = &mut event.snapshot {
-            shown_snapshot(principal, snapshot);
+        if let Some(stored) = &event.snapshot
+            && !access::sees_personal_data(principal)
+        {
+            event.snapshot = Some(json(&snapshot_of(id, stored)?.without_personal_data())?);
         }
     }
     Ok(events)
 }
 
-/// The frozen screening `principal` may see: who of the plan's people a
-/// list names is personal data, kept to the filing operator and the
-/// reviewing ministry; others see how many there are.
-fn shown_snapshot(principal: &Principal, snapshot: &mut serde_json::Value) {
-    if sees_personal_data(principal) {
-        return;
-    }
-    if let Some(object) = snapshot.as_object_mut()
-        && let Some(people) = object.remove("people")
-    {
-        let count = people.as_array().map_or(0, Vec::len);
-        object.insert("people_withheld".to_owned(), serde_json::json!(count));
-    }
+/// The plan record `principal` may see.
+async fn record(state: &Shared, principal: &Principal, id: &str) -> Result<PlanRecord> {
+    state
+        .store
+        .plan(
+            &access::tenant(principal),
+            access::plan_reach(principal),
+            id,
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no plan {id}")))
 }
 
-pub async fn plan(state: &Shared, principal: &Principal, id: &str) -> Result<PlanView, Problem> {
-    let record = state
-        .store
-        .plan(&principal.tenant(), id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
-    view(state, principal, record)
+pub async fn plan(state: &Shared, principal: &Principal, id: &str) -> Result<PlanView> {
+    view(state, principal, record(state, principal, id).await?)
 }
+
+/// The plans `principal` may see, the clock that runs out first at the top.
+pub async fn plans(state: &Shared, principal: &Principal) -> Result<Vec<PlanView>> {
+    let mut views = state
+        .store
+        .plans(&access::tenant(principal), access::plan_reach(principal))
+        .await?
+        .into_iter()
+        .map(|record| view(state, principal, record))
+        .collect::<Result<Vec<_>>>()?;
+    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
+    Ok(views)
+}
+
+/// Longest plan title (the filing form's subject line).
+pub const TITLE_LIMIT: usize = 200;
 
 /// A new draft, drawn from a register when one is named.
 pub async fn create_draft(
@@ -235,25 +248,26 @@ pub async fn create_draft(
     principal: &Principal,
     register_id: Option<&str>,
     title: &str,
-) -> Result<PlanRecord, Problem> {
-    if !OPERATOR_WRITERS.contains(&principal.user.role) {
-        return Err(Problem::forbidden("drafting a plan needs an operator role"));
-    }
+) -> Result<PlanRecord> {
+    access::require(principal, OPERATOR_WRITERS, "drafting a plan")?;
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(Problem::bad_request("a plan title of 1 to 200 characters"));
+    if title.is_empty() || title.chars().count() > TITLE_LIMIT {
+        return Err(Error::BadRequest(format!(
+            "title: a plan title of 1 to {TITLE_LIMIT} characters"
+        )));
     }
     let id = new_id("plan");
-    let tenant = principal.tenant();
-    let plan = match register_id.filter(|register| !register.is_empty()) {
+    let tenant = access::tenant(principal);
+    let register_id = register_id.filter(|register| !register.is_empty());
+    let plan = match register_id {
         Some(register) => {
             let stored = state
                 .store
                 .register_inventory(&tenant, register)
                 .await?
-                .ok_or_else(|| Problem::not_found(format!("no register {register}")))?;
+                .ok_or_else(|| Error::NotFound(format!("no register {register}")))?;
             let inventory: shinsa_model::Inventory = serde_json::from_str(&stored)
-                .map_err(|error| Problem::internal(format!("stored register: {error}")))?;
+                .map_err(|error| Error::Internal(format!("stored register: {error}")))?;
             Plan::draft_from_register(&id, title, &inventory, today())
         }
         None => Plan {
@@ -264,7 +278,6 @@ pub async fn create_draft(
             attachments: Vec::new(),
         },
     };
-    let body = serde_json::to_value(&plan).map_err(|error| Problem::internal(error.to_string()))?;
     Ok(state
         .store
         .create_plan(
@@ -272,85 +285,63 @@ pub async fn create_draft(
             &principal.actor(),
             NewPlan {
                 id,
-                register_id: register_id.filter(|r| !r.is_empty()).map(str::to_owned),
+                register_id: register_id.map(str::to_owned),
                 title: title.to_owned(),
-                body,
+                body: json(&plan)?,
             },
         )
         .await?)
 }
 
-/// The screening of what a plan proposes, frozen as it is now: every
-/// finding with its evidence, and the list and pack versions behind them.
-async fn snapshot(
-    state: &Shared,
-    record: &PlanRecord,
-    plan: &Plan,
-) -> Result<serde_json::Value, Problem> {
-    let screening = state.screening().await?;
+/// The engine's screening of what a plan proposes, frozen as it is now:
+/// every finding with its evidence, the people a list names, the warnings,
+/// and the list and pack versions behind them.
+async fn snapshot(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<Snapshot> {
+    let engine = state.engine().await?;
     // Installation plans are an ESPA filing: the operator is Japanese
     // (organisations carry no country of their own yet).
     let operator = Operator {
         id: record.org_id.clone(),
         name: record.org_name.clone(),
         sector: record.sector.clone(),
-        country: CountryCode::parse("JP").map_err(|error| Problem::internal(error.to_string()))?,
+        country: CountryCode::parse("JP").map_err(|error| Error::Internal(error.to_string()))?,
         licence: None,
         regulator: None,
         internal_networks: Vec::new(),
         public_networks: Vec::new(),
     };
-    let inventory = plan.inventory(&operator);
     // The plan's digest stands where a register's file digest would.
     let digest = hex::encode(sha2::Sha256::digest(
-        serde_json::to_vec(plan).map_err(|error| Problem::internal(error.to_string()))?,
+        serde_json::to_vec(plan).map_err(|error| Error::Internal(error.to_string()))?,
     ));
-    let named = plan.clone();
-    let (findings, provenance, people) = tokio::task::spawn_blocking(move || {
-        let people = screening.people(&named);
-        screening
-            .screen(&inventory, &digest, &mut |_, _| {})
-            .map(|(findings, provenance)| (findings, provenance, people))
-    })
-    .await
-    .map_err(|error| Problem::internal(error.to_string()))?
-    .map_err(|error| Problem::internal(error.to_string()))?;
-    let findings: Vec<serde_json::Value> = findings
-        .iter()
-        .map(|finding| {
-            serde_json::from_str(&crate::screening::finding_row(finding).body).unwrap_or_default()
-        })
-        .collect();
-    Ok(serde_json::json!({
-        "taken_at": now(),
-        "as_of": today().to_string(),
-        "provenance": provenance,
-        "findings": findings,
-        // Officers and holders found on a list: personal data, shown only
-        // to whom may see the officers' (`shown_snapshot`).
-        "people": people,
-    }))
-}
-
-/// The side `principal` acts for, if any.
-pub(crate) fn side_of(principal: &Principal) -> Option<Side> {
-    if OPERATOR_WRITERS.contains(&principal.user.role) {
-        Some(Side::Operator)
-    } else if REVIEWERS.contains(&principal.user.role) {
-        Some(Side::Reviewer)
-    } else {
-        None
+    let plan = plan.clone();
+    let day = today();
+    let screened =
+        tokio::task::spawn_blocking(move || engine.screen_plan(&plan, &operator, &digest, day))
+            .await?
+            .map_err(|error| Error::Internal(format!("screening the plan: {error}")))?;
+    let mut findings = screened.screened.findings;
+    for finding in &mut findings {
+        finding.detach_provenance();
     }
+    Ok(Snapshot {
+        taken_at: now(),
+        as_of: day.to_string(),
+        provenance: screened.screened.provenance,
+        findings,
+        warnings: screened.screened.warnings,
+        people: Some(screened.people),
+        people_withheld: None,
+    })
 }
 
-fn refused(error: ReviewError) -> Problem {
+fn refused(error: ReviewError) -> Error {
     match error {
-        ReviewError::NotAllowed { .. } | ReviewError::AnswerStillDue { .. } => Problem::new(
-            StatusCode::CONFLICT,
-            "step-not-allowed",
-            "Not allowed in the plan's state",
-            error.to_string(),
-        ),
+        ReviewError::NotAllowed { .. } | ReviewError::AnswerStillDue { .. } => Error::Conflict {
+            kind: "step-not-allowed",
+            title: "Not allowed in the plan's state",
+            detail: error.to_string(),
+        },
         other => unprocessable(other.to_string()),
     }
 }
@@ -363,18 +354,25 @@ fn audience(side: Side) -> Audience {
     }
 }
 
+/// The notice of a step: to its audience's webhooks and to the people
+/// [`access::mailed`] names.
 fn notice(
+    audience: Audience,
     record: &PlanRecord,
     action: &str,
     next: &Review,
     note: Option<&str>,
-) -> serde_json::Value {
-    serde_json::json!({
-        "event": format!("plan.{action}"),
-        "plan": record.id, "organisation": record.org_id, "title": record.title,
-        "status": next.status.as_str(), "due_on": day_text(next.due_on),
-        "response_due_on": day_text(next.response_due_on), "note": note,
-    })
+) -> Notice {
+    Notice {
+        audience,
+        mailed: access::mailed(audience).to_vec(),
+        payload: serde_json::json!({
+            "event": format!("plan.{action}"),
+            "plan": record.id, "organisation": record.org_id, "title": record.title,
+            "status": next.status.as_str(), "due_on": day_text(next.due_on),
+            "response_due_on": day_text(next.response_due_on), "note": note,
+        }),
+    }
 }
 
 /// Applies a step to a plan and records it.
@@ -383,15 +381,11 @@ pub async fn take_step(
     principal: &Principal,
     id: &str,
     request: StepRequest,
-) -> Result<PlanRecord, Problem> {
-    let side = side_of(principal)
-        .ok_or_else(|| Problem::forbidden("steps on a plan need an operator or reviewer role"))?;
-    let tenant = principal.tenant();
-    let record = state
-        .store
-        .plan(&tenant, id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+) -> Result<PlanRecord> {
+    let side = access::side_of(principal).ok_or_else(|| {
+        Error::Forbidden("steps on a plan need an operator or reviewer role".into())
+    })?;
+    let record = record(state, principal, id).await?;
     let day = today();
     let action = action_of(&request, day)?;
     let note = request
@@ -416,17 +410,21 @@ pub async fn take_step(
     let snapshot = if action == Action::File {
         let gaps = plan.completeness();
         if !gaps.is_empty() {
-            let mut problem = unprocessable(format!(
-                "the plan is not complete: {} item(s) missing",
-                gaps.len()
-            ));
-            problem.errors = gaps
-                .iter()
-                .map(|gap| serde_json::json!({"pointer": gap.pointer, "message": gap.missing, "message_ja": gap.missing_ja}))
-                .collect();
-            return Err(problem);
+            return Err(Error::Invalid {
+                kind: "invalid-plan-step",
+                title: "The step cannot be taken",
+                detail: format!("the plan is not complete: {} item(s) missing", gaps.len()),
+                errors: gaps
+                    .into_iter()
+                    .map(|gap| FieldError {
+                        pointer: Some(gap.pointer),
+                        message: gap.missing,
+                        message_ja: Some(gap.missing_ja),
+                    })
+                    .collect(),
+            });
         }
-        Some(snapshot(state, &record, &plan).await?)
+        Some(json(&snapshot(state, &record, &plan).await?)?)
     } else {
         None
     };
@@ -434,12 +432,17 @@ pub async fn take_step(
         note: note.map(str::to_owned),
         body: (action == Action::File).then(|| record.body.clone()),
         snapshot,
-        notify: Some((audience(side), notice(&record, action.name(), &next, note))),
+        notify: Some(notice(audience(side), &record, action.name(), &next, note)),
         ..step_to(request.revision, side, action, &next)
     };
     let stored = state
         .store
-        .plan_step(&tenant, &principal.actor(), id, step)
+        .plan_step(
+            (&access::tenant(principal), access::plan_reach(principal)),
+            &principal.actor(),
+            id,
+            step,
+        )
         .await?;
     state.outbox.notify_one();
     Ok(stored)
@@ -480,7 +483,7 @@ pub async fn amend(
     id: &str,
     revision: i64,
     plan: Plan,
-) -> Result<PlanRecord, Problem> {
+) -> Result<PlanRecord> {
     amend_with_file(state, principal, id, revision, plan, None).await
 }
 
@@ -493,13 +496,8 @@ pub async fn attach(
     id: &str,
     revision: i64,
     upload: crate::files::Upload,
-) -> Result<PlanRecord, Problem> {
-    let record = state
-        .store
-        .plan(&principal.tenant(), id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
-    let mut plan = plan_of(&record)?;
+) -> Result<PlanRecord> {
+    let mut plan = plan_of(&record(state, principal, id).await?)?;
     let (attached, file) = crate::files::keep(upload, state.config.document_limit_mb)?;
     plan.attachments
         .retain(|kept| kept.sha256 != attached.sha256);
@@ -514,10 +512,9 @@ pub async fn attachment(
     principal: &Principal,
     id: &str,
     sha256: &str,
-) -> Result<(String, String, Vec<u8>), Problem> {
-    let tenant = principal.tenant();
-    let missing = || Problem::not_found(format!("no attachment {sha256} in plan {id}"));
-    let record = state.store.plan(&tenant, id).await?.ok_or_else(missing)?;
+) -> Result<(String, String, Vec<u8>)> {
+    let missing = || Error::NotFound(format!("no attachment {sha256} in plan {id}"));
+    let record = record(state, principal, id).await.map_err(|_| missing())?;
     let name = plan_of(&record)?
         .attachments
         .into_iter()
@@ -526,7 +523,12 @@ pub async fn attachment(
         .ok_or_else(missing)?;
     let (media_type, bytes) = state
         .store
-        .plan_file(&tenant, id, sha256)
+        .plan_file(
+            &access::tenant(principal),
+            access::plan_reach(principal),
+            id,
+            sha256,
+        )
         .await?
         .ok_or_else(missing)?;
     Ok((name, media_type, bytes))
@@ -539,16 +541,9 @@ async fn amend_with_file(
     revision: i64,
     mut plan: Plan,
     file: Option<shinsa_store::NewFile>,
-) -> Result<PlanRecord, Problem> {
-    if !OPERATOR_WRITERS.contains(&principal.user.role) {
-        return Err(Problem::forbidden("changing a plan needs an operator role"));
-    }
-    let tenant = principal.tenant();
-    let record = state
-        .store
-        .plan(&tenant, id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no plan {id}")))?;
+) -> Result<PlanRecord> {
+    access::require(principal, OPERATOR_WRITERS, "changing a plan")?;
+    let record = record(state, principal, id).await?;
     plan.id = record.id.clone();
     if plan.title.trim().is_empty() {
         return Err(unprocessable("title: a plan needs a title".into()));
@@ -559,21 +554,25 @@ async fn amend_with_file(
         .map_err(refused)?;
     let filed = review.status != PlanStatus::Draft;
     let snapshot = if filed {
-        Some(snapshot(state, &record, &plan).await?)
+        Some(json(&snapshot(state, &record, &plan).await?)?)
     } else {
         None
     };
-    let body = serde_json::to_value(&plan).map_err(|error| Problem::internal(error.to_string()))?;
     let step = PlanStep {
-        body: Some(body),
+        body: Some(json(&plan)?),
         snapshot,
-        notify: filed.then(|| (Audience::Regulators, notice(&record, "amend", &next, None))),
+        notify: filed.then(|| notice(Audience::Regulators, &record, "amend", &next, None)),
         file,
         ..step_to(revision, Side::Operator, Action::Amend, &next)
     };
     let stored = state
         .store
-        .plan_step(&tenant, &principal.actor(), id, step)
+        .plan_step(
+            (&access::tenant(principal), access::plan_reach(principal)),
+            &principal.actor(),
+            id,
+            step,
+        )
         .await?;
     state.outbox.notify_one();
     Ok(stored)
@@ -581,28 +580,27 @@ async fn amend_with_file(
 
 /// After a list or pack change re-screened a register: every cleared plan
 /// drawn from it is screened again, and one with findings its frozen
-/// screening did not have goes back to its ministry for re-review.
-pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize, Problem> {
+/// screening did not have goes back to its ministry for re-review. Run by
+/// the re-review job ([`crate::jobs`]) as the system; returns how many
+/// plans went back.
+pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize> {
     let mut moved = 0;
     for record in state.store.cleared_plans(register_id).await? {
         let plan = plan_of(&record)?;
-        let events = state.store.plan_events(&Tenant::System, &record.id).await?;
-        let frozen: std::collections::BTreeSet<String> = events
+        let events = state
+            .store
+            .plan_events(&Tenant::System, PlanReach::WHOLE, &record.id)
+            .await?;
+        let frozen = events
             .iter()
             .rev()
             .find_map(|event| event.snapshot.as_ref())
-            .map(finding_ids)
-            .unwrap_or_default();
+            .map(|stored| snapshot_of(&record.id, stored))
+            .transpose()?;
         let fresh = snapshot(state, &record, &plan).await?;
-        let added: Vec<String> = fresh["findings"]
-            .as_array()
+        let added: Vec<String> = fresh
+            .added_since(frozen.as_ref())
             .into_iter()
-            .flatten()
-            .filter(|finding| {
-                finding["id"]
-                    .as_str()
-                    .is_some_and(|id| !frozen.contains(id))
-            })
             .map(described)
             .collect();
         if added.is_empty() {
@@ -613,18 +611,21 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
             .map_err(refused)?;
         let note = format!("new findings since clearance: {}", added.join("; "));
         let step = PlanStep {
-            notify: Some((
+            notify: Some(notice(
                 Audience::Regulators,
-                notice(&record, "re_review", &next, Some(&note)),
+                &record,
+                "re_review",
+                &next,
+                Some(&note),
             )),
             note: Some(note),
-            snapshot: Some(fresh),
+            snapshot: Some(json(&fresh)?),
             ..step_to(record.revision, Side::System, Action::ReReview, &next)
         };
         state
             .store
             .plan_step(
-                &Tenant::System,
+                (&Tenant::System, PlanReach::WHOLE),
                 &Actor::system("re-review"),
                 &record.id,
                 step,
@@ -638,29 +639,23 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
     Ok(moved)
 }
 
-fn finding_ids(snapshot: &serde_json::Value) -> std::collections::BTreeSet<String> {
-    snapshot["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|finding| finding["id"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// A finding as a note names it: its id and the lists its evidence cites.
-fn described(finding: &serde_json::Value) -> String {
-    let lists: std::collections::BTreeSet<&str> = finding["evidence"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|evidence| evidence["list"].as_str())
+fn described(finding: &shinsa_model::Finding) -> String {
+    let lists: std::collections::BTreeSet<&str> = finding
+        .evidence
+        .iter()
+        .filter_map(|evidence| match evidence {
+            shinsa_model::Evidence::ListMatch { list, .. }
+            | shinsa_model::Evidence::Categorical { list, .. } => Some(list.as_str()),
+            _ => None,
+        })
         .collect();
-    let id = finding["id"].as_str().unwrap_or_default();
     if lists.is_empty() {
-        id.to_owned()
+        finding.id.clone()
     } else {
         format!(
-            "{id} ({})",
+            "{} ({})",
+            finding.id,
             lists.into_iter().collect::<Vec<_>>().join(", ")
         )
     }
@@ -672,17 +667,23 @@ pub async fn filing(
     state: &Shared,
     principal: &Principal,
     id: &str,
-) -> Result<shinsa_report::Document, Problem> {
+) -> Result<shinsa_report::Document> {
     let view = plan(state, principal, id).await?;
     let history = events(state, principal, id).await?;
     let record = view.record;
-    let screening = state.screening().await?;
-    let sector = screening
+    let engine = state.engine().await?;
+    let sector = engine
         .reference()
         .sectors
         .iter()
         .find(|sector| sector.regime == "jp-espa" && sector.code == record.sector);
     let digest = hex::encode(sha2::Sha256::digest(record.body.to_string().as_bytes()));
+    let snapshot = history
+        .iter()
+        .rev()
+        .find_map(|event| event.snapshot.as_ref())
+        .map(|stored| snapshot_of(id, stored))
+        .transpose()?;
     let filing = shinsa_report::Filing {
         plan: plan_of(&record)?,
         operator_name: record.org_name.clone(),
@@ -694,7 +695,7 @@ pub async fn filing(
         // the filing.
         edition: state
             .store
-            .plan_events(&Tenant::System, id)
+            .plan_events(&Tenant::System, PlanReach::WHOLE, id)
             .await?
             .iter()
             .filter(|event| matches!(event.action.as_str(), "create" | "amend"))
@@ -703,10 +704,7 @@ pub async fn filing(
         filed_at: record.filed_at.clone(),
         received_on: record.received_on.clone(),
         due_on: record.due_on.clone(),
-        snapshot: history
-            .iter()
-            .rev()
-            .find_map(|event| event.snapshot.clone()),
+        snapshot,
         printed_on: today(),
     };
     Ok(shinsa_report::filing_document(&filing))
@@ -717,7 +715,7 @@ pub async fn filing(
 /// operator. A clock at `d` days left is reminded at the smallest
 /// configured number of days (`[review] reminder_days`) not below `d`,
 /// so a server that was down still reminds; an overdue clock once.
-pub async fn send_reminders(state: &Shared, today: Date) -> Result<usize, Problem> {
+pub async fn send_reminders(state: &Shared, today: Date) -> Result<usize> {
     let mut thresholds = state.config.review.reminder_days.clone();
     thresholds.sort_unstable();
     let mut sent = 0;
@@ -742,13 +740,17 @@ pub async fn send_reminders(state: &Shared, today: Date) -> Result<usize, Proble
                 None => continue,
             }
         };
-        let payload = serde_json::json!({
-            "event": "plan.reminder", "plan": record.id, "organisation": record.org_id,
-            "title": record.title, "clock": clock, "due_on": due.to_string(), "days_left": days_left,
-        });
+        let notice = Notice {
+            audience,
+            mailed: access::mailed(audience).to_vec(),
+            payload: serde_json::json!({
+                "event": "plan.reminder", "plan": record.id, "organisation": record.org_id,
+                "title": record.title, "clock": clock, "due_on": due.to_string(), "days_left": days_left,
+            }),
+        };
         if state
             .store
-            .remind(&record, clock, threshold, audience, payload)
+            .remind(&record, clock, threshold, notice)
             .await?
         {
             sent += 1;

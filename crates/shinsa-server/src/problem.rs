@@ -133,16 +133,81 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// The HTTP edge of the services: each refusal becomes its status and
+/// problem type here, and nowhere else.
+impl From<crate::Error> for Problem {
+    fn from(error: crate::Error) -> Self {
+        use crate::Error;
+        match error {
+            Error::NotFound(detail) => Problem::not_found(detail),
+            Error::Forbidden(detail) => Problem::forbidden(detail),
+            Error::BadRequest(detail) => Problem::bad_request(detail),
+            Error::BadInput(errors) => Problem::bad_input(&errors),
+            Error::Conflict {
+                kind,
+                title,
+                detail,
+            } => Problem::new(StatusCode::CONFLICT, kind, title, detail),
+            Error::Invalid {
+                kind,
+                title,
+                detail,
+                errors,
+            } => {
+                let mut problem =
+                    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail);
+                problem.errors = errors
+                    .iter()
+                    .filter_map(|error| serde_json::to_value(error).ok())
+                    .collect();
+                problem
+            }
+            Error::TooLarge(detail) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Too large",
+                detail,
+            ),
+            Error::Unsupported(detail) => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-file",
+                "Not a kind of file the server keeps",
+                detail,
+            ),
+            Error::TooMany {
+                detail,
+                retry_after,
+            } => {
+                let mut problem = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-requests",
+                    "Too many requests",
+                    detail,
+                );
+                problem.retry_after = Some(retry_after.max(1));
+                problem
+            }
+            Error::Store(error) => Problem::from(error),
+            Error::Internal(detail) => Problem::internal(detail),
+        }
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut response = (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response();
+        let mut response = match serde_json::to_vec(&self) {
+            Ok(body) => (
+                status,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                body,
+            )
+                .into_response(),
+            Err(error) => {
+                tracing::error!(%error, "writing a problem document");
+                (status, self.detail).into_response()
+            }
+        };
         if let Some(seconds) = self.retry_after
             && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
         {

@@ -1,13 +1,15 @@
-//! A register's screening as documents and tables: the screening report
-//! (PDF/A and HTML, Japanese or English, with its chart and every
-//! finding's evidence) and the findings as CSV or XLSX; the plan list as
-//! CSV or XLSX for a reviewer's inbox.
+//! A register's findings and the plans as documents and tables: the
+//! report on a register (PDF/A and HTML, Japanese or English, with its
+//! chart and every finding's evidence) and the findings as rows for CSV or
+//! XLSX; the plan list as rows for a reviewer's inbox. What is built here
+//! is data; [`crate::respond`] turns it into responses.
 
+use crate::Shared;
+use crate::access;
+use crate::clock::today;
+use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::screening::today;
-use crate::{Problem, Shared};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use shinsa_model::shown;
 use shinsa_store::*;
 
 /// The register, its current run and all its current findings.
@@ -15,13 +17,13 @@ async fn current(
     state: &Shared,
     principal: &Principal,
     id: &str,
-) -> Result<(RegisterSummary, Option<Run>, Vec<FindingView>), Problem> {
-    let tenant = principal.tenant();
+) -> Result<(RegisterSummary, Option<Run>, Vec<FindingView>)> {
+    let tenant = access::tenant(principal);
     let register = state
         .store
         .register(&tenant, id)
         .await?
-        .ok_or_else(|| Problem::not_found(format!("no register {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("no register {id}")))?;
     let run = match &register.current_run {
         Some(run) => state.store.run(&tenant, run).await?,
         None => None,
@@ -52,144 +54,60 @@ async fn current(
     Ok((register, run, findings))
 }
 
-pub async fn screening_document(
+/// A stored finding read back; a body that does not read is the server's
+/// fault, never a blank line in a regulator's document.
+fn stored_finding(view: &FindingView) -> Result<shinsa_model::Finding> {
+    serde_json::from_str(&view.row.body).map_err(|error| {
+        Error::Internal(format!(
+            "stored finding {} of register {}: {error}",
+            view.row.key, view.register_id
+        ))
+    })
+}
+
+/// The report on a register's current findings.
+pub async fn register_document(
     state: &Shared,
     principal: &Principal,
     id: &str,
     lang: Lang,
-) -> Result<shinsa_report::Document, Problem> {
+) -> Result<shinsa_report::Document> {
     let (register, run, findings) = current(state, principal, id).await?;
-    let report = shinsa_report::ScreeningReport {
+    let (provenance, screened_at) = match &run {
+        Some(run) => (
+            match &run.provenance {
+                Some(stored) => serde_json::from_value(stored.clone()).map_err(|error| {
+                    Error::Internal(format!("stored provenance of run {}: {error}", run.id))
+                })?,
+                None => shinsa_model::Provenance::default(),
+            },
+            shown(run.finished_at.as_ref()),
+        ),
+        None => (shinsa_model::Provenance::default(), String::new()),
+    };
+    let report = shinsa_report::RegisterReport {
         lang: lang.code().to_owned(),
         operator_name: register.org_name.clone(),
         register_name: register.name.clone(),
         register_version: register.version,
-        provenance: run
-            .as_ref()
-            .and_then(|run| run.provenance.clone())
-            .unwrap_or_default(),
-        screened_at: run
-            .as_ref()
-            .and_then(|run| run.finished_at.clone())
-            .unwrap_or_default(),
+        provenance,
+        screened_at,
         findings: findings
             .iter()
             .map(|view| {
-                (
-                    serde_json::from_str(&view.row.body).unwrap_or_default(),
-                    lang.t(view.status.as_str()).to_owned(),
-                    view.triage
+                Ok(shinsa_report::ReportedFinding {
+                    finding: stored_finding(view)?,
+                    status: lang.t(view.status.as_str()).to_owned(),
+                    justification: view
+                        .triage
                         .as_ref()
                         .and_then(|triage| triage.justification.clone()),
-                )
+                })
             })
-            .collect(),
+            .collect::<Result<_>>()?,
         printed_on: today(),
     };
-    Ok(shinsa_report::screening_document(&report))
-}
-
-/// At most this many `Shinsa-Warning` headers on one response; the log has
-/// them all.
-const MAX_WARNING_HEADERS: usize = 20;
-
-/// A document as PDF/A: laid out on a blocking thread (typst takes
-/// milliseconds to seconds). Characters no embedded font has are drawn as
-/// `[U+XXXX]`; each is logged and named in a `Shinsa-Warning` header, so the
-/// caller knows the document differs from the data.
-pub async fn pdf(
-    document: shinsa_report::Document,
-    disposition: &str,
-    filename: &str,
-) -> Result<Response, Problem> {
-    let rendered = tokio::task::spawn_blocking(move || shinsa_report::pdf(&document))
-        .await
-        .map_err(|error| Problem::internal(error.to_string()))?
-        .map_err(|error| Problem::internal(error.to_string()))?;
-    let mut response = download(rendered.bytes, "application/pdf", disposition, filename);
-    for substitution in &rendered.substitutions {
-        tracing::warn!(%filename, "{substitution}");
-    }
-    let mut warnings: Vec<String> = rendered
-        .substitutions
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    if rendered.shortened > 0 {
-        warnings.push(format!(
-            "{} text(s) longer than {} characters were cut in the PDF; the HTML form has them whole",
-            rendered.shortened,
-            shinsa_report::fonts::LONGEST_TEXT
-        ));
-        tracing::warn!(%filename, shortened = rendered.shortened, "long texts cut");
-    }
-    for warning in warnings.iter().take(MAX_WARNING_HEADERS) {
-        if let Ok(value) = header::HeaderValue::from_str(warning) {
-            response.headers_mut().append("shinsa-warning", value);
-        }
-    }
-    Ok(response)
-}
-
-/// A document as a standalone HTML page, under a policy that lets it keep
-/// its own style and run nothing.
-pub fn html(document: &shinsa_report::Document) -> Response {
-    (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            crate::guard::DOCUMENT_POLICY,
-        )],
-        axum::response::Html(shinsa_report::html(document)),
-    )
-        .into_response()
-}
-
-/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): the
-/// quoted name in plain ASCII for old clients, the exact name percent-
-/// encoded for the rest. Part of a name comes from the request's path, so
-/// nothing in it may end the quoted string or the header.
-pub fn content_disposition(disposition: &str, filename: &str) -> String {
-    let plain: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-                char::from(byte).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect();
-    format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
-}
-
-/// A file to download (`attachment`) or to show (`inline`).
-pub fn download(
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    disposition: &str,
-    filename: &str,
-) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(disposition, filename),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(shinsa_report::register_document(&report))
 }
 
 const FINDING_COLUMNS: [&str; 12] = [
@@ -212,13 +130,13 @@ pub async fn finding_rows(
     state: &Shared,
     principal: &Principal,
     id: &str,
-) -> Result<(String, Vec<Vec<String>>), Problem> {
+) -> Result<(String, Vec<Vec<String>>)> {
     let (register, _, findings) = current(state, principal, id).await?;
     let rows = findings
         .into_iter()
         .map(|view| {
-            let body: serde_json::Value = serde_json::from_str(&view.row.body).unwrap_or_default();
-            vec![
+            let legal_basis = stored_finding(&view)?.rule.legal_basis.to_string();
+            Ok(vec![
                 register.name.clone(),
                 view.row.key,
                 view.row.severity,
@@ -229,16 +147,11 @@ pub async fn finding_rows(
                 view.row.title,
                 view.row.title_ja,
                 view.status.as_str().to_owned(),
-                view.triage
-                    .and_then(|triage| triage.justification)
-                    .unwrap_or_default(),
-                body["rule"]["legal_basis"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ]
+                shown(view.triage.and_then(|triage| triage.justification)),
+                legal_basis,
+            ])
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok((register.name, rows))
 }
 
@@ -261,16 +174,9 @@ const PLAN_COLUMNS: [&str; 10] = [
 
 /// The plans the caller sees, the most urgent first, as rows of
 /// [`PLAN_COLUMNS`].
-pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<String>>, Problem> {
-    let mut views = state
-        .store
-        .plans(&principal.tenant())
+pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<String>>> {
+    Ok(crate::plans::plans(state, principal)
         .await?
-        .into_iter()
-        .map(|record| crate::plans::view(state, principal, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
-    Ok(views
         .into_iter()
         .map(|view| {
             vec![
@@ -279,12 +185,10 @@ pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<
                 view.record.org_name,
                 view.record.sector,
                 view.record.status,
-                view.record.filed_at.unwrap_or_default(),
-                view.record.received_on.unwrap_or_default(),
-                view.record.due_on.unwrap_or_default(),
-                view.days_left
-                    .map(|days| days.to_string())
-                    .unwrap_or_default(),
+                shown(view.record.filed_at),
+                shown(view.record.received_on),
+                shown(view.record.due_on),
+                shown(view.days_left),
                 view.gaps.len().to_string(),
             ]
         })
@@ -293,21 +197,4 @@ pub async fn plan_rows(state: &Shared, principal: &Principal) -> Result<Vec<Vec<
 
 pub fn plan_columns() -> &'static [&'static str] {
     &PLAN_COLUMNS
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_filename_cannot_break_its_header() {
-        assert_eq!(
-            content_disposition("attachment", "findings.csv"),
-            "attachment; filename=\"findings.csv\"; filename*=UTF-8''findings.csv"
-        );
-        assert_eq!(
-            content_disposition("attachment", "x\";evil=1\r\n台帳.csv"),
-            "attachment; filename=\"x__evil_1____.csv\"; filename*=UTF-8''x%22%3Bevil%3D1%0D%0A%E5%8F%B0%E5%B8%B3.csv"
-        );
-    }
 }

@@ -4,8 +4,9 @@
 //! is served from the binary. Japanese and English (`?lang=ja`, then a
 //! cookie, then the browser's `Accept-Language`).
 
-use crate::api::{FindingQuery, accept_register, check_decision};
-use crate::auth::{OPERATOR_WRITERS, SESSION_COOKIE, cookie};
+use crate::access::{self, ADMINS, DELIVERY_READERS, OPERATOR_WRITERS};
+use crate::api::FindingQuery;
+use crate::auth::{SESSION_COOKIE, cookie};
 use crate::i18n::Lang;
 use crate::{Problem, Shared};
 use askama::Template;
@@ -15,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use shinsa_model::shown as blank;
 use shinsa_store::*;
 
 pub(crate) mod accounts;
@@ -85,9 +87,11 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 
 /// The language of a request.
 fn language(parts: &Parts) -> Lang {
-    let query = parts.uri.query().unwrap_or_default();
-    if let Some(lang) = query
-        .split('&')
+    if let Some(lang) = parts
+        .uri
+        .query()
+        .into_iter()
+        .flat_map(|query| query.split('&'))
         .filter_map(|pair| pair.strip_prefix("lang="))
         .find_map(Lang::parse)
     {
@@ -180,11 +184,8 @@ impl Frame {
             org: page.principal.org.name.clone(),
             role: page.principal.user.role.as_str().to_owned(),
             here: here.to_owned(),
-            manages_users: accounts::ACCOUNT_ADMINS.contains(&page.principal.user.role),
-            sees_deliveries: matches!(
-                page.principal.user.role,
-                Role::OperatorAdmin | Role::RegulatorAdmin | Role::Auditor
-            ),
+            manages_users: access::has(&page.principal, ADMINS),
+            sees_deliveries: access::has(&page.principal, DELIVERY_READERS),
         }
     }
     fn other_lang(&self) -> &'static str {
@@ -332,12 +333,15 @@ async fn registers_view(
     message: String,
     errors: Vec<String>,
 ) -> Result<Response, Problem> {
-    let registers = state.store.registers(&page.principal.tenant()).await?;
+    let registers = state
+        .store
+        .registers(&access::tenant(&page.principal))
+        .await?;
     let view = RegistersPage {
         frame: Frame::new(page, "/ui/registers"),
         t: page.lang,
         registers,
-        can_upload: OPERATOR_WRITERS.contains(&page.principal.user.role),
+        can_upload: access::has(&page.principal, OPERATOR_WRITERS),
         message,
         errors,
     };
@@ -349,11 +353,7 @@ async fn upload(
     page: Page,
     mut multipart: Multipart,
 ) -> Result<Response, Problem> {
-    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
-        return Err(Problem::forbidden(
-            "uploading a register needs an operator role",
-        ));
-    }
+    access::require(&page.principal, OPERATOR_WRITERS, "uploading a register")?;
     let mut name = String::from("main");
     let mut critical = false;
     let mut file: Option<(Option<String>, Vec<u8>)> = None;
@@ -392,7 +392,7 @@ async fn upload(
         )
         .await;
     };
-    match accept_register(
+    match crate::registers::accept(
         &state,
         &page.principal,
         &name,
@@ -411,7 +411,8 @@ async fn upload(
             )
             .await
         }
-        Err(problem) => {
+        Err(error) => {
+            let problem = Problem::from(error);
             let mut errors: Vec<String> = problem
                 .errors
                 .iter()
@@ -433,21 +434,7 @@ async fn screen_again(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
-        return Err(Problem::forbidden(
-            "starting a screening needs an operator role",
-        ));
-    }
-    state
-        .store
-        .queue_run(
-            &page.principal.tenant(),
-            &page.principal.actor(),
-            &id,
-            "manual",
-        )
-        .await?;
-    state.jobs.notify_one();
+    crate::registers::screen_again(&state, &page.principal, &id).await?;
     Ok(Redirect::to("/ui/runs").into_response())
 }
 
@@ -472,11 +459,12 @@ struct Row {
     statuses: Vec<(String, bool)>,
 }
 
-fn row(view: FindingView, lang: Lang, can_triage: bool) -> Row {
-    let body: serde_json::Value = serde_json::from_str(&view.row.body).unwrap_or_default();
+fn row(view: FindingView, lang: Lang, can_triage: bool) -> Result<Row, Problem> {
+    let finding: shinsa_model::Finding = serde_json::from_str(&view.row.body)
+        .map_err(|error| Problem::internal(format!("stored finding {}: {error}", view.row.key)))?;
     let triage = view.triage.clone();
     let status = view.status.as_str().to_owned();
-    Row {
+    Ok(Row {
         dom_id: format!(
             "f-{}-{}",
             view.register_id,
@@ -498,20 +486,11 @@ fn row(view: FindingView, lang: Lang, can_triage: bool) -> Row {
             Lang::Ja => view.row.title_ja,
             Lang::En => view.row.title,
         },
-        explanation: body["explanation"].as_str().unwrap_or_default().to_owned(),
-        legal_basis: body["rule"]["legal_basis"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        justification: triage
-            .as_ref()
-            .and_then(|t| t.justification.clone())
-            .unwrap_or_default(),
-        expires_at: triage
-            .as_ref()
-            .and_then(|t| t.expires_at.clone())
-            .unwrap_or_default(),
-        decided_by: triage.map(|t| t.decided_by).unwrap_or_default(),
+        explanation: finding.explanation,
+        legal_basis: finding.rule.legal_basis.to_string(),
+        justification: blank(triage.as_ref().and_then(|t| t.justification.as_ref())),
+        expires_at: blank(triage.as_ref().and_then(|t| t.expires_at.as_ref())),
+        decided_by: blank(triage.map(|t| t.decided_by)),
         statuses: TriageStatus::ALL
             .iter()
             .map(|option| (option.as_str().to_owned(), option.as_str() == status))
@@ -519,7 +498,7 @@ fn row(view: FindingView, lang: Lang, can_triage: bool) -> Row {
         status,
         key: view.row.key,
         can_triage,
-    }
+    })
 }
 
 #[derive(Template)]
@@ -551,10 +530,15 @@ async fn findings_page(
     page: Page,
     Query(query): Query<FindingQuery>,
 ) -> Result<Response, Problem> {
-    let filter = query.filter()?;
-    let tenant = page.principal.tenant();
+    // The page shows each finding's explanation and legal basis: the
+    // whole bodies, not the summary.
+    let filter = FindingFilter {
+        evidence: true,
+        ..query.filter()?
+    };
+    let tenant = access::tenant(&page.principal);
     let found = state.store.findings(&tenant, &filter).await?;
-    let can_triage = OPERATOR_WRITERS.contains(&page.principal.user.role);
+    let can_triage = access::has(&page.principal, OPERATOR_WRITERS);
     let chosen = |value: &Option<String>, option: &str| value.as_deref() == Some(option);
     let registers = state
         .store
@@ -588,7 +572,7 @@ async fn findings_page(
             .items
             .into_iter()
             .map(|view| row(view, page.lang, can_triage))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         total: found.total,
         page: found.offset / found.limit + 1,
         pages: ((found.total + found.limit - 1) / found.limit).max(1),
@@ -606,7 +590,7 @@ async fn findings_page(
                 )
             })
             .collect(),
-        q: query.q.clone().unwrap_or_default(),
+        q: blank(query.q.as_ref()),
         query: link.join("&"),
     };
     Ok(render(&view, page.lang))
@@ -640,11 +624,6 @@ async fn triage(
     page: Page,
     Form(form): Form<TriageForm>,
 ) -> Result<Response, Problem> {
-    if !OPERATOR_WRITERS.contains(&page.principal.user.role) {
-        return Err(Problem::forbidden(
-            "triaging a finding needs an operator role",
-        ));
-    }
     let status = TriageStatus::parse(&form.status)
         .ok_or_else(|| Problem::bad_request(format!("status: unknown {:?}", form.status)))?;
     let blank_to_none = |text: String| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
@@ -653,32 +632,22 @@ async fn triage(
         justification: blank_to_none(form.justification),
         expires_at: blank_to_none(form.expires_at),
     };
-    check_decision(&decision)?;
-    let tenant = page.principal.tenant();
-    state
-        .store
-        .triage(
-            &tenant,
-            &page.principal.actor(),
-            &form.register,
-            &form.key,
-            decision,
-        )
-        .await?;
+    crate::registers::triage(&state, &page.principal, &form.register, &form.key, decision).await?;
+    let tenant = access::tenant(&page.principal);
     let view = state
         .store
         .finding(
             &tenant,
             &form.register,
             &form.key,
-            &crate::screening::today().to_string(),
+            &crate::clock::today().to_string(),
         )
         .await?
         .ok_or_else(|| Problem::not_found(format!("no finding {}", form.key)))?;
     Ok(render(
         &RowFragment {
             t: page.lang,
-            f: row(view, page.lang, true),
+            f: row(view, page.lang, true)?,
         },
         page.lang,
     ))
@@ -700,7 +669,7 @@ const RUNS_SHOWN: i64 = 200;
 async fn runs_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
     let runs = state
         .store
-        .runs(&page.principal.tenant(), None, 0, RUNS_SHOWN)
+        .runs(&access::tenant(&page.principal), None, 0, RUNS_SHOWN)
         .await?
         .items;
     let live = runs

@@ -10,10 +10,13 @@
 //! triggers on PostgreSQL). The conformance suite (`tests/conformance.rs`)
 //! runs every behaviour against both.
 //!
-//! The store holds no business rules: who may do what is the server's;
-//! what a finding means is the policy's. What it does guarantee is that a
-//! state change and its audit event are written in one transaction, and
-//! that an acknowledged write survives a crash.
+//! The store holds no business rules: who may see and do what is the
+//! server's (`shinsa_server::access`), and the store filters by what it is
+//! told (a [`Tenant`], a [`PlanReach`], the roles a [`Notice`] is mailed
+//! to); what a finding means is the policy's. What it does guarantee is
+//! that a state change and its audit event (and the jobs and notices it
+//! calls for) are written in one transaction, and that an acknowledged
+//! write survives a crash.
 
 mod audit;
 mod records;
@@ -230,27 +233,35 @@ pub trait PlanStore {
     /// Saves a new draft of the operator's.
     async fn create_plan(&self, tenant: &Tenant, actor: &Actor, new: NewPlan)
     -> Result<PlanRecord>;
-    /// The plans `tenant` may see, newest first. A regulator sees filed
-    /// plans of its sectors only, never drafts.
-    async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>>;
-    async fn plan(&self, tenant: &Tenant, id: &str) -> Result<Option<PlanRecord>>;
-    /// A plan's history, oldest first; a regulator's from the filing on.
-    async fn plan_events(&self, tenant: &Tenant, id: &str) -> Result<Vec<PlanEvent>>;
+    /// The plans of `tenant` within `reach` (drafts only when it reaches
+    /// them), newest first.
+    async fn plans(&self, tenant: &Tenant, reach: PlanReach) -> Result<Vec<PlanRecord>>;
+    async fn plan(&self, tenant: &Tenant, reach: PlanReach, id: &str)
+    -> Result<Option<PlanRecord>>;
+    /// A plan's history, oldest first (from the filing on unless `reach`
+    /// goes before it).
+    async fn plan_events(
+        &self,
+        tenant: &Tenant,
+        reach: PlanReach,
+        id: &str,
+    ) -> Result<Vec<PlanEvent>>;
     /// Records a step with its audit event and notifications in one
     /// transaction; `Conflict` when the plan moved past
     /// `step.expected_revision` meanwhile.
     async fn plan_step(
         &self,
-        tenant: &Tenant,
+        reach: (&Tenant, PlanReach),
         actor: &Actor,
         id: &str,
         step: PlanStep,
     ) -> Result<PlanRecord>;
-    /// The type and bytes of a file kept for a plan `tenant` may see (the
-    /// caller checks that the plan names it).
+    /// The type and bytes of a file kept for a plan `tenant` may see within
+    /// `reach` (the caller checks that the plan names it).
     async fn plan_file(
         &self,
         tenant: &Tenant,
+        reach: PlanReach,
         plan_id: &str,
         sha256: &str,
     ) -> Result<Option<(String, Vec<u8>)>>;
@@ -266,15 +277,15 @@ pub trait PlanStore {
         plan: &PlanRecord,
         clock: &str,
         days_left: i64,
-        audience: Audience,
-        payload: serde_json::Value,
+        notice: Notice,
     ) -> Result<bool>;
 }
 
 /// Enforcement cases and remediation.
 #[async_trait]
 pub trait CaseStore {
-    /// Opens a case (a regulator, against an operator of its sectors).
+    /// Opens a case (a regulator, against the operator and under the
+    /// sector the server allowed).
     async fn create_case(&self, tenant: &Tenant, actor: &Actor, new: NewCase)
     -> Result<CaseRecord>;
     /// The cases `tenant` may see, newest change first.
@@ -337,6 +348,9 @@ pub trait OutboxStore {
         lease: &Lease,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>>;
+    /// Extends the holder's lease on a message; `false` when it no longer
+    /// holds it.
+    async fn renew_delivery_lease(&self, id: i64, lease: &Lease) -> Result<bool>;
     /// Records an attempt at a message `owner` holds and its outcome;
     /// `Stale` when the hold was lost.
     async fn record_delivery(&self, id: i64, owner: &str, outcome: DeliveryOutcome) -> Result<()>;
@@ -377,6 +391,25 @@ pub trait AuditStore {
     async fn chain_heads(&self) -> Result<Vec<ChainHead>>;
 }
 
+/// Background jobs besides runs and deliveries (re-reviewing the cleared
+/// plans of a re-screened register), leased like runs.
+#[async_trait]
+pub trait JobStore {
+    /// Queues a job on a register; one of the same kind already queued for
+    /// it is the same job.
+    async fn queue_job(&self, new: NewJob) -> Result<()>;
+    /// Takes a queued job due at `lease.now`, or a running one whose lease
+    /// ran out, for `lease.owner` until `lease.until`.
+    async fn claim_job(&self, lease: &Lease) -> Result<Option<Job>>;
+    /// Extends the holder's lease; `false` when it no longer holds the job.
+    async fn renew_job_lease(&self, id: &str, lease: &Lease) -> Result<bool>;
+    /// Records an attempt's outcome; `Stale` when `owner` lost the job.
+    async fn finish_job(&self, id: &str, owner: &str, outcome: JobOutcome) -> Result<()>;
+    /// `tenant`'s jobs (of one status, when given), newest first, at most
+    /// 500.
+    async fn jobs(&self, tenant: &Tenant, status: Option<JobStatus>) -> Result<Vec<Job>>;
+}
+
 /// The whole store.
 pub trait Store:
     OrganisationStore
@@ -390,6 +423,7 @@ pub trait Store:
     + PackStore
     + OutboxStore
     + AuditStore
+    + JobStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -408,6 +442,7 @@ impl<T> Store for T where
         + PackStore
         + OutboxStore
         + AuditStore
+        + JobStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -13,18 +13,27 @@ pub enum Tenant {
     System,
 }
 
-impl Tenant {
-    pub fn of(org: &Organisation) -> Self {
-        match org.kind {
-            OrgKind::Operator => Tenant::Operator {
-                org: org.id.clone(),
-            },
-            OrgKind::Regulator => Tenant::Regulator {
-                org: org.id.clone(),
-                sectors: org.sectors.clone(),
-            },
-        }
-    }
+/// How much of the plans within a tenant's reach a call reads (the server's
+/// access policy says which: `shinsa_server::access::plan_reach`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanReach {
+    /// Drafts, never filed, too.
+    pub drafts: bool,
+    /// The history before the filing too.
+    pub before_filing: bool,
+}
+
+impl PlanReach {
+    /// Everything: the operator's own, the server's jobs.
+    pub const WHOLE: PlanReach = PlanReach {
+        drafts: true,
+        before_filing: true,
+    };
+    /// Filed plans from their filing on.
+    pub const FILED: PlanReach = PlanReach {
+        drafts: false,
+        before_filing: false,
+    };
 }
 
 /// The chain of changes no single organisation owns (organisations, lists).
@@ -145,17 +154,6 @@ impl Role {
     pub fn parse(text: &str) -> Option<Self> {
         Role::ALL.into_iter().find(|role| role.as_str() == text)
     }
-    /// The kind of organisation a user with this role belongs to (an
-    /// auditor may belong to either).
-    pub fn fits(self, kind: OrgKind) -> bool {
-        match self {
-            Role::OperatorAdmin | Role::OperatorMember => kind == OrgKind::Operator,
-            Role::RegulatorReviewer | Role::RegulatorAdmin | Role::PlatformAdmin => {
-                kind == OrgKind::Regulator
-            }
-            Role::Auditor => true,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,9 +196,6 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub fn tenant(&self) -> Tenant {
-        Tenant::of(&self.org)
-    }
     pub fn actor(&self) -> Actor {
         Actor::user(&self.user)
     }
@@ -359,6 +354,9 @@ pub struct Run {
     pub lease_owner: Option<String>,
     /// When that replica's hold on the run ends unless it renews it.
     pub lease_expires_at: Option<String>,
+    /// What the engine warned of (a pack out of force, a list the pack
+    /// expects that is not loaded).
+    pub warnings: Vec<String>,
 }
 
 /// A replica's hold on a piece of work (a run, a delivery): `owner` holds
@@ -440,6 +438,95 @@ pub struct FindingRow {
 pub struct RunResult {
     pub findings: Vec<FindingRow>,
     pub provenance: serde_json::Value,
+    pub warnings: Vec<String>,
+    /// The roles of the operator's users mailed when the run changes its
+    /// findings (none: the webhook only).
+    pub mailed: Vec<Role>,
+    /// Jobs on the register to queue if the run becomes its current one,
+    /// in the same transaction.
+    pub then: Vec<NewJob>,
+}
+
+/// A job to queue on a register (`subject`): its organisation and sector
+/// are the register's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    /// What to do; the server's runner knows each kind.
+    pub kind: String,
+    pub subject: String,
+}
+
+/// Where a job stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for `run_after` and a free worker (again, after a failed
+    /// attempt).
+    Queued,
+    /// A replica holds it.
+    Running,
+    Done,
+    /// Failed too often; kept for people to see.
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Done,
+            JobStatus::Dead,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+/// A background job as kept.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub org_id: String,
+    pub sector: String,
+    pub subject: String,
+    pub status: JobStatus,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// Not taken before this time.
+    pub run_after: String,
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<String>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// What the last successful attempt reported.
+    pub outcome: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// What came of an attempt at a job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    Done(String),
+    /// Failed; try again at `run_after`.
+    Retry {
+        error: String,
+        run_after: String,
+    },
+    /// Failed, and not to be tried again.
+    Dead(String),
 }
 
 /// What a run changed against the register's previous current findings.
@@ -802,14 +889,22 @@ pub struct PlanEvent {
     pub snapshot: Option<serde_json::Value>,
 }
 
-/// Who hears of a step.
+/// Who hears of a change to an operator's plan or case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
-    /// The filing operator's webhook and its operator-admins.
+    /// The operator's webhook and people.
     Operator,
-    /// The webhooks of the regulators of the plan's sector and their
-    /// reviewers.
+    /// The webhooks and people of the regulators of the operator's sector.
     Regulators,
+}
+
+/// A webhook and mail to queue with a change: the audience's webhooks, and
+/// mail to its users of the roles `mailed`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub audience: Audience,
+    pub mailed: Vec<Role>,
+    pub payload: serde_json::Value,
 }
 
 /// A step to record: the state it leads to (worked out by the review's
@@ -828,23 +923,27 @@ pub struct PlanStep {
     pub body: Option<serde_json::Value>,
     pub snapshot: Option<serde_json::Value>,
     /// Webhook and mail payload, and who receives it.
-    pub notify: Option<(Audience, serde_json::Value)>,
+    pub notify: Option<Notice>,
     /// A file the step attaches, kept in the same transaction.
     pub file: Option<NewFile>,
 }
 
 /// A new enforcement case, opened by a regulator against an operator of
 /// its sectors.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewCase {
     pub id: String,
     pub org_id: String,
+    /// The sector of the operator the regulator acts for.
+    pub sector: String,
     pub register_id: Option<String>,
     pub kind: String,
     pub title: String,
     pub opened_on: String,
     pub due_on: Option<String>,
     pub body: serde_json::Value,
+    /// What the operator hears of the case being opened.
+    pub notify: Option<Notice>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -878,7 +977,7 @@ pub struct CaseUpdate {
     pub status: String,
     pub due_on: Option<String>,
     pub body: serde_json::Value,
-    pub notify: Option<(Audience, serde_json::Value)>,
+    pub notify: Option<Notice>,
     /// A file the change attaches, stored in the same transaction.
     pub file: Option<NewFile>,
 }

@@ -2,7 +2,7 @@
 
 use crate::matching::MatchFormat;
 use crate::output::{self, Format, Language};
-use crate::screening::{self, Outcome};
+use crate::screen_command::{self, Outcome};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shinsa_model::{Date, Severity, parse_date};
@@ -493,7 +493,7 @@ fn parse_threshold(text: &str) -> Result<f64, String> {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Screen(args) => {
-            let source = screening::Source::from_path(args.path, args.bom.operator())?;
+            let source = screen_command::Source::from_path(args.path, args.bom.operator())?;
             screen(source, &args.common, FailOn::Review)
         }
         Command::Demo(args) => screen(crate::demo::source(), &args.common, FailOn::Never),
@@ -556,7 +556,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     lists,
                 },
         } => {
-            let reference = screening::reference(reference.as_deref(), Some(&lists.path()))?;
+            let reference = screen_command::reference(reference.as_deref(), Some(&lists.path()))?;
             emit(&output::lists(&reference, format)?)?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
@@ -594,7 +594,7 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let mut reference =
-        screening::reference(args.reference.as_deref(), Some(&args.lists_dir.path()))?;
+        screen_command::reference(args.reference.as_deref(), Some(&args.lists_dir.path()))?;
     if let Some(path) = &args.input {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let file = path.display().to_string();
@@ -621,13 +621,13 @@ fn match_names(args: MatchArgs) -> anyhow::Result<ExitCode> {
         }
         reference.retain_lists(&args.lists);
     }
-    let results = crate::matching::run(queries, &reference, day, args.threshold)?;
+    let results = crate::matching::run(queries, reference, day, args.threshold)?;
     emit(&crate::matching::render(&results, args.format)?)?;
     Ok(ExitCode::from(EXIT_CLEAN))
 }
 
-fn options(common: &Common) -> screening::Options {
-    screening::Options {
+fn options(common: &Common) -> screen_command::Options {
+    screen_command::Options {
         day: common
             .as_of
             .unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
@@ -668,12 +668,7 @@ fn net(view: crate::net_commands::View, args: NetArgs) -> anyhow::Result<ExitCod
         eprintln!(
             "{} malformed records (--strict); the first: {}",
             done.read.problems.count,
-            done.read
-                .problems
-                .first
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default()
+            shinsa_model::shown(done.read.problems.first.first())
         );
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
@@ -698,11 +693,11 @@ fn exit_for(findings: &[shinsa_model::Finding], common: &Common, default: FailOn
 }
 
 fn screen(
-    source: screening::Source,
+    source: screen_command::Source,
     common: &Common,
     default_fail_on: FailOn,
 ) -> anyhow::Result<ExitCode> {
-    let outcome = match screening::run(&source, &options(common))? {
+    let outcome = match screen_command::run(&source, &options(common))? {
         Outcome::Screened(report) => report,
         Outcome::BadInput(errors) => {
             eprint!("{errors}");

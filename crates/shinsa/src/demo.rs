@@ -1,7 +1,7 @@
 //! The example register compiled into the binary, so `shinsa demo` runs
 //! anywhere without the source tree.
 
-use crate::screening::Source;
+use crate::screen_command::Source;
 
 /// Where the example lives in the source tree (used as its label).
 pub const LABEL: &str = "examples/minato-electric";

@@ -9,7 +9,7 @@ mod matching;
 mod net_commands;
 mod output;
 mod policy_commands;
-mod screening;
+mod screen_command;
 mod server_commands;
 
 use clap::Parser;

@@ -5,11 +5,12 @@
 use clap::ValueEnum;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-use shinsa_match::{ListingVia, Matcher, ResolvedRegister};
+use shinsa_match::{ListingVia, ResolvedRegister};
 use shinsa_model::{
     CountryCode, Date, EntryTarget, Inventory, ListEntry, ListedParty, Operator, Party,
     ReferenceData,
 };
+use shinsa_policy::Engine;
 use std::collections::HashMap;
 
 /// Output format of `match`.
@@ -61,7 +62,7 @@ pub struct QueryResult {
 /// Screens the queries as of `day`.
 pub fn run(
     queries: Vec<Party>,
-    reference: &ReferenceData,
+    reference: ReferenceData,
     day: Date,
     threshold: f64,
 ) -> anyhow::Result<Vec<QueryResult>> {
@@ -73,8 +74,9 @@ pub fn run(
             CountryCode::parse("JP")?,
         ))
     };
-    let matcher = Matcher::new(reference);
-    let register = shinsa_match::resolve(&inventory, reference, &matcher, day, threshold);
+    let engine = Engine::new(reference, threshold);
+    let register = engine.resolve(&inventory, day);
+    let reference = engine.reference();
     let lookup = Lookup::new(reference);
     Ok(inventory
         .parties

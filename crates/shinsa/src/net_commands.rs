@@ -2,7 +2,7 @@
 //! them to a register, and let the policy pack decide on what they show.
 
 use crate::output::{self, Format, Language};
-use crate::screening::{self, Outcome, Report};
+use crate::screen_command::{self, Outcome, Report};
 use indicatif::ProgressBar;
 use serde_json::json;
 use shinsa_model::{Finding, Inventory, Severity, SubjectKind};
@@ -204,7 +204,7 @@ pub fn run(
     view: View,
     inventory: PathBuf,
     request: &NetRequest,
-    options: &screening::Options,
+    options: &screen_command::Options,
     format: Format,
     language: Language,
 ) -> anyhow::Result<Option<NetOutput>> {
@@ -213,7 +213,11 @@ pub fn run(
         read = observe(request, inventory, bar)?;
         Ok(())
     };
-    let outcome = screening::run_with(&screening::Source::Path(inventory), options, &mut observer)?;
+    let outcome = screen_command::run_with(
+        &screen_command::Source::Path(inventory),
+        options,
+        &mut observer,
+    )?;
     let report = match outcome {
         Outcome::Screened(report) => report,
         Outcome::BadInput(errors) => {
@@ -445,16 +449,12 @@ fn report_devices(report: &Report, outcome: &dyn Fn(&str) -> (String, String)) -
         .iter()
         .map(|device| {
             let (severity, rules) = outcome(&device.id);
-            let registered = device
-                .asset
-                .as_deref()
-                .and_then(|id| report.makers.get(id))
-                .cloned()
-                .unwrap_or_default();
+            let registered =
+                shinsa_model::shown(device.asset.as_deref().and_then(|id| report.makers.get(id)));
             vec![
                 device.mac.clone(),
-                device.ip.clone().unwrap_or_default(),
-                device.hostname.clone().unwrap_or_default(),
+                shinsa_model::shown(device.ip.as_ref()),
+                shinsa_model::shown(device.hostname.as_ref()),
                 device
                     .vendor
                     .as_ref()

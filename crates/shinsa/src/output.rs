@@ -1,6 +1,6 @@
 //! Rendering reports and list overviews as a table, JSON or CSV.
 
-use crate::screening::Report;
+use crate::screen_command::Report;
 use clap::ValueEnum;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
@@ -399,13 +399,10 @@ pub fn explanation(
             let subject = &explanation.subject;
             let attributes: Vec<String> = explanation.entity["attrs"]
                 .as_object()
-                .map(|attrs| {
-                    attrs
-                        .iter()
-                        .map(|(name, value)| format!("{name}={}", cedar_value(value)))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| format!("{name}={}", cedar_value(value)))
+                .collect();
             let mut out = format!(
                 "{} {} as the rules see it: {}\n",
                 subject.kind.as_str(),
@@ -437,8 +434,9 @@ pub fn explanation(
 
 /// A Cedar JSON value as a policy author writes it: `Country::"JP"`, `[..]`.
 fn cedar_value(value: &serde_json::Value) -> String {
-    if let Some(entity) = value.get("__entity") {
-        let kind = entity["type"].as_str().unwrap_or_default();
+    if let Some(entity) = value.get("__entity")
+        && let Some(kind) = entity["type"].as_str()
+    {
         let kind = kind.strip_prefix("Shinsa::").unwrap_or(kind);
         return format!("{kind}::{}", entity["id"]);
     }

@@ -2,7 +2,7 @@
 
 use crate::cli::{EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, emit};
 use crate::output::{self, Format};
-use crate::screening::{self, Outcome};
+use crate::screen_command::{self, Outcome};
 use anyhow::Context as _;
 use shinsa_model::Date;
 use shinsa_policy::Pack;
@@ -168,7 +168,7 @@ struct TestCase {
     pack: Option<String>,
     file: String,
     source: Result<shinsa_policy::pack_test::PackTest, String>,
-    register: screening::Source,
+    register: screen_command::Source,
 }
 
 /// The tests of a pack folder, or of every bundled pack.
@@ -187,10 +187,7 @@ fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
             files.sort();
             for path in files {
                 let file = path.display().to_string();
-                let name = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = shinsa_model::shown(path.file_stem().map(|s| s.to_string_lossy()));
                 let text =
                     std::fs::read_to_string(&path).with_context(|| format!("reading {file}"))?;
                 let parsed = parse_test(&file, &name, &text);
@@ -202,7 +199,7 @@ fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
                     pack: None,
                     file,
                     source: parsed,
-                    register: screening::Source::Path(register),
+                    register: screen_command::Source::Path(register),
                 });
             }
         }
@@ -234,7 +231,7 @@ fn pack_tests(dir: Option<&std::path::Path>) -> anyhow::Result<Vec<TestCase>> {
                         pack: Some(bundled.id.to_owned()),
                         file,
                         source: parsed,
-                        register: screening::Source::Files { label, files },
+                        register: screen_command::Source::Files { label, files },
                     });
                 }
             }
@@ -258,7 +255,7 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
                 return Ok(ExitCode::from(EXIT_BAD_INPUT));
             }
         };
-        let options = screening::Options {
+        let options = screen_command::Options {
             day: test.as_of,
             pack: case
                 .pack
@@ -270,7 +267,7 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
             threshold: shinsa_match::DEFAULT_THRESHOLD,
             strict_bom: false,
         };
-        let report = match screening::run(&case.register, &options)? {
+        let report = match screen_command::run(&case.register, &options)? {
             Outcome::Screened(report) => report,
             Outcome::BadInput(errors) => {
                 eprint!("{}: its register does not load:\n{errors}", case.file);
@@ -278,11 +275,7 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
             }
         };
         let failures = shinsa_policy::pack_test::failures(&test, &report.findings);
-        let prefix = case
-            .pack
-            .as_deref()
-            .map(|id| format!("{id}/"))
-            .unwrap_or_default();
+        let prefix = shinsa_model::clause(case.pack.as_deref(), |id| format!("{id}/"));
         if failures.is_empty() {
             passed += 1;
             out.push_str(&format!(
@@ -319,7 +312,7 @@ pub(crate) fn explain_subject(
     as_of: Option<Date>,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let options = screening::Options {
+    let options = screen_command::Options {
         day: as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
         pack: pack.map(|dir| dir.display().to_string()),
         packs: None,
@@ -328,28 +321,24 @@ pub(crate) fn explain_subject(
         threshold: shinsa_match::DEFAULT_THRESHOLD,
         strict_bom: false,
     };
-    let bar = screening::progress();
-    let prepared = screening::prepare(
-        &screening::Source::Path(register),
-        &options,
-        &bar,
-        &mut |_, _| Ok(()),
-    )?;
-    bar.finish_and_clear();
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
+    let engine = screen_command::engine(&options)?;
+    let source = screen_command::Source::Path(register);
+    let loaded = match screen_command::read(&source, &options, engine.reference()) {
+        Ok(loaded) => loaded,
         Err(errors) => {
             eprint!("{errors}");
             return Ok(ExitCode::from(EXIT_BAD_INPUT));
         }
     };
-    let explanation = shinsa_policy::explain(
-        &prepared.register,
-        &prepared.reference,
-        &prepared.pack,
-        &prepared.provenance,
+    let (explanation, warnings) = engine.explain(
+        &loaded.inventory,
+        &loaded.input_sha256,
+        options.day,
         subject,
     )?;
+    for warning in warnings.iter().chain(&loaded.warnings) {
+        eprintln!("warning: {warning}");
+    }
     let Some(explanation) = explanation else {
         eprintln!(
             "the register has no {}:{}",
@@ -390,7 +379,7 @@ pub(crate) fn pack_impact(
     for register in registers {
         let mut findings = Vec::new();
         for pack in [baseline, pack] {
-            let options = screening::Options {
+            let options = screen_command::Options {
                 day,
                 pack: pack_dir(pack).map(|dir| dir.display().to_string()),
                 packs: None,
@@ -399,7 +388,7 @@ pub(crate) fn pack_impact(
                 threshold: shinsa_match::DEFAULT_THRESHOLD,
                 strict_bom: false,
             };
-            match screening::run(&screening::Source::Path(register.clone()), &options)? {
+            match screen_command::run(&screen_command::Source::Path(register.clone()), &options)? {
                 Outcome::Screened(report) => findings.push(report.findings),
                 Outcome::BadInput(errors) => {
                     eprint!("{errors}");

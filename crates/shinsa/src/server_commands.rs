@@ -324,13 +324,7 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .find(|candidate| candidate.id == org)
                 .with_context(|| format!("--org: no organisation {org}"))?;
-            if !role.fits(organisation.kind) {
-                anyhow::bail!(
-                    "--role: {} is not a role in a {} organisation",
-                    role.as_str(),
-                    organisation.kind.as_str()
-                );
-            }
+            shinsa_server::access::check_role_fits(role, organisation.kind).context("--role")?;
             let password_hash = new_password()?;
             let user = store
                 .create_user(
@@ -364,7 +358,16 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
                 (true, ..) => AccountChange::Disable,
                 (_, true, ..) => AccountChange::Enable,
                 (_, _, true, _) => AccountChange::Password(new_password()?),
-                (_, _, _, Some(role)) => AccountChange::Role(Role::parse(&role).context("--role")?),
+                (_, _, _, Some(role)) => {
+                    let role = Role::parse(&role).context("--role")?;
+                    let (holder, _) = store
+                        .user_for_login(&login)
+                        .await?
+                        .with_context(|| format!("no user {login}"))?;
+                    shinsa_server::access::check_role_fits(role, holder.org.kind)
+                        .context("--role")?;
+                    AccountChange::Role(role)
+                }
                 _ => anyhow::bail!("say what to change: --disable, --enable, --password or --role"),
             };
             let user = store.change_account(&actor, &login, change.clone()).await?;
@@ -491,11 +494,11 @@ async fn admin_async(command: AdminCommand) -> anyhow::Result<ExitCode> {
 async fn audit_summary(store: &SqlStore) -> anyhow::Result<String> {
     let reports = store.verify_audit(None).await?;
     if let Some(broken) = reports.iter().find(|report| !report.intact()) {
+        let at = shinsa_model::clause(broken.first_broken, |seq| format!(" at event {seq}"));
         anyhow::bail!(
-            "the audit chain {} is broken at event {}: {}",
+            "the audit chain {} is broken{at}: {}",
             broken.chain,
-            broken.first_broken.unwrap_or_default(),
-            broken.problem.as_deref().unwrap_or("?")
+            broken.problem.as_deref().unwrap_or("no reason given")
         );
     }
     let events: i64 = reports.iter().map(|report| report.events).sum();
@@ -649,11 +652,8 @@ async fn audit_async(command: AuditCommand) -> anyhow::Result<ExitCode> {
                         } else {
                             "BROKEN".into()
                         },
-                        report
-                            .first_broken
-                            .map(|seq| seq.to_string())
-                            .unwrap_or_default(),
-                        report.problem.clone().unwrap_or_default(),
+                        shinsa_model::shown(report.first_broken),
+                        shinsa_model::shown(report.problem.as_ref()),
                     ]
                 })
                 .collect();
@@ -715,7 +715,7 @@ async fn audit_async(command: AuditCommand) -> anyhow::Result<ExitCode> {
                         event.actor.clone(),
                         event.action.clone(),
                         event.subject.clone(),
-                        event.row_hash.get(..16).unwrap_or_default().to_owned(),
+                        event.row_hash.chars().take(16).collect(),
                     ]
                 })
                 .collect();

@@ -620,6 +620,111 @@ fn a_regulator_and_two_operators_from_the_cli_to_a_caught_audit_edit() {
     );
 }
 
+/// One engine: the same register screened by `shinsa screen` and by the
+/// server on the same day gives the same findings and the same warnings
+/// (the engine's, such as a pack written against another version of a
+/// list, then the reader's, such as an unknown category).
+#[test]
+fn the_cli_and_the_server_screen_alike() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (alice, _, _) = set_up(data);
+    let served = serve(data);
+    let register = json!({
+        "operator": {"id": "op-a", "name": "A電力", "sector": "electricity", "country": "JP"},
+        "parties": [{"id": "V1", "name": "Huawei Technologies Co., Ltd.", "country": "CN"},
+                    {"id": "V2", "name": "Northwind Relay", "country": "CN"}],
+        "ownership": [{"owner": "V1", "owned": "V2", "share_percent": 60}],
+        "assets": [
+            {"id": "RLY-1", "name": "保護リレー 1", "kind": "equipment", "category": "relay cabinet of a kind",
+             "critical": true, "manufacturer": "V2", "supplier": "V2", "country_of_manufacture": "CN"},
+            {"id": "CAM-1", "name": "監視カメラ 1", "kind": "equipment", "category": "video_surveillance",
+             "critical": false, "manufacturer": "Hikvision"}
+        ]
+    });
+    let (status, accepted) = upload(&served.base, &alice, "main", &register);
+    assert_eq!(status, 202, "{accepted}");
+    settle(&served.base, &alice);
+    let run = get(
+        &served.base,
+        &alice,
+        &format!("/api/v1/runs/{}", accepted["run"]["id"].as_str().unwrap()),
+    );
+    let page = get(
+        &served.base,
+        &alice,
+        "/api/v1/findings?per_page=500&evidence=true",
+    );
+    let strings = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|text| text.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let server_findings: std::collections::BTreeSet<(String, String, String)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["key"].as_str().unwrap().to_owned(),
+                item["severity"].as_str().unwrap().to_owned(),
+                item["body"]["explanation"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut server_warnings = strings(&run["warnings"]);
+    assert!(
+        server_warnings
+            .iter()
+            .any(|warning| warning.starts_with("pack jp-espa")),
+        "the server says what the CLI says of the pack: {server_warnings:?}"
+    );
+    server_warnings.extend(strings(&accepted["warnings"]));
+
+    // Named as the server names an upload, so that warnings carry the
+    // same file name.
+    std::fs::write(data.join("main.json"), register.to_string()).unwrap();
+    let japan = time::UtcOffset::from_hms(9, 0, 0).unwrap();
+    let today = time::OffsetDateTime::now_utc().to_offset(japan).date();
+    let lists = data.join("no-lists");
+    let screened = Command::new(env!("CARGO_BIN_EXE_shinsa"))
+        .args([
+            "screen",
+            "main.json",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--as-of",
+            &today.to_string(),
+            "--lists-dir",
+            lists.to_str().unwrap(),
+        ])
+        .current_dir(data)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&screened.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&screened.stderr)));
+    let cli_findings: std::collections::BTreeSet<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["id"].as_str().unwrap().to_owned(),
+                finding["severity"].as_str().unwrap().to_owned(),
+                finding["explanation"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(!cli_findings.is_empty());
+    assert_eq!(cli_findings, server_findings);
+    assert_eq!(strings(&report["warnings"]), server_warnings);
+}
+
 #[test]
 fn kill_9_during_uploads_loses_nothing_acknowledged() {
     let data = tempfile::tempdir().unwrap();

@@ -169,7 +169,10 @@ impl MofColumns {
         let mut columns = Self::default();
         for (index, heading) in header.iter().enumerate().skip(4) {
             // Furigana and notes follow on later lines of a heading.
-            let heading = heading.lines().next().unwrap_or_default().trim();
+            let heading = heading
+                .split_once('\n')
+                .map_or(heading.as_str(), |(first, _)| first)
+                .trim();
             if heading.contains("別名") || heading.contains("別称") || heading.contains("旧称")
             {
                 columns.aliases.push(index);
@@ -456,9 +459,8 @@ fn birth_dates(cell: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let number = |from: usize| -> (Option<u32>, usize) {
         let digits: String = chars
-            .get(from..)
-            .unwrap_or_default()
             .iter()
+            .skip(from)
             .take_while(|c| c.is_ascii_digit())
             .collect();
         (digits.parse().ok(), from + digits.chars().count())
@@ -885,9 +887,8 @@ fn export_ban_entry(
     }
     // "JSC Integral, a.k.a., the following two aliases:" → "JSC Integral".
     let english = english
-        .split("a.k.a")
-        .next()
-        .unwrap_or_default()
+        .split_once("a.k.a")
+        .map_or(english.as_str(), |(name, _)| name)
         .trim()
         .trim_end_matches(',')
         .trim()

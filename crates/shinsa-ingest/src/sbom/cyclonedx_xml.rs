@@ -164,13 +164,10 @@ fn parse(source: &Source<'_>) -> Result<Element, (usize, String)> {
                     top.children.push(element);
                 }
             }
-            Event::End(_) => {
-                let done = stack.pop().unwrap_or_default();
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(done),
-                    None => return Err((offset, "an end tag without a start".to_owned())),
-                }
-            }
+            Event::End(_) => match (stack.pop(), stack.last_mut()) {
+                (Some(done), Some(parent)) => parent.children.push(done),
+                _ => return Err((offset, "an end tag without a start".to_owned())),
+            },
             Event::Text(content) => text(&mut stack, &content.xml10_content()),
             Event::CData(content) => text(&mut stack, &content.xml10_content()),
             Event::GeneralRef(reference) => {
@@ -198,7 +195,9 @@ fn parse(source: &Source<'_>) -> Result<Element, (usize, String)> {
             format!("the document ends inside <{}>", open.join("><")),
         ));
     }
-    let mut document = stack.pop().unwrap_or_default();
+    let Some(mut document) = stack.pop() else {
+        return Err((0, "no root element".to_owned()));
+    };
     match document.children.len() {
         1 => Ok(document.children.remove(0)),
         0 => Err((0, "no root element".to_owned())),

@@ -149,9 +149,9 @@ fn domains(text: &str) -> Vec<String> {
             let word = word.split_once("://").map_or(word, |(_, rest)| rest);
             let host = word.rsplit_once('@').map_or(word, |(_, host)| host);
             let host = host
-                .split(['/', ':', '?', '#'])
-                .next()
-                .unwrap_or_default()
+                .find(['/', ':', '?', '#'])
+                .and_then(|end| host.get(..end))
+                .unwrap_or(host)
                 .trim_matches('.')
                 .to_lowercase();
             (host.contains('.')

@@ -237,9 +237,8 @@ pub(super) fn read_tag_value(file: &str, bytes: &[u8], errors: &mut Errors) -> O
                 }
             }
             value = whole
-                .split("</text>")
-                .next()
-                .unwrap_or_default()
+                .split_once("</text>")
+                .map_or(whole.as_str(), |(text, _)| text)
                 .trim()
                 .to_owned();
         }

@@ -7,6 +7,7 @@
 //! the platform-admin role is given from the command line only.
 
 use super::{Frame, Page, render};
+use crate::access::{self, ADMINS};
 use crate::i18n::Lang;
 use crate::{Problem, Shared};
 use askama::Template;
@@ -23,9 +24,6 @@ pub fn routes() -> Router<Shared> {
         .route("/ui/users", get(users_page))
         .route("/ui/users/{login}", post(change))
 }
-
-/// Who manages the accounts of their own organisation.
-pub const ACCOUNT_ADMINS: &[Role] = &[Role::OperatorAdmin, Role::RegulatorAdmin];
 
 struct Row {
     login: String,
@@ -47,13 +45,7 @@ struct UsersPage {
 }
 
 fn refuse_unless_admin(page: &Page) -> Result<(), Problem> {
-    if ACCOUNT_ADMINS.contains(&page.principal.user.role) {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(
-            "managing users needs the operator-admin or regulator-admin role",
-        ))
-    }
+    Ok(access::require(&page.principal, ADMINS, "managing users")?)
 }
 
 async fn users_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
@@ -67,7 +59,10 @@ async fn view(
     message: String,
     errors: Vec<String>,
 ) -> Result<Response, Problem> {
-    let accounts = state.store.accounts(&page.principal.tenant()).await?;
+    let accounts = state
+        .store
+        .accounts(&access::tenant(&page.principal))
+        .await?;
     let users = accounts
         .into_iter()
         .map(|account| Row {
@@ -79,9 +74,8 @@ async fn view(
         })
         .collect();
     let kind = page.principal.org.kind;
-    let roles = Role::ALL
+    let roles = access::assignable_roles(kind)
         .into_iter()
-        .filter(|role| role.fits(kind) && *role != Role::PlatformAdmin)
         .map(Role::as_str)
         .collect();
     let status = if errors.is_empty() {
@@ -124,7 +118,10 @@ async fn change(
     let lang = page.lang;
     // Only a user of the administrator's own organisation; another's is
     // "not found", like a missing one.
-    let accounts = state.store.accounts(&page.principal.tenant()).await?;
+    let accounts = state
+        .store
+        .accounts(&access::tenant(&page.principal))
+        .await?;
     let Some(target) = accounts.iter().find(|account| account.user.login == login) else {
         return Err(Problem::not_found(format!("no user {login}")));
     };
@@ -138,10 +135,10 @@ async fn change(
         "enable" => AccountChange::Enable,
         "role" => {
             let role = Role::parse(&form.role)
-                .filter(|role| role.fits(page.principal.org.kind) && *role != Role::PlatformAdmin);
+                .filter(|role| access::assignable_roles(page.principal.org.kind).contains(role));
             match role {
                 None => return view(&state, &page, String::new(), refuse("bad_role")).await,
-                Some(role) if is_self && !ACCOUNT_ADMINS.contains(&role) => {
+                Some(role) if is_self && !ADMINS.contains(&role) => {
                     return view(&state, &page, String::new(), refuse("not_yourself")).await;
                 }
                 Some(role) => AccountChange::Role(role),

@@ -3,10 +3,10 @@
 //! burn-down drawn from the register's versions), and what the caller may
 //! add.
 
-use super::{Frame, Page, render};
+use super::{Frame, Page, blank, render};
+use crate::access::{self, OPERATOR_WRITERS, REVIEWERS};
 use crate::cases::{CaseChange, CaseView, OpenCase};
 use crate::i18n::Lang;
-use crate::plans::REVIEWERS;
 use crate::{Problem, Shared};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
@@ -53,7 +53,7 @@ async fn download(
 ) -> Result<Response, Problem> {
     let (name, media_type, bytes) =
         crate::cases::document_file(&state, &page.principal, &id, &sha256).await?;
-    Ok(crate::files::download(&name, &media_type, bytes))
+    Ok(crate::respond::file(&name, &media_type, bytes))
 }
 
 fn kind_label(view: &CaseView, lang: Lang) -> String {
@@ -87,10 +87,9 @@ struct CasesPage {
 }
 
 async fn cases_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
-    let tenant = page.principal.tenant();
+    let tenant = access::tenant(&page.principal);
     let mut cases = Vec::new();
-    for record in state.store.cases(&tenant).await? {
-        let view = crate::cases::view(&state, &page.principal, record).await?;
+    for view in crate::cases::cases(&state, &page.principal).await? {
         cases.push(Listed {
             kind: kind_label(&view, page.lang),
             behind: view
@@ -103,10 +102,10 @@ async fn cases_page(State(state): State<Shared>, page: Page) -> Result<Response,
             org_name: view.record.org_name,
             status: view.record.status,
             opened_on: view.record.opened_on,
-            due_on: view.record.due_on.unwrap_or_default(),
+            due_on: blank(view.record.due_on),
         });
     }
-    let can_open = REVIEWERS.contains(&page.principal.user.role);
+    let can_open = access::has(&page.principal, REVIEWERS);
     let (operators, registers) = if can_open {
         (
             state
@@ -225,10 +224,11 @@ async fn case_page(
 ) -> Result<Response, Problem> {
     let view = crate::cases::case(&state, &page.principal, &id).await?;
     let lang = page.lang;
-    let role = page.principal.user.role;
     let open = view.record.status == "open";
     let file: shinsa_model::enforcement::CaseFile =
-        serde_json::from_value(view.record.body.clone()).unwrap_or_default();
+        serde_json::from_value(view.record.body.clone()).map_err(|error| {
+            Problem::internal(format!("stored case {}: {error}", view.record.id))
+        })?;
     let milestones = view
         .milestones
         .iter()
@@ -241,12 +241,8 @@ async fn case_page(
                 due: milestone.due.to_string(),
                 selector: describe(&milestone.selector, lang),
                 baseline: milestone.baseline,
-                remaining: progress
-                    .map(|p| p.remaining.to_string())
-                    .unwrap_or_default(),
-                percent: progress
-                    .map(|p| format!("{} %", p.percent_done))
-                    .unwrap_or_default(),
+                remaining: blank(progress.map(|p| p.remaining)),
+                percent: blank(progress.map(|p| format!("{} %", p.percent_done))),
                 state: match progress {
                     Some(p) if p.met => "met",
                     Some(p) if p.overdue => "overdue",
@@ -268,8 +264,9 @@ async fn case_page(
             }
         })
         .collect();
-    let can_change =
-        open && (REVIEWERS.contains(&role) || crate::auth::OPERATOR_WRITERS.contains(&role));
+    let can_change = open
+        && (access::has(&page.principal, REVIEWERS)
+            || access::has(&page.principal, OPERATOR_WRITERS));
     let view_page = CasePage {
         frame: Frame::new(&page, &format!("/ui/cases/{id}")),
         t: lang,
@@ -280,11 +277,11 @@ async fn case_page(
         status: view.record.status.clone(),
         revision: view.record.revision,
         opened_on: view.record.opened_on.clone(),
-        due_on: view.record.due_on.clone().unwrap_or_default(),
+        due_on: blank(view.record.due_on.as_ref()),
         documents: file.documents,
         milestones,
         can_change,
-        can_close: open && REVIEWERS.contains(&role),
+        can_close: open && access::has(&page.principal, REVIEWERS),
         has_register: view.record.register_id.is_some(),
     };
     Ok(render(&view_page, lang))

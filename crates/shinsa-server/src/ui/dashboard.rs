@@ -5,7 +5,7 @@
 //! recent run.
 //! Charts are SVG drawn here ([`crate::charts`]).
 
-use super::{Frame, Page, render, urlencode};
+use super::{Frame, Page, blank, render, urlencode};
 use crate::i18n::Lang;
 use crate::{Problem, Shared};
 use askama::Template;
@@ -93,9 +93,9 @@ fn party_name(inventory: &Inventory, reference: &PartyRef) -> String {
 }
 
 async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
-    let tenant = page.principal.tenant();
+    let tenant = crate::access::tenant(&page.principal);
     let lang = page.lang;
-    let today = crate::screening::today().to_string();
+    let today = crate::clock::today().to_string();
 
     let mut severity = Vec::new();
     for (level, tone) in [
@@ -124,13 +124,7 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
         });
     }
 
-    let plans = state
-        .store
-        .plans(&tenant)
-        .await?
-        .into_iter()
-        .map(|record| crate::plans::view(&state, &page.principal, record))
-        .collect::<Result<Vec<_>, _>>()?;
+    let plans = crate::plans::plans(&state, &page.principal).await?;
     let bucket = |days: Option<i64>, status: &str| match days {
         Some(days) if days < 0 => Some(0),
         Some(0..=7) => Some(1),
@@ -236,10 +230,7 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
         .map(|run| Bar {
             label: format!(
                 "{} {}",
-                run.finished_at
-                    .as_deref()
-                    .map(|at| page.lang.when(at))
-                    .unwrap_or_default(),
+                blank(run.finished_at.as_deref().map(|at| page.lang.when(at))),
                 names
                     .get(run.register_id.as_str())
                     .map_or("", String::as_str)
@@ -305,21 +296,18 @@ async fn exposure(
     page: Page,
     axum::extract::Query(query): axum::extract::Query<ExposureQuery>,
 ) -> Result<Response, Problem> {
-    let tenant = page.principal.tenant();
+    let tenant = crate::access::tenant(&page.principal);
     let mut assets = Vec::new();
     for (register, inventory) in inventories(&state, &tenant).await? {
         for asset in &inventory.assets {
-            let vendor = asset
-                .manufacturer
-                .as_ref()
-                .or(asset.supplier.as_ref())
-                .map(|maker| party_name(&inventory, maker))
-                .unwrap_or_default();
-            let country = asset
-                .country_of_manufacture
-                .as_ref()
-                .map(|country| country.as_str().to_owned())
-                .unwrap_or_default();
+            let vendor = blank(
+                asset
+                    .manufacturer
+                    .as_ref()
+                    .or(asset.supplier.as_ref())
+                    .map(|maker| party_name(&inventory, maker)),
+            );
+            let country = blank(asset.country_of_manufacture.as_ref());
             let wanted = query
                 .vendor
                 .as_deref()

@@ -57,7 +57,7 @@ async fn deliveries_page(
         ));
     }
     let status = DeliveryStatus::parse(&filter.status);
-    let tenant = page.principal.tenant();
+    let tenant = crate::access::tenant(&page.principal);
     let mut messages = state.store.outbox(&tenant, status).await?;
     // Dead letters first: they are what needs someone.
     messages.sort_by_key(|message| message.status != DeliveryStatus::Dead);
@@ -106,7 +106,11 @@ async fn resend(
         .map_err(|_| Problem::not_found(format!("no delivery {id}")))?;
     state
         .store
-        .resend(&page.principal.tenant(), &page.principal.actor(), id)
+        .resend(
+            &crate::access::tenant(&page.principal),
+            &page.principal.actor(),
+            id,
+        )
         .await?;
     state.outbox.notify_one();
     Ok(Redirect::to("/ui/deliveries"))

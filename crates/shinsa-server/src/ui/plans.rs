@@ -3,7 +3,7 @@
 //! still lacks as a form to fill, its items, the frozen screening, the
 //! steps the caller may take now, and its history.
 
-use super::{Frame, Page, render};
+use super::{Frame, Page, blank, render};
 use crate::i18n::Lang;
 use crate::plans::{PlanView, StepRequest};
 use crate::{Problem, Shared};
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use shinsa_model::plan::Plan;
+use shinsa_model::plan::{Plan, Snapshot};
 use shinsa_model::review::{Action, Review, Side};
 use shinsa_store::*;
 use std::collections::BTreeMap;
@@ -67,17 +67,14 @@ fn listed(view: PlanView, lang: Lang) -> Listed {
     Listed {
         status_label: status_label(&view, lang),
         urgency: urgency(view.days_left),
-        days_left: view
-            .days_left
-            .map(|days| days.to_string())
-            .unwrap_or_default(),
+        days_left: blank(view.days_left),
         gaps: view.gaps.len(),
         id: view.record.id,
         title: view.record.title,
         org_name: view.record.org_name,
         status: view.record.status,
-        received_on: view.record.received_on.unwrap_or_default(),
-        due_on: view.record.due_on.unwrap_or_default(),
+        received_on: blank(view.record.received_on),
+        due_on: blank(view.record.due_on),
     }
 }
 
@@ -94,20 +91,13 @@ struct PlansPage {
 }
 
 async fn plans_page(State(state): State<Shared>, page: Page) -> Result<Response, Problem> {
-    let tenant = page.principal.tenant();
-    let mut views = state
-        .store
-        .plans(&tenant)
+    let tenant = crate::access::tenant(&page.principal);
+    let plans: Vec<Listed> = crate::plans::plans(&state, &page.principal)
         .await?
-        .into_iter()
-        .map(|record| crate::plans::view(&state, &page.principal, record))
-        .collect::<Result<Vec<_>, _>>()?;
-    views.sort_by_key(|view| view.days_left.unwrap_or(i64::MAX));
-    let plans: Vec<Listed> = views
         .into_iter()
         .map(|view| listed(view, page.lang))
         .collect();
-    let can_draft = crate::auth::OPERATOR_WRITERS.contains(&page.principal.user.role);
+    let can_draft = crate::access::has(&page.principal, crate::access::OPERATOR_WRITERS);
     let registers = if can_draft {
         state
             .store
@@ -178,8 +168,7 @@ enum Input {
 
 impl Input {
     fn for_pointer(pointer: &str) -> Option<Input> {
-        let last = pointer.rsplit('/').next().unwrap_or_default();
-        Some(match last {
+        Some(match pointer.rsplit('/').next()? {
             "timing" | "date_of_birth" | "period_from" | "period_until" => Input::Date,
             "country_of_manufacture" | "country_of_incorporation" | "nationality" => Input::Country,
             "foreign_government_ties" | "scope" | "name" | "facility" => Input::Text,
@@ -401,11 +390,12 @@ fn supplier_cells(
                     "{} {}%{}",
                     holder.name,
                     holder.voting_percent,
-                    holder
-                        .country
-                        .as_ref()
-                        .map(|country| format!(" ({})", country.as_str()))
-                        .unwrap_or_default()
+                    blank(
+                        holder
+                            .country
+                            .as_ref()
+                            .map(|country| format!(" ({country})"))
+                    )
                 )
             })
             .collect::<Vec<_>>()
@@ -429,11 +419,7 @@ fn supplier_cells(
         .join("; ");
     (
         supplier.name.clone(),
-        supplier
-            .country_of_incorporation
-            .as_ref()
-            .map(|country| country.as_str().to_owned())
-            .unwrap_or_default(),
+        blank(supplier.country_of_incorporation.as_ref()),
         holders,
         officers,
     )
@@ -454,11 +440,11 @@ fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
                 lang,
             );
             let others = if introduction {
-                let made = item
-                    .country_of_manufacture
-                    .as_ref()
-                    .map(|country| format!("{}: {}", lang.t("made_in"), country.as_str()))
-                    .unwrap_or_default();
+                let made = blank(
+                    item.country_of_manufacture
+                        .as_ref()
+                        .map(|country| format!("{}: {country}", lang.t("made_in"))),
+                );
                 let parts: Vec<String> = item
                     .components
                     .iter()
@@ -477,13 +463,9 @@ fn item_rows(plan: &Plan, lang: Lang) -> Vec<ItemRow> {
                     .collect();
                 format!(
                     "{} {} – {} · {}",
-                    item.scope.clone().unwrap_or_default(),
-                    item.period_from
-                        .map(|day| day.to_string())
-                        .unwrap_or_default(),
-                    item.period_until
-                        .map(|day| day.to_string())
-                        .unwrap_or_default(),
+                    blank(item.scope.as_ref()),
+                    blank(item.period_from),
+                    blank(item.period_until),
                     subs.join(", ")
                 )
             };
@@ -513,7 +495,7 @@ fn allowed(
     side: Side,
     rules: &shinsa_model::review::ReviewRules,
 ) -> Vec<&'static str> {
-    let today = crate::screening::today();
+    let today = crate::clock::today();
     [
         Action::File,
         Action::Receive { on: today },
@@ -549,14 +531,14 @@ async fn plan_view(
     // out for an auditor).
     let plan = crate::plans::plan_of(&view.record)?;
     let review = crate::plans::review_of(&view.record)?;
-    let side = crate::plans::side_of(&page.principal);
+    let side = crate::access::side_of(&page.principal);
     let can_edit = side == Some(Side::Operator)
         && review
             .apply(
                 Side::Operator,
                 Action::Amend,
                 &state.review_rules,
-                crate::screening::today(),
+                crate::clock::today(),
             )
             .is_ok();
     let mut fields = Vec::new();
@@ -568,7 +550,7 @@ async fn plan_view(
         };
         match Input::for_pointer(&gap.pointer) {
             Some(input) if can_edit => fields.push(Field {
-                value: typed.get(&gap.pointer).cloned().unwrap_or_default(),
+                value: blank(typed.get(&gap.pointer)),
                 pointer: gap.pointer.clone(),
                 label,
                 input: input.name(),
@@ -577,73 +559,59 @@ async fn plan_view(
             _ => unfillable.push(format!("{} — {label}", gap.pointer)),
         }
     }
-    let latest_snapshot = history
+    let latest_snapshot: Option<Snapshot> = history
         .iter()
         .rev()
-        .find_map(|event| event.snapshot.clone());
+        .find_map(|event| event.snapshot.as_ref())
+        .map(|stored| {
+            serde_json::from_value(stored.clone()).map_err(|error| {
+                Problem::internal(format!("the frozen screening of plan {id}: {error}"))
+            })
+        })
+        .transpose()?;
     let findings = latest_snapshot
-        .as_ref()
-        .and_then(|snapshot| snapshot["findings"].as_array().cloned())
-        .unwrap_or_default()
         .iter()
+        .flat_map(|snapshot| &snapshot.findings)
         .map(|finding| Frozen {
-            severity: finding["severity"].as_str().unwrap_or_default().to_owned(),
-            rule: finding["rule"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            subject: format!(
-                "{} {}",
-                finding["subject"]["id"].as_str().unwrap_or_default(),
-                finding["subject_name"].as_str().unwrap_or_default()
-            ),
-            title: finding[if lang == Lang::Ja {
-                "title_ja"
-            } else {
-                "title"
-            }]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-            explanation: finding["explanation"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            legal_basis: finding["rule"]["legal_basis"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            severity: finding.severity.as_str().to_owned(),
+            rule: finding.rule.id.clone(),
+            subject: format!("{} {}", finding.subject.id, finding.subject_name),
+            title: match lang {
+                Lang::Ja => finding.title_ja.to_string(),
+                Lang::En => finding.title.to_string(),
+            },
+            explanation: finding.explanation.clone(),
+            legal_basis: finding.rule.legal_basis.to_string(),
         })
         .collect();
-    let snapshot_note = latest_snapshot
-        .map(|snapshot| {
-            format!(
-                "{} {} · {}",
-                lang.t("frozen_at"),
-                lang.when(snapshot["taken_at"].as_str().unwrap_or_default()),
-                snapshot["provenance"]["policy"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| snapshot["provenance"]["policy"].to_string())
-            )
-        })
-        .unwrap_or_default();
+    let snapshot_note = blank(latest_snapshot.as_ref().map(|snapshot| {
+        format!(
+            "{} {} · {}",
+            lang.t("frozen_at"),
+            lang.when(&snapshot.taken_at),
+            snapshot.provenance.policy
+        )
+    }));
     let history = history
         .into_iter()
-        .map(|event| Step {
-            at: event.at,
-            actor: event.actor,
-            action: lang.t(&format!("step_{}", event.action)).to_owned(),
-            status: shinsa_model::review::PlanStatus::parse(&event.status)
-                .map(|status| match lang {
-                    Lang::Ja => status.label_ja(),
-                    Lang::En => status.label_en(),
-                })
-                .unwrap_or_default()
-                .to_owned(),
-            note: event.note.unwrap_or_default(),
+        .map(|event| {
+            Ok(Step {
+                at: event.at,
+                actor: event.actor,
+                action: lang.t(&format!("step_{}", event.action)).to_owned(),
+                status: shinsa_model::review::PlanStatus::parse(&event.status)
+                    .map(|status| match lang {
+                        Lang::Ja => status.label_ja(),
+                        Lang::En => status.label_en(),
+                    })
+                    .ok_or_else(|| {
+                        Problem::internal(format!("stored plan status {:?}", event.status))
+                    })?
+                    .to_owned(),
+                note: blank(event.note),
+            })
         })
-        .collect();
+        .collect::<Result<_, Problem>>()?;
     let page_view = PlanPage {
         frame: Frame::new(page, &format!("/ui/plans/{id}")),
         t: lang,
@@ -653,29 +621,28 @@ async fn plan_view(
         status: view.record.status.clone(),
         status_label: status_label(&view, lang),
         revision: view.record.revision,
-        received_on: view.record.received_on.clone().unwrap_or_default(),
-        due_on: view.record.due_on.clone().unwrap_or_default(),
-        days_left: view
-            .days_left
-            .map(|days| days.to_string())
-            .unwrap_or_default(),
+        received_on: blank(view.record.received_on.as_ref()),
+        due_on: blank(view.record.due_on.as_ref()),
+        days_left: blank(view.days_left),
         urgency: urgency(view.days_left),
-        latest_extension: view.latest_extension.clone().unwrap_or_default(),
-        response_due_on: view.record.response_due_on.clone().unwrap_or_default(),
+        latest_extension: blank(view.latest_extension.as_ref()),
+        response_due_on: blank(view.record.response_due_on.as_ref()),
         fields,
         unfillable,
         can_edit,
         is_draft: review.status == shinsa_model::review::PlanStatus::Draft,
-        actions: side
-            .map(|side| allowed(&review, side, &state.review_rules))
-            .unwrap_or_default(),
+        actions: match side {
+            Some(side) => allowed(&review, side, &state.review_rules),
+            None => Vec::new(),
+        },
         items: item_rows(&plan, lang),
         measures: plan.measures.clone(),
         attachments: plan.attachments.clone(),
         findings,
         snapshot_note,
         history,
-        json: serde_json::to_string_pretty(&view.record.body).unwrap_or_default(),
+        json: serde_json::to_string_pretty(&view.record.body)
+            .map_err(|error| Problem::internal(format!("plan {id} as JSON: {error}")))?,
         errors,
     };
     let status = if page_view.errors.is_empty() {
@@ -699,19 +666,35 @@ async fn plan_page(
 }
 
 /// The messages of a refused request, one per line.
-fn problem_lines(problem: &Problem, lang: Lang) -> Vec<String> {
-    let mut lines = vec![problem.detail.clone()];
-    lines.extend(problem.errors.iter().filter_map(|error| {
-        let message = match lang {
-            Lang::Ja => error["message_ja"].as_str().or(error["message"].as_str()),
-            Lang::En => error["message"].as_str(),
-        }?;
-        Some(match error["pointer"].as_str() {
-            Some(pointer) => format!("{pointer}: {message}"),
-            None => message.to_owned(),
-        })
-    }));
+fn refusal_lines(error: &crate::Error, lang: Lang) -> Vec<String> {
+    let mut lines = vec![error.to_string()];
+    if let crate::Error::Invalid { errors, .. } = error {
+        lines.extend(errors.iter().map(|error| {
+            let message = match lang {
+                Lang::Ja => error.message_ja.as_ref().unwrap_or(&error.message),
+                Lang::En => &error.message,
+            };
+            match &error.pointer {
+                Some(pointer) => format!("{pointer}: {message}"),
+                None => message.clone(),
+            }
+        }));
+    }
     lines
+}
+
+/// Whether a refusal is the person's to mend on the page (a step not
+/// allowed now, a gap, a bad value), rather than an error page.
+fn mendable(error: &crate::Error) -> bool {
+    matches!(
+        error,
+        crate::Error::Conflict { .. }
+            | crate::Error::Invalid { .. }
+            | crate::Error::BadRequest(_)
+            | crate::Error::BadInput(_)
+            | crate::Error::TooLarge(_)
+            | crate::Error::Unsupported(_)
+    )
 }
 
 /// Fills the plan's gaps from the form (`gap:POINTER` fields); blank
@@ -723,10 +706,10 @@ async fn fill(
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Result<Response, Problem> {
     let view = crate::plans::plan(&state, &page.principal, &id).await?;
-    let revision = form
+    let revision: i64 = form
         .get("revision")
         .and_then(|revision| revision.parse().ok())
-        .unwrap_or(view.record.revision);
+        .ok_or_else(|| Problem::bad_request("revision: the plan's revision the page showed"))?;
     let typed: BTreeMap<String, String> = form
         .iter()
         .filter_map(|(name, value)| {
@@ -753,7 +736,8 @@ async fn fill(
             Ok(plan) => {
                 match crate::plans::amend(&state, &page.principal, &id, revision, plan).await {
                     Ok(_) => return Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response()),
-                    Err(problem) => errors = problem_lines(&problem, page.lang),
+                    Err(error) if mendable(&error) => errors = refusal_lines(&error, page.lang),
+                    Err(error) => return Err(error.into()),
                 }
             }
             Err(error) => errors.push(error.to_string()),
@@ -776,9 +760,13 @@ async fn edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, Problem> {
     let outcome = match serde_json::from_str::<Plan>(&form.json) {
-        Ok(plan) => crate::plans::amend(&state, &page.principal, &id, form.revision, plan)
-            .await
-            .map_err(|problem| problem_lines(&problem, page.lang)),
+        Ok(plan) => {
+            match crate::plans::amend(&state, &page.principal, &id, form.revision, plan).await {
+                Ok(record) => Ok(record),
+                Err(error) if mendable(&error) => Err(refusal_lines(&error, page.lang)),
+                Err(error) => return Err(error.into()),
+            }
+        }
         Err(error) => Err(vec![format!(
             "JSON line {}, column {}: {error}",
             error.line(),
@@ -800,11 +788,11 @@ async fn step(
 ) -> Result<Response, Problem> {
     match crate::plans::take_step(&state, &page.principal, &id, request).await {
         Ok(_) => Ok(Redirect::to(&format!("/ui/plans/{id}")).into_response()),
-        Err(problem) if problem.status < 500 && problem.status != 403 && problem.status != 404 => {
-            let errors = problem_lines(&problem, page.lang);
+        Err(error) if mendable(&error) => {
+            let errors = refusal_lines(&error, page.lang);
             plan_view(&state, &page, &id, errors, &BTreeMap::new()).await
         }
-        Err(problem) => Err(problem),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -831,5 +819,5 @@ async fn attachment(
 ) -> Result<Response, Problem> {
     let (name, media_type, bytes) =
         crate::plans::attachment(&state, &page.principal, &id, &sha256).await?;
-    Ok(crate::files::download(&name, &media_type, bytes))
+    Ok(crate::respond::file(&name, &media_type, bytes))
 }

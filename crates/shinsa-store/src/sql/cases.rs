@@ -2,8 +2,7 @@
 //! milestones as JSON and a revision; every change an audit event on the
 //! operator's chain, in the same transaction as its notifications.
 
-use super::plans::notify;
-use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, scope, text};
+use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, notify, scope, text};
 use crate::records::*;
 use crate::{CaseStore, Result, StoreError};
 use async_trait::async_trait;
@@ -82,27 +81,13 @@ impl CaseStore for SqlStore {
         actor: &Actor,
         new: NewCase,
     ) -> Result<CaseRecord> {
-        let Tenant::Regulator { org, sectors } = tenant else {
+        // The regulator body is the one that opens it; which operators it
+        // may open a case against, and under which sector, the server
+        // decided (`new.sector`).
+        let Tenant::Regulator { org, .. } = tenant else {
             return Err(StoreError::NotFound("regulator".into()));
         };
-        // The operator must be one the regulator oversees.
-        let operator = self
-            .organisation_by_id(&new.org_id)
-            .await?
-            .filter(|operator| {
-                operator.kind == OrgKind::Operator
-                    && operator
-                        .sectors
-                        .iter()
-                        .any(|sector| sectors.contains(sector))
-            })
-            .ok_or_else(|| StoreError::NotFound(format!("operator {}", new.org_id)))?;
-        let sector = operator
-            .sectors
-            .iter()
-            .find(|sector| sectors.contains(sector))
-            .cloned()
-            .unwrap_or_default();
+        let sector = new.sector.clone();
         let mut tx = self.write_as(tenant).await?;
         if let Some(register_id) = &new.register_id {
             let (owner, _) = self.visible_register(&mut tx, tenant, register_id).await?;
@@ -135,16 +120,7 @@ impl CaseStore for SqlStore {
             serde_json::json!({"kind": new.kind, "title": new.title, "by": org, "due_on": new.due_on}),
         )
         .await?;
-        notify(
-            &mut tx,
-            (&new.org_id, &sector),
-            Some(&(
-                Audience::Operator,
-                serde_json::json!({"event": "case.open", "case": new.id, "kind": new.kind, "title": new.title, "due_on": new.due_on}),
-            )),
-            &at,
-        )
-        .await?;
+        notify(&mut tx, (&new.org_id, &sector), new.notify.as_ref(), &at).await?;
         let created = self
             .case_in(&mut tx, tenant, &new.id)
             .await?

@@ -2,7 +2,7 @@
 //! step in the append-only `plan_events`, each step's audit event and
 //! notifications in the same transaction.
 
-use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, scope, text};
+use super::{Query, SqlStore, append_audit, int, keep_file, maybe_text, notify, scope, text};
 use crate::records::*;
 use crate::{PlanStore, Result, StoreError};
 use async_trait::async_trait;
@@ -55,14 +55,14 @@ fn plan_event(row: &AnyRow) -> Result<PlanEvent> {
     })
 }
 
-/// The condition on `plans p` for `tenant`: its own plans, or for a
-/// regulator the filed plans of its sectors (a draft is the operator's
-/// alone).
-fn plan_scope(query: &mut Query, tenant: &Tenant) -> String {
+/// The condition on `plans p` for `tenant` within `reach`: drafts only
+/// when the reach includes them.
+fn plan_scope(query: &mut Query, tenant: &Tenant, reach: PlanReach) -> String {
     let condition = scope(query, tenant, "p.org_id", "p.sector");
-    match tenant {
-        Tenant::Regulator { .. } => format!("{condition} AND p.filed_at IS NOT NULL"),
-        _ => condition,
+    if reach.drafts {
+        condition
+    } else {
+        format!("{condition} AND p.filed_at IS NOT NULL")
     }
 }
 
@@ -95,71 +95,16 @@ async fn insert_event(
     Ok(())
 }
 
-/// Queues the webhook and mail of a change to an operator's plan or case
-/// for its audience, if the change has any.
-pub(super) async fn notify(
-    conn: &mut AnyConnection,
-    (org_id, sector): (&str, &str),
-    notice: Option<&(Audience, serde_json::Value)>,
-    at: &str,
-) -> Result<()> {
-    let Some((audience, payload)) = notice else {
-        return Ok(());
-    };
-    let audience = *audience;
-    let payload = payload.to_string();
-    // The notice goes to another organisation's people (a ministry's
-    // reviewers, an operator's admins): the server queues it as itself,
-    // then gives the transaction back to its tenant.
-    let tenant = super::current_tenant(conn).await?;
-    super::enter(conn, &Tenant::System).await?;
-    let (organisations, users) = match audience {
-        Audience::Operator => (
-            "SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE id = $3 AND webhook_url IS NOT NULL",
-            "SELECT org_id, 'mail', login, $1, $2 FROM users WHERE org_id = $3 AND role = 'operator-admin' ORDER BY login",
-        ),
-        // Sectors are stored as a JSON array of codes.
-        Audience::Regulators => (
-            "SELECT id, 'webhook', webhook_url, $1, webhook_secret, $2 FROM organisations WHERE kind = 'regulator' AND sectors LIKE '%\"' || $3 || '\"%' AND webhook_url IS NOT NULL",
-            "SELECT u.org_id, 'mail', u.login, $1, $2 FROM users u JOIN organisations o ON o.id = u.org_id WHERE o.kind = 'regulator' AND o.sectors LIKE '%\"' || $3 || '\"%' AND u.role = 'regulator-reviewer' ORDER BY u.login",
-        ),
-    };
-    let target = match audience {
-        Audience::Operator => org_id,
-        Audience::Regulators => sector,
-    };
-    sqlx::query(&format!(
-        "INSERT INTO outbox (org_id, kind, target, payload, secret, created_at) {organisations}"
-    ))
-    .bind(&payload)
-    .bind(at)
-    .bind(target)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO outbox (org_id, kind, target, payload, created_at) {users}"
-    ))
-    .bind(&payload)
-    .bind(at)
-    .bind(target)
-    .execute(&mut *conn)
-    .await?;
-    if let Some(tenant) = tenant {
-        super::restore(conn, &tenant).await?;
-    }
-    Ok(())
-}
-
 impl SqlStore {
     async fn plan_in(
         &self,
         conn: &mut AnyConnection,
-        tenant: &Tenant,
+        (tenant, reach): (&Tenant, PlanReach),
         id: &str,
     ) -> Result<Option<PlanRecord>> {
         let mut query = Query::new(PLAN_SELECT);
         let id = query.arg(id);
-        let condition = plan_scope(&mut query, tenant);
+        let condition = plan_scope(&mut query, tenant, reach);
         query.push(&format!(" WHERE p.id = {id} AND {condition}"));
         query
             .build()
@@ -176,6 +121,7 @@ impl PlanStore for SqlStore {
     async fn plan_file(
         &self,
         tenant: &Tenant,
+        reach: PlanReach,
         plan_id: &str,
         sha256: &str,
     ) -> Result<Option<(String, Vec<u8>)>> {
@@ -185,7 +131,7 @@ impl PlanStore for SqlStore {
         );
         let plan = query.arg(plan_id);
         let hash = query.arg(sha256);
-        let condition = plan_scope(&mut query, tenant);
+        let condition = plan_scope(&mut query, tenant, reach);
         query.push(&format!("{plan} AND d.sha256 = {hash} AND {condition}"));
         let Some(row) = self.fetch_optional_as(tenant, &query).await? else {
             return Ok(None);
@@ -207,7 +153,11 @@ impl PlanStore for SqlStore {
             .organisation_by_id(org)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("organisation {org}")))?;
-        let sector = operator.sectors.first().cloned().unwrap_or_default();
+        let sector = operator.sectors.first().cloned().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "organisation {org} is an operator without a sector"
+            ))
+        })?;
         let mut tx = self.write_as(tenant).await?;
         if let Some(register_id) = &new.register_id {
             self.visible_register(&mut tx, tenant, register_id).await?;
@@ -228,7 +178,7 @@ impl PlanStore for SqlStore {
             return Err(StoreError::Conflict(format!("plan {}", new.id)));
         }
         let plan = self
-            .plan_in(&mut tx, tenant, &new.id)
+            .plan_in(&mut tx, (tenant, PlanReach::WHOLE), &new.id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("plan {}", new.id)))?;
         let step = PlanStep {
@@ -259,9 +209,9 @@ impl PlanStore for SqlStore {
         Ok(plan)
     }
 
-    async fn plans(&self, tenant: &Tenant) -> Result<Vec<PlanRecord>> {
+    async fn plans(&self, tenant: &Tenant, reach: PlanReach) -> Result<Vec<PlanRecord>> {
         let mut query = Query::new(PLAN_SELECT);
-        let condition = plan_scope(&mut query, tenant);
+        let condition = plan_scope(&mut query, tenant, reach);
         query.push(&format!(
             " WHERE {condition} ORDER BY p.updated_at DESC, p.id"
         ));
@@ -272,10 +222,15 @@ impl PlanStore for SqlStore {
             .collect()
     }
 
-    async fn plan(&self, tenant: &Tenant, id: &str) -> Result<Option<PlanRecord>> {
+    async fn plan(
+        &self,
+        tenant: &Tenant,
+        reach: PlanReach,
+        id: &str,
+    ) -> Result<Option<PlanRecord>> {
         let mut query = Query::new(PLAN_SELECT);
         let id = query.arg(id);
-        let condition = plan_scope(&mut query, tenant);
+        let condition = plan_scope(&mut query, tenant, reach);
         query.push(&format!(" WHERE p.id = {id} AND {condition}"));
         self.fetch_optional_as(tenant, &query)
             .await?
@@ -284,16 +239,22 @@ impl PlanStore for SqlStore {
             .transpose()
     }
 
-    async fn plan_events(&self, tenant: &Tenant, id: &str) -> Result<Vec<PlanEvent>> {
+    async fn plan_events(
+        &self,
+        tenant: &Tenant,
+        reach: PlanReach,
+        id: &str,
+    ) -> Result<Vec<PlanEvent>> {
         let mut query = Query::new(
             "SELECT e.seq, e.at, e.actor, e.side, e.action, e.status, e.note, e.body, e.snapshot FROM plan_events e JOIN plans p ON p.id = e.plan_id",
         );
         let id = query.arg(id);
-        let condition = plan_scope(&mut query, tenant);
+        let condition = plan_scope(&mut query, tenant, reach);
         // The operator's drafting before it filed is its own.
-        let since_filing = match tenant {
-            Tenant::Regulator { .. } => " AND e.at >= p.filed_at",
-            _ => "",
+        let since_filing = if reach.before_filing {
+            ""
+        } else {
+            " AND e.at >= p.filed_at"
         };
         query.push(&format!(
             " WHERE e.plan_id = {id} AND {condition}{since_filing} ORDER BY e.seq"
@@ -307,13 +268,13 @@ impl PlanStore for SqlStore {
 
     async fn plan_step(
         &self,
-        tenant: &Tenant,
+        (tenant, reach): (&Tenant, PlanReach),
         actor: &Actor,
         id: &str,
         step: PlanStep,
     ) -> Result<PlanRecord> {
         let mut tx = self.write_as(tenant).await?;
-        let Some(before) = self.plan_in(&mut tx, tenant, id).await? else {
+        let Some(before) = self.plan_in(&mut tx, (tenant, reach), id).await? else {
             return Err(StoreError::NotFound(format!("plan {id}")));
         };
         let at = now();
@@ -377,7 +338,7 @@ impl PlanStore for SqlStore {
         )
         .await?;
         let after = self
-            .plan_in(&mut tx, tenant, id)
+            .plan_in(&mut tx, (tenant, reach), id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("plan {id}")))?;
         tx.commit().await?;
@@ -413,8 +374,7 @@ impl PlanStore for SqlStore {
         plan: &PlanRecord,
         clock: &str,
         days_left: i64,
-        audience: Audience,
-        payload: serde_json::Value,
+        notice: Notice,
     ) -> Result<bool> {
         let mut tx = self.write_as(&Tenant::System).await?;
         let at = now();
@@ -428,13 +388,7 @@ impl PlanStore for SqlStore {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        notify(
-            &mut tx,
-            (&plan.org_id, &plan.sector),
-            Some(&(audience, payload)),
-            &at,
-        )
-        .await?;
+        notify(&mut tx, (&plan.org_id, &plan.sector), Some(&notice), &at).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -1,12 +1,14 @@
-//! The screening pipeline as the CLI runs it: reference data, bundle,
-//! resolve, evaluate. Each step is a library call; this module only wires
-//! them together and reports progress.
+//! The CLI's side of screening (`screen`, `demo`, `net`, `policy test`,
+//! `impact`, `explain`): where the register comes from, which reference
+//! data and packs the command line names, and a progress bar. The
+//! screening itself is the engine's ([`shinsa_policy::Engine`]), the same
+//! the server runs.
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use shinsa_ingest::{InputErrors, LoadedBundle};
 use shinsa_model::{Date, Finding, Operator, Provenance, ReferenceData};
-use shinsa_policy::Pack;
+use shinsa_policy::{Engine, Pack, PackChoice};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -93,7 +95,6 @@ pub enum Outcome {
     BadInput(InputErrors),
 }
 
-/// Reference data: bundled, or from a folder.
 /// The bundled reference data (or a folder laid out like it) and the
 /// newest version of every list imported into `lists_dir`.
 pub fn reference(dir: Option<&Path>, lists_dir: Option<&Path>) -> anyhow::Result<ReferenceData> {
@@ -118,128 +119,83 @@ pub fn progress() -> ProgressBar {
     bar
 }
 
-/// The pack `options` name: a folder, `ID@VERSION`, or `ID` in force on
-/// the day for the register's `sector` (as the server chooses), from the
-/// bundled packs and the `--packs` catalogue.
-fn choose_pack(options: &Options, sector: &str) -> anyhow::Result<Pack> {
+/// The packs `options` name and how the engine chooses among them: a
+/// folder is that pack; `ID@VERSION` or `ID` choose from the bundled packs
+/// and the `--packs` catalogue (as the server chooses, per sector and
+/// day); nothing is the bundled default.
+fn packs(options: &Options) -> anyhow::Result<(Vec<Pack>, PackChoice)> {
     let spec = match &options.pack {
         Some(spec) if Path::new(spec).is_dir() => {
-            return Pack::load_dir(Path::new(spec)).context("policy pack");
+            let pack = Pack::load_dir(Path::new(spec)).context("policy pack")?;
+            return Ok((Vec::new(), PackChoice::Given(Box::new(pack))));
         }
         Some(spec) if spec.contains(std::path::MAIN_SEPARATOR) || spec.starts_with('.') => {
             anyhow::bail!("policy pack: no pack folder {spec}");
         }
         Some(spec) => spec.clone(),
         None if options.packs.is_some() => "jp-espa".to_owned(),
-        None => return Pack::default_pack().context("policy pack"),
+        None => {
+            let pack = Pack::default_pack().context("policy pack")?;
+            return Ok((Vec::new(), PackChoice::Given(Box::new(pack))));
+        }
     };
     let mut packs = Pack::bundled().context("policy pack")?;
     if let Some(catalogue) = &options.packs {
-        let mut folders: Vec<PathBuf> = std::fs::read_dir(catalogue)
+        let mut folders = Vec::new();
+        for entry in std::fs::read_dir(catalogue)
             .with_context(|| format!("reading {}", catalogue.display()))?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.join(shinsa_policy::PACK_FILES[0]).is_file())
-            .collect();
+        {
+            let path = entry
+                .with_context(|| format!("reading {}", catalogue.display()))?
+                .path();
+            if path.join(shinsa_policy::PACK_FILES[0]).is_file() {
+                folders.push(path);
+            }
+        }
         folders.sort();
         for folder in folders {
             packs.push(Pack::load_dir(&folder).context("policy pack")?);
         }
     }
-    shinsa_policy::catalogue::select(&packs, &spec, options.day, Some(sector))
-        .cloned()
-        .map_err(anyhow::Error::msg)
+    Ok((packs, PackChoice::Select(spec)))
 }
 
-/// Adds to a register after it is read and before it is resolved (the
+/// The engine `options` describe: reference data, imported lists, packs.
+pub fn engine(options: &Options) -> anyhow::Result<Engine> {
+    let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
+    let (packs, choice) = packs(options)?;
+    Ok(Engine::new(reference, options.threshold).with_packs(packs, choice))
+}
+
+/// Adds to a register after it is read and before it is screened (the
 /// network evidence of `shinsa net`); the bar shows its progress.
 pub type Observer<'a> =
     &'a mut dyn FnMut(&mut shinsa_model::Inventory, &ProgressBar) -> anyhow::Result<()>;
 
-/// A register read and resolved, with what screening it needs.
-#[derive(Debug)]
-pub struct Prepared {
-    pub reference: ReferenceData,
-    pub pack: Pack,
-    pub loaded: LoadedBundle,
-    pub register: shinsa_match::ResolvedRegister,
-    pub provenance: Provenance,
-    pub warnings: Vec<String>,
-}
-
-/// Reads the reference data, the pack and the register, and resolves it.
-/// `Ok(Err(errors))` is bad register input.
-pub fn prepare(
+/// Reads the register `source` names, as of the day of `options`.
+pub fn read(
     source: &Source,
     options: &Options,
-    bar: &ProgressBar,
-    observe: Observer<'_>,
-) -> anyhow::Result<Result<Prepared, InputErrors>> {
-    bar.set_message("loading reference data");
-    let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
-    bar.inc(1);
-    bar.set_message("reading the register");
+    reference: &ReferenceData,
+) -> Result<LoadedBundle, InputErrors> {
     let loaded = match source {
-        Source::Path(path) => shinsa_ingest::load_bundle(path, &reference, options.day),
+        Source::Path(path) => shinsa_ingest::load_bundle(path, reference, options.day),
         Source::Files { label, files } => {
-            shinsa_ingest::load_bundle_files(label, files.clone(), &reference, options.day)
+            shinsa_ingest::load_bundle_files(label, files.clone(), reference, options.day)
         }
         Source::Bom {
             label,
             bytes,
             operator,
         } => shinsa_ingest::upload::bom_bundle(label, bytes.clone(), operator).and_then(|files| {
-            shinsa_ingest::load_bundle_files(label, files, &reference, options.day)
+            shinsa_ingest::load_bundle_files(label, files, reference, options.day)
         }),
     };
-    let loaded = if options.strict_bom {
+    if options.strict_bom {
         loaded.and_then(LoadedBundle::strict_bom)
     } else {
         loaded
-    };
-    let mut loaded: LoadedBundle = match loaded {
-        Ok(loaded) => loaded,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let pack = choose_pack(options, &loaded.inventory.operator.sector)?;
-    let mut warnings = Vec::new();
-    let pack_in_force = pack.effective_from <= options.day
-        && pack.effective_until.is_none_or(|until| options.day < until);
-    if !pack_in_force {
-        warnings.push(format!(
-            "pack {} is in force from {}{}; screening as of {} uses it anyway",
-            pack.version_label(),
-            pack.effective_from,
-            pack.effective_until
-                .map(|until| format!(" until {until}"))
-                .unwrap_or_default(),
-            options.day
-        ));
     }
-    warnings.extend(pack.list_mismatches(&reference.lists));
-    observe(&mut loaded.inventory, bar)?;
-    bar.inc(1);
-    bar.set_message("resolving names, ownership and list scope");
-    let matcher = shinsa_match::Matcher::new(&reference);
-    let register = shinsa_match::resolve(
-        &loaded.inventory,
-        &reference,
-        &matcher,
-        options.day,
-        options.threshold,
-    );
-    bar.inc(1);
-    let provenance =
-        shinsa_policy::provenance(&loaded.input_sha256, &reference, &pack, options.day);
-    warnings.extend(loaded.warnings.iter().cloned());
-    Ok(Ok(Prepared {
-        reference,
-        pack,
-        loaded,
-        register,
-        provenance,
-        warnings,
-    }))
 }
 
 /// The register's maker for each asset a device was tied to.
@@ -261,44 +217,51 @@ fn makers(inventory: &shinsa_model::Inventory) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Runs the pipeline.
+/// Screens the register `source` names with the engine `options` describe.
 pub fn run(source: &Source, options: &Options) -> anyhow::Result<Outcome> {
     run_with(source, options, &mut |_, _| Ok(()))
 }
 
-/// Runs the pipeline, with `observe` adding to the register before it is
-/// resolved.
+/// Screens the register `source` names with the engine `options`
+/// describe, `observe` adding to it before it is screened.
 pub fn run_with(
     source: &Source,
     options: &Options,
     observe: Observer<'_>,
 ) -> anyhow::Result<Outcome> {
     let bar = progress();
-    let prepared = match prepare(source, options, &bar, observe)? {
-        Ok(prepared) => prepared,
+    bar.set_message("loading reference data and packs");
+    let engine = engine(options)?;
+    bar.inc(1);
+    bar.set_message("reading the register");
+    let mut loaded = match read(source, options, engine.reference()) {
+        Ok(loaded) => loaded,
         Err(errors) => {
             bar.finish_and_clear();
             return Ok(Outcome::BadInput(errors));
         }
     };
-    bar.set_message("evaluating the policy");
-    let findings = shinsa_policy::screen_with_progress(
-        &prepared.register,
-        &prepared.reference,
-        &prepared.pack,
-        &prepared.provenance,
+    observe(&mut loaded.inventory, &bar)?;
+    bar.inc(1);
+    bar.set_message("screening");
+    let screened = engine.screen(
+        &loaded.inventory,
+        &loaded.input_sha256,
+        options.day,
         &mut |done, total| {
             bar.set_message(format!("evaluating the policy: {done}/{total} subjects"));
         },
     )?;
-    bar.inc(1);
+    bar.inc(2);
     bar.finish_and_clear();
-    let inventory = &prepared.loaded.inventory;
-    let sector_name = prepared
-        .reference
+    let inventory = &loaded.inventory;
+    let sector_name = engine
+        .reference()
         .find_sector(&inventory.operator.sector, options.day)
         .map(|sector| format!("{} ({})", sector.name_en, sector.name_ja))
         .unwrap_or_else(|| inventory.operator.sector.clone());
+    let mut warnings = screened.warnings;
+    warnings.extend(loaded.warnings.iter().cloned());
     Ok(Outcome::Screened(Box::new(Report {
         operator: inventory.operator.clone(),
         sector_name,
@@ -308,9 +271,9 @@ pub fn run_with(
             + inventory.dataflows.len()
             + inventory.observed.connections.len()
             + inventory.observed.devices.len(),
-        findings,
-        warnings: prepared.warnings,
-        provenance: prepared.provenance,
+        findings: screened.findings,
+        warnings,
+        provenance: screened.provenance,
         makers: makers(inventory),
         observed: inventory.observed.clone(),
     })))
