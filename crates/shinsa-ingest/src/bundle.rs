@@ -164,6 +164,14 @@ pub fn load_bundle(
         return load_bundle_files(&display, read_dir_files(path)?, reference, day);
     }
     let bytes = std::fs::read(path).map_err(|error| unreadable(&display, &error))?;
+    if bytes.is_empty() {
+        return Err(InputErrors::one(InputError::new(
+            Location::File { file: display },
+            "(file)",
+            "a register or a BOM",
+            "an empty file",
+        )));
+    }
     match extension(path).as_str() {
         "xlsx" | "xlsm" => load_workbook(&display, bytes, reference, day),
         "json" => load_document(&display, bytes, reference, day),
@@ -382,7 +390,7 @@ fn read_folder(
                 file: full(name),
                 bom,
             }),
-            Err(read) => errors.0.extend(read.errors().iter().cloned()),
+            Err(read) => errors.absorb(read),
         }
     }
     sheets
@@ -404,28 +412,114 @@ fn named_like_a_bom(name: &str) -> bool {
     .any(|suffix| name.ends_with(suffix))
 }
 
-/// Parses JSON, reporting a syntax error with its line and column.
+/// Parses JSON, reporting a syntax error with its line and column; a
+/// document holding more values than its size and the budget allow is
+/// refused before it is built ([`crate::budget`]).
 pub(crate) fn parse_json(
     file: &str,
     bytes: &[u8],
     errors: &mut Errors,
 ) -> Option<serde_json::Value> {
+    within_json_budget(file, bytes, errors)?;
     match serde_json::from_slice(bytes) {
         Ok(value) => Some(value),
         Err(error) => {
-            errors.push(InputError::new(
-                Location::Text {
-                    file: file.to_owned(),
-                    line: error.line(),
-                    column: error.column(),
-                },
-                "(document)",
-                "well-formed JSON",
-                error.to_string(),
-            ));
+            errors.push(json_syntax_error(file, &error));
             None
         }
     }
+}
+
+/// Parses the first JSON value of `bytes`, as [`parse_json`] does, and
+/// says (as a warning) where text follows it.
+pub(crate) fn parse_first_json(
+    file: &str,
+    bytes: &[u8],
+    errors: &mut Errors,
+) -> Option<(serde_json::Value, Option<InputError>)> {
+    use serde::Deserialize as _;
+    within_json_budget(file, bytes, errors)?;
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value = match serde_json::Value::deserialize(&mut reader) {
+        Ok(value) => value,
+        Err(error) => {
+            errors.push(json_syntax_error(file, &error));
+            return None;
+        }
+    };
+    let trailing = reader.end().err().map(|error| {
+        InputError::new(
+            json_position(file, &error),
+            "(document)",
+            "nothing after the JSON document",
+            "more text, which is left out",
+        )
+    });
+    Some((value, trailing))
+}
+
+fn json_syntax_error(file: &str, error: &serde_json::Error) -> InputError {
+    InputError::new(
+        json_position(file, error),
+        "(document)",
+        "well-formed JSON",
+        error.to_string(),
+    )
+}
+
+/// Where in `file` the JSON parser stopped.
+fn json_position(file: &str, error: &serde_json::Error) -> Location {
+    Location::Text {
+        file: file.to_owned(),
+        line: error.line(),
+        column: error.column(),
+    }
+}
+
+/// Refuses a JSON document that would build more values than its size and
+/// the reader's budget allow, counted on its bytes before it is parsed.
+fn within_json_budget(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<()> {
+    let cap = crate::budget::Budget::current().json_values(bytes.len());
+    let found = json_value_count(bytes);
+    if found <= cap {
+        return Some(());
+    }
+    errors.push(InputError::new(
+        Location::File {
+            file: file.to_owned(),
+        },
+        "(document)",
+        "a JSON document within the reader's budget",
+        crate::budget::exceeded("JSON values", found, cap),
+    ));
+    None
+}
+
+/// How many values a JSON text holds, near enough: every array and every
+/// item after a comma, outside strings, and every object as
+/// [`JSON_OBJECT_WEIGHT`](crate::budget::JSON_OBJECT_WEIGHT) values (its
+/// map costs that much more). Linear in the bytes, and never less than
+/// what a parser would build (a key and its value count as one).
+pub(crate) fn json_value_count(bytes: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
+    for byte in bytes {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' => count += crate::budget::JSON_OBJECT_WEIGHT,
+            b'[' | b',' => count += 1,
+            _ => {}
+        }
+    }
+    count
 }
 
 fn read_operator_toml(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Row> {
@@ -493,30 +587,11 @@ fn toml_scalar(text: &str, value: &toml::Spanned<toml::de::DeValue<'_>>) -> Stri
 }
 
 fn read_workbook(file: &str, bytes: Vec<u8>, errors: &mut Errors) -> Sheets {
-    use calamine::Reader;
     let mut sheets = Sheets::default();
-    if let Err(found) = crate::upload::declared_size_within_limit(&bytes) {
-        errors.push(InputError::new(
-            Location::File {
-                file: file.to_owned(),
-            },
-            "(workbook)",
-            "an XLSX workbook of at most 256 MB once unpacked",
-            found,
-        ));
-        return sheets;
-    }
-    let mut workbook = match calamine::Xlsx::new(std::io::Cursor::new(bytes)) {
+    let mut workbook = match crate::workbook::Workbook::open(file, bytes) {
         Ok(workbook) => workbook,
-        Err(error) => {
-            errors.push(InputError::new(
-                Location::File {
-                    file: file.to_owned(),
-                },
-                "(workbook)",
-                "an XLSX workbook",
-                error.to_string(),
-            ));
+        Err(refused) => {
+            errors.absorb(refused);
             return sheets;
         }
     };
@@ -542,25 +617,16 @@ fn read_workbook(file: &str, bytes: Vec<u8>, errors: &mut Errors) -> Sheets {
         if !names.iter().any(|name| name == spec.name) {
             continue;
         }
-        match workbook.worksheet_range(spec.name) {
-            Ok(range) => {
-                let mut table = table::read_sheet(file, spec.name, &range, &spec, errors);
+        match workbook.cells(spec.name) {
+            Ok(cells) => {
+                let mut table = table::read_sheet(file, spec.name, &cells, &spec, errors);
                 if spec.name == OPERATOR.name {
                     sheets.operator = table.rows.drain(..).next();
                 } else {
                     sheets.tables.insert(spec.name, table);
                 }
             }
-            Err(error) => errors.push(InputError::new(
-                Location::Cell {
-                    file: file.to_owned(),
-                    sheet: spec.name.to_owned(),
-                    cell: "A1".to_owned(),
-                },
-                "(sheet)",
-                "a readable sheet",
-                error.to_string(),
-            )),
+            Err(refused) => errors.absorb(refused),
         }
     }
     sheets
@@ -571,15 +637,37 @@ fn read_document(file: &str, bytes: &[u8], errors: &mut Errors) -> Sheets {
     let Some(document) = parse_json(file, bytes, errors) else {
         return sheets;
     };
+    // A JSON file that is neither a register nor a BOM (a scanner's own
+    // output, a licence list) is told so once, not by every schema rule.
+    if document.get("operator").is_none() {
+        let found = match &document {
+            serde_json::Value::Object(fields) => {
+                let keys: Vec<&str> = fields.keys().take(5).map(String::as_str).collect();
+                format!("an object with {}", keys.join(", "))
+            }
+            serde_json::Value::Array(_) => "an array".to_owned(),
+            other => format!("{other}").chars().take(40).collect(),
+        };
+        errors.push(InputError::new(
+            Location::Text {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+            },
+            "(document)",
+            "a register (an object with `operator`, `assets`…) or a BOM (CycloneDX `bomFormat`, SPDX `spdxVersion`, SPDX 3 `@graph`)",
+            found,
+        ));
+        return sheets;
+    }
     let Some(validator) = inventory_validator(errors) else {
         return sheets;
     };
-    let schema_errors: Vec<InputError> = validator
-        .iter_errors(&document)
-        .map(|error| schema_error(file, "", &error))
-        .collect();
-    if !schema_errors.is_empty() {
-        errors.0.extend(schema_errors);
+    let before = errors.count();
+    for error in validator.iter_errors(&document) {
+        errors.push(schema_error(file, "", &error));
+    }
+    if errors.count() > before {
         return sheets;
     }
     if let Some(operator) = document.get("operator").and_then(|value| value.as_object()) {
@@ -602,7 +690,7 @@ fn read_document(file: &str, bytes: &[u8], errors: &mut Errors) -> Sheets {
                     file: file.to_owned(),
                     bom,
                 }),
-                Err(read) => errors.0.extend(read.errors().iter().cloned()),
+                Err(read) => errors.absorb(read),
             }
         }
     }
@@ -689,6 +777,8 @@ fn check(
             table::check_row_fields(row, &OPERATOR, errors);
             check_operator(row, reference, day, errors)
         }
+        // A file refused whole (not a register at all) already says why.
+        None if errors.count() > 0 => None,
         None => {
             errors.push(InputError::new(
                 Location::File {

@@ -7,6 +7,7 @@
 //! expected and what was found; and nothing is half-loaded: a reader returns
 //! either a whole value or its errors.
 
+pub mod budget;
 mod bundle;
 pub mod calendar;
 mod error;
@@ -16,8 +17,9 @@ pub mod reference;
 pub mod sbom;
 mod table;
 pub mod upload;
+mod workbook;
 
 pub use bundle::{
     INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files, load_document, load_workbook,
 };
-pub use error::{InputError, InputErrors, Location};
+pub use error::{ERRORS_KEPT, InputError, InputErrors, Location};

@@ -10,7 +10,7 @@
 //! with errors is returned. Each list version carries its date and the
 //! SHA-256 of the files it was read from.
 
-use crate::error::{InputError, InputErrors, Location};
+use crate::error::{Errors, InputError, InputErrors, Location};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use shinsa_model::{
@@ -20,6 +20,7 @@ use shinsa_model::{
 use std::collections::HashMap;
 
 mod jp;
+pub mod pdf_text;
 
 pub use jp::export_ban_from_pages;
 
@@ -108,7 +109,7 @@ pub fn import(
     files: &[ListFile],
     options: &ImportOptions,
 ) -> Result<Vec<ImportedList>, InputErrors> {
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut ofac: Vec<&ListFile> = Vec::new();
     let mut lists = Vec::new();
     for file in files {
@@ -123,30 +124,27 @@ pub fn import(
             Some(ListFormat::FtmJson) => read_ftm(file, options),
             Some(ListFormat::JpXlsx) => jp::read_xlsx(file, options),
             Some(ListFormat::JpExportBanPdf) => jp::read_export_ban_pdf(file, options),
-            None => Err(vec![InputError::new(
+            None => Err(InputErrors::one(InputError::new(
                 Location::File {
                     file: file.name.clone(),
                 },
                 "format",
                 "an OFAC CSV, CSL CSV or JSON, UN consolidated XML, FollowTheMoney JSON lines file, the MOF or METI workbook, or METI's export-ban PDF",
                 "a file of none of these formats",
-            )]),
+            ))),
         };
         match read {
             Ok(list) => lists.push(list),
-            Err(mut found) => errors.append(&mut found),
+            Err(found) => errors.absorb(found),
         }
     }
     for group in ofac_groups(&ofac) {
         match read_ofac(&group, options) {
             Ok(list) => lists.push(list),
-            Err(mut found) => errors.append(&mut found),
+            Err(found) => errors.absorb(found),
         }
     }
-    match InputErrors::from_vec(errors) {
-        Some(errors) => Err(errors),
-        None => Ok(lists),
-    }
+    errors.finish(lists)
 }
 
 /// SHA-256 over the files of one list version, in the order read.
@@ -158,13 +156,13 @@ fn sha256(files: &[&ListFile]) -> String {
     hex::encode(hasher.finalize())
 }
 
-fn text_of(file: &ListFile) -> Result<&str, Vec<InputError>> {
+fn text_of(file: &ListFile) -> Result<&str, InputErrors> {
     std::str::from_utf8(&file.bytes).map_err(|error| {
         let (line, column) = shinsa_model::line_column(
             &String::from_utf8_lossy(&file.bytes[..error.valid_up_to()]),
             error.valid_up_to(),
         );
-        vec![InputError::new(
+        InputErrors::one(InputError::new(
             Location::Text {
                 file: file.name.clone(),
                 line,
@@ -173,7 +171,7 @@ fn text_of(file: &ListFile) -> Result<&str, Vec<InputError>> {
             "encoding",
             "UTF-8 text",
             "bytes that are not UTF-8",
-        )]
+        ))
     })
 }
 
@@ -435,11 +433,7 @@ fn ofac_groups<'a>(files: &[&'a ListFile]) -> Vec<OfacGroup<'a>> {
 }
 
 /// The records of one OFAC CSV file: (line, fields) with `-0-` as empty.
-fn ofac_records(
-    file: &ListFile,
-    width: usize,
-    errors: &mut Vec<InputError>,
-) -> Vec<(usize, Vec<String>)> {
+fn ofac_records(file: &ListFile, width: usize, errors: &mut Errors) -> Vec<(usize, Vec<String>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -514,20 +508,17 @@ fn ofac_records(
     records
 }
 
-fn read_ofac(
-    group: &OfacGroup<'_>,
-    options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
-    let mut errors = Vec::new();
+fn read_ofac(group: &OfacGroup<'_>, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
+    let mut errors = Errors::default();
     for file in [Some(group.primary), group.alt, group.add, group.comments]
         .into_iter()
         .flatten()
     {
-        if let Err(mut found) = text_of(file) {
-            errors.append(&mut found);
+        if let Err(found) = text_of(file) {
+            errors.absorb(found);
         }
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     let primary = ofac_records(group.primary, 12, &mut errors);
@@ -580,7 +571,7 @@ fn read_ofac(
             birth_dates: Vec::new(),
         });
     }
-    let companion = |file: Option<&ListFile>, width: usize, errors: &mut Vec<InputError>| {
+    let companion = |file: Option<&ListFile>, width: usize, errors: &mut Errors| {
         let Some(file) = file else {
             return Vec::new();
         };
@@ -661,7 +652,7 @@ fn read_ofac(
         }
         party.identifiers = identifiers_in(&remarks);
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     let (_, prefix) = ofac_role(&group.primary.name);
@@ -714,16 +705,16 @@ fn csl_info(file: &ListFile, options: &ImportOptions) -> ListInfo {
     )
 }
 
-fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Vec<InputError>> {
+fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
     text_of(file)?;
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(file.bytes.as_slice());
     let headers = match reader.headers() {
         Ok(headers) => headers.clone(),
         Err(error) => {
-            return Err(vec![InputError::new(
+            return Err(InputErrors::one(InputError::new(
                 Location::Text {
                     file: file.name.clone(),
                     line: 1,
@@ -732,12 +723,12 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
                 "header",
                 "the CSL header row",
                 error.to_string(),
-            )]);
+            )));
         }
     };
     let column = |name: &str| headers.iter().position(|h| h.trim() == name);
     let Some(name_at) = column("name") else {
-        return Err(vec![InputError::new(
+        return Err(InputErrors::one(InputError::new(
             Location::Text {
                 file: file.name.clone(),
                 line: 1,
@@ -746,7 +737,7 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
             "name",
             "a `name` column",
             headers.iter().collect::<Vec<_>>().join(","),
-        )]);
+        )));
     };
     let get = |record: &csv::StringRecord, name: &str| -> String {
         column(name)
@@ -835,7 +826,7 @@ fn read_csl_csv(file: &ListFile, options: &ImportOptions) -> Result<ImportedList
             birth_dates: Vec::new(),
         });
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {
@@ -869,15 +860,12 @@ fn json_error(file: &ListFile, error: &serde_json::Error, line_offset: usize) ->
     )
 }
 
-fn read_csl_json(
-    file: &ListFile,
-    options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
+fn read_csl_json(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
     let text = text_of(file)?;
-    let document: Value =
-        serde_json::from_str(text).map_err(|error| vec![json_error(file, &error, 0)])?;
+    let document: Value = serde_json::from_str(text)
+        .map_err(|error| InputErrors::one(json_error(file, &error, 0)))?;
     let Some(results) = document.get("results").and_then(Value::as_array) else {
-        return Err(vec![InputError::new(
+        return Err(InputErrors::one(InputError::new(
             Location::Pointer {
                 file: file.name.clone(),
                 pointer: "/results".into(),
@@ -885,9 +873,9 @@ fn read_csl_json(
             "results",
             "an array of entries",
             "nothing",
-        )]);
+        )));
     };
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut parties = Vec::new();
     for (at, entry) in results.iter().enumerate() {
         let pointer = |field: &str| Location::Pointer {
@@ -965,7 +953,7 @@ fn read_csl_json(
             birth_dates: Vec::new(),
         });
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {
@@ -996,7 +984,7 @@ impl UnRecord {
     }
 }
 
-fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Vec<InputError>> {
+fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
     use quick_xml::events::Event;
     let text = text_of(file)?;
     let mut reader = quick_xml::Reader::from_str(text);
@@ -1009,7 +997,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             .unwrap_or(usize::MAX)
             .min(text.len());
         let (line, column) = shinsa_model::line_column(text, offset);
-        vec![InputError::new(
+        InputErrors::one(InputError::new(
             Location::Text {
                 file: file.name.clone(),
                 line,
@@ -1018,7 +1006,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             "xml",
             "well-formed UN consolidated list XML",
             found,
-        )]
+        ))
     };
     // Text of the innermost element, from text and reference events.
     let mut leaf = String::new();
@@ -1099,7 +1087,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             format!("unclosed element <{}>", path.join("><")),
         ));
     }
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut parties = Vec::new();
     for (position, (kind, record)) in records {
         let id = record.first("DATAID").to_owned();
@@ -1109,7 +1097,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             .filter(|part| !part.is_empty())
             .collect();
         if id.is_empty() || whole.is_empty() {
-            errors.append(&mut located(
+            errors.absorb(located(
                 position,
                 "an entry without DATAID or name".to_owned(),
             ));
@@ -1152,7 +1140,7 @@ fn read_un_xml(file: &ListFile, options: &ImportOptions) -> Result<ImportedList,
             birth_dates: Vec::new(),
         });
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {
@@ -1180,9 +1168,9 @@ const FTM_COUNTRIES: &[&str] = &[
     "mainCountry",
 ];
 
-fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Vec<InputError>> {
+fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
     let text = text_of(file)?;
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     let mut parties: Vec<ListedParty> = Vec::new();
     let mut links: Vec<(usize, String, String, RelationKind, Option<Percent>)> = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -1336,7 +1324,7 @@ fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, Ve
             )),
         }
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {

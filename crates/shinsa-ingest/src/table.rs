@@ -4,7 +4,7 @@
 //! written once against it.
 
 use crate::error::{Errors, InputError, Location};
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The columns a table may have.
 #[derive(Debug, Clone, Copy)]
@@ -26,25 +26,26 @@ impl TableSpec {
     }
 
     /// Checks a header; returns the errors for unknown and missing columns.
-    fn check_header(
+    fn check_header<C: AsRef<str>>(
         &self,
-        columns: &[String],
+        columns: &[C],
         location_of: impl Fn(usize) -> Location,
         table_location: &Location,
         errors: &mut Errors,
     ) {
         for (index, column) in columns.iter().enumerate() {
+            let column = column.as_ref();
             if !column.starts_with("x_") && !self.knows(column) {
                 errors.push(InputError::new(
                     location_of(index),
-                    column.as_str(),
+                    column,
                     self.expected_columns(),
                     format!("unknown column {column:?}"),
                 ));
             }
         }
         for required in self.required {
-            if !columns.iter().any(|column| column == required) {
+            if !columns.iter().any(|column| column.as_ref() == *required) {
                 errors.push(InputError::new(
                     table_location.clone(),
                     *required,
@@ -63,25 +64,77 @@ pub(crate) enum CellValue {
     List(Vec<String>),
 }
 
+/// A cell: its content and where it is. Cells are the bulk of what a
+/// table costs, so a cell keeps its place in a few bytes (its column, or
+/// that its pointer is its name's) and the row builds the whole location
+/// only when a message needs it.
 #[derive(Debug, Clone)]
 struct Cell {
+    name: Arc<str>,
     value: CellValue,
-    location: Location,
+    place: Place,
+}
+
+/// Where a cell is, given its row.
+#[derive(Debug, Clone)]
+enum Place {
+    /// Field `n` (from 1) of the row's line of a CSV file.
+    Field(u32),
+    /// A workbook cell, zero-based.
+    Sheet { row: u32, column: u32 },
+    /// The row's JSON pointer and the cell's name.
+    Key,
+    /// The row's JSON pointer and this suffix (a nested object's field).
+    Suffix(Box<str>),
+    /// A location of its own (a TOML value).
+    Own(Box<Location>),
 }
 
 /// One record with its cells by column name.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
     pub(crate) location: Location,
-    cells: BTreeMap<String, Cell>,
+    cells: Vec<Cell>,
 }
 
 impl Row {
+    fn cell(&self, field: &str) -> Option<&Cell> {
+        self.cells.iter().find(|cell| &*cell.name == field)
+    }
+
     /// The location of a field, or of the row when the field is absent.
     pub(crate) fn location_of(&self, field: &str) -> Location {
-        self.cells
-            .get(field)
-            .map_or_else(|| self.location.clone(), |cell| cell.location.clone())
+        match self.cell(field) {
+            Some(cell) => self.location_of_cell(cell),
+            None => self.location.clone(),
+        }
+    }
+
+    fn location_of_cell(&self, cell: &Cell) -> Location {
+        match (&cell.place, &self.location) {
+            (Place::Field(column), Location::Text { file, line, .. }) => Location::Text {
+                file: file.clone(),
+                line: *line,
+                column: *column as usize,
+            },
+            (Place::Sheet { row, column }, Location::Cell { file, sheet, .. }) => Location::Cell {
+                file: file.clone(),
+                sheet: sheet.clone(),
+                cell: cell_name(*row as usize, *column as usize),
+            },
+            (Place::Key, Location::Pointer { file, pointer }) => Location::Pointer {
+                file: file.clone(),
+                pointer: format!("{pointer}/{}", escape_pointer(&cell.name)),
+            },
+            (Place::Suffix(suffix), Location::Pointer { file, pointer }) => Location::Pointer {
+                file: file.clone(),
+                pointer: format!("{pointer}{suffix}"),
+            },
+            (Place::Own(location), _) => (**location).clone(),
+            // A place that does not fit its row's kind of location: the
+            // row's is the nearest.
+            _ => self.location.clone(),
+        }
     }
 
     /// The trimmed text of an optional field, empty when it is absent or
@@ -92,7 +145,7 @@ impl Row {
 
     /// The trimmed text of a field; `None` when absent or blank.
     pub(crate) fn text(&self, field: &str) -> Option<String> {
-        match &self.cells.get(field)?.value {
+        match &self.cell(field)?.value {
             CellValue::Text(text) => {
                 let trimmed = text.trim();
                 (!trimmed.is_empty()).then(|| trimmed.to_owned())
@@ -120,7 +173,7 @@ impl Row {
 
     /// A `;`-separated list (or a real list in JSON), blanks dropped.
     pub(crate) fn list(&self, field: &str) -> Vec<String> {
-        let items: Vec<String> = match self.cells.get(field).map(|cell| &cell.value) {
+        let items: Vec<String> = match self.cell(field).map(|cell| &cell.value) {
             None => Vec::new(),
             Some(CellValue::Text(text)) => text.split(';').map(str::to_owned).collect(),
             Some(CellValue::List(items)) => items.clone(),
@@ -194,8 +247,8 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], spec: &TableSpec, errors: &mut 
         line,
         column,
     };
-    let header: Vec<String> = match reader.headers() {
-        Ok(header) => header.iter().map(|name| name.trim().to_owned()).collect(),
+    let header: Vec<Arc<str>> = match reader.headers() {
+        Ok(header) => header.iter().map(|name| Arc::from(name.trim())).collect(),
         Err(error) => {
             errors.push(csv_error(file, &error));
             return Table { rows: Vec::new() };
@@ -208,6 +261,10 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], spec: &TableSpec, errors: &mut 
         errors,
     );
     let mut rows = Vec::new();
+    // Cells built, against what a file of this size may hold within the
+    // reader's budget (a cell costs its place as well as its text).
+    let cap = crate::budget::Budget::current().cells(bytes.len());
+    let mut built = 0usize;
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
@@ -219,6 +276,16 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], spec: &TableSpec, errors: &mut 
         let line = record
             .position()
             .map_or(0, |position| position.line() as usize);
+        built = built.saturating_add(header.len().max(1));
+        if built > cap {
+            errors.push(InputError::new(
+                text_at(line, 1),
+                "(file)",
+                "a table within the reader's budget",
+                crate::budget::exceeded("cells", built, cap),
+            ));
+            break;
+        }
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue; // blank lines carry nothing
         }
@@ -235,12 +302,10 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], spec: &TableSpec, errors: &mut 
             .iter()
             .zip(record.iter())
             .enumerate()
-            .map(|(index, (name, value))| {
-                let cell = Cell {
-                    value: CellValue::Text(value.to_owned()),
-                    location: text_at(line, index + 1),
-                };
-                (name.clone(), cell)
+            .map(|(index, (name, value))| Cell {
+                name: name.clone(),
+                value: CellValue::Text(value.to_owned()),
+                place: Place::Field(u32::try_from(index + 1).unwrap_or(u32::MAX)),
             })
             .collect();
         rows.push(Row {
@@ -271,62 +336,74 @@ fn csv_error(file: &str, error: &csv::Error) -> InputError {
     )
 }
 
-/// Converts a workbook sheet (first row the header) into a table.
+/// Converts a workbook sheet's cells (its first row with anything in it
+/// the header) into a table.
 pub(crate) fn read_sheet(
     file: &str,
     sheet: &str,
-    range: &calamine::Range<calamine::Data>,
+    cells: &crate::workbook::SheetCells,
     spec: &TableSpec,
     errors: &mut Errors,
 ) -> Table {
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let cell_at = |row: usize, column: usize| Location::Cell {
+    let cell_at = |row: u32, column: u32| Location::Cell {
         file: file.to_owned(),
         sheet: sheet.to_owned(),
-        cell: cell_name(row + first_row as usize, column + first_column as usize),
+        cell: cell_name(row as usize, column as usize),
     };
-    let mut sheet_rows = range.rows();
-    let header: Vec<String> = sheet_rows
-        .next()
-        .map(|cells| {
-            cells
-                .iter()
-                .map(|cell| cell_text(cell).trim().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut sheet_rows = cells.rows.iter();
+    let (header_row, header_cells) = match sheet_rows.next() {
+        Some((row, cells)) => (*row, cells.as_slice()),
+        None => (0, &[][..]),
+    };
+    // The header's names by column, in order from its first; a blank cell
+    // between two names is a column without a name.
+    let header: Vec<(u32, Arc<str>)> = header_cells
+        .iter()
+        .map(|(column, name)| (*column, Arc::from(name.as_str())))
+        .collect();
+    let first_column = header.first().map_or(0, |(column, _)| *column);
+    let mut names: Vec<Arc<str>> = Vec::new();
+    for (column, name) in &header {
+        let index = (*column - first_column) as usize;
+        if names.len() < index {
+            names.resize_with(index, || Arc::from(""));
+        }
+        names.push(name.clone());
+    }
     let sheet_location = Location::Cell {
         file: file.to_owned(),
         sheet: sheet.to_owned(),
         cell: "A1".to_owned(),
     };
     spec.check_header(
-        &header,
-        |column| cell_at(0, column),
+        &names,
+        |index| cell_at(header_row, first_column + index as u32),
         &sheet_location,
         errors,
     );
     let mut rows = Vec::new();
-    for (index, cells) in sheet_rows.enumerate() {
-        let row_index = index + 1;
-        if cells.iter().all(|cell| cell_text(cell).trim().is_empty()) {
-            continue;
-        }
+    for (row, present) in sheet_rows {
+        let row = *row;
         let cells = header
             .iter()
-            .enumerate()
-            .filter(|(_, name)| !name.is_empty())
             .map(|(column, name)| {
-                let text = cells.get(column).map(cell_text).unwrap_or_default();
-                let cell = Cell {
+                let text = present
+                    .binary_search_by_key(column, |(at, _)| *at)
+                    .ok()
+                    .and_then(|index| present.get(index))
+                    .map_or_else(String::new, |(_, text)| text.clone());
+                Cell {
+                    name: name.clone(),
                     value: CellValue::Text(text),
-                    location: cell_at(row_index, column),
-                };
-                (name.clone(), cell)
+                    place: Place::Sheet {
+                        row,
+                        column: *column,
+                    },
+                }
             })
             .collect();
         rows.push(Row {
-            location: cell_at(row_index, 0),
+            location: cell_at(row, 0),
             cells,
         });
     }
@@ -347,19 +424,22 @@ pub(crate) fn cell_name(row: usize, column: usize) -> String {
 }
 
 /// A workbook cell as the text a CSV would hold. Excel dates become ISO days.
-pub(crate) fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
+pub(crate) fn cell_text_ref(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
     match cell {
-        Data::Empty => String::new(),
-        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
-        Data::Int(value) => value.to_string(),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+        DataRef::Empty => String::new(),
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => {
+            text.clone()
+        }
+        DataRef::SharedString(text) => (*text).to_owned(),
+        DataRef::Int(value) => value.to_string(),
+        DataRef::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
             format!("{}", *value as i64)
         }
-        Data::Float(value) => value.to_string(),
-        Data::Bool(value) => value.to_string(),
-        Data::DateTime(value) => excel_day(value.as_f64()).unwrap_or_else(|| value.to_string()),
-        Data::Error(error) => format!("#{error:?}"),
+        DataRef::Float(value) => value.to_string(),
+        DataRef::Bool(value) => value.to_string(),
+        DataRef::DateTime(value) => excel_day(value.as_f64()).unwrap_or_else(|| value.to_string()),
+        DataRef::Error(error) => format!("#{error:?}"),
     }
 }
 
@@ -403,31 +483,32 @@ pub(crate) fn json_object_row(
     pointer: &str,
     object: &serde_json::Map<String, serde_json::Value>,
 ) -> Row {
-    let at = |suffix: String| Location::Pointer {
-        file: file.to_owned(),
-        pointer: format!("{pointer}{suffix}"),
-    };
-    let mut cells = BTreeMap::new();
+    let mut cells = Vec::with_capacity(object.len());
     for (name, value) in object {
-        let value_pointer = format!("/{}", escape_pointer(name));
         if let serde_json::Value::Object(inner) = value {
             for (inner_name, inner_value) in inner {
-                let cell = Cell {
+                cells.push(Cell {
+                    name: Arc::from(format!("{name}_{inner_name}")),
                     value: json_cell(inner_value),
-                    location: at(format!("{value_pointer}/{}", escape_pointer(inner_name))),
-                };
-                cells.insert(format!("{name}_{inner_name}"), cell);
+                    place: Place::Suffix(
+                        format!("/{}/{}", escape_pointer(name), escape_pointer(inner_name))
+                            .into_boxed_str(),
+                    ),
+                });
             }
         } else {
-            let cell = Cell {
+            cells.push(Cell {
+                name: Arc::from(name.as_str()),
                 value: json_cell(value),
-                location: at(value_pointer),
-            };
-            cells.insert(name.clone(), cell);
+                place: Place::Key,
+            });
         }
     }
     Row {
-        location: at(String::new()),
+        location: Location::Pointer {
+            file: file.to_owned(),
+            pointer: pointer.to_owned(),
+        },
         cells,
     }
 }
@@ -456,33 +537,28 @@ pub(crate) fn row_from_cells(location: Location, cells: Vec<(String, String, Loc
         location,
         cells: cells
             .into_iter()
-            .map(|(name, text, location)| {
-                let cell = Cell {
-                    value: CellValue::Text(text),
-                    location,
-                };
-                (name, cell)
+            .map(|(name, text, location)| Cell {
+                name: Arc::from(name),
+                value: CellValue::Text(text),
+                place: Place::Own(Box::new(location)),
             })
             .collect(),
     }
 }
 
 /// Checks a single row's fields against a spec (for objects such as the
-/// operator, which are one row rather than a table).
+/// operator, which are one row rather than a table), in the order of
+/// their names.
 pub(crate) fn check_row_fields(row: &Row, spec: &TableSpec, errors: &mut Errors) {
-    let names: Vec<String> = row.cells.keys().cloned().collect();
-    let locations: Vec<Location> = row
-        .cells
-        .values()
-        .map(|cell| cell.location.clone())
-        .collect();
+    let mut cells: Vec<&Cell> = row.cells.iter().collect();
+    cells.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = cells.iter().map(|cell| &*cell.name).collect();
     spec.check_header(
         &names,
         |index| {
-            locations
+            cells
                 .get(index)
-                .cloned()
-                .unwrap_or_else(|| row.location.clone())
+                .map_or_else(|| row.location.clone(), |cell| row.location_of_cell(cell))
         },
         &row.location,
         errors,
@@ -527,7 +603,7 @@ mod tests {
             &SPEC,
             &mut errors,
         );
-        assert!(errors.0.is_empty());
+        assert_eq!(errors.count(), 0);
         assert_eq!(table.rows.len(), 2);
         assert_eq!(table.rows[1].location_of("flag").to_string(), "t.csv:4:3");
         assert_eq!(table.rows[0].text("name").as_deref(), Some("Alpha"));
@@ -537,14 +613,18 @@ mod tests {
     fn unknown_and_missing_columns_are_reported_together() {
         let mut errors = Errors::default();
         read_csv("t.csv", b"id,colour,x_note\n1,red,ok\n", &SPEC, &mut errors);
-        let messages: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+        let messages: Vec<String> = errors
+            .into_errors()
+            .map(|errors| errors.errors().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
+        // In the order of their places: the file's, then the cell's.
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(
-            messages[0].starts_with("t.csv:1:2: field `colour`"),
+            messages[0].contains("a column \"name\" in things"),
             "{messages:?}"
         );
         assert!(
-            messages[1].contains("a column \"name\" in things"),
+            messages[1].starts_with("t.csv:1:2: field `colour`"),
             "{messages:?}"
         );
     }
@@ -553,7 +633,10 @@ mod tests {
     fn ragged_rows_and_bad_utf8_are_errors_with_lines() {
         let mut errors = Errors::default();
         read_csv("t.csv", b"id,name\n1,a,extra\n2,\xff\n", &SPEC, &mut errors);
-        let messages: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+        let messages: Vec<String> = errors
+            .into_errors()
+            .map(|errors| errors.errors().iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].starts_with("t.csv:2:"), "{messages:?}");
         assert!(messages[1].starts_with("t.csv:3:"), "{messages:?}");

@@ -3,18 +3,17 @@
 //! of one system. The server hands the bytes here; the readers are fuzzed
 //! (`fuzz/fuzz_targets/uploads.rs`).
 
+use crate::budget::Budget;
 use crate::{InputError, InputErrors, LoadedBundle, Location};
 use shinsa_model::{Date, ReferenceData};
 use std::io::Read as _;
 
-/// The largest register upload unpacked from a zip (all files together),
-/// an XLSX workbook (itself a zip) included.
-pub(crate) const ZIP_LIMIT: u64 = 256 * 1024 * 1024;
-
 /// Refuses a zip (an XLSX workbook is one) whose entries declare more than
-/// [`ZIP_LIMIT`] once unpacked, before anything is decompressed: a few
-/// kilobytes of deflated zeros can declare gigabytes.
-pub(crate) fn declared_size_within_limit(bytes: &[u8]) -> Result<(), String> {
+/// the budget's unpacked size, before anything is decompressed: a few
+/// kilobytes of deflated zeros can declare gigabytes, and the zip reader
+/// holds every entry to what it declares. Returns the declared total.
+pub(crate) fn declared_size_within_limit(bytes: &[u8]) -> Result<usize, String> {
+    let limit = Budget::current().unpacked_bytes();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|error| format!("not a readable zip: {error}"))?;
     let mut total = 0u64;
@@ -24,14 +23,14 @@ pub(crate) fn declared_size_within_limit(bytes: &[u8]) -> Result<(), String> {
             .map_err(|error| format!("entry {index}: {error}"))?;
         total = total.saturating_add(entry.size());
     }
-    if total > ZIP_LIMIT {
+    if total > limit {
         return Err(format!(
-            "{} MB once unpacked, more than the {} MB allowed",
+            "{} MB once unpacked, more than the {} MB allowed (a quarter of the reader's budget, upload_memory_mb)",
             total / 1024 / 1024,
-            ZIP_LIMIT / 1024 / 1024
+            limit / 1024 / 1024
         ));
     }
-    Ok(())
+    Ok(usize::try_from(total).unwrap_or(usize::MAX))
 }
 
 /// What an upload is.
@@ -120,33 +119,41 @@ pub fn read_upload(
         UploadFormat::Json => crate::load_document(label, bytes, reference, day),
         UploadFormat::Xlsx => crate::load_workbook(label, bytes, reference, day),
         UploadFormat::Zip => crate::load_bundle_files(label, unzip(label, &bytes)?, reference, day),
-        UploadFormat::Bom => {
-            crate::load_bundle_files(label, bom_bundle(label, bytes, operator)?, reference, day)
-        }
+        UploadFormat::Bom => load_bom(label, bytes, operator, reference, day),
     }
 }
 
-/// A bundle folder around one BOM: the operator, and one asset for what
-/// the BOM describes (its id or name as id, its maker as manufacturer and
-/// supplier, equipment when it is a device) that the BOM is attached to.
-pub fn bom_bundle(
+/// Reads a bare BOM as the register of the one system it describes, held
+/// by `operator`.
+pub fn load_bom(
     label: &str,
     bytes: Vec<u8>,
     operator: &BomOperator,
-) -> Result<Vec<(String, Vec<u8>)>, InputErrors> {
+    reference: &ReferenceData,
+    day: Date,
+) -> Result<LoadedBundle, InputErrors> {
+    let (files, warning) = bom_bundle(label, bytes, operator)?;
+    let mut loaded = crate::load_bundle_files(label, files, reference, day)?;
+    loaded.warnings.extend(warning);
+    Ok(loaded)
+}
+
+/// The files of a bundle folder made around a BOM, and the warning when
+/// the BOM names no system.
+type BomBundle = (Vec<(String, Vec<u8>)>, Option<String>);
+
+/// A bundle folder around one BOM: the operator, and one asset for what
+/// the BOM describes (its id or name as id, its maker as manufacturer and
+/// supplier, equipment when it is a device) that the BOM is attached to;
+/// and the warning when the BOM names no system.
+fn bom_bundle(
+    label: &str,
+    bytes: Vec<u8>,
+    operator: &BomOperator,
+) -> Result<BomBundle, InputErrors> {
     let bom = crate::sbom::read_bom(label, &bytes)?;
+    let (name, warning) = bom.system_name(label);
     let subject = bom.subject;
-    let name = subject.name.clone().ok_or_else(|| {
-        InputErrors::one(InputError::new(
-            Location::File {
-                file: label.to_owned(),
-            },
-            "subject",
-            "the name of the system the BOM describes (CycloneDX metadata.component.name, \
-             SPDX the described package's name or the document name)",
-            "none",
-        ))
-    })?;
     let id = subject.local_id.clone().unwrap_or_else(|| name.clone());
     let maker = subject.maker.clone().unwrap_or_default();
     let kind = if crate::sbom::subject_is_equipment(subject.kind.as_deref()) {
@@ -181,12 +188,13 @@ pub fn bom_bundle(
             error.to_string(),
         ))
     })?;
-    Ok(vec![
+    let files = vec![
         ("operator.toml".into(), operator_toml.into_bytes()),
         ("assets.csv".into(), assets.into_bytes()),
         // Named as the user named it, so that its messages point there.
         (label.to_owned(), bytes),
-    ])
+    ];
+    Ok((files, warning))
 }
 
 /// The taxonomy category of what a BOM describes, from its type: software
@@ -249,16 +257,17 @@ pub fn unzip(label: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InputE
         if name.is_empty() || name.starts_with('.') || path.starts_with("__MACOSX") {
             continue;
         }
+        let limit = Budget::current().unpacked_bytes();
         let mut content = Vec::new();
         let read = (&mut entry)
-            .take(ZIP_LIMIT.saturating_sub(total) + 1)
+            .take(limit.saturating_sub(total) + 1)
             .read_to_end(&mut content)
             .map_err(|error| bad(format!("{name}: {error}")))?;
         total += read as u64;
-        if total > ZIP_LIMIT {
+        if total > limit {
             return Err(bad(format!(
                 "more than {} MB once unpacked",
-                ZIP_LIMIT / 1024 / 1024
+                limit / 1024 / 1024
             )));
         }
         files.push((name, content));
@@ -343,14 +352,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("bomb.xlsx") && error.contains("300 MB once unpacked"),
+            error.contains("bomb.xlsx")
+                && error.contains("300 MB once unpacked, more than the 64 MB allowed"),
             "{error}"
         );
         let error = unzip("bomb.zip", &bomb).unwrap_err().to_string();
         assert!(error.contains("300 MB once unpacked"), "{error}");
         assert_eq!(
             declared_size_within_limit(&declaring("a.xml", 1024)),
-            Ok(())
+            Ok(1024)
         );
     }
 

@@ -246,3 +246,11 @@ pub struct AttachedFile {
     pub media_type: String,
     pub size: u64,
 }
+
+impl AttachedFile {
+    /// The first twelve characters of the hash, as a page shows it (the
+    /// whole hash in its title); whatever the hash holds.
+    pub fn short_hash(&self) -> String {
+        self.sha256.chars().take(12).collect()
+    }
+}

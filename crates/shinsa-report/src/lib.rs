@@ -14,6 +14,10 @@
 //! it as one JSON file (`/data.json`), so nothing in a plan is ever
 //! interpreted as markup, and the template reads nothing else.
 
+// Nothing a user writes may panic the server: no slicing or indexing of
+// data in handlers, templates and documents (tests may).
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod charts;
 mod document;
 pub mod export;

@@ -73,12 +73,16 @@ pub fn openapi_json() -> String {
         + "\n"
 }
 
-pub fn routes() -> Router<Shared> {
+pub fn routes(state: &Shared) -> Router<Shared> {
+    use crate::limits::{takes_document, takes_upload};
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .route("/api/v1/organisations", get(organisations))
-        .route("/api/v1/registers", get(registers).post(upload))
+        .route(
+            "/api/v1/registers",
+            get(registers).merge(takes_upload(state, post(upload))),
+        )
         .route("/api/v1/registers/{id}", get(register))
         .route("/api/v1/registers/{id}/runs", post(start_run))
         .route("/api/v1/runs", get(runs))
@@ -86,8 +90,14 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/registers/{id}/findings/{key}", get(finding))
         .route("/api/v1/registers/{id}/findings/{key}/triage", put(triage))
-        .route("/api/v1/lists", get(lists).post(publish_list))
-        .route("/api/v1/packs", get(packs).post(publish_pack))
+        .route(
+            "/api/v1/lists",
+            get(lists).merge(takes_upload(state, post(publish_list))),
+        )
+        .route(
+            "/api/v1/packs",
+            get(packs).merge(takes_upload(state, post(publish_pack))),
+        )
         .route("/api/v1/tokens", get(tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/webhook", put(set_webhook))
@@ -97,7 +107,10 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/{id}", get(plan).put(amend_plan))
         .route("/api/v1/plans/{id}/steps", post(plan_step))
         .route("/api/v1/plans/{id}/history", get(plan_history))
-        .route("/api/v1/plans/{id}/attachments", post(attach_to_plan))
+        .route(
+            "/api/v1/plans/{id}/attachments",
+            takes_document(state, post(attach_to_plan)),
+        )
         .route(
             "/api/v1/plans/{id}/attachments/{sha256}",
             get(plan_attachment),
@@ -115,7 +128,10 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/plans/export/{file}", get(plans_table))
         .route("/api/v1/cases", get(cases).post(open_case))
         .route("/api/v1/cases/{id}", get(case).post(change_case))
-        .route("/api/v1/cases/{id}/documents", post(add_case_document))
+        .route(
+            "/api/v1/cases/{id}/documents",
+            takes_document(state, post(add_case_document)),
+        )
         .route("/api/v1/cases/{id}/documents/{sha256}", get(case_document))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}/attempts", get(delivery_attempts))
@@ -406,7 +422,8 @@ fn list_etag(generation: i64, principal: &Principal, today: &str, query: Option<
         )
         .as_bytes(),
     );
-    format!("W/\"{generation}-{today}-{}\"", &hex::encode(digest)[..16])
+    let short: String = hex::encode(digest).chars().take(16).collect();
+    format!("W/\"{generation}-{today}-{short}\"")
 }
 
 #[utoipa::path(get, path = "/api/v1/registers/{id}/findings/{key}", responses((status = 200, body = FindingView), (status = 404, body = Problem)))]
@@ -536,6 +553,7 @@ async fn create_token(
     auth: Auth,
     Json(new): Json<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    crate::limits::check(crate::limits::TOKEN_NAME, &new.name)?;
     let days = new.days.unwrap_or(state.config.token_days);
     if !(1..=365).contains(&days) {
         return Err(Problem::bad_request(format!(
@@ -602,6 +620,8 @@ async fn set_webhook(
     Json(request): Json<WebhookRequest>,
 ) -> ApiResult<Json<Organisation>> {
     access::require(&auth.0, ADMINS, "setting the webhook")?;
+    crate::limits::check_optional(crate::limits::WEBHOOK_URL, request.url.as_deref())?;
+    crate::limits::check_optional(crate::limits::WEBHOOK_SECRET, request.secret.as_deref())?;
     let webhook = match (request.url, request.secret) {
         (Some(url), Some(secret)) if secret.len() >= 16 => {
             crate::outbound::check_webhook_url(&url, &state.config.webhook_allow_hosts)

@@ -42,7 +42,7 @@ pub struct OpenCase {
 }
 
 /// A change to a case.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum CaseChange {
     /// A document from either side.
@@ -181,6 +181,8 @@ pub async fn cases(state: &Shared, principal: &Principal) -> Result<Vec<CaseView
 
 pub async fn open(state: &Shared, principal: &Principal, request: OpenCase) -> Result<CaseRecord> {
     access::require(principal, REVIEWERS, "opening a case")?;
+    crate::limits::check(crate::limits::CASE_TITLE, &request.title)?;
+    crate::limits::check_optional(crate::limits::CASE_NOTE, request.note.as_deref())?;
     let tenant = access::tenant(principal);
     let operator = state
         .store
@@ -265,6 +267,9 @@ pub async fn change_with_file(
     change: CaseChange,
     upload: Option<crate::files::Upload>,
 ) -> Result<CaseRecord> {
+    crate::limits::check_json(
+        &serde_json::to_value(&change).map_err(|error| Error::Internal(error.to_string()))?,
+    )?;
     let kept = upload
         .map(|upload| crate::files::keep(upload, state.config.document_limit_mb))
         .transpose()?;

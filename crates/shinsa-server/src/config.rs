@@ -60,6 +60,23 @@ pub struct Config {
     pub mail: Option<MailConfig>,
     /// The largest case document or plan attachment, in megabytes.
     pub document_limit_mb: usize,
+    /// The most memory reading uploads (registers, BOMs, lists, packs) may
+    /// take at once, in megabytes: each of `reads_at_once` readers gets an
+    /// equal share as its budget, and refuses an input that would need
+    /// more (`shinsa_ingest::budget`).
+    pub upload_memory_mb: u64,
+    /// Uploads read at once; more wait for a reader (up to
+    /// `read_wait_seconds`, then 503).
+    pub reads_at_once: usize,
+    /// How long an upload waits for a free reader before it is refused.
+    pub read_wait_seconds: u64,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout_seconds: u64,
+    /// How long a client may take to send a request's body.
+    pub body_timeout_seconds: u64,
+    /// Connections one address may hold open at once (a proxy in front
+    /// of the server counts as one address: raise it there).
+    pub connections_per_address: usize,
 }
 
 /// Retries of webhooks and mail.
@@ -238,6 +255,12 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             mail: None,
             document_limit_mb: 50,
+            upload_memory_mb: 512,
+            reads_at_once: 2,
+            read_wait_seconds: 30,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 120,
+            connections_per_address: 64,
         }
     }
 }
@@ -265,6 +288,12 @@ impl std::fmt::Debug for Config {
             .field("delivery", &self.delivery)
             .field("mail", &self.mail)
             .field("document_limit_mb", &self.document_limit_mb)
+            .field("upload_memory_mb", &self.upload_memory_mb)
+            .field("reads_at_once", &self.reads_at_once)
+            .field("read_wait_seconds", &self.read_wait_seconds)
+            .field("header_timeout_seconds", &self.header_timeout_seconds)
+            .field("body_timeout_seconds", &self.body_timeout_seconds)
+            .field("connections_per_address", &self.connections_per_address)
             .finish()
     }
 }
@@ -364,6 +393,38 @@ impl Config {
                 .is_ok_and(|address| address.ip().is_loopback())
                 && !self.listen.starts_with("localhost:")
         })
+    }
+
+    /// The budget of one reader of uploads, in megabytes: an equal share
+    /// of `upload_memory_mb` (at least 16).
+    pub fn read_budget_mb(&self) -> u64 {
+        (self.upload_memory_mb / self.reads_at_once.max(1) as u64).max(16)
+    }
+
+    /// Refuses limits that leave the server without protection or without
+    /// room to work, with the key to fix.
+    pub fn check_limits(&self) -> Result<(), String> {
+        if self.upload_memory_mb < 32 {
+            return Err(format!(
+                "upload_memory_mb: expected at least 32, found {}",
+                self.upload_memory_mb
+            ));
+        }
+        if self.reads_at_once == 0 {
+            return Err("reads_at_once: expected at least 1, found 0".into());
+        }
+        for (key, value) in [
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+        ] {
+            if value == 0 {
+                return Err(format!("{key}: expected at least 1 second, found 0"));
+            }
+        }
+        if self.connections_per_address == 0 {
+            return Err("connections_per_address: expected at least 1, found 0".into());
+        }
+        Ok(())
     }
 
     /// How long a lease lasts (at least two seconds).

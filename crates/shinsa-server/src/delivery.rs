@@ -322,20 +322,23 @@ pub fn mail_text(payload: &str) -> (String, String) {
             })
             .unwrap_or_default()
     };
+    let items = |pointer: &str| {
+        value
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, Vec::len)
+    };
+    let (new, resolved) = (items("/change/new"), items("/change/resolved"));
     let event = field("/event");
     let (ja, en, subject_of) = match event.as_str() {
         "findings.changed" => (
             format!(
-                "登録簿 {} の指摘事項が変わりました（新規 {} 件、解消 {} 件）。",
+                "登録簿 {} の指摘事項が変わりました（新規 {new} 件、解消 {resolved} 件）。",
                 field("/change/register_id"),
-                value["change"]["new"].as_array().map_or(0, Vec::len),
-                value["change"]["resolved"].as_array().map_or(0, Vec::len)
             ),
             format!(
-                "The findings of register {} changed ({} new, {} resolved).",
+                "The findings of register {} changed ({new} new, {resolved} resolved).",
                 field("/change/register_id"),
-                value["change"]["new"].as_array().map_or(0, Vec::len),
-                value["change"]["resolved"].as_array().map_or(0, Vec::len)
             ),
             (
                 "指摘事項の変更",

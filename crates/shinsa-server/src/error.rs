@@ -33,7 +33,7 @@ pub enum Error {
     #[error("{0}")]
     BadRequest(String),
     /// A file that does not read: every error with its place; nothing kept.
-    #[error("{} error(s)", .0.errors().len())]
+    #[error("{} error(s)", .0.total())]
     BadInput(shinsa_ingest::InputErrors),
     /// The object's state does not allow it, or someone changed it since
     /// the caller read it.
@@ -59,6 +59,10 @@ pub enum Error {
     /// A file of a kind the server does not keep.
     #[error("{0}")]
     Unsupported(String),
+    /// The server has no room for the work now (every reader of uploads
+    /// busy); the same request may succeed shortly.
+    #[error("{0}")]
+    Busy(String),
     /// Too many requests of one kind; `retry_after` seconds until the next.
     #[error("{detail}")]
     TooMany { detail: String, retry_after: u64 },

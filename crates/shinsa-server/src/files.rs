@@ -105,6 +105,7 @@ impl FileForm {
 /// Checks an upload (size, kind) and makes what is kept of it: the entry
 /// the case or plan names, and the bytes under their SHA-256.
 pub fn keep(upload: Upload, limit_mb: usize) -> Result<(AttachedFile, NewFile)> {
+    crate::limits::check(crate::limits::UPLOADED_FILE_NAME, &upload.name)?;
     check_size(&upload.name, upload.bytes.len(), limit_mb)?;
     let media_type = kind_of(&upload.name, &upload.bytes)?;
     let file = NewFile::new(media_type, upload.bytes);

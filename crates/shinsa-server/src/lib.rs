@@ -13,12 +13,17 @@
 //! are taken with leases ([`jobs`], [`delivery`]), and a replica that dies
 //! loses its work to another when its lease runs out.
 
+// Nothing a user writes may panic the server: no slicing or indexing of
+// data in handlers, templates and documents (tests may).
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod access;
 pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod clock;
 mod config;
+mod connections;
 pub mod delivery;
 pub mod engine;
 mod error;
@@ -27,6 +32,7 @@ pub mod fuzzing;
 mod guard;
 mod i18n;
 pub mod jobs;
+pub mod limits;
 mod list_cache;
 mod metrics;
 pub mod outbound;
@@ -76,6 +82,9 @@ pub struct AppState {
     pub(crate) mailer: Option<delivery::Mailer>,
     /// Findings pages served for the current generation.
     pub(crate) list_pages: list_cache::ListCache,
+    /// Readers of uploads: at most `reads_at_once` inputs are read at once,
+    /// each within its share of `upload_memory_mb`.
+    pub(crate) readers: tokio::sync::Semaphore,
 }
 
 pub type Shared = Arc<AppState>;
@@ -87,11 +96,15 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Result<Shared, String> {
         let review_rules = config.review.rules()?;
         config.delivery.check()?;
+        config.check_limits()?;
+        // Every reader of outside data holds itself to this budget.
+        shinsa_ingest::budget::Budget::set(config.read_budget_mb());
         let mailer = config.mail.as_ref().map(delivery::mailer).transpose()?;
         Ok(Arc::new(AppState {
             replica: config.replica_name(),
             mailer,
             list_pages: list_cache::ListCache::default(),
+            readers: tokio::sync::Semaphore::new(config.reads_at_once.max(1)),
             review_rules,
             store,
             config,
@@ -137,14 +150,32 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Waits for a reader of uploads (at most `read_wait_seconds`), so that
+    /// no more inputs are read at once than the memory allows.
+    pub(crate) async fn reader(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        let wait = std::time::Duration::from_secs(self.config.read_wait_seconds);
+        match tokio::time::timeout(wait, self.readers.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(closed)) => Err(Error::Internal(format!("the readers closed: {closed}"))),
+            Err(_) => Err(Error::Busy(format!(
+                "every reader of uploads was busy for {} s; send it again shortly",
+                self.config.read_wait_seconds
+            ))),
+        }
+    }
+}
+
 /// Every route.
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .merge(api::routes())
-        .merge(ui::routes())
+        .merge(api::routes(&state))
+        .merge(ui::routes(&state))
         .merge(metrics::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(
-            state.config.upload_limit_mb * 1024 * 1024,
+        .layer(limits::body_limit())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            connections::body_deadline,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -169,11 +200,7 @@ pub async fn serve(
     let workers = jobs::start(state.clone(), stopped);
     let address = listener.local_addr()?;
     tracing::info!(%address, "shinsa is listening");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    connections::serve(&state, listener, router(state.clone()), async move {
         shutdown.await;
         tracing::info!("stopping: finishing requests in flight");
     })

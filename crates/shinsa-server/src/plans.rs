@@ -239,9 +239,6 @@ pub async fn plans(state: &Shared, principal: &Principal) -> Result<Vec<PlanView
     Ok(views)
 }
 
-/// Longest plan title (the filing form's subject line).
-pub const TITLE_LIMIT: usize = 200;
-
 /// A new draft, drawn from a register when one is named.
 pub async fn create_draft(
     state: &Shared,
@@ -251,11 +248,10 @@ pub async fn create_draft(
 ) -> Result<PlanRecord> {
     access::require(principal, OPERATOR_WRITERS, "drafting a plan")?;
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > TITLE_LIMIT {
-        return Err(Error::BadRequest(format!(
-            "title: a plan title of 1 to {TITLE_LIMIT} characters"
-        )));
+    if title.is_empty() {
+        return Err(Error::BadRequest("title: a plan needs a title".into()));
     }
+    crate::limits::check(crate::limits::PLAN_TITLE, title)?;
     let id = new_id("plan");
     let tenant = access::tenant(principal);
     let register_id = register_id.filter(|register| !register.is_empty());
@@ -385,6 +381,7 @@ pub async fn take_step(
     let side = access::side_of(principal).ok_or_else(|| {
         Error::Forbidden("steps on a plan need an operator or reviewer role".into())
     })?;
+    crate::limits::check_optional(crate::limits::STEP_NOTE, request.note.as_deref())?;
     let record = record(state, principal, id).await?;
     let day = today();
     let action = action_of(&request, day)?;
@@ -548,6 +545,9 @@ async fn amend_with_file(
     if plan.title.trim().is_empty() {
         return Err(unprocessable("title: a plan needs a title".into()));
     }
+    let body = json(&plan)?;
+    crate::limits::check_json(&body)?;
+    attachments_are_kept(state, principal, &record, &plan, file.as_ref()).await?;
     let review = review_of(&record)?;
     let next = review
         .apply(Side::Operator, Action::Amend, &state.review_rules, today())
@@ -559,7 +559,7 @@ async fn amend_with_file(
         None
     };
     let step = PlanStep {
-        body: Some(json(&plan)?),
+        body: Some(body),
         snapshot,
         notify: filed.then(|| notice(Audience::Regulators, &record, "amend", &next, None)),
         file,
@@ -576,6 +576,55 @@ async fn amend_with_file(
         .await?;
     state.outbox.notify_one();
     Ok(stored)
+}
+
+/// Refuses a plan naming an attachment that is not the file being attached
+/// now nor one kept for the plan already (a hash made up in the JSON, or
+/// another organisation's file): every attachment a plan names can be
+/// downloaded by those who may see it.
+async fn attachments_are_kept(
+    state: &Shared,
+    principal: &Principal,
+    record: &PlanRecord,
+    plan: &Plan,
+    file: Option<&shinsa_store::NewFile>,
+) -> Result<()> {
+    if plan.attachments.is_empty() {
+        return Ok(());
+    }
+    let kept_files = state
+        .store
+        .plan_file_hashes(
+            &access::tenant(principal),
+            access::plan_reach(principal),
+            &record.id,
+        )
+        .await?;
+    let mut errors = Vec::new();
+    for (index, attached) in plan.attachments.iter().enumerate() {
+        let pointer = format!("/attachments/{index}/sha256");
+        let kept = file.is_some_and(|file| file.sha256 == attached.sha256)
+            || kept_files.contains(&attached.sha256);
+        if !kept {
+            errors.push(FieldError {
+                pointer: Some(pointer),
+                message: format!(
+                    "{:?} is not a file attached to this plan (attach files with POST /api/v1/plans/{}/attachments)",
+                    attached.sha256, record.id
+                ),
+                message_ja: Some("この計画書に添付されたファイルではありません".into()),
+            });
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        kind: "unknown-attachment",
+        title: "The plan names files it does not have",
+        detail: format!("{} attachment(s) are not files of this plan", errors.len()),
+        errors,
+    })
 }
 
 /// After a list or pack change re-screened a register: every cleared plan

@@ -67,35 +67,46 @@ impl Problem {
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad-input",
             "The upload has errors; nothing was imported",
-            format!("{} error(s)", errors.errors().len()),
+            if errors.more() > 0 {
+                format!(
+                    "{} error(s); the first {} are listed, and {} more were found",
+                    errors.total(),
+                    errors.errors().len(),
+                    errors.more()
+                )
+            } else {
+                format!("{} error(s)", errors.total())
+            },
         );
         problem.errors = errors
             .errors()
             .iter()
             .map(|error| {
-                let mut value = serde_json::json!({
-                    "file": error.location.file(),
-                    "at": error.location.to_string(),
-                    "field": error.field,
-                    "expected": error.expected,
-                    "found": error.found,
-                    "message": error.to_string(),
-                });
+                let mut value = serde_json::Map::new();
+                let mut put = |key: &str, field: serde_json::Value| {
+                    value.insert(key.to_owned(), field);
+                };
+                put("file", error.location.file().into());
+                put("at", error.location.to_string().into());
+                put("field", error.field.as_str().into());
+                put("expected", error.expected.as_str().into());
+                put("found", error.found.as_str().into());
+                put("message", error.to_string().into());
                 match &error.location {
                     shinsa_ingest::Location::Text { line, column, .. } => {
-                        value["line"] = (*line).into();
-                        value["column"] = (*column).into();
+                        put("line", (*line).into());
+                        put("column", (*column).into());
                     }
                     shinsa_ingest::Location::Cell { sheet, cell, .. } => {
-                        value["sheet"] = sheet.as_str().into();
-                        value["cell"] = cell.as_str().into();
+                        put("sheet", sheet.as_str().into());
+                        put("cell", cell.as_str().into());
                     }
                     shinsa_ingest::Location::Pointer { pointer, .. } => {
-                        value["pointer"] = pointer.as_str().into();
+                        put("pointer", pointer.as_str().into());
                     }
                     shinsa_ingest::Location::File { .. } => {}
                 }
-                value
+                serde_json::Value::Object(value)
             })
             .collect();
         problem
@@ -154,10 +165,22 @@ impl From<crate::Error> for Problem {
                 detail,
                 errors,
             } => {
+                // The first hundred, as with an upload's errors: a body
+                // made of mistakes gets an answer of bounded size.
+                let kept = shinsa_ingest::ERRORS_KEPT;
+                let detail = if errors.len() > kept {
+                    format!(
+                        "{detail}; the first {kept} are listed, and {} more were found",
+                        errors.len() - kept
+                    )
+                } else {
+                    detail
+                };
                 let mut problem =
                     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail);
                 problem.errors = errors
                     .iter()
+                    .take(kept)
                     .filter_map(|error| serde_json::to_value(error).ok())
                     .collect();
                 problem
@@ -185,6 +208,12 @@ impl From<crate::Error> for Problem {
                     detail,
                 );
                 problem.retry_after = Some(retry_after.max(1));
+                problem
+            }
+            Error::Busy(detail) => {
+                let mut problem =
+                    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "Busy", detail);
+                problem.retry_after = Some(5);
                 problem
             }
             Error::Store(error) => Problem::from(error),

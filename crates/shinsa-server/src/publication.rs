@@ -139,20 +139,22 @@ pub async fn publish_pack(
     zip: &[u8],
 ) -> Result<PackSummary> {
     access::require(principal, PACK_PUBLISHERS, "publishing a pack")?;
-    let (pack, stored) =
-        crate::engine::read_pack("pack.zip", zip).map_err(|problems| Error::Invalid {
-            kind: "bad-pack",
-            title: "The pack does not validate; nothing was published",
-            detail: problems.join("; "),
-            errors: problems
-                .into_iter()
-                .map(|message| FieldError {
-                    pointer: None,
-                    message,
-                    message_ja: None,
-                })
-                .collect(),
-        })?;
+    let zip = zip.to_vec();
+    let read =
+        tokio::task::spawn_blocking(move || crate::engine::read_pack("pack.zip", &zip)).await?;
+    let (pack, stored) = read.map_err(|problems| Error::Invalid {
+        kind: "bad-pack",
+        title: "The pack does not validate; nothing was published",
+        detail: problems.join("; "),
+        errors: problems
+            .into_iter()
+            .map(|message| FieldError {
+                pointer: None,
+                message,
+                message_ja: None,
+            })
+            .collect(),
+    })?;
     let beyond = access::pack_sectors_beyond(principal, pack.sectors.as_deref());
     if !beyond.is_empty() {
         return Err(Error::Forbidden(format!(

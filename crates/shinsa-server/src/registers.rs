@@ -11,9 +11,6 @@ use serde::Serialize;
 use shinsa_store::*;
 use utoipa::ToSchema;
 
-/// Longest register name.
-pub const NAME_LIMIT: usize = 200;
-
 /// A register accepted and its screening queued.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadAccepted {
@@ -89,11 +86,10 @@ pub async fn accept(
         sector,
         critical,
     };
-    if name.trim().is_empty() || name.chars().count() > NAME_LIMIT {
-        return Err(Error::BadRequest(format!(
-            "name: a register name of 1 to {NAME_LIMIT} characters"
-        )));
+    if name.trim().is_empty() {
+        return Err(Error::BadRequest("name: a register needs a name".into()));
     }
+    crate::limits::check(crate::limits::REGISTER_NAME, name)?;
     if let Err(wait) = state.uploads.take(
         &principal.org.id,
         state.config.uploads_per_hour,
@@ -111,6 +107,8 @@ pub async fn accept(
     let engine = state.engine().await?;
     let label = format!("{name}.{}", format.as_str());
     let file = label.clone();
+    // Read by one of the few readers (`limits::takes_upload`), within its
+    // share of upload_memory_mb.
     let mut loaded = tokio::task::spawn_blocking(move || {
         crate::engine::read_register(&engine, &label, format, bytes, &operator)
     })
@@ -201,6 +199,10 @@ pub async fn triage(
     decision: TriageDecision,
 ) -> Result<Triage> {
     access::require(principal, OPERATOR_WRITERS, "triaging a finding")?;
+    crate::limits::check_optional(
+        crate::limits::JUSTIFICATION,
+        decision.justification.as_deref(),
+    )?;
     check_decision(&decision)?;
     Ok(state
         .store

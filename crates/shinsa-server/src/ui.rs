@@ -30,7 +30,7 @@ const SCRIPT: &str = include_str!("../assets/shinsa.js");
 const STYLE: &str = include_str!("../assets/shinsa.css");
 const LANG_COOKIE: &str = "shinsa_lang";
 
-pub fn routes() -> Router<Shared> {
+pub fn routes(state: &Shared) -> Router<Shared> {
     Router::new()
         .route("/", get(home))
         .route(
@@ -54,16 +54,20 @@ pub fn routes() -> Router<Shared> {
                 .layer(axum::extract::DefaultBodyLimit::max(16 * 1024)),
         )
         .route("/logout", post(logout))
-        .route("/ui/registers", get(registers_page).post(upload))
+        .route(
+            "/ui/registers",
+            get(registers_page).merge(crate::limits::takes_upload(state, post(upload))),
+        )
         .route("/ui/registers/{id}/runs", post(screen_again))
         .route("/ui/findings", get(findings_page))
         .route("/ui/triage", post(triage))
         .route("/ui/runs", get(runs_page))
-        .merge(plans::routes())
+        .merge(plans::routes(state))
         .merge(dashboard::routes())
-        .merge(cases::routes())
+        .merge(cases::routes(state))
         .merge(accounts::routes())
         .merge(deliveries::routes())
+        .layer(axum::middleware::map_response(problem_as_page))
 }
 
 /// The findings page, keeping the query (`?lang=ja`).
@@ -162,6 +166,73 @@ fn render(template: &impl Template, lang: Lang) -> Response {
     }
 }
 
+/// A page's refusal or failure as a page: an error of the web UI (a
+/// problem document, a template that would not render) reaches a person as
+/// HTML in both languages with its status, never as JSON nor a dropped
+/// connection.
+async fn problem_as_page(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::limits::BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "reading a problem document");
+            axum::body::Bytes::new()
+        }
+    };
+    let problem: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+        serde_json::json!({"title": "Error", "detail": format!("the error could not be read: {error}")})
+    });
+    let text = |key: &str| {
+        escape(
+            problem
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or(""),
+        )
+    };
+    let page = format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{status} {title}</title>\
+         <link rel=\"stylesheet\" href=\"/assets/shinsa.css\"></head><body><main class=\"error-page\">\
+         <h1>{status} {title}</h1><p>{detail}</p>\
+         <p lang=\"ja\">要求を処理できませんでした。前のページに戻って、もう一度お試しください。</p>\
+         <p lang=\"en\">The request could not be completed. Go back to the page and try again.</p>\
+         <p><a href=\"/ui/findings\">shinsa</a></p></main></body></html>",
+        status = parts.status.as_u16(),
+        title = text("title"),
+        detail = text("detail"),
+    );
+    let mut page = Html(page).into_response();
+    *page.status_mut() = parts.status;
+    if let Some(retry) = parts.headers.get(header::RETRY_AFTER) {
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
+    page
+}
+
+/// Text made safe inside HTML.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// What every page's frame shows.
 struct Frame {
     t: Lang,
@@ -223,21 +294,28 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
+/// The sign-in page again, saying what went wrong, with its status.
+fn login_refused(lang: Lang, error: &'static str, status: StatusCode) -> Response {
+    let mut response = render(&LoginPage { t: lang, error }, lang);
+    *response.status_mut() = status;
+    response
+}
+
 async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<LoginForm>) -> Response {
     use crate::throttle::Key;
     let lang = language(&parts);
     let login_name = form.login.trim();
+    // A sign-in beyond any real login or password is a wrong one, refused
+    // before anything is hashed.
+    if crate::limits::check(crate::limits::SIGN_IN_LOGIN, login_name).is_err()
+        || crate::limits::check(crate::limits::SIGN_IN_PASSWORD, &form.password).is_err()
+    {
+        return login_refused(lang, "bad_login", StatusCode::UNAUTHORIZED);
+    }
     let address = crate::throttle::client_address(&parts, &state.config.trusted_proxies);
     let keys = [Key::Login(login_name), Key::Address(&address)];
     if let Some(wait) = state.sign_ins.locked(&keys, std::time::Instant::now()) {
-        let mut response = render(
-            &LoginPage {
-                t: lang,
-                error: "locked",
-            },
-            lang,
-        );
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        let mut response = login_refused(lang, "locked", StatusCode::TOO_MANY_REQUESTS);
         if let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -259,15 +337,7 @@ async fn login(State(state): State<Shared>, parts: Parts, Form(form): Form<Login
                 tracing::error!(%error, %key, "recording a sign-in lock-out");
             }
         }
-        let mut response = render(
-            &LoginPage {
-                t: lang,
-                error: "bad_login",
-            },
-            lang,
-        );
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return response;
+        return login_refused(lang, "bad_login", StatusCode::UNAUTHORIZED);
     };
     state.sign_ins.succeeded(login_name);
     let secret = match crate::auth::new_secret("") {

@@ -265,6 +265,14 @@ pub trait PlanStore {
         plan_id: &str,
         sha256: &str,
     ) -> Result<Option<(String, Vec<u8>)>>;
+    /// The SHA-256 of every file kept for the organisation of a plan
+    /// `tenant` may see within `reach` (to check what a plan names exists).
+    async fn plan_file_hashes(
+        &self,
+        tenant: &Tenant,
+        reach: PlanReach,
+        plan_id: &str,
+    ) -> Result<Vec<String>>;
     /// Cleared plans drawn from a register (to re-screen after a list
     /// change).
     async fn cleared_plans(&self, register_id: &str) -> Result<Vec<PlanRecord>>;

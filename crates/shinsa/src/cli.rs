@@ -106,6 +106,11 @@ then open http://127.0.0.1:8080/. The API is described at /api/v1/openapi.json; 
         #[command(subcommand)]
         command: crate::server_commands::AuditCommand,
     },
+    /// Not for people: reads the text of a PDF on standard input within the
+    /// limits given, for `lists import` and the server
+    /// (`shinsa_ingest::lists::pdf_text`).
+    #[command(hide = true)]
+    PdfText(crate::list_commands::PdfTextArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -501,6 +506,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command } => crate::server_commands::admin(command),
         Command::Audit { command } => crate::server_commands::audit(command),
         Command::Match(args) => match_names(args),
+        Command::PdfText(args) => crate::list_commands::pdf_text(&args),
         Command::Net {
             command: NetCommand::Flows(args),
         } => net(crate::net_commands::View::Flows, args),

@@ -203,3 +203,43 @@ fn join(names: &[&String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The limits `shinsa pdf-text` holds itself to.
+#[derive(Debug, clap::Args)]
+pub struct PdfTextArgs {
+    /// Address space, in megabytes.
+    #[arg(long)]
+    memory_mb: u64,
+    /// Processor time, in seconds.
+    #[arg(long)]
+    cpu_seconds: u64,
+}
+
+/// Reads a PDF on standard input and writes its pages' text as JSON, after
+/// limiting this process's memory and processor time: a PDF built to
+/// exhaust the reader ends this process, not the one that asked.
+pub fn pdf_text(args: &PdfTextArgs) -> anyhow::Result<ExitCode> {
+    use rustix::process::{Resource, Rlimit, setrlimit};
+    use std::io::{Read as _, Write as _};
+    let limit = |resource, value: u64| {
+        setrlimit(
+            resource,
+            Rlimit {
+                current: Some(value),
+                maximum: Some(value),
+            },
+        )
+        .with_context(|| format!("limiting {resource:?} to {value}"))
+    };
+    limit(Resource::As, args.memory_mb.saturating_mul(1024 * 1024))?;
+    limit(Resource::Cpu, args.cpu_seconds)?;
+    let mut pdf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut pdf)
+        .context("reading the PDF")?;
+    let pages = shinsa_ingest::lists::pdf_text::in_process(&pdf);
+    std::io::stdout()
+        .write_all(&shinsa_ingest::lists::pdf_text::answer(&pages))
+        .context("writing the pages")?;
+    Ok(ExitCode::SUCCESS)
+}

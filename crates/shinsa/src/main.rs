@@ -23,6 +23,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // PDFs from outside are read by this program in a child process, held
+    // to the reader's limits (`shinsa pdf-text`).
+    if let Ok(program) = std::env::current_exe() {
+        shinsa_ingest::lists::pdf_text::use_helper(shinsa_ingest::lists::pdf_text::Helper {
+            program,
+            args: vec!["pdf-text".into()],
+        });
+    }
     match cli::run(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -187,9 +187,9 @@ pub fn read(
             label,
             bytes,
             operator,
-        } => shinsa_ingest::upload::bom_bundle(label, bytes.clone(), operator).and_then(|files| {
-            shinsa_ingest::load_bundle_files(label, files, reference, options.day)
-        }),
+        } => {
+            shinsa_ingest::upload::load_bom(label, bytes.clone(), operator, reference, options.day)
+        }
     };
     if options.strict_bom {
         loaded.and_then(LoadedBundle::strict_bom)

@@ -276,3 +276,28 @@ fn a_vendors_bom_is_matched_maker_by_maker() {
     let jackson = by_query("FasterXML, LLC");
     assert!(entry_ids(jackson).is_empty(), "{jackson}");
 }
+
+/// An empty file (a download that never came) is refused as one, not as a
+/// file of the wrong kind.
+#[test]
+fn an_empty_file_is_refused_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("zephyr.spdx");
+    std::fs::write(&empty, "").unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(&empty),
+        "--operator",
+        "minato",
+        "--sector",
+        "electricity",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "zephyr.spdx: field `(file)`: expected a register or a BOM, found an empty file"
+        ),
+        "{}",
+        run.stderr
+    );
+}

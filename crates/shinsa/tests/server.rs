@@ -6,54 +6,14 @@
 
 mod common;
 
+use common::{Served, agent, ok, on_database, serve, serve_with, shinsa_in};
 use serde_json::{Value, json};
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 const PASSWORD: &str = "a long password 1";
-
-/// `shinsa ARGS --data-dir DATA`, whatever store the developer's shell names.
-fn command_in(data: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shinsa"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env_remove("SHINSA_DATABASE")
-        .env_remove("SHINSA_CONFIG");
-    command
-}
-
-/// `shinsa` with the store in `data`; `stdin` is written to its input.
-fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> common::Run {
-    let mut child = command_in(data, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    common::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// `shinsa ARGS --database DATABASE` with the store's data in `data`.
-fn on_database(data: &Path, database: &str, args: &[&str], stdin: &str) -> common::Run {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&["--database", database]);
-    shinsa_in(data, &all, stdin)
-}
 
 /// The database at `url` (a fresh test database, as its owner) as the
 /// tests' PostgreSQL administrator, a superuser.
@@ -68,11 +28,6 @@ fn as_superuser(url: &str) -> String {
         .0;
     let host_and_db = url.split_once("://").unwrap().1.split_once('@').unwrap().1;
     format!("postgres://{admin_user}@{host_and_db}")
-}
-
-fn ok(run: common::Run) -> String {
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    run.stdout
 }
 
 /// Organisations, users and tokens, all made by the CLI.
@@ -186,57 +141,6 @@ fn set_up(data: &Path) -> (String, String, String) {
     )
 }
 
-/// A running `shinsa serve`; killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path) -> Served {
-    serve_with(data, &[]).0
-}
-
-/// `shinsa serve` with more arguments; also what it logged before it
-/// listened.
-fn serve_with(data: &Path, extra: &[&str]) -> (Served, Vec<Value>) {
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--json-logs"];
-    args.extend_from_slice(extra);
-    let mut child = command_in(data, &args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut logged = Vec::new();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("the server stopped before listening")
-            .unwrap();
-        let event: Value = serde_json::from_str(&line).unwrap_or_default();
-        if event["fields"]["message"] == "shinsa is listening" {
-            break event["fields"]["address"].as_str().unwrap().to_owned();
-        }
-        logged.push(event);
-    };
-    // Keep draining its log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (
-        Served {
-            child,
-            base: format!("http://{address}"),
-        },
-        logged,
-    )
-}
-
 /// A server whose PostgreSQL role passes over row-level security (here a
 /// superuser) refuses to start, unless told to accept the risk, and then
 /// says so in its log.
@@ -276,14 +180,6 @@ fn a_database_role_that_bypasses_row_security_is_refused() {
         "{logged:?}"
     );
     drop(served);
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
 }
 
 fn get(base: &str, token: &str, path: &str) -> Value {

@@ -16,9 +16,8 @@
 use super::{
     ImportOptions, ListFile, Publisher, country_from_name, info, push_country, push_name, sha256,
 };
-use crate::error::{InputError, Location};
-use crate::table::{cell_name, cell_text, excel_day};
-use calamine::Reader;
+use crate::error::{Errors, InputError, InputErrors, Location};
+use crate::table::{cell_name, excel_day};
 use shinsa_model::{Date, ImportedList, LegalEffect, ListedParty, PartyKind, Removal};
 
 const MOF: Publisher = Publisher {
@@ -50,50 +49,29 @@ type Sheet = Vec<Vec<String>>;
 pub(super) fn read_xlsx(
     file: &ListFile,
     options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
+) -> Result<ImportedList, InputErrors> {
     let whole_file = || Location::File {
         file: file.name.clone(),
     };
-    crate::upload::declared_size_within_limit(&file.bytes).map_err(|found| {
-        vec![InputError::new(
-            whole_file(),
-            "(workbook)",
-            "an XLSX workbook of at most 256 MB once unpacked",
-            found,
-        )]
-    })?;
-    let mut workbook =
-        calamine::Xlsx::new(std::io::Cursor::new(file.bytes.as_slice())).map_err(|error| {
-            vec![InputError::new(
-                whole_file(),
-                "(workbook)",
-                "an XLSX workbook",
-                error.to_string(),
-            )]
-        })?;
+    let mut workbook = crate::workbook::Workbook::open(&file.name, file.bytes.clone())?;
     let names = workbook.sheet_names();
+    let cap = workbook.cell_cap();
     let mut sheets: Vec<(String, Sheet)> = Vec::with_capacity(names.len());
     for name in &names {
-        let range = workbook.worksheet_range(name).map_err(|error| {
-            vec![InputError::new(
+        let cells = workbook.cells(name)?;
+        // Rows and columns from A1, whatever the first used cell.
+        let rows = cells.dense(cap).map_err(|found| {
+            InputErrors::one(InputError::new(
                 Location::Cell {
                     file: file.name.clone(),
                     sheet: name.clone(),
                     cell: "A1".to_owned(),
                 },
                 "(sheet)",
-                "a readable worksheet",
-                error.to_string(),
-            )]
+                "a sheet within the reader's budget",
+                found,
+            ))
         })?;
-        // Rows and columns from A1, whatever the first used cell.
-        let (first_row, first_column) = range.start().unwrap_or((0, 0));
-        let mut rows: Sheet = vec![Vec::new(); first_row as usize];
-        for cells in range.rows() {
-            let mut row = vec![String::new(); first_column as usize];
-            row.extend(cells.iter().map(|cell| cell_text(cell).trim().to_owned()));
-            rows.push(row);
-        }
         sheets.push((name.clone(), rows));
     }
     let version = options
@@ -112,12 +90,12 @@ pub(super) fn read_xlsx(
     if looks_like_eul {
         return read_eul(file, &sheets, options, version);
     }
-    Err(vec![InputError::new(
+    Err(InputErrors::one(InputError::new(
         whole_file(),
         "format",
         "the MOF asset-freeze workbook (an index sheet 一覧) or METI's End User List (No. | 国名 | 企業名…)",
         format!("a workbook with sheets {}", names.join(", ")),
-    )])
+    )))
 }
 
 /// `20250929` in a file name ("20250929_4.xlsx", "shisantouketsu20260305").
@@ -201,8 +179,8 @@ fn read_mof(
     sheets: &[(String, Sheet)],
     options: &ImportOptions,
     version: Date,
-) -> Result<ImportedList, Vec<InputError>> {
-    let mut errors = Vec::new();
+) -> Result<ImportedList, InputErrors> {
+    let mut errors = Errors::default();
     let mut parties: Vec<ListedParty> = Vec::new();
     let mut removals = Vec::new();
     for (sheet, rows) in sheets.iter().filter(|(name, _)| name != MOF_INDEX) {
@@ -328,7 +306,7 @@ fn read_mof(
             parties.push(party);
         }
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {
@@ -541,18 +519,18 @@ fn read_eul(
     sheets: &[(String, Sheet)],
     options: &ImportOptions,
     version: Date,
-) -> Result<ImportedList, Vec<InputError>> {
-    let mut errors = Vec::new();
+) -> Result<ImportedList, InputErrors> {
+    let mut errors = Errors::default();
     let mut parties = Vec::new();
     let Some((sheet, rows)) = sheets.first() else {
-        return Err(vec![InputError::new(
+        return Err(InputErrors::one(InputError::new(
             Location::File {
                 file: file.name.clone(),
             },
             "(workbook)",
             "the End User List's sheet",
             "a workbook without sheets",
-        )]);
+        )));
     };
     for (offset, row) in rows.iter().enumerate().skip(1) {
         if row.iter().all(String::is_empty) {
@@ -597,7 +575,7 @@ fn read_eul(
         );
         parties.push(party);
     }
-    if !errors.is_empty() {
+    if let Some(errors) = errors.take() {
         return Err(errors);
     }
     Ok(ImportedList {
@@ -635,19 +613,12 @@ const METI_EXPORT_BAN: Publisher = Publisher {
 pub(super) fn read_export_ban_pdf(
     file: &ListFile,
     options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
+) -> Result<ImportedList, InputErrors> {
     let whole_file = |expected: &str, found: String| pdf_refused(&file.name, expected, found);
-    // The PDF library may panic on a damaged file: that is a refusal.
-    let bytes = file.bytes.clone();
-    let pages =
-        std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem_by_pages(&bytes))
-            .map_err(|_| {
-                whole_file(
-                    "a readable PDF",
-                    "a PDF the reader could not parse".to_owned(),
-                )
-            })?
-            .map_err(|error| whole_file("a readable PDF", error.to_string()))?;
+    // Read by a helper process held to the reader's budget
+    // (`pdf_text`): the PDF library's work has no bound of its own.
+    let pages = super::pdf_text::pages(&file.bytes)
+        .map_err(|reason| whole_file("a readable PDF", reason))?;
     export_ban_from_pages(&file.name, &sha256(&[file]), &pages, options)
 }
 
@@ -659,7 +630,7 @@ pub fn export_ban_from_pages(
     sha256: &str,
     pages: &[String],
     options: &ImportOptions,
-) -> Result<ImportedList, Vec<InputError>> {
+) -> Result<ImportedList, InputErrors> {
     let whole_file = |expected: &str, found: String| pdf_refused(name, expected, found);
     let pages: Vec<String> = pages.iter().map(|page| ascii_digits(page)).collect();
     let all = pages.join("\n");
@@ -734,15 +705,15 @@ pub fn export_ban_from_pages(
 
 /// An export-ban PDF refused whole: no page or line can be named when the
 /// document itself cannot be read or is not the list.
-fn pdf_refused(file: &str, expected: &str, found: String) -> Vec<InputError> {
-    vec![InputError::new(
+fn pdf_refused(file: &str, expected: &str, found: String) -> InputErrors {
+    InputErrors::one(InputError::new(
         Location::File {
             file: file.to_owned(),
         },
         "(pdf)",
         expected,
         found,
-    )]
+    ))
 }
 
 /// Full-width digits as ASCII (the lists number １, ２… then 10, 11…).

@@ -113,8 +113,8 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
             return None;
         }
     };
-    let before = errors.0.len();
-    let mut warnings = Vec::new();
+    let before = errors.count();
+    let mut warnings = Errors::default();
     for error in validator.iter_errors(document) {
         let breach = crate::bundle::schema_error(at.file, at.prefix, &error);
         if decides(&error.instance_path().to_string(), error.kind()) {
@@ -123,7 +123,7 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
             warnings.push(breach);
         }
     }
-    if errors.0.len() > before {
+    if errors.count() > before {
         return None;
     }
     let mut components = Vec::new();
@@ -185,7 +185,7 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
         dependencies.push((from, to));
     }
     super::require_names(&components, errors);
-    if errors.0.len() > before {
+    if errors.count() > before {
         return None;
     }
     let maker = |role: &str| text_at(document, &format!("/metadata/{role}/name"));
@@ -205,7 +205,7 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
         },
         components,
         dependencies,
-        warnings,
+        warnings: warnings.into_warnings(),
     })
 }
 

@@ -116,6 +116,10 @@ fn local(name: &str) -> &str {
 fn parse(source: &Source<'_>) -> Result<Element, (usize, String)> {
     let mut reader = quick_xml::Reader::from_str(source.text);
     let mut stack: Vec<Element> = vec![Element::default()];
+    // Elements (and attributes) built, against what a document of this
+    // size may hold within the reader's budget.
+    let cap = crate::budget::Budget::current().xml_elements(source.text.len());
+    let mut built = 0usize;
     let position = |reader: &quick_xml::Reader<&[u8]>| {
         usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
     };
@@ -125,7 +129,14 @@ fn parse(source: &Source<'_>) -> Result<Element, (usize, String)> {
             let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
             (at, error.to_string())
         })?;
-        let open = |start: &quick_xml::events::BytesStart<'_>| {
+        let mut open = |start: &quick_xml::events::BytesStart<'_>| {
+            built += 1 + start.attributes().count();
+            if built > cap {
+                return Err((
+                    offset,
+                    crate::budget::exceeded("elements and attributes", built, cap),
+                ));
+            }
             let attributes = start
                 .attributes()
                 .map(|attribute| {
@@ -251,8 +262,8 @@ pub(super) fn read(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom>
         ));
         return None;
     };
-    let before = errors.0.len();
-    let mut warnings = Vec::new();
+    let before = errors.count();
+    let mut warnings = Errors::default();
     if let Some(serial) = root.attribute("serialNumber")
         && !is_urn_uuid(serial)
     {
@@ -340,7 +351,7 @@ pub(super) fn read(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom>
         dependencies.push((from.to_owned(), to));
     }
     super::require_names(&components, errors);
-    if errors.0.len() > before {
+    if errors.count() > before {
         return None;
     }
     Some(Bom {
@@ -349,7 +360,7 @@ pub(super) fn read(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom>
         subject: subject.unwrap_or_default(),
         components,
         dependencies,
-        warnings,
+        warnings: warnings.into_warnings(),
     })
 }
 
@@ -434,7 +445,7 @@ fn flatten(
     list: &Element,
     parent: Option<usize>,
     out: &mut Vec<BomComponent>,
-    warnings: &mut Vec<InputError>,
+    warnings: &mut Errors,
 ) {
     for component in list.children("component") {
         let at = source.at(component.offset);

@@ -68,11 +68,15 @@ impl BomFormat {
                 head.contains("cyclonedx.org/schema/bom")
                     .then_some(Self::CycloneDxXml)
             }
-            Some(b'{') => match serde_json::from_slice::<JsonHead>(start) {
-                Ok(head) => head.format(),
+            // The first JSON value only: a BOM with text after it is one.
+            Some(b'{') => match serde_json::Deserializer::from_slice(start)
+                .into_iter::<JsonHead>()
+                .next()
+            {
+                Some(Ok(head)) => head.format(),
                 // Broken JSON that starts like a BOM is one, so that its
                 // reader reports where it breaks.
-                Err(_) => {
+                Some(Err(_)) | None => {
                     let head = String::from_utf8_lossy(&start[..start.len().min(4096)]);
                     if head.contains("\"bomFormat\"") {
                         Some(Self::CycloneDxJson)
@@ -236,6 +240,33 @@ fn finish(file: &str, bom: Option<Bom>, errors: Errors) -> Result<Bom, InputErro
     }
 }
 
+/// A file's name without its folders and its last extension.
+fn file_stem(file: &str) -> &str {
+    let name = file.rsplit_once(['/', '\\']).map_or(file, |(_, name)| name);
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    }
+}
+
+impl Bom {
+    /// The name of the system the BOM describes, and when it names none
+    /// (many tools leave it out) the name of its file, with the warning that
+    /// says so.
+    pub fn system_name(&self, file: &str) -> (String, Option<String>) {
+        match &self.subject.name {
+            Some(name) => (name.clone(), None),
+            None => {
+                let stem = file_stem(file).to_owned();
+                let warning = format!(
+                    "{file}: the BOM names no system (CycloneDX metadata.component.name, SPDX the described package's name or the document name); it is screened under its file's name {stem:?}"
+                );
+                (stem, Some(warning))
+            }
+        }
+    }
+}
+
 fn read_into(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
     if bytes.len() > SIZE_LIMIT {
         errors.push(InputError::new(
@@ -249,13 +280,30 @@ fn read_into(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Bom> {
         return None;
     }
     let at = Pointers::new(file, "");
-    let json = |errors: &mut Errors| crate::bundle::parse_json(file, bytes, errors);
+    // A JSON BOM is its first JSON value; text after it (a web page's
+    // footer pasted on) is left out with a warning.
+    let json = |errors: &mut Errors| crate::bundle::parse_first_json(file, bytes, errors);
+    let with_trailing = |bom: Option<Bom>, trailing: Option<InputError>| {
+        bom.map(|mut bom| {
+            bom.warnings.extend(trailing);
+            bom
+        })
+    };
     match BomFormat::detect(bytes) {
         Some(BomFormat::CycloneDxXml) => cyclonedx_xml::read(file, bytes, errors),
         Some(BomFormat::SpdxTagValue) => spdx::read_tag_value(file, bytes, errors),
-        Some(BomFormat::CycloneDxJson) => cyclonedx::read(&at, &json(errors)?, errors),
-        Some(BomFormat::SpdxJson) => spdx::read_json(&at, &json(errors)?, errors),
-        Some(BomFormat::Spdx3JsonLd) => spdx3::read(&at, &json(errors)?, errors),
+        Some(BomFormat::CycloneDxJson) => {
+            let (document, trailing) = json(errors)?;
+            with_trailing(cyclonedx::read(&at, &document, errors), trailing)
+        }
+        Some(BomFormat::SpdxJson) => {
+            let (document, trailing) = json(errors)?;
+            with_trailing(spdx::read_json(&at, &document, errors), trailing)
+        }
+        Some(BomFormat::Spdx3JsonLd) => {
+            let (document, trailing) = json(errors)?;
+            with_trailing(spdx3::read(&at, &document, errors), trailing)
+        }
         None => {
             // Say why: broken JSON gets its line and column.
             if bytes.trim_ascii_start().starts_with(b"{") {

@@ -196,7 +196,7 @@ pub(super) fn read_tag_value(file: &str, bytes: &[u8], errors: &mut Errors) -> O
         Other,
     }
     let mut section = Section::Document;
-    let before = errors.0.len();
+    let before = errors.count();
     let mut lines = text.lines().enumerate();
     while let Some((index, line)) = lines.next() {
         let number = index + 1;
@@ -346,7 +346,7 @@ pub(super) fn read_tag_value(file: &str, bytes: &[u8], errors: &mut Errors) -> O
             "none",
         ));
     }
-    if errors.0.len() > before {
+    if errors.count() > before {
         return None;
     }
     Some(build(
@@ -425,7 +425,7 @@ fn party(text: Option<&str>) -> Option<BomParty> {
 }
 
 fn build(document: Document, format: BomFormat, at: Location, errors: &mut Errors) -> Bom {
-    let mut warnings = Vec::new();
+    let mut warnings = Errors::default();
     if !matches!(
         document.spec_version.as_str(),
         "SPDX-2.0" | "SPDX-2.1" | "SPDX-2.2" | "SPDX-2.3"
@@ -463,6 +463,10 @@ fn build(document: Document, format: BomFormat, at: Location, errors: &mut Error
     let mut position_of_package: Vec<Option<usize>> = Vec::new();
     for (index, package) in document.packages.iter().enumerate() {
         let location = package.location.clone().unwrap_or_else(|| at.clone());
+        // A package whose SPDXID an earlier package has (tools write such
+        // documents every day) is kept under an id of its own; the
+        // document's relationships naming that SPDXID read as the first's.
+        let mut local_id = package.id.clone();
         if let Some(id) = package.id.as_deref() {
             if !well_formed_id(id) {
                 warnings.push(InputError::new(
@@ -472,13 +476,19 @@ fn build(document: Document, format: BomFormat, at: Location, errors: &mut Error
                     format!("{id:?}"),
                 ));
             }
-            if index_of.insert(id, index).is_some() {
-                errors.push(InputError::new(
+            if index_of.contains_key(id) {
+                let derived = format!("{id}-{}", index + 1);
+                warnings.push(InputError::new(
                     location.clone(),
                     "SPDXID",
                     "an SPDXID unique within the document",
-                    format!("{id:?}, used twice"),
+                    format!(
+                        "{id:?} again; this package is kept as {derived:?} and relationships naming {id:?} read as the first's"
+                    ),
                 ));
+                local_id = Some(derived);
+            } else {
+                index_of.insert(id, index);
             }
         }
         for (algorithm, value, location) in &package.checksums {
@@ -509,7 +519,7 @@ fn build(document: Document, format: BomFormat, at: Location, errors: &mut Error
         position_of_package.push(Some(components.len()));
         components.push(BomComponent {
             location,
-            local_id: package.id.clone(),
+            local_id,
             name: package.name.clone(),
             kind: package
                 .purpose
@@ -603,7 +613,7 @@ fn build(document: Document, format: BomFormat, at: Location, errors: &mut Error
         subject,
         components,
         dependencies: dependencies.into_vec(),
-        warnings,
+        warnings: warnings.into_warnings(),
     }
 }
 

@@ -43,8 +43,8 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
         ));
         return None;
     };
-    let before = errors.0.len();
-    let mut warnings = Vec::new();
+    let before = errors.count();
+    let mut warnings = Errors::default();
     let by_id: HashMap<String, &Value> = graph
         .iter()
         .filter_map(|element| Some((id_of(element)?, element)))
@@ -218,7 +218,7 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
         }
     }
     super::require_names(&components, errors);
-    if errors.0.len() > before {
+    if errors.count() > before {
         return None;
     }
     Some(Bom {
@@ -227,6 +227,6 @@ pub(super) fn read(at: &Pointers<'_>, document: &Value, errors: &mut Errors) -> 
         subject,
         components,
         dependencies: dependencies.into_vec(),
-        warnings,
+        warnings: warnings.into_warnings(),
     })
 }

@@ -144,7 +144,11 @@ async fn change(
                 Some(role) => AccountChange::Role(role),
             }
         }
-        "password" if form.password.chars().count() < 12 => {
+        "password"
+            if form.password.chars().count() < 12
+                || crate::limits::check(crate::limits::SIGN_IN_PASSWORD, &form.password)
+                    .is_err() =>
+        {
             return view(&state, &page, String::new(), refuse("short_password")).await;
         }
         "password" => {

@@ -18,12 +18,15 @@ use shinsa_model::enforcement::{AssetSelector, CaseKind};
 use shinsa_report::charts::{Bar, bars};
 use shinsa_store::*;
 
-pub fn routes() -> Router<Shared> {
+pub fn routes(state: &Shared) -> Router<Shared> {
     Router::new()
         .route("/ui/cases", get(cases_page).post(open))
         .route("/ui/cases/{id}", get(case_page))
         .route("/ui/cases/{id}/change", post(change))
-        .route("/ui/cases/{id}/documents", post(add_document))
+        .route(
+            "/ui/cases/{id}/documents",
+            crate::limits::takes_document(state, post(add_document)),
+        )
         .route("/ui/cases/{id}/documents/{sha256}", get(download))
 }
 

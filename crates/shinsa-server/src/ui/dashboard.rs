@@ -135,8 +135,10 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
     };
     let mut counts = [0u64; 5];
     for plan in &plans {
-        if let Some(index) = bucket(plan.days_left, &plan.record.status) {
-            counts[index] += 1;
+        if let Some(count) =
+            bucket(plan.days_left, &plan.record.status).and_then(|index| counts.get_mut(index))
+        {
+            *count += 1;
         }
     }
     let clock = [

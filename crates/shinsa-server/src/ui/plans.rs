@@ -19,14 +19,17 @@ use shinsa_model::review::{Action, Review, Side};
 use shinsa_store::*;
 use std::collections::BTreeMap;
 
-pub fn routes() -> Router<Shared> {
+pub fn routes(state: &Shared) -> Router<Shared> {
     Router::new()
         .route("/ui/plans", get(plans_page).post(create))
         .route("/ui/plans/{id}", get(plan_page))
         .route("/ui/plans/{id}/fill", post(fill))
         .route("/ui/plans/{id}/edit", post(edit))
         .route("/ui/plans/{id}/step", post(step))
-        .route("/ui/plans/{id}/attachments", post(attach))
+        .route(
+            "/ui/plans/{id}/attachments",
+            crate::limits::takes_document(state, post(attach)),
+        )
         .route("/ui/plans/{id}/attachments/{sha256}", get(attachment))
 }
 
@@ -245,13 +248,15 @@ impl Input {
                         let percent: f64 = percent.trim_end_matches('%').parse().map_err(|_| {
                             format!("line {}: a percentage, not {percent:?}", number + 1)
                         })?;
-                        let mut holder =
-                            serde_json::json!({"name": name, "voting_percent": percent});
+                        let mut holder = serde_json::Map::new();
+                        holder.insert("name".into(), serde_json::Value::String(name.to_string()));
+                        holder.insert("voting_percent".into(), percent.into());
                         if let Some(code) = rest.first().filter(|code| !code.is_empty()) {
-                            holder["country"] = country(code)
+                            let code = country(code)
                                 .map_err(|error| format!("line {}: {error}", number + 1))?;
+                            holder.insert("country".into(), code);
                         }
-                        Ok(holder)
+                        Ok(serde_json::Value::Object(holder))
                     }
                     _ => Err(format!(
                         "line {}: name, percentage, country (or `none`)",
@@ -289,13 +294,19 @@ fn set_at(body: &mut serde_json::Value, pointer: &str, value: serde_json::Value)
             object.insert(last, value);
             true
         }
-        Some(serde_json::Value::Array(array)) => match last.parse::<usize>() {
-            Ok(index) if index < array.len() => {
-                array[index] = value;
-                true
+        Some(serde_json::Value::Array(array)) => {
+            match last
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| array.get_mut(index))
+            {
+                Some(slot) => {
+                    *slot = value;
+                    true
+                }
+                None => false,
             }
-            _ => false,
-        },
+        }
         _ => false,
     }
 }

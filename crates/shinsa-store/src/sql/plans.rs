@@ -140,6 +140,25 @@ impl PlanStore for SqlStore {
         Ok(Some((text(&row, "media_type")?, content)))
     }
 
+    async fn plan_file_hashes(
+        &self,
+        tenant: &Tenant,
+        reach: PlanReach,
+        plan_id: &str,
+    ) -> Result<Vec<String>> {
+        let mut query = Query::new(
+            "SELECT d.sha256 FROM documents d JOIN plans p ON p.org_id = d.org_id WHERE p.id = ",
+        );
+        let plan = query.arg(plan_id);
+        let condition = plan_scope(&mut query, tenant, reach);
+        query.push(&format!("{plan} AND {condition} ORDER BY d.sha256"));
+        self.fetch_all_as(tenant, &query)
+            .await?
+            .iter()
+            .map(|row| text(row, "sha256"))
+            .collect()
+    }
+
     async fn create_plan(
         &self,
         tenant: &Tenant,

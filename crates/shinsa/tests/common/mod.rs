@@ -4,8 +4,10 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// What a run of `shinsa` printed and returned.
 pub struct Run {
@@ -21,8 +23,17 @@ impl Run {
     }
 }
 
+/// The `shinsa` under test: this build, or the one `SHINSA_TEST_BIN` names
+/// (a release build; an older one, for figures from before a change).
+pub fn program() -> PathBuf {
+    std::env::var_os("SHINSA_TEST_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_shinsa")),
+        PathBuf::from,
+    )
+}
+
 pub fn shinsa(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_shinsa"))
+    let output = Command::new(program())
         .args(args)
         // Lists a developer imported must not change what the tests see.
         .env(
@@ -119,4 +130,111 @@ pub fn entry_ids(result: &Value) -> Vec<String> {
         .iter()
         .map(|m| m["entry_id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+// ------------------------------------------------ a real `shinsa serve`
+
+/// `shinsa ARGS --data-dir DATA`, whatever store the developer's shell names.
+pub fn command_in(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(program());
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("SHINSA_DATABASE")
+        .env_remove("SHINSA_CONFIG");
+    command
+}
+
+/// `shinsa` with the store in `data`; `stdin` is written to its input.
+pub fn shinsa_in(data: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = command_in(data, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `shinsa ARGS --database DATABASE` with the store's data in `data`.
+pub fn on_database(data: &Path, database: &str, args: &[&str], stdin: &str) -> Run {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--database", database]);
+    shinsa_in(data, &all, stdin)
+}
+
+pub fn ok(run: Run) -> String {
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.stdout
+}
+
+/// A running `shinsa serve`; killed when dropped.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(data: &Path) -> Served {
+    serve_with(data, &[]).0
+}
+
+/// `shinsa serve` with more arguments; also what it logged before it
+/// listened.
+pub fn serve_with(data: &Path, extra: &[&str]) -> (Served, Vec<Value>) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--json-logs"];
+    args.extend_from_slice(extra);
+    let mut child = command_in(data, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut logged = Vec::new();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server stopped before listening")
+            .unwrap();
+        let event: Value = serde_json::from_str(&line).unwrap_or_default();
+        if event["fields"]["message"] == "shinsa is listening" {
+            break event["fields"]["address"].as_str().unwrap().to_owned();
+        }
+        logged.push(event);
+    };
+    // Keep draining its log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (
+        Served {
+            child,
+            base: format!("http://{address}"),
+        },
+        logged,
+    )
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
 }
