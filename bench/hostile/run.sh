@@ -36,4 +36,4 @@ WRAPPER
     export SHINSA_TEST_BIN=$work/shinsa SHINSA_HOSTILE_FIGURES=1
 fi
 cargo test --locked -p shinsa --test hostile -- --nocapture --test-threads 1 2>&1 |
-    grep -E '^(running|test |[A-Za-z0-9].*( KB | conns |cut off|page afterwards))'
+    grep -E '^(running|test |[A-Za-z0-9].*( KB | connected, |cut off|page afterwards))'

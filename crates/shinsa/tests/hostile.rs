@@ -824,12 +824,6 @@ fn slow_clients(target: &Target) {
         let took = started.elapsed();
         hold_eq!(health.unwrap(), 200);
         hold!(took < Duration::from_secs(1), "/health took {took:?}");
-        println!(
-            "{:<44} {:>10} conns  /health in {:.3} s",
-            "200 slow-header connections",
-            slow.len(),
-            took.as_secs_f64()
-        );
         // Every slow connection is closed by the header timeout (2 s).
         tokio::time::sleep(Duration::from_secs(4)).await;
         let mut closed = 0;
@@ -842,6 +836,13 @@ fn slow_clients(target: &Target) {
                 Err(_) => {}
             }
         }
+        println!(
+            "{:<44} {:>4} connected, {} closed after 4 s; /health in {:.3} s",
+            "200 slow-header connections",
+            slow.len(),
+            closed,
+            took.as_secs_f64()
+        );
         hold_eq!(closed, slow.len(), "connections left open past the header timeout");
 
         // A body dripped a byte a second.
