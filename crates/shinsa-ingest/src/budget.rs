@@ -36,7 +36,7 @@ const CELL_BYTES: u64 = 160;
 const JSON_VALUE_BYTES: u64 = 128;
 /// An object with keys costs its map's first node besides itself, about
 /// as much as this many values: an object counts as this many.
-pub(crate) const JSON_OBJECT_WEIGHT: usize = 8;
+const JSON_OBJECT_WEIGHT: usize = 8;
 /// What one XML element costs in a document tree.
 const XML_ELEMENT_BYTES: u64 = 192;
 /// What one line of a text format (SPDX tag-value, CSV) costs read.
@@ -108,6 +108,52 @@ pub(crate) fn exceeded(what: &str, found: usize, cap: usize) -> String {
         "{found} {what}, more than the {cap} a file of this size may hold within the reader's budget of {} MB (upload_memory_mb)",
         Budget::current().megabytes()
     )
+}
+
+/// Refuses a JSON text that would build more values than its size and the
+/// reader's budget allow, counted on its bytes before it is parsed (every
+/// reader of JSON asks this first).
+pub(crate) fn json_within_budget(file: &str, bytes: &[u8]) -> Result<(), crate::InputErrors> {
+    let cap = Budget::current().json_values(bytes.len());
+    let found = json_value_count(bytes);
+    if found <= cap {
+        return Ok(());
+    }
+    Err(crate::InputErrors::one(crate::InputError::new(
+        crate::Location::File {
+            file: file.to_owned(),
+        },
+        "(document)",
+        "a JSON document within the reader's budget",
+        exceeded("JSON values", found, cap),
+    )))
+}
+
+/// How many values a JSON text holds, near enough: every array and every
+/// item after a comma, outside strings, and every object as
+/// [`JSON_OBJECT_WEIGHT`] values (its map costs that much more). Linear in
+/// the bytes, and never less than what a parser would build (a key and its
+/// value count as one).
+fn json_value_count(bytes: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
+    for byte in bytes {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' => count += JSON_OBJECT_WEIGHT,
+            b'[' | b',' => count += 1,
+            _ => {}
+        }
+    }
+    count
 }
 
 #[cfg(test)]

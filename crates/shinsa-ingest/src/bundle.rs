@@ -420,7 +420,10 @@ pub(crate) fn parse_json(
     bytes: &[u8],
     errors: &mut Errors,
 ) -> Option<serde_json::Value> {
-    within_json_budget(file, bytes, errors)?;
+    if let Err(refused) = crate::budget::json_within_budget(file, bytes) {
+        errors.absorb(refused);
+        return None;
+    }
     match serde_json::from_slice(bytes) {
         Ok(value) => Some(value),
         Err(error) => {
@@ -438,7 +441,10 @@ pub(crate) fn parse_first_json(
     errors: &mut Errors,
 ) -> Option<(serde_json::Value, Option<InputError>)> {
     use serde::Deserialize as _;
-    within_json_budget(file, bytes, errors)?;
+    if let Err(refused) = crate::budget::json_within_budget(file, bytes) {
+        errors.absorb(refused);
+        return None;
+    }
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     let value = match serde_json::Value::deserialize(&mut reader) {
         Ok(value) => value,
@@ -474,52 +480,6 @@ fn json_position(file: &str, error: &serde_json::Error) -> Location {
         line: error.line(),
         column: error.column(),
     }
-}
-
-/// Refuses a JSON document that would build more values than its size and
-/// the reader's budget allow, counted on its bytes before it is parsed.
-fn within_json_budget(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<()> {
-    let cap = crate::budget::Budget::current().json_values(bytes.len());
-    let found = json_value_count(bytes);
-    if found <= cap {
-        return Some(());
-    }
-    errors.push(InputError::new(
-        Location::File {
-            file: file.to_owned(),
-        },
-        "(document)",
-        "a JSON document within the reader's budget",
-        crate::budget::exceeded("JSON values", found, cap),
-    ));
-    None
-}
-
-/// How many values a JSON text holds, near enough: every array and every
-/// item after a comma, outside strings, and every object as
-/// [`JSON_OBJECT_WEIGHT`](crate::budget::JSON_OBJECT_WEIGHT) values (its
-/// map costs that much more). Linear in the bytes, and never less than
-/// what a parser would build (a key and its value count as one).
-pub(crate) fn json_value_count(bytes: &[u8]) -> usize {
-    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
-    for byte in bytes {
-        if in_string {
-            match (escaped, byte) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'{' => count += crate::budget::JSON_OBJECT_WEIGHT,
-            b'[' | b',' => count += 1,
-            _ => {}
-        }
-    }
-    count
 }
 
 fn read_operator_toml(file: &str, bytes: &[u8], errors: &mut Errors) -> Option<Row> {

@@ -862,6 +862,7 @@ fn json_error(file: &ListFile, error: &serde_json::Error, line_offset: usize) ->
 
 fn read_csl_json(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, InputErrors> {
     let text = text_of(file)?;
+    crate::budget::json_within_budget(&file.name, text.as_bytes())?;
     let document: Value = serde_json::from_str(text)
         .map_err(|error| InputErrors::one(json_error(file, &error, 0)))?;
     let Some(results) = document.get("results").and_then(Value::as_array) else {
@@ -1176,6 +1177,10 @@ fn read_ftm(file: &ListFile, options: &ImportOptions) -> Result<ImportedList, In
     for (number, line) in text.lines().enumerate() {
         let line_no = number + 1;
         if line.trim().is_empty() {
+            continue;
+        }
+        if let Err(refused) = crate::budget::json_within_budget(&file.name, line.as_bytes()) {
+            errors.absorb(refused);
             continue;
         }
         let value: Value = match serde_json::from_str(line) {
