@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
         country: shinsa_model::CountryCode::parse("JP").unwrap_or_else(|_| unreachable!()),
         licence: None,
         regulator: None,
+        internal_networks: Vec::new(),
+        public_networks: Vec::new(),
     };
     let inventory = plan.inventory(&operator);
     assert!(inventory.assets.len() >= plan.items.len());
