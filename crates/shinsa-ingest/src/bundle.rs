@@ -49,6 +49,9 @@ pub(crate) const ASSETS: TableSpec = TableSpec {
         "supplier",
         "model",
         "version",
+        "firmware",
+        "purl",
+        "cpe",
         "country_of_manufacture",
         "ip",
         "mac",
@@ -118,6 +121,8 @@ struct Sheets {
     tables: BTreeMap<&'static str, Table>,
     /// BOMs, read.
     boms: Vec<BomSource>,
+    /// The operator's VEX statements.
+    vex: Vec<shinsa_model::VexStatement>,
 }
 
 /// A BOM of a bundle and where it sits.
@@ -376,9 +381,22 @@ fn read_folder(
         .iter()
         .map(|spec| format!("{}.csv", spec.name))
         .collect();
-    let mut boms: Vec<&(String, Vec<u8>)> = files
+    // VEX documents (named so, or OpenVEX and CSAF VEX by content) are the
+    // operator's statements about its exposures, not BOMs.
+    let others = files
         .iter()
-        .filter(|(name, _)| name != "operator.toml" && !tables.contains(name))
+        .filter(|(name, _)| name != "operator.toml" && !tables.contains(name));
+    let (vex, others): (Vec<_>, Vec<_>) =
+        others.partition(|(name, bytes)| crate::advisories::is_vex(name, bytes));
+    for (name, bytes) in vex {
+        hash.add(name, bytes);
+        match crate::advisories::read_vex(&full(name), bytes) {
+            Ok(statements) => sheets.vex.extend(statements),
+            Err(read) => errors.absorb(read),
+        }
+    }
+    let mut boms: Vec<&(String, Vec<u8>)> = others
+        .into_iter()
         .filter(|(name, bytes)| sbom::BomFormat::detect(bytes).is_some() || named_like_a_bom(name))
         .collect();
     boms.sort();
@@ -811,6 +829,7 @@ fn check(
         contracts,
         dataflows,
         observed: shinsa_model::Observed::default(),
+        vex: sheets.vex,
     })
 }
 
@@ -1153,6 +1172,9 @@ fn check_assets(
             supplier_inferred_from: None,
             model: row.text("model"),
             version: row.text("version"),
+            firmware: row.text("firmware"),
+            purl: row.text("purl"),
+            cpe: row.text("cpe"),
             country_of_manufacture,
             ip: row.text("ip"),
             mac: row.text("mac"),

@@ -7,6 +7,7 @@
 //! expected and what was found; and nothing is half-loaded: a reader returns
 //! either a whole value or its errors.
 
+pub mod advisories;
 pub mod budget;
 mod bundle;
 pub mod calendar;
@@ -18,6 +19,7 @@ pub mod sbom;
 mod table;
 pub mod upload;
 mod workbook;
+mod xml;
 
 pub use bundle::{
     INVENTORY_SCHEMA, LoadedBundle, load_bundle, load_bundle_files, load_document, load_workbook,

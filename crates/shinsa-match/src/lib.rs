@@ -4,6 +4,7 @@
 //!
 //! Pure functions over `shinsa-model` data: no I/O, no panics.
 
+pub mod exposure;
 pub mod japanese;
 pub mod matcher;
 pub mod name;
@@ -11,6 +12,7 @@ pub mod observed;
 pub mod people;
 pub mod resolve;
 pub mod translit;
+pub mod versions;
 
 pub use matcher::{DEFAULT_THRESHOLD, Matcher, NameMatch, TargetRef};
 pub use observed::{ResolvedConnection, ResolvedDevice};

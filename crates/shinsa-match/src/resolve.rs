@@ -155,6 +155,11 @@ pub struct ResolvedRegister {
     /// Network evidence: connections and devices seen (`shinsa net`).
     pub connections: Vec<ResolvedConnection>,
     pub devices: Vec<ResolvedDevice>,
+    /// Assets exposed to known vulnerabilities (filled when the screening
+    /// has vulnerability data: [`crate::exposure`]), and the exposures VEX
+    /// statements took away.
+    pub exposures: Vec<crate::exposure::Exposure>,
+    pub suppressed: Vec<crate::exposure::Suppressed>,
 }
 
 impl ResolvedRegister {
@@ -645,6 +650,8 @@ pub fn resolve(
         dataflows,
         connections,
         devices,
+        exposures: Vec::new(),
+        suppressed: Vec::new(),
     }
 }
 

@@ -53,6 +53,8 @@ pub enum SubjectKind {
     Dataflow,
     Device,
     Connection,
+    /// One asset exposed to one vulnerability (`ASSET/CVE-…`).
+    Exposure,
 }
 
 impl SubjectKind {
@@ -65,7 +67,23 @@ impl SubjectKind {
             Self::Dataflow => "dataflow",
             Self::Device => "device",
             Self::Connection => "connection",
+            Self::Exposure => "exposure",
         }
+    }
+
+    /// Parses the lower-case name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Asset,
+            Self::Party,
+            Self::Contract,
+            Self::Dataflow,
+            Self::Device,
+            Self::Connection,
+            Self::Exposure,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
     }
 }
 
@@ -172,6 +190,46 @@ pub enum Evidence {
         first_seen: String,
         last_seen: String,
         answered_by: Vec<String>,
+    },
+    /// A vulnerability an advisory says the asset's product and version have.
+    Exposure {
+        /// The CVE, or the advisory's id when it has none.
+        vulnerability: String,
+        /// The record that decided (`CVE-2022-42475`, `ICSA-23-…`,
+        /// `JVNDB-2024-…`), its source and the file it was read from.
+        advisory: String,
+        source: String,
+        origin: String,
+        title: String,
+        /// The product as the source names it.
+        product: String,
+        /// The asset's version as the register gives it.
+        version: Option<String>,
+        /// How the asset was tied to the product (`package URL`, `CPE`,
+        /// `vendor and model`, `vendor and product name`) and how sure.
+        matched_by: String,
+        confidence: f64,
+        /// The affected range the version falls in, or why it cannot be
+        /// placed, quoting the source's own words.
+        placement: String,
+        placed: bool,
+        fixed_in: Option<String>,
+        /// The vendor's remediations as `category: details (url)`.
+        remediations: Vec<String>,
+        /// The highest CVSS base score any container gives.
+        score: Option<f64>,
+        /// On CISA's Known Exploited Vulnerabilities catalogue: when it was
+        /// added, when federal agencies must act, and known ransomware use.
+        kev_added: Option<String>,
+        kev_due: Option<String>,
+        ransomware: bool,
+        required_action: Option<String>,
+        /// SSVC's exploitation decision (`active`, `poc`, `none`).
+        exploitation: Option<String>,
+        /// Other records that agree.
+        also: Vec<String>,
+        /// The operator's or vendor's VEX statement of what is done.
+        mitigation: Option<String>,
     },
     /// A plain statement of fact from the register.
     Fact { text: String },

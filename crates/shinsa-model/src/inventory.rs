@@ -17,6 +17,10 @@ pub struct Inventory {
     /// Network evidence (`shinsa net`); empty for a register on its own.
     #[serde(default, skip_serializing_if = "Observed::is_empty")]
     pub observed: Observed,
+    /// The operator's VEX statements about its assets (VEX documents in
+    /// the bundle, `--vex`): what it says of an exposure, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vex: Vec<crate::VexStatement>,
 }
 
 impl Inventory {
@@ -31,6 +35,7 @@ impl Inventory {
             contracts: Vec::new(),
             dataflows: Vec::new(),
             observed: Observed::default(),
+            vex: Vec::new(),
         }
     }
 
@@ -238,7 +243,18 @@ pub struct Asset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_inferred_from: Option<String>,
     pub model: Option<String>,
+    /// The version of what the asset is; for equipment, of its firmware.
     pub version: Option<String>,
+    /// The firmware or operating system the equipment runs (`FortiOS`),
+    /// whose advisories then apply to it at `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    /// Package URL and CPE, when the register or a BOM gives them: the
+    /// surest ties to vulnerability data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
     pub country_of_manufacture: Option<CountryCode>,
     pub ip: Option<String>,
     pub mac: Option<String>,

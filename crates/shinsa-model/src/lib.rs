@@ -6,6 +6,7 @@
 //! percentages, dates) are newtypes so that a bad value cannot travel past the
 //! reader that saw it.
 
+mod advisories;
 pub mod clock;
 pub mod enforcement;
 mod finding;
@@ -18,6 +19,10 @@ mod primitives;
 mod reference;
 pub mod review;
 
+pub use advisories::{
+    Advisory, AdvisorySet, AdvisorySetInfo, AdvisorySource, AffectedProduct, Bound, KnownExploited,
+    Remediation, Score, Ssvc, VersionRule, VersionStatus, VexStatement, VexStatus,
+};
 pub use finding::{Evidence, Finding, Provenance, RuleRef, Severity, Subject, SubjectKind};
 pub use identifiers::Scheme;
 pub use inventory::{

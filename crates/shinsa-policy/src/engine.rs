@@ -74,6 +74,8 @@ pub struct Engine {
     /// `None` for an engine that only matches names (`shinsa match`).
     choice: Option<PackChoice>,
     threshold: f64,
+    /// Vulnerability data, when imported: exposures become subjects.
+    advisories: Option<std::sync::Arc<shinsa_match::exposure::AdvisoryIndex>>,
 }
 
 impl Engine {
@@ -87,7 +89,23 @@ impl Engine {
             packs: Vec::new(),
             choice: None,
             threshold,
+            advisories: None,
         }
+    }
+
+    /// Screens with vulnerability data too: each asset's exposures are
+    /// subjects of the pack's rules.
+    pub fn with_advisories(
+        mut self,
+        advisories: std::sync::Arc<shinsa_match::exposure::AdvisoryIndex>,
+    ) -> Self {
+        self.advisories = Some(advisories);
+        self
+    }
+
+    /// The vulnerability data screening uses, if any.
+    pub fn advisories(&self) -> Option<&shinsa_match::exposure::AdvisoryIndex> {
+        self.advisories.as_deref()
     }
 
     /// The packs a [`PackChoice::Select`] chooses from, and the choice.
@@ -129,13 +147,19 @@ impl Engine {
     /// Matches the register's names, closes ownership and settles which
     /// list entries apply on `day`.
     pub fn resolve(&self, register: &Inventory, day: Date) -> ResolvedRegister {
-        shinsa_match::resolve(
+        let mut resolved = shinsa_match::resolve(
             register,
             &self.reference,
             &self.matcher,
             day,
             self.threshold,
-        )
+        );
+        if let Some(index) = &self.advisories {
+            let (exposures, suppressed) = index.expose(&resolved, &self.reference, &register.vex);
+            resolved.exposures = exposures;
+            resolved.suppressed = suppressed;
+        }
+        resolved
     }
 
     /// Screens `register` as of `day`; `input_sha256` names the input in
@@ -147,9 +171,23 @@ impl Engine {
         day: Date,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Screened, EngineError> {
-        let (pack, warnings) = self.pack(&register.operator.sector, day)?;
+        let (pack, mut warnings) = self.pack(&register.operator.sector, day)?;
         let resolved = self.resolve(register, day);
-        let provenance = provenance(input_sha256, &self.reference, pack, day);
+        warnings.extend(resolved.suppressed.iter().map(|suppressed| {
+            let statement = &suppressed.statement;
+            format!(
+                "{}: {} is not reported: {} per {}{}",
+                suppressed.asset,
+                suppressed.vulnerability,
+                statement.status.as_str(),
+                statement.source,
+                statement
+                    .justification
+                    .as_deref()
+                    .map_or_else(String::new, |why| format!(" ({why})"))
+            )
+        }));
+        let provenance = provenance(input_sha256, &self.reference, self.advisories(), pack, day);
         let findings =
             screen_with_progress(&resolved, &self.reference, pack, &provenance, progress)?;
         Ok(Screened {
@@ -218,7 +256,7 @@ impl Engine {
     ) -> Result<(Option<Explanation>, Vec<String>), EngineError> {
         let (pack, warnings) = self.pack(&register.operator.sector, day)?;
         let resolved = self.resolve(register, day);
-        let provenance = provenance(input_sha256, &self.reference, pack, day);
+        let provenance = provenance(input_sha256, &self.reference, self.advisories(), pack, day);
         let explanation = explain(&resolved, &self.reference, pack, &provenance, subject)?;
         Ok((explanation, warnings))
     }

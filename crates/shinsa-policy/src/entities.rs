@@ -8,6 +8,7 @@
 //! `cargo bench -p shinsa-policy --bench screen`).
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use shinsa_match::exposure::Exposure;
 use shinsa_match::{
     ResolvedAsset, ResolvedConnection, ResolvedContract, ResolvedDataFlow, ResolvedDevice,
     ResolvedRegister,
@@ -107,22 +108,26 @@ pub(crate) enum SubjectRef<'a> {
     DataFlow(&'a ResolvedDataFlow),
     Connection(&'a ResolvedConnection),
     Device(&'a ResolvedDevice),
+    Exposure(&'a Exposure),
 }
 
 impl<'a> SubjectRef<'a> {
-    /// Every subject of a register: assets, contracts, data flows, then
-    /// what the network showed (connections, devices).
+    /// Every subject of a register: assets, contracts, data flows, what
+    /// the network showed (connections, devices), then the assets'
+    /// exposures to known vulnerabilities.
     pub(crate) fn all(register: &'a ResolvedRegister) -> Vec<Self> {
         let assets = register.assets.iter().map(SubjectRef::Asset);
         let contracts = register.contracts.iter().map(SubjectRef::Contract);
         let flows = register.dataflows.iter().map(SubjectRef::DataFlow);
         let connections = register.connections.iter().map(SubjectRef::Connection);
         let devices = register.devices.iter().map(SubjectRef::Device);
+        let exposures = register.exposures.iter().map(SubjectRef::Exposure);
         assets
             .chain(contracts)
             .chain(flows)
             .chain(connections)
             .chain(devices)
+            .chain(exposures)
             .collect()
     }
 
@@ -133,6 +138,7 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::DataFlow(_) => SubjectKind::Dataflow,
             SubjectRef::Connection(_) => SubjectKind::Connection,
             SubjectRef::Device(_) => SubjectKind::Device,
+            SubjectRef::Exposure(_) => SubjectKind::Exposure,
         }
     }
 
@@ -144,6 +150,7 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::DataFlow(_) => "DataFlow",
             SubjectRef::Connection(_) => "Connection",
             SubjectRef::Device(_) => "Device",
+            SubjectRef::Exposure(_) => "Exposure",
         }
     }
 
@@ -154,11 +161,13 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::DataFlow(flow) => &flow.id,
             SubjectRef::Connection(connection) => &connection.connection.id,
             SubjectRef::Device(device) => &device.device.id,
+            SubjectRef::Exposure(exposure) => &exposure.id,
         }
     }
 
     /// The name a finding shows: the asset's, the contractor's, the flow's
-    /// destination, the connection's source, the device's hostname or MAC.
+    /// destination, the connection's source, the device's hostname or MAC,
+    /// the exposed asset's.
     pub(crate) fn name(self, register: &'a ResolvedRegister) -> &'a str {
         match self {
             SubjectRef::Asset(asset) => &asset.asset.name,
@@ -176,6 +185,7 @@ impl<'a> SubjectRef<'a> {
                 .hostname
                 .as_deref()
                 .unwrap_or(&device.device.mac),
+            SubjectRef::Exposure(exposure) => &exposure.asset_name,
         }
     }
 
@@ -186,7 +196,7 @@ impl<'a> SubjectRef<'a> {
             SubjectRef::Contract(contract) => contract.work_country,
             SubjectRef::DataFlow(flow) => flow.dc_country,
             SubjectRef::Connection(connection) => connection.connection.destination_country,
-            SubjectRef::Device(_) => None,
+            SubjectRef::Device(_) | SubjectRef::Exposure(_) => None,
         }
     }
 
@@ -419,8 +429,43 @@ pub(crate) fn facts(subject: SubjectRef<'_>) -> Facts<'_> {
             let lists = resolved.vendor_lists.iter().map(String::as_str);
             facts.push(("lists", Fact::Entities("List", lists.collect())));
         }
+        SubjectRef::Exposure(exposure) => {
+            let exploited = exposure.known_exploited.as_ref();
+            let active = exposure
+                .ssvc
+                .as_ref()
+                .is_some_and(|ssvc| ssvc.exploitation == "active");
+            facts.extend([
+                ("critical", Fact::Flag(exposure.critical)),
+                ("kev", Fact::Flag(exploited.is_some())),
+                (
+                    "ransomware",
+                    Fact::Flag(exploited.is_some_and(|entry| entry.ransomware)),
+                ),
+                ("exploited", Fact::Flag(exploited.is_some() || active)),
+                ("placed", Fact::Flag(exposure.placed())),
+                ("fix_available", Fact::Flag(exposure.fix_available())),
+                ("mitigated", Fact::Flag(exposure.mitigation.is_some())),
+                ("matched_by", Fact::Text(exposure.matched_by.as_str())),
+                ("score_band", Fact::Text(score_band(exposure.score))),
+            ]);
+        }
     }
     facts
+}
+
+/// CVSS's qualitative rating of a base score (CVSS v3.1 specification,
+/// section 5): `critical` from 9.0, `high` from 7.0, `medium` from 4.0,
+/// `low` above 0; `unscored` when no container gives a score.
+fn score_band(score: Option<f64>) -> &'static str {
+    match score {
+        None => "unscored",
+        Some(score) if score >= 9.0 => "critical",
+        Some(score) if score >= 7.0 => "high",
+        Some(score) if score >= 4.0 => "medium",
+        Some(score) if score > 0.0 => "low",
+        Some(_) => "none",
+    }
 }
 
 /// The optional attributes that are present.

@@ -5,6 +5,7 @@
 use crate::entities::{self, SubjectRef, Uids};
 use crate::pack::{Pack, PolicyReads, Rule, action_for};
 use cedar_policy::{Authorizer, Context, Decision, Entities, EntityUid, Request};
+use shinsa_match::exposure::{Exposure, Placement};
 use shinsa_match::{
     Listing, ListingVia, OwnerPath, ResolvedAsset, ResolvedConnection, ResolvedContract,
     ResolvedDataFlow, ResolvedDevice, ResolvedParty, ResolvedRegister,
@@ -43,9 +44,20 @@ struct EvidenceSource<'a> {
 pub(crate) fn provenance(
     input_sha256: &str,
     reference: &ReferenceData,
+    advisories: Option<&shinsa_match::exposure::AdvisoryIndex>,
     pack: &Pack,
     day: shinsa_model::Date,
 ) -> Provenance {
+    // Vulnerability data is versioned like the lists, under `vulns/ID`.
+    let vulnerability_sets = advisories
+        .into_iter()
+        .flat_map(|index| index.sets())
+        .map(|set| {
+            (
+                format!("vulns/{}", set.id),
+                format!("{} sha256:{}", set.version, set.sha256),
+            )
+        });
     Provenance {
         input_sha256: input_sha256.to_owned(),
         lists: reference
@@ -57,6 +69,7 @@ pub(crate) fn provenance(
                     format!("{} sha256:{}", list.version, list.sha256),
                 )
             })
+            .chain(vulnerability_sets)
             .collect(),
         policy: pack.version_label(),
         software: format!("shinsa {}", env!("CARGO_PKG_VERSION")),
@@ -125,7 +138,10 @@ pub(crate) fn screen_with_progress(
         }
         questions_by_type.push((entity_type, questions));
     }
-    let subjects = SubjectRef::all(register);
+    let subjects: Vec<SubjectRef<'_>> = SubjectRef::all(register)
+        .into_iter()
+        .filter(|subject| pack.declares(subject.entity_type()))
+        .collect();
     let total = subjects.len();
     // About one finding per subject in a register with many listed vendors:
     // reserved, since pages never written are never resident while each
@@ -570,6 +586,26 @@ fn explain(rule: &Rule, subject: &str, evidence: &[Evidence]) -> String {
                     "; the register says {maker}"
                 ))
             )),
+            Evidence::Exposure {
+                vulnerability,
+                product,
+                version,
+                placement,
+                kev_due,
+                ransomware,
+                fixed_in,
+                ..
+            } => push(format!(
+                "{vulnerability} in {product}{}: {placement}{}{}{}",
+                clause(version.as_ref(), |version| format!(" {version}")),
+                clause(fixed_in.as_ref(), |fixed| format!("; fixed in {fixed}")),
+                clause(kev_due.as_ref(), |due| format!("; on CISA KEV, due {due}")),
+                if *ransomware {
+                    "; known ransomware use"
+                } else {
+                    ""
+                }
+            )),
             Evidence::Fact { text } => push(text.clone()),
             _ => {}
         }
@@ -601,6 +637,9 @@ impl EvidenceSource<'_> {
                     self.connection(connection, &mut evidence)
                 }
                 ("device", SubjectRef::Device(device)) => self.device(device, &mut evidence),
+                ("exposure", SubjectRef::Exposure(exposure)) => {
+                    evidence.push(exposure_evidence(exposure))
+                }
                 _ => {}
             }
         }
@@ -890,6 +929,63 @@ impl EvidenceSource<'_> {
                 ));
             }
         }
+    }
+}
+
+/// An exposure as evidence: the record, how it was tied, where the version
+/// falls, and what the vendor and CISA say to do.
+fn exposure_evidence(exposure: &Exposure) -> Evidence {
+    let (placement, placed) = match &exposure.placement {
+        Placement::Affected(rule) => (rule.clone(), true),
+        Placement::Undecided { reason, quote } => (
+            match quote {
+                Some(quote) => format!("{reason}; the source says: {quote:?}"),
+                None => reason.clone(),
+            },
+            false,
+        ),
+    };
+    let exploited = exposure.known_exploited.as_ref();
+    Evidence::Exposure {
+        vulnerability: exposure.vulnerability.clone(),
+        advisory: exposure.advisory.clone(),
+        source: exposure.source.as_str().to_owned(),
+        origin: exposure.origin.clone(),
+        title: exposure.title.clone(),
+        product: exposure.product.clone(),
+        version: exposure.version.clone(),
+        matched_by: exposure.matched_by.as_str().to_owned(),
+        confidence: round(exposure.confidence),
+        placement,
+        placed,
+        fixed_in: exposure.fixed_in.clone(),
+        remediations: exposure
+            .remediations
+            .iter()
+            .map(|remediation| {
+                format!(
+                    "{}: {}{}",
+                    remediation.category,
+                    remediation.details,
+                    clause(remediation.url.as_ref(), |url| format!(" ({url})"))
+                )
+            })
+            .collect(),
+        score: exposure.score,
+        kev_added: exploited.map(|entry| entry.date_added.to_string()),
+        kev_due: exploited.and_then(|entry| entry.due_date.map(|day| day.to_string())),
+        ransomware: exploited.is_some_and(|entry| entry.ransomware),
+        required_action: exploited.map(|entry| entry.required_action.clone()),
+        exploitation: exposure.ssvc.as_ref().map(|ssvc| ssvc.exploitation.clone()),
+        also: exposure.also.clone(),
+        mitigation: exposure.mitigation.as_ref().map(|statement| {
+            format!(
+                "{}{} per {}",
+                statement.status.as_str(),
+                clause(statement.action.as_ref(), |action| format!(": {action}")),
+                statement.source
+            )
+        }),
     }
 }
 

@@ -42,10 +42,11 @@ pub(crate) fn explain(
     provenance: &Provenance,
     subject: &Subject,
 ) -> Result<Option<Explanation>, ScreenError> {
-    let Some(found) = SubjectRef::all(register)
-        .into_iter()
-        .find(|candidate| candidate.kind() == subject.kind && candidate.id() == subject.id)
-    else {
+    let Some(found) = SubjectRef::all(register).into_iter().find(|candidate| {
+        candidate.kind() == subject.kind
+            && candidate.id() == subject.id
+            && pack.declares(candidate.entity_type())
+    }) else {
         return Ok(None);
     };
     let kind = found.entity_type();

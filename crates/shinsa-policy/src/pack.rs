@@ -237,6 +237,15 @@ impl BundledPack {
 pub const PACK_FILES: [&str; 3] = ["pack.toml", "schema.cedarschema", "policies.cedar"];
 
 impl Pack {
+    /// Whether the pack's schema declares subjects of `entity_type`: a
+    /// pack written before exposures (`Exposure`) existed neither screens
+    /// them nor pays for building them.
+    pub(crate) fn declares(&self, entity_type: &str) -> bool {
+        self.schema
+            .entity_types()
+            .any(|name| name.basename() == entity_type)
+    }
+
     /// The pack compiled into shinsa as the default (Japan ESPA).
     pub fn default_pack() -> Result<Self, PackError> {
         BUNDLED[0].load()
@@ -403,8 +412,14 @@ impl Pack {
 }
 
 /// The resource types screening asks about.
-pub(crate) const RESOURCE_TYPES: [&str; 5] =
-    ["Asset", "Contract", "DataFlow", "Connection", "Device"];
+pub(crate) const RESOURCE_TYPES: [&str; 6] = [
+    "Asset",
+    "Contract",
+    "DataFlow",
+    "Connection",
+    "Device",
+    "Exposure",
+];
 
 /// For each action and resource type, the policies whose scope admits them.
 fn split_by_request(policies: &PolicySet) -> Result<HashMap<(String, String), PolicySet>, String> {
@@ -550,7 +565,7 @@ mod tests {
         assert_eq!(pack.id, "jp-espa");
         assert_eq!(pack.sha256.len(), 64);
         let rules = pack.rules();
-        assert_eq!(rules.len(), 31);
+        assert_eq!(rules.len(), 36);
         assert!(
             rules
                 .iter()

@@ -108,6 +108,32 @@ pub fn evidence_line(evidence: &Evidence) -> String {
                 "; registered as {registered}"
             )),
         ),
+        Evidence::Exposure {
+            vulnerability,
+            advisory,
+            source,
+            product,
+            version,
+            matched_by,
+            confidence,
+            placement,
+            fixed_in,
+            kev_due,
+            ransomware,
+            mitigation,
+            ..
+        } => format!(
+            "{vulnerability} ({source} {advisory}): {product}{} — {placement}; {matched_by} ({confidence:.2}){}{}{}{}",
+            clause(version.as_ref(), |version| format!(" {version}")),
+            clause(fixed_in.as_ref(), |fixed| format!("; fixed in {fixed}")),
+            clause(kev_due.as_ref(), |due| format!("; CISA KEV, due {due}")),
+            if *ransomware {
+                "; known ransomware use"
+            } else {
+                ""
+            },
+            clause(mitigation.as_ref(), |mitigation| format!("; {mitigation}")),
+        ),
     }
 }
 

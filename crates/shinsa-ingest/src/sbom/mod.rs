@@ -541,6 +541,9 @@ pub(crate) fn components_for_assets(
                 supplier_inferred_from,
                 model: None,
                 version: component.version.clone(),
+                firmware: None,
+                purl: component.purl.clone(),
+                cpe: component.cpes.first().cloned(),
                 country_of_manufacture: component
                     .manufacturer
                     .as_ref()

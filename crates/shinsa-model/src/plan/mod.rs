@@ -459,6 +459,9 @@ impl Plan {
                 supplier_inferred_from: None,
                 model: None,
                 version: None,
+                firmware: None,
+                purl: None,
+                cpe: None,
                 country_of_manufacture: item.country_of_manufacture,
                 ip: None,
                 mac: None,
@@ -527,6 +530,7 @@ impl Plan {
             contracts,
             dataflows: Vec::new(),
             observed: crate::Observed::default(),
+            vex: Vec::new(),
         }
     }
 
