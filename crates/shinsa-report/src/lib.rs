@@ -24,6 +24,7 @@ pub mod export;
 mod filing;
 pub mod fonts;
 mod register_report;
+pub mod vex;
 
 pub use document::{Block, Cell, Document, Section, html};
 pub use filing::{Filing, country, english_date, filing_document, japanese_date};

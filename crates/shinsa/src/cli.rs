@@ -74,6 +74,12 @@ through a controlling owner (≥ 50 %). Only matches at or above --threshold are
         #[command(subcommand)]
         command: ListsCommand,
     },
+    /// Vulnerability data: import CISA KEV, CVE records, NVD, CSAF advisories, JVN and VEX;
+    /// list and compare what is imported. `screen` then reports each asset's exposures.
+    Vulns {
+        #[command(subcommand)]
+        command: VulnsCommand,
+    },
     /// Policy packs: write the default pack out to edit, check a pack.
     Policy {
         #[command(subcommand)]
@@ -304,6 +310,54 @@ and line and nothing is imported. Each version is saved with its date and SHA-25
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum VulnsCommand {
+    /// Import vulnerability data as published: files, folders or .tgz archives of them.
+    #[command(
+        after_help = "Reads CISA's Known Exploited Vulnerabilities catalogue (JSON or CSV), CVE JSON 5 \
+records (the CNA's container and every ADP container, CISA's included), NVD API 2.0 responses, \
+CSAF 2.0 advisories (CISA's ICS advisories, vendors', CSAF VEX), MyJVN (VULDEF XML, JVNRSS, the \
+v4 JSON) and VEX documents (CycloneDX VEX, OpenVEX); told by content, not by name.\n\n\
+Examples:\n  shinsa vulns import known_exploited_vulnerabilities.json\n  \
+shinsa vulns import cve-records.tgz csaf-ics-advisories.tgz jvn/\n\n\
+A record that cannot be read is refused with its file and JSON pointer and the others are \
+imported: the table counts what was read and refused per source, and the first refusals are \
+printed. Each source is saved as one version (its newest date, SHA-256) that `screen` uses \
+from then on: records imported later are laid over the saved ones of their source (a record \
+with the same id replaces the older), except CISA's KEV catalogue, which is published whole \
+and replaces. Nothing goes to the network."
+    )]
+    Import {
+        /// Files, folders or .tgz archives.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        advisories: AdvisoriesDir,
+    },
+    /// The vulnerability data screening uses: source, version, records read and refused.
+    Ls {
+        /// Every saved version, not only the newest of each source.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        advisories: AdvisoriesDir,
+    },
+    /// What changed between two saved versions of a source: records added, removed and
+    /// changed, and KEV entries added and removed.
+    Diff {
+        /// The older version (a file `vulns ls --all` shows).
+        old: PathBuf,
+        /// The newer version.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
 /// Where imported lists are kept.
 #[derive(Debug, Args)]
 struct ListsDir {
@@ -314,10 +368,34 @@ struct ListsDir {
 
 impl ListsDir {
     fn path(&self) -> PathBuf {
-        self.dir
-            .clone()
-            .unwrap_or_else(crate::list_store::default_dir)
+        crate::version_store::Shelf::lists(self.dir.clone()).dir
     }
+}
+
+/// Where imported vulnerability data is kept.
+#[derive(Debug, Args)]
+struct AdvisoriesDir {
+    /// The folder of imported vulnerability data (default: $SHINSA_ADVISORIES_DIR, else
+    /// ~/.local/share/shinsa/advisories). Screening uses the newest version of each source.
+    #[arg(
+        long = "advisories-dir",
+        value_name = "DIR",
+        env = "SHINSA_ADVISORIES_DIR"
+    )]
+    advisories_dir: Option<PathBuf>,
+}
+
+impl AdvisoriesDir {
+    fn shelf(&self) -> crate::version_store::Shelf {
+        crate::version_store::Shelf::advisories(self.advisories_dir.clone())
+    }
+}
+
+/// The VEX formats `--export-vex` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum VexFormat {
+    Cyclonedx,
+    Csaf,
 }
 
 /// Severity threshold for the exit code.
@@ -376,6 +454,20 @@ struct Common {
     threshold: f64,
     #[command(flatten)]
     lists: ListsDir,
+    #[command(flatten)]
+    advisories: AdvisoriesDir,
+    /// VEX documents (CycloneDX VEX, OpenVEX, CSAF VEX) applied to this register: an
+    /// exposure a statement calls not_affected or fixed is not reported, and the warning
+    /// says why; affected with an action is a mitigation on record. Repeat for several.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// Also write the exposures screening reported as a VEX document to FILE (in the
+    /// format --vex-format names), for a vendor, a ministry or Dependency-Track.
+    #[arg(long, value_name = "FILE")]
+    export_vex: Option<PathBuf>,
+    /// The format of --export-vex: CycloneDX 1.6 VEX or CSAF 2.0 (csaf_vex profile).
+    #[arg(long, value_enum, default_value_t = VexFormat::Cyclonedx)]
+    vex_format: VexFormat,
     /// Refuse a BOM that breaks a rule of its format even in a field shinsa does not
     /// read (a URL, a licence's shape, a timestamp). Without it such breaches are
     /// warnings, each with its pointer or line.
@@ -469,18 +561,11 @@ fn parse_subject(text: &str) -> Result<shinsa_model::Subject, String> {
     let (kind, id) = text
         .split_once(':')
         .ok_or_else(|| format!("expected kind:id such as asset:BS-1, found {text:?}"))?;
-    let kind = match kind {
-        "asset" => SubjectKind::Asset,
-        "contract" => SubjectKind::Contract,
-        "dataflow" => SubjectKind::Dataflow,
-        "connection" => SubjectKind::Connection,
-        "device" => SubjectKind::Device,
-        other => {
-            return Err(format!(
-                "expected asset, contract, dataflow, connection or device, found {other:?}"
-            ));
-        }
-    };
+    let kind = SubjectKind::parse(kind).ok_or_else(|| {
+        format!(
+            "expected asset, contract, dataflow, connection, device or exposure, found {kind:?}"
+        )
+    })?;
     Ok(shinsa_model::Subject {
         kind,
         id: id.to_owned(),
@@ -579,6 +664,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lists {
             command: ListsCommand::Diff { old, new, format },
         } => crate::list_commands::diff(&old, &new, format),
+        Command::Vulns {
+            command:
+                VulnsCommand::Import {
+                    paths,
+                    format,
+                    advisories,
+                },
+        } => crate::vulns_commands::import(&paths, &advisories.shelf(), format),
+        Command::Vulns {
+            command:
+                VulnsCommand::Ls {
+                    all,
+                    format,
+                    advisories,
+                },
+        } => crate::vulns_commands::list(&advisories.shelf(), all, format),
+        Command::Vulns {
+            command: VulnsCommand::Diff { old, new, format },
+        } => crate::vulns_commands::diff(&old, &new, format),
     }
 }
 
@@ -641,6 +745,8 @@ fn options(common: &Common) -> screen_command::Options {
         packs: common.packs.clone(),
         reference: common.reference.clone(),
         lists_dir: Some(common.lists.path()),
+        advisories: Some(common.advisories.shelf()),
+        vex: common.vex.clone(),
         threshold: common.threshold,
         strict_bom: common.strict_bom,
     }
@@ -715,6 +821,21 @@ fn screen(
     }
     let text = output::report(&outcome, common.format, common.lang)?;
     finish(&text, common)?;
+    if let Some(path) = &common.export_vex {
+        let export = shinsa_report::vex::VexExport {
+            operator_id: &outcome.operator.id,
+            operator_name: &outcome.operator.name,
+            as_of: outcome.as_of,
+            written_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)?,
+            findings: &outcome.findings,
+        };
+        let document = match common.vex_format {
+            VexFormat::Cyclonedx => shinsa_report::vex::cyclonedx(&export),
+            VexFormat::Csaf => shinsa_report::vex::csaf(&export),
+        };
+        write_atomically(path, &serde_json::to_string_pretty(&document)?)?;
+    }
     Ok(exit_for(&outcome.findings, common, default_fail_on))
 }
 

@@ -1,7 +1,7 @@
 //! `shinsa lists import` and `shinsa lists diff`.
 
-use crate::list_store;
 use crate::output::{self, Format};
+use crate::version_store::Shelf;
 use anyhow::Context as _;
 use shinsa_ingest::lists::{ImportOptions, ListFile};
 use shinsa_model::{Date, ImportedList, ListedParty};
@@ -46,7 +46,7 @@ pub fn import(
     let mut rows = Vec::new();
     let mut document = Vec::new();
     for list in &lists {
-        let path = list_store::save(dir, list)?;
+        let path = Shelf::lists(Some(dir.to_path_buf())).save(list)?;
         let names: usize = list.parties.iter().map(|p| p.names.len()).sum();
         let relations: usize = list.parties.iter().map(|p| p.relations.len()).sum();
         rows.push(vec![
@@ -80,7 +80,7 @@ pub fn import(
 /// A list version to compare: a file saved by `lists import`, or list files
 /// read on the spot.
 fn version(path: &Path) -> anyhow::Result<Option<ImportedList>> {
-    if let Ok(list) = list_store::read(path) {
+    if let Ok(list) = Shelf::lists(None).read::<ImportedList>(path) {
         return Ok(Some(list));
     }
     let options = ImportOptions {

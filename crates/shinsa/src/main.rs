@@ -4,13 +4,14 @@
 mod cli;
 mod demo;
 mod list_commands;
-mod list_store;
 mod matching;
 mod net_commands;
 mod output;
 mod policy_commands;
 mod screen_command;
 mod server_commands;
+mod version_store;
+mod vulns_commands;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -264,6 +264,8 @@ pub(crate) fn test_pack(dir: Option<&std::path::Path>) -> anyhow::Result<ExitCod
             packs: None,
             reference: None,
             lists_dir: None,
+            advisories: None,
+            vex: Vec::new(),
             threshold: shinsa_match::DEFAULT_THRESHOLD,
             strict_bom: false,
         };
@@ -317,7 +319,9 @@ pub(crate) fn explain_subject(
         pack: pack.map(|dir| dir.display().to_string()),
         packs: None,
         reference: None,
-        lists_dir: Some(crate::list_store::default_dir()),
+        lists_dir: Some(crate::version_store::Shelf::lists(None).dir),
+        advisories: Some(crate::version_store::Shelf::advisories(None)),
+        vex: Vec::new(),
         threshold: shinsa_match::DEFAULT_THRESHOLD,
         strict_bom: false,
     };
@@ -384,7 +388,9 @@ pub(crate) fn pack_impact(
                 pack: pack_dir(pack).map(|dir| dir.display().to_string()),
                 packs: None,
                 reference: None,
-                lists_dir: Some(crate::list_store::default_dir()),
+                lists_dir: Some(crate::version_store::Shelf::lists(None).dir),
+                advisories: Some(crate::version_store::Shelf::advisories(None)),
+                vex: Vec::new(),
                 threshold: shinsa_match::DEFAULT_THRESHOLD,
                 strict_bom: false,
             };

@@ -66,6 +66,11 @@ pub struct Options {
     /// The folder of imported lists, whose newest versions are used; `None`
     /// for the bundled lists alone (pack tests must not depend on imports).
     pub lists_dir: Option<PathBuf>,
+    /// The imported vulnerability data, whose newest versions are used;
+    /// `None` (or an empty shelf) screens without exposures.
+    pub advisories: Option<crate::version_store::Shelf>,
+    /// VEX documents applied to the register.
+    pub vex: Vec<PathBuf>,
     pub threshold: f64,
     /// Refuse a register when a BOM in it breaks a format rule, even of a
     /// field shinsa does not read (`--strict-bom`).
@@ -104,7 +109,8 @@ pub fn reference(dir: Option<&Path>, lists_dir: Option<&Path>) -> anyhow::Result
     };
     let mut reference = loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))?;
     if let Some(lists_dir) = lists_dir {
-        crate::list_store::add_latest(&mut reference, lists_dir)?;
+        let shelf = crate::version_store::Shelf::lists(Some(lists_dir.to_path_buf()));
+        crate::version_store::add_latest_lists(&mut reference, &shelf)?;
     }
     Ok(reference)
 }
@@ -160,11 +166,38 @@ fn packs(options: &Options) -> anyhow::Result<(Vec<Pack>, PackChoice)> {
     Ok((packs, PackChoice::Select(spec)))
 }
 
-/// The engine `options` describe: reference data, imported lists, packs.
+/// The engine `options` describe: reference data, imported lists, packs,
+/// imported vulnerability data.
 pub fn engine(options: &Options) -> anyhow::Result<Engine> {
     let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
     let (packs, choice) = packs(options)?;
-    Ok(Engine::new(reference, options.threshold).with_packs(packs, choice))
+    let engine = Engine::new(reference, options.threshold).with_packs(packs, choice);
+    let sets: Vec<shinsa_model::AdvisorySet> = match &options.advisories {
+        Some(shelf) => shelf.latest()?,
+        None => Vec::new(),
+    };
+    Ok(if sets.is_empty() {
+        engine
+    } else {
+        engine.with_advisories(std::sync::Arc::new(
+            shinsa_match::exposure::AdvisoryIndex::new(sets),
+        ))
+    })
+}
+
+/// The statements of the VEX documents `paths` name.
+fn vex_statements(
+    paths: &[PathBuf],
+) -> anyhow::Result<Result<Vec<shinsa_model::VexStatement>, InputErrors>> {
+    let mut statements = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        match shinsa_ingest::advisories::read_vex(&path.display().to_string(), &bytes) {
+            Ok(read) => statements.extend(read),
+            Err(errors) => return Ok(Err(errors)),
+        }
+    }
+    Ok(Ok(statements))
 }
 
 /// Adds to a register after it is read and before it is screened (the
@@ -241,6 +274,13 @@ pub fn run_with(
             return Ok(Outcome::BadInput(errors));
         }
     };
+    match vex_statements(&options.vex)? {
+        Ok(statements) => loaded.inventory.vex.extend(statements),
+        Err(errors) => {
+            bar.finish_and_clear();
+            return Ok(Outcome::BadInput(errors));
+        }
+    }
     observe(&mut loaded.inventory, &bar)?;
     bar.inc(1);
     bar.set_message("screening");

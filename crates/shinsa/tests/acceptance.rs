@@ -212,7 +212,7 @@ fn findings_record_their_provenance() {
         provenance["policy"]
             .as_str()
             .unwrap_or_default()
-            .starts_with("jp-espa@1.2.0+")
+            .starts_with("jp-espa@1.3.0+")
     );
     assert!(
         provenance["software"]

@@ -50,7 +50,7 @@ fn demo_prints_a_table_in_english_and_japanese() {
         english.stdout
     );
     assert!(
-        english.stdout.contains("Findings: 5 PROHIBITED"),
+        english.stdout.contains("Findings: 6 PROHIBITED"),
         "{}",
         english.stdout
     );

@@ -59,7 +59,7 @@ fn screen(bundle: &Path, pack: &Path, day: &str) -> Vec<serde_json::Value> {
         report["provenance"]["policy"]
             .as_str()
             .unwrap()
-            .starts_with("jp-espa@1.2.0+"),
+            .starts_with("jp-espa@1.3.0+"),
         "{}",
         report["provenance"]
     );
@@ -362,7 +362,7 @@ fn a_signed_pack_verifies_until_a_rule_changes() {
     assert!(
         trusted
             .stdout
-            .starts_with("signature holds: jp-espa@1.2.0+"),
+            .starts_with("signature holds: jp-espa@1.3.0+"),
         "{}",
         trusted.stdout
     );
@@ -420,13 +420,13 @@ fn policy_of(args: &[&str]) -> (String, Vec<serde_json::Value>) {
 
 #[test]
 fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
-    let (exact, _) = policy_of(&["--pack", "jp-espa@1.2.0", "--as-of", "2026-11-27"]);
-    assert!(exact.starts_with("jp-espa@1.2.0+"), "{exact}");
+    let (exact, _) = policy_of(&["--pack", "jp-espa@1.3.0", "--as-of", "2026-11-27"]);
+    assert!(exact.starts_with("jp-espa@1.3.0+"), "{exact}");
     let register = fixture("kitakaze-telecom");
     let unknown = shinsa(&["screen", path_str(&register), "--pack", "jp-espa@9.9.9"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown.stderr.contains("no pack jp-espa@9.9.9; available: generic@1.2.0 (from 2021-01-19), jp-espa@1.2.0 (from 2024-05-17), us@1.2.0 (from 2021-03-12)"),
+        unknown.stderr.contains("no pack jp-espa@9.9.9; available: generic@1.2.0 (from 2021-01-19), jp-espa@1.3.0 (from 2024-05-17), us@1.2.0 (from 2021-03-12)"),
         "{}",
         unknown.stderr
     );
@@ -447,7 +447,7 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
         &manifest,
-        text.replace("version = \"1.2.0\"", "version = \"2.0.0\"")
+        text.replace("version = \"1.3.0\"", "version = \"2.0.0\"")
             .replace(
                 "effective_from = \"2024-05-17\"",
                 "effective_from = \"2027-01-01\"",
@@ -470,7 +470,7 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
         "--as-of",
         "2026-12-01",
     ]);
-    assert!(before.starts_with("jp-espa@1.2.0+"), "{before}");
+    assert!(before.starts_with("jp-espa@1.3.0+"), "{before}");
     assert!(drone_notice(&findings));
     let (after, findings) = policy_of(&[
         "--packs",
@@ -487,11 +487,11 @@ fn a_pack_is_chosen_by_version_or_by_the_day_it_is_in_force() {
         "--packs",
         packs,
         "--pack",
-        "jp-espa@1.2.0",
+        "jp-espa@1.3.0",
         "--as-of",
         "2027-02-01",
     ]);
-    assert!(past.starts_with("jp-espa@1.2.0+"), "{past}");
+    assert!(past.starts_with("jp-espa@1.3.0+"), "{past}");
     assert!(drone_notice(&findings));
 }
 
@@ -535,7 +535,7 @@ fn a_pack_for_some_sectors_is_chosen_for_their_registers_only() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(policy.starts_with("jp-espa@1.2.0+"), "{policy}");
+    assert!(policy.starts_with("jp-espa@1.3.0+"), "{policy}");
 }
 
 #[test]

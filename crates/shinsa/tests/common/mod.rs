@@ -40,6 +40,11 @@ pub fn shinsa(args: &[&str]) -> Run {
             "SHINSA_LISTS_DIR",
             std::env::temp_dir().join("shinsa-tests-no-lists"),
         )
+        // Nor vulnerability data.
+        .env(
+            "SHINSA_ADVISORIES_DIR",
+            std::env::temp_dir().join("shinsa-tests-no-advisories"),
+        )
         // Nor datasets configured once in a developer's shell.
         .env_remove("SHINSA_GEO")
         .env_remove("SHINSA_ASN")

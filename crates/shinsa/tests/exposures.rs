@@ -1,0 +1,271 @@
+//! Exposures end to end through the CLI: real vulnerability records
+//! (examples/vulns: CISA KEV, CVE JSON 5 records with CISA's ADP
+//! container) imported with `shinsa vulns import`, the example utility
+//! screened, an operator's VEX applied, and the exposures exported as
+//! CycloneDX VEX and CSAF VEX checked against their published schemas.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{evidence, finding, findings, path_str, shinsa};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn example(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(path)
+}
+
+/// Imports the example's vulnerability data into a fresh shelf.
+fn imported() -> tempfile::TempDir {
+    let shelf = tempfile::tempdir().unwrap();
+    let run = shinsa(&[
+        "vulns",
+        "import",
+        path_str(&example("vulns")),
+        "--advisories-dir",
+        path_str(shelf.path()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document: Value = serde_json::from_str(&run.stdout).unwrap();
+    let sets = document["sets"].as_array().unwrap();
+    let of = |id: &str| {
+        sets.iter()
+            .find(|set| set["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} set in {document}"))
+    };
+    assert_eq!(of("kev")["kev"], 31);
+    assert_eq!(of("kev")["version"], "2026-08-21");
+    assert_eq!(of("cve")["advisories"], 2);
+    assert_eq!(of("cve")["refused"], 0);
+    // The provenance note beside the data is skipped with its reason.
+    assert_eq!(
+        document["skipped"].as_array().unwrap().len(),
+        1,
+        "{document}"
+    );
+    shelf
+}
+
+fn screen(shelf: &Path, extra: &[&str]) -> (Vec<Value>, String) {
+    let register = example("minato-electric");
+    let mut args = vec![
+        "screen",
+        path_str(&register),
+        "--as-of",
+        "2026-12-07",
+        "--format",
+        "json",
+        "--advisories-dir",
+        path_str(shelf),
+    ];
+    args.extend_from_slice(extra);
+    let run = shinsa(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    (findings(&report), run.stderr)
+}
+
+#[test]
+fn an_exploited_fortios_and_an_affected_recorder_are_exposures_of_the_critical_facility() {
+    let shelf = imported();
+    let (found, _) = screen(shelf.path(), &[]);
+
+    let kev = finding(&found, "JP-ESPA-032", "A-FW-01/CVE-2022-42475");
+    assert_eq!(kev["severity"], "review");
+    assert_eq!(kev["subject"]["kind"], "exposure");
+    let exposure = evidence(kev, "exposure");
+    assert_eq!(exposure.len(), 1);
+    let exposure = exposure[0];
+    assert_eq!(exposure["kev_added"], "2022-12-13");
+    assert_eq!(exposure["kev_due"], "2023-01-03");
+    assert_eq!(exposure["ransomware"], true);
+    assert_eq!(exposure["placed"], true);
+    assert_eq!(exposure["version"], "7.0.8");
+    assert_eq!(exposure["source"], "cve");
+    assert!(
+        exposure["placement"]
+            .as_str()
+            .unwrap()
+            .contains("7.0.0 (including) to 7.0.8 (including)"),
+        "{exposure}"
+    );
+    assert!(
+        kev["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("due 2023-01-03")
+    );
+
+    let recorder = finding(&found, "JP-ESPA-033", "A-SS01-NVR/CVE-2024-29949");
+    let exposure = evidence(recorder, "exposure")[0];
+    assert_eq!(exposure["fixed_in"], "V5.02.006");
+    assert_eq!(exposure["matched_by"], "vendor and model");
+    assert_eq!(exposure["product"], "Hikvision DS-76xxNI-Mx");
+
+    // The firewalls on 7.4.5 are outside every affected range of these
+    // records, and the non-critical recorder (DS-7616NI) fits no pattern.
+    for subject in found
+        .iter()
+        .filter(|f| f["subject"]["kind"] == "exposure")
+        .map(|f| f["subject"]["id"].as_str().unwrap())
+    {
+        assert!(
+            subject == "A-FW-01/CVE-2022-42475" || subject == "A-SS01-NVR/CVE-2024-29949",
+            "unexpected exposure {subject}"
+        );
+    }
+}
+
+#[test]
+fn an_operators_not_affected_statement_removes_the_exposure_and_says_why() {
+    let shelf = imported();
+    let vex = example("vex/minato-nvr.openvex.json");
+    let (found, warnings) = screen(shelf.path(), &["--vex", path_str(&vex)]);
+    assert!(
+        found
+            .iter()
+            .all(|f| f["subject"]["id"] != "A-SS01-NVR/CVE-2024-29949"),
+        "the recorder's exposure is still reported"
+    );
+    assert!(
+        warnings.contains("A-SS01-NVR: CVE-2024-29949 is not reported: not_affected per")
+            && warnings.contains("vulnerable_code_not_in_execute_path"),
+        "{warnings}"
+    );
+    // The firewall's exposure stays.
+    finding(&found, "JP-ESPA-032", "A-FW-01/CVE-2022-42475");
+}
+
+fn schema(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn assert_valid(validator: &jsonschema::Validator, document: &Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{document:#}");
+}
+
+#[test]
+fn exposures_export_as_cyclonedx_vex_and_csaf_vex_that_validate() {
+    let shelf = imported();
+    let out = tempfile::tempdir().unwrap();
+    let cyclonedx = out.path().join("exposures.cdx.json");
+    let csaf = out.path().join("exposures.csaf.json");
+    screen(shelf.path(), &["--export-vex", path_str(&cyclonedx)]);
+    screen(
+        shelf.path(),
+        &["--export-vex", path_str(&csaf), "--vex-format", "csaf"],
+    );
+
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/cyclonedx");
+    let registry = jsonschema::Registry::new()
+        .add(
+            "http://cyclonedx.org/schema/spdx.schema.json",
+            schema(&schemas.join("spdx.schema.json")),
+        )
+        .and_then(|registry| {
+            registry.add(
+                "http://cyclonedx.org/schema/jsf-0.82.schema.json",
+                schema(&schemas.join("jsf-0.82.schema.json")),
+            )
+        })
+        .and_then(|registry| registry.prepare())
+        .unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&schema(&schemas.join("bom-1.6.schema.json")))
+        .unwrap();
+    let document = schema(&cyclonedx);
+    assert_valid(&validator, &document);
+    let vulnerabilities = document["vulnerabilities"].as_array().unwrap();
+    assert_eq!(vulnerabilities.len(), 2);
+    let fortios = vulnerabilities
+        .iter()
+        .find(|v| v["id"] == "CVE-2022-42475")
+        .unwrap();
+    assert_eq!(fortios["analysis"]["state"], "exploitable");
+    assert_eq!(fortios["affects"][0]["ref"], "A-FW-01");
+
+    let csaf_schemas = common::fixture("csaf-2.0");
+    let mut registry = jsonschema::Registry::new();
+    for version in ["2.0", "3.0", "3.1"] {
+        registry = registry
+            .add(
+                format!("https://www.first.org/cvss/cvss-v{version}.json"),
+                schema(&csaf_schemas.join(format!("cvss-v{version}.json"))),
+            )
+            .unwrap();
+    }
+    let registry = registry.prepare().unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&schema(&csaf_schemas.join("csaf_json_schema.json")))
+        .unwrap();
+    let document = schema(&csaf);
+    assert_valid(&validator, &document);
+    assert_eq!(document["document"]["category"], "csaf_vex");
+    let recorder = document["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["cve"] == "CVE-2024-29949")
+        .unwrap();
+    assert_eq!(
+        recorder["product_status"]["known_affected"][0],
+        "A-SS01-NVR"
+    );
+    assert_eq!(recorder["remediations"][0]["category"], "vendor_fix");
+}
+
+#[test]
+fn a_record_imported_later_is_laid_over_its_source_and_an_empty_import_saves_nothing() {
+    let shelf = imported();
+    let import = |path: &Path| {
+        let run = shinsa(&[
+            "vulns",
+            "import",
+            path_str(path),
+            "--advisories-dir",
+            path_str(shelf.path()),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str::<Value>(&run.stdout).unwrap()
+    };
+    let again = import(&example("vulns/CVE-2024-29949.json"));
+    assert_eq!(again["sets"][0]["advisories"], 1);
+    let listed = shinsa(&[
+        "vulns",
+        "ls",
+        "--advisories-dir",
+        path_str(shelf.path()),
+        "--format",
+        "json",
+    ]);
+    let listed: Value = serde_json::from_str(&listed.stdout).unwrap();
+    let cve = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|set| set["id"] == "cve")
+        .unwrap();
+    // Both records are still there: the second import added to the first.
+    assert_eq!(cve["advisories"], 2, "{listed}");
+
+    // A CSAF file that cannot be read leaves no empty version behind.
+    let broken = tempfile::tempdir().unwrap();
+    let file = broken.path().join("broken.json");
+    std::fs::write(&file, r#"{"document": {"csaf_version": "2.0"}}"#).unwrap();
+    let outcome = import(broken.path());
+    assert_eq!(outcome["sets"][0]["refused"], 1, "{outcome}");
+    assert_eq!(outcome["sets"][0]["saved"], "(not saved: nothing read)");
+}
