@@ -81,25 +81,49 @@ fn new_table() -> Table {
     table
 }
 
+/// A screening report as `--format json` writes it.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    operator: &'a shinsa_model::Operator,
+    sector: &'a str,
+    as_of: String,
+    summary: Summary,
+    provenance: &'a shinsa_model::Provenance,
+    warnings: &'a [String],
+    findings: &'a [shinsa_model::Finding],
+}
+
+#[derive(serde::Serialize)]
+struct Summary {
+    subjects_screened: usize,
+    prohibited: usize,
+    review: usize,
+    notice: usize,
+}
+
 /// Renders a screening report.
 pub fn report(report: &Report, format: Format, language: Language) -> anyhow::Result<String> {
     let findings = &report.findings;
     match format {
         Format::Json => {
-            let document = json!({
-                "operator": report.operator,
-                "sector": report.sector_name,
-                "as_of": report.as_of.to_string(),
-                "summary": {
-                    "subjects_screened": report.subjects,
-                    "prohibited": count(findings, Severity::Prohibited),
-                    "review": count(findings, Severity::Review),
-                    "notice": count(findings, Severity::Notice),
+            // Written straight from the findings: a `serde_json::Value` of
+            // them first would hold every finding twice, the second time
+            // as a tree several times its size (a register with thousands
+            // of exposures has hundreds of thousands of findings).
+            let document = JsonReport {
+                operator: &report.operator,
+                sector: &report.sector_name,
+                as_of: report.as_of.to_string(),
+                summary: Summary {
+                    subjects_screened: report.subjects,
+                    prohibited: count(findings, Severity::Prohibited),
+                    review: count(findings, Severity::Review),
+                    notice: count(findings, Severity::Notice),
                 },
-                "provenance": report.provenance,
-                "warnings": report.warnings,
-                "findings": findings,
-            });
+                provenance: &report.provenance,
+                warnings: &report.warnings,
+                findings,
+            };
             Ok(format!("{}\n", serde_json::to_string_pretty(&document)?))
         }
         Format::Csv => {

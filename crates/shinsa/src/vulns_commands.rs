@@ -83,17 +83,16 @@ pub fn import(paths: &[PathBuf], shelf: &Shelf, format: Format) -> anyhow::Resul
         };
         rows.push(counts.row(&info, &path));
         document.push(counts.json(&info, &path));
-        let set = &info;
         if format == Format::Table {
-            for refusal in set.refusals.iter().take(REFUSALS_SHOWN) {
+            for refusal in info.refusals.iter().take(REFUSALS_SHOWN) {
                 eprintln!("refused: {refusal}");
             }
-            if set.refused > REFUSALS_SHOWN {
+            if info.refused > REFUSALS_SHOWN {
                 eprintln!(
                     "… {} more refused in {} (`--format json` lists the first {})",
-                    set.refused - REFUSALS_SHOWN,
-                    set.id,
-                    set.refusals.len()
+                    info.refused - REFUSALS_SHOWN,
+                    info.id,
+                    info.refusals.len()
                 );
             }
         }
@@ -190,6 +189,14 @@ pub fn list(shelf: &Shelf, all: bool, format: Format) -> anyhow::Result<ExitCode
     Ok(ExitCode::from(crate::cli::EXIT_CLEAN))
 }
 
+/// One difference between two versions of a source.
+#[derive(Debug, serde::Serialize)]
+struct Change {
+    change: &'static str,
+    id: String,
+    title: String,
+}
+
 /// Compares two saved versions of one source.
 pub fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> {
     let shelf = Shelf::advisories(None);
@@ -199,29 +206,24 @@ pub fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> 
         old.advisories.iter().map(|a| (a.id.as_str(), a)).collect();
     let after: BTreeMap<&str, &shinsa_model::Advisory> =
         new.advisories.iter().map(|a| (a.id.as_str(), a)).collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut change = |what: &'static str, id: &str, title: String| {
+        changes.push(Change {
+            change: what,
+            id: id.to_owned(),
+            title,
+        })
+    };
     for (id, advisory) in &after {
         match before.get(id) {
-            None => rows.push(vec![
-                "added".into(),
-                (*id).to_owned(),
-                advisory.title.clone(),
-            ]),
-            Some(earlier) if earlier != advisory => rows.push(vec![
-                "changed".into(),
-                (*id).to_owned(),
-                advisory.title.clone(),
-            ]),
+            None => change("added", id, advisory.title.clone()),
+            Some(earlier) if earlier != advisory => change("changed", id, advisory.title.clone()),
             Some(_) => {}
         }
     }
     for (id, advisory) in &before {
         if !after.contains_key(id) {
-            rows.push(vec![
-                "removed".into(),
-                (*id).to_owned(),
-                advisory.title.clone(),
-            ]);
+            change("removed", id, advisory.title.clone());
         }
     }
     let kev_before: BTreeMap<&str, &shinsa_model::KnownExploited> =
@@ -230,20 +232,16 @@ pub fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> 
         new.exploited.iter().map(|k| (k.cve.as_str(), k)).collect();
     for (cve, entry) in &kev_after {
         if !kev_before.contains_key(cve) {
-            rows.push(vec![
-                "added to KEV".into(),
-                (*cve).to_owned(),
+            change(
+                "added to KEV",
+                cve,
                 format!("{} (added {})", entry.name, entry.date_added),
-            ]);
+            );
         }
     }
     for (cve, entry) in &kev_before {
         if !kev_after.contains_key(cve) {
-            rows.push(vec![
-                "removed from KEV".into(),
-                (*cve).to_owned(),
-                entry.name.clone(),
-            ]);
+            change("removed from KEV", cve, entry.name.clone());
         }
     }
     if format == Format::Table {
@@ -252,16 +250,17 @@ pub fn diff(old: &Path, new: &Path, format: Format) -> anyhow::Result<ExitCode> 
             new.info.id,
             old.info.version,
             new.info.version,
-            rows.len()
+            changes.len()
         );
     }
+    let rows: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| vec![c.change.to_owned(), c.id.clone(), c.title.clone()])
+        .collect();
     let document = serde_json::json!({
         "old": {"id": old.info.id, "version": old.info.version.to_string(), "sha256": old.info.sha256},
         "new": {"id": new.info.id, "version": new.info.version.to_string(), "sha256": new.info.sha256},
-        "changes": rows.iter().map(|row| match row.as_slice() {
-            [change, id, title] => serde_json::json!({"change": change, "id": id, "title": title}),
-            _ => serde_json::Value::Null,
-        }).collect::<Vec<_>>(),
+        "changes": changes,
     });
     crate::cli::emit(&output::rows_output(
         &["change", "id", "title"],

@@ -269,3 +269,39 @@ fn a_record_imported_later_is_laid_over_its_source_and_an_empty_import_saves_not
     assert_eq!(outcome["sets"][0]["refused"], 1, "{outcome}");
     assert_eq!(outcome["sets"][0]["saved"], "(not saved: nothing read)");
 }
+
+#[test]
+fn vulns_diff_names_the_records_and_kev_entries_between_two_versions() {
+    let full = imported();
+    let partial = tempfile::tempdir().unwrap();
+    let run = shinsa(&[
+        "vulns",
+        "import",
+        path_str(&example("vulns/CVE-2024-29949.json")),
+        "--advisories-dir",
+        path_str(partial.path()),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let saved = |shelf: &Path| {
+        std::fs::read_dir(shelf.join("cve"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    };
+    let diff = shinsa(&[
+        "vulns",
+        "diff",
+        path_str(&saved(partial.path())),
+        path_str(&saved(full.path())),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let document: Value = serde_json::from_str(&diff.stdout).unwrap();
+    let changes = document["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{document}");
+    assert_eq!(changes[0]["change"], "added");
+    assert_eq!(changes[0]["id"], "CVE-2022-42475");
+}

@@ -128,7 +128,7 @@ fn export_then_validate_then_break_a_rule() {
     assert_eq!(export.code, 0, "{}", export.stderr);
     let valid = shinsa(&["policy", "validate", path_str(&pack)]);
     assert_eq!(valid.code, 0, "{}", valid.stderr);
-    assert!(valid.stdout.contains("valid, 31 rules"), "{}", valid.stdout);
+    assert!(valid.stdout.contains("valid, 36 rules"), "{}", valid.stdout);
     assert!(
         valid
             .stdout
@@ -299,7 +299,7 @@ fn explain_says_for_every_rule_whether_it_fired_and_why() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let explanation = run.json();
     let rules = explanation["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 31, "every rule is considered");
+    assert_eq!(rules.len(), 36, "every rule is considered");
     let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
     assert_eq!(rule("JP-ESPA-011")["fired"], true);
     assert!(

@@ -396,8 +396,8 @@ async fn the_story(database: Option<String>) {
     // and the cameras' findings are resolved.
     let bundled = &shinsa_policy::BUNDLED[0];
     let manifest = bundled.file("pack.toml").unwrap().replace(
-        "version = \"1.2.0\"",
-        "version = \"1.3.0\"\nsectors = [\"electricity\"]",
+        "version = \"1.3.0\"",
+        "version = \"1.4.0\"\nsectors = [\"electricity\"]",
     );
     let policies = bundled.file("policies.cedar").unwrap();
     let start = policies.find("@id(\"JP-ESPA-003\")").unwrap();
@@ -467,12 +467,12 @@ async fn the_story(database: Option<String>) {
     assert_eq!(body["sectors"], json!(["electricity"]), "{body}");
     assert_eq!(
         (body["version"].as_str(), body["rules"].as_u64()),
-        (Some("1.3.0"), Some(30))
+        (Some("1.4.0"), Some(35))
     );
     let runs = client.settle(&t("meti-reviewer")).await;
     let by_pack: Vec<&Value> = runs
         .iter()
-        .filter(|run| run["reason"] == "pack jp-espa@1.3.0")
+        .filter(|run| run["reason"] == "pack jp-espa@1.4.0")
         .collect();
     assert_eq!(by_pack.len(), 2);
     assert!(
@@ -483,20 +483,20 @@ async fn the_story(database: Option<String>) {
         run["provenance"]["policy"]
             .as_str()
             .unwrap()
-            .starts_with("jp-espa@1.3.0")
+            .starts_with("jp-espa@1.4.0")
     }));
     // The telecommunications operator's register is screened again too, by
     // the version in force for its sector: still the bundled one.
     let telecom = client.settle(&t("c-admin")).await;
     let telecom_run = telecom
         .iter()
-        .find(|run| run["reason"] == "pack jp-espa@1.3.0")
+        .find(|run| run["reason"] == "pack jp-espa@1.4.0")
         .expect("op-c's register was screened again");
     assert!(
         telecom_run["provenance"]["policy"]
             .as_str()
             .unwrap()
-            .starts_with("jp-espa@1.2.0"),
+            .starts_with("jp-espa@1.3.0"),
         "{telecom_run}"
     );
     assert!(
@@ -509,7 +509,7 @@ async fn the_story(database: Option<String>) {
     let (_, packs) = client.get(&t("a-admin"), "/api/v1/packs").await;
     assert!(
         packs.as_array().unwrap().iter().any(
-            |p| p["version"] == "1.3.0" && p["source"].as_str().unwrap().contains("meti-admin")
+            |p| p["version"] == "1.4.0" && p["source"].as_str().unwrap().contains("meti-admin")
         )
     );
     // The same version with other content is refused; a broken pack too.
