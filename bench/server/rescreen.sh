@@ -5,6 +5,8 @@
 # 2-core machine. Optional: OPERATORS ASSETS DATABASE REPLICAS (postgres://…
 # to measure PostgreSQL, the default is a SQLite file in a temporary folder;
 # REPLICAS servers' states share the store and the cores, each leasing runs).
+# With SHINSA_ADVISORIES_DIR naming a folder `shinsa vulns import` wrote, the
+# screenings match exposures too (issue 28).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --locked -p shinsa-server --example rescreen_bench

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod queries;
 pub mod reference;
 pub mod sbom;
+pub mod shelf;
 mod table;
 pub mod upload;
 mod workbook;

@@ -136,6 +136,9 @@ async fn main() {
             data_dir: dir.path().to_path_buf(),
             workers,
             replica: Some(format!("bench-{replica}")),
+            // With vulnerability data (`shinsa vulns import` into this
+            // folder), every screening matches exposures too.
+            advisories_dir: std::env::var_os("SHINSA_ADVISORIES_DIR").map(std::path::PathBuf::from),
             ..Config::default()
         };
         let state = AppState::new(store.clone(), config).unwrap();

@@ -77,6 +77,11 @@ pub struct Config {
     /// Connections one address may hold open at once (a proxy in front
     /// of the server counts as one address: raise it there).
     pub connections_per_address: usize,
+    /// Vulnerability data to screen with: a folder `shinsa vulns import`
+    /// wrote (`--advisories-dir`). The newest version of each source is
+    /// loaded when the engine is built, and again when the folder's
+    /// versions change. `None`: registers are screened without exposures.
+    pub advisories_dir: Option<PathBuf>,
 }
 
 /// Retries of webhooks and mail.
@@ -261,6 +266,7 @@ impl Default for Config {
             header_timeout_seconds: 10,
             body_timeout_seconds: 120,
             connections_per_address: 64,
+            advisories_dir: None,
         }
     }
 }
@@ -294,6 +300,7 @@ impl std::fmt::Debug for Config {
             .field("header_timeout_seconds", &self.header_timeout_seconds)
             .field("body_timeout_seconds", &self.body_timeout_seconds)
             .field("connections_per_address", &self.connections_per_address)
+            .field("advisories_dir", &self.advisories_dir)
             .finish()
     }
 }

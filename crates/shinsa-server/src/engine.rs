@@ -22,6 +22,7 @@ pub fn build(
     lists: &[String],
     published: &[NewPackVersion],
     pack: &str,
+    advisories: Option<&shinsa_ingest::shelf::Shelf>,
 ) -> Result<Engine, EngineBuildError> {
     let mut reference = shinsa_ingest::reference::bundled()
         .map_err(|errors| EngineBuildError::Reference(errors.to_string()))?;
@@ -36,8 +37,21 @@ pub fn build(
     }
     shinsa_policy::catalogue::select(&packs, pack, today(), None)
         .map_err(EngineBuildError::Pack)?;
-    Ok(Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
-        .with_packs(packs, PackChoice::Select(pack.to_owned())))
+    let engine = Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
+        .with_packs(packs, PackChoice::Select(pack.to_owned()));
+    let sets: Vec<shinsa_model::AdvisorySet> = match advisories {
+        Some(shelf) => shelf
+            .latest()
+            .map_err(|error| EngineBuildError::Advisories(error.to_string()))?,
+        None => Vec::new(),
+    };
+    Ok(if sets.is_empty() {
+        engine
+    } else {
+        engine.with_advisories(std::sync::Arc::new(
+            shinsa_match::exposure::AdvisoryIndex::new(sets),
+        ))
+    })
 }
 
 /// Why the engine for the store's publications could not be built.
@@ -47,6 +61,8 @@ pub enum EngineBuildError {
     Reference(String),
     #[error("policy pack: {0}")]
     Pack(String),
+    #[error("vulnerability data: {0}")]
+    Advisories(String),
 }
 
 /// Reads an uploaded register (see [`shinsa_ingest::upload`]) as of today.

@@ -118,11 +118,23 @@ impl AppState {
         }))
     }
 
-    /// The engine for the store's current list and pack versions, rebuilt
-    /// when another request or replica has published one since.
+    /// The engine for the store's current list and pack versions (and the
+    /// vulnerability data of `advisories_dir`), rebuilt when another
+    /// request or replica has published one since.
     pub async fn engine(&self) -> Result<Arc<Engine>, Error> {
         let lists = self.store.list_versions().await?;
         let packs = self.store.pack_versions().await?;
+        let shelf = self
+            .config
+            .advisories_dir
+            .clone()
+            .map(|dir| shinsa_ingest::shelf::Shelf::advisories(Some(dir)));
+        let advisory_versions = match &shelf {
+            Some(shelf) => shelf
+                .latest_paths()
+                .map_err(|error| Error::Internal(format!("vulnerability data: {error}")))?,
+            None => Vec::new(),
+        };
         let generation: String = lists
             .iter()
             .map(|list| format!("list {}:{};", list.list_id, list.sha256))
@@ -130,6 +142,11 @@ impl AppState {
                 packs
                     .iter()
                     .map(|pack| format!("pack {}:{};", pack.pack_id, pack.sha256)),
+            )
+            .chain(
+                advisory_versions
+                    .iter()
+                    .map(|path| format!("vulns {};", path.display())),
             )
             .collect();
         let mut cached = self.engine.lock().await;
@@ -141,9 +158,11 @@ impl AppState {
         let lists = self.store.latest_lists().await?;
         let published = self.store.stored_packs().await?;
         let pack = self.config.pack.clone();
-        let built = tokio::task::spawn_blocking(move || engine::build(&lists, &published, &pack))
-            .await?
-            .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
+        let built = tokio::task::spawn_blocking(move || {
+            engine::build(&lists, &published, &pack, shelf.as_ref())
+        })
+        .await?
+        .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
         let built = Arc::new(built);
         *cached = Some((generation, built.clone()));
         Ok(built)

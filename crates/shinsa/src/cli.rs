@@ -368,7 +368,7 @@ struct ListsDir {
 
 impl ListsDir {
     fn path(&self) -> PathBuf {
-        crate::version_store::Shelf::lists(self.dir.clone()).dir
+        shinsa_ingest::shelf::Shelf::lists(self.dir.clone()).dir
     }
 }
 
@@ -386,8 +386,8 @@ struct AdvisoriesDir {
 }
 
 impl AdvisoriesDir {
-    fn shelf(&self) -> crate::version_store::Shelf {
-        crate::version_store::Shelf::advisories(self.advisories_dir.clone())
+    fn shelf(&self) -> shinsa_ingest::shelf::Shelf {
+        shinsa_ingest::shelf::Shelf::advisories(self.advisories_dir.clone())
     }
 }
 

@@ -1,9 +1,9 @@
 //! `shinsa lists import` and `shinsa lists diff`.
 
 use crate::output::{self, Format};
-use crate::version_store::Shelf;
 use anyhow::Context as _;
 use shinsa_ingest::lists::{ImportOptions, ListFile};
+use shinsa_ingest::shelf::Shelf;
 use shinsa_model::{Date, ImportedList, ListedParty};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -10,7 +10,6 @@ mod output;
 mod policy_commands;
 mod screen_command;
 mod server_commands;
-mod version_store;
 mod vulns_commands;
 
 use clap::Parser;

@@ -68,7 +68,7 @@ pub struct Options {
     pub lists_dir: Option<PathBuf>,
     /// The imported vulnerability data, whose newest versions are used;
     /// `None` (or an empty shelf) screens without exposures.
-    pub advisories: Option<crate::version_store::Shelf>,
+    pub advisories: Option<shinsa_ingest::shelf::Shelf>,
     /// VEX documents applied to the register.
     pub vex: Vec<PathBuf>,
     pub threshold: f64,
@@ -109,8 +109,8 @@ pub fn reference(dir: Option<&Path>, lists_dir: Option<&Path>) -> anyhow::Result
     };
     let mut reference = loaded.map_err(|errors| anyhow::anyhow!("reference data: {errors}"))?;
     if let Some(lists_dir) = lists_dir {
-        let shelf = crate::version_store::Shelf::lists(Some(lists_dir.to_path_buf()));
-        crate::version_store::add_latest_lists(&mut reference, &shelf)?;
+        let shelf = shinsa_ingest::shelf::Shelf::lists(Some(lists_dir.to_path_buf()));
+        shinsa_ingest::shelf::add_latest_lists(&mut reference, &shelf)?;
     }
     Ok(reference)
 }

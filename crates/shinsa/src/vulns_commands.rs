@@ -2,9 +2,9 @@
 //! as versioned reference data, kept on a shelf beside the lists.
 
 use crate::output::{self, Format};
-use crate::version_store::Shelf;
 use anyhow::Context as _;
 use shinsa_ingest::advisories::AdvisoryFile;
+use shinsa_ingest::shelf::Shelf;
 use shinsa_model::{AdvisorySet, AdvisorySetInfo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

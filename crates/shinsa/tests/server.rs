@@ -1330,3 +1330,67 @@ fn three_replicas_share_a_national_rescreen_and_survive_a_kill_9() {
     let verify = on_database(data, &owner_url, &["audit", "verify"], "");
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
+
+/// A server given vulnerability data (`advisories_dir`, written by `shinsa
+/// vulns import`) reports an uploaded register's exposures as the CLI
+/// does: the FortiGate on an exploited FortiOS, with KEV's due date.
+#[test]
+fn a_server_with_vulnerability_data_reports_exposures() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (alice, _, _) = set_up(data);
+    let shelf = data.join("advisories");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/vulns");
+    let imported = common::shinsa(&[
+        "vulns",
+        "import",
+        examples.to_str().unwrap(),
+        "--advisories-dir",
+        shelf.to_str().unwrap(),
+    ]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let config = data.join("shinsa.toml");
+    std::fs::write(
+        &config,
+        format!("advisories_dir = {:?}\n", shelf.to_str().unwrap()),
+    )
+    .unwrap();
+    let (served, _) = serve_with(data, &["--config", config.to_str().unwrap()]);
+    let register = json!({
+        "operator": {"id": "op-a", "name": "A電力", "sector": "electricity", "country": "JP"},
+        "parties": [{"id": "FTN", "name": "Fortinet, Inc.", "country": "US"}],
+        "assets": [
+            {"id": "FW-1", "name": "本店 ファイアウォール", "kind": "equipment", "category": "firewall",
+             "critical": true, "manufacturer": "FTN", "supplier": "FTN", "model": "FortiGate 600F",
+             "firmware": "FortiOS", "version": "7.0.8"},
+            {"id": "FW-2", "name": "支店 ファイアウォール", "kind": "equipment", "category": "firewall",
+             "critical": true, "manufacturer": "FTN", "supplier": "FTN", "model": "FortiGate 600F",
+             "firmware": "FortiOS", "version": "7.0.9"}
+        ]
+    });
+    let (status, accepted) = upload(&served.base, &alice, "main", &register);
+    assert_eq!(status, 202, "{accepted}");
+    settle(&served.base, &alice);
+    let page = get(
+        &served.base,
+        &alice,
+        "/api/v1/findings?per_page=500&evidence=true",
+    );
+    let items = page["items"].as_array().unwrap();
+    let exposure = items
+        .iter()
+        .find(|item| item["key"] == "JP-ESPA-032@exposure:FW-1/CVE-2022-42475")
+        .unwrap_or_else(|| panic!("no KEV exposure of FW-1: {page}"));
+    let evidence = &exposure["body"]["evidence"][0];
+    assert_eq!(evidence["kind"], "exposure");
+    assert_eq!(evidence["kev_due"], "2023-01-03");
+    assert_eq!(evidence["ransomware"], true);
+    // 7.0.9 is the fixed version of that line: no exposure.
+    assert!(
+        items.iter().all(|item| !item["key"]
+            .as_str()
+            .unwrap()
+            .contains("FW-2/CVE-2022-42475")),
+        "{page}"
+    );
+}

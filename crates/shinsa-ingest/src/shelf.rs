@@ -4,10 +4,24 @@
 //! whole or not at all; the newest version of each id is what `screen`
 //! and `match` read.
 
-use anyhow::Context as _;
 use serde::{Serialize, de::DeserializeOwned};
 use shinsa_model::{AdvisorySet, Date, ImportedList, ReferenceData};
 use std::path::{Path, PathBuf};
+
+/// A shelf that cannot be read or written: the path and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ShelfError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+fn failed(path: &Path, reason: impl std::fmt::Display) -> ShelfError {
+    ShelfError {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
 
 /// One kind of imported data and the folder it is kept in.
 #[derive(Debug, Clone)]
@@ -83,43 +97,41 @@ impl Shelf {
     }
 
     /// Saves one version; returns its path. An identical version is kept once.
-    pub fn save<T: Versioned>(&self, item: &T) -> anyhow::Result<PathBuf> {
+    pub fn save<T: Versioned>(&self, item: &T) -> Result<PathBuf, ShelfError> {
         let folder = self.dir.join(item.id());
-        std::fs::create_dir_all(&folder)
-            .with_context(|| format!("creating {}", folder.display()))?;
+        std::fs::create_dir_all(&folder).map_err(|error| failed(&folder, error))?;
         let sha256 = item.sha256();
         let prefix = sha256.get(..12).unwrap_or(sha256);
         let path = folder.join(format!("{}_{prefix}.json", item.version()));
         let temporary = path.with_extension("partial");
-        let file = std::fs::File::create(&temporary)
-            .with_context(|| format!("writing {}", temporary.display()))?;
-        serde_json::to_writer(std::io::BufWriter::new(file), item)
-            .with_context(|| format!("writing {}", temporary.display()))?;
-        std::fs::rename(&temporary, &path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let file = std::fs::File::create(&temporary).map_err(|error| failed(&temporary, error))?;
+        let mut writer = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut writer, item).map_err(|error| failed(&temporary, error))?;
+        std::io::Write::flush(&mut writer).map_err(|error| failed(&temporary, error))?;
+        std::fs::rename(&temporary, &path).map_err(|error| failed(&path, error))?;
         Ok(path)
     }
 
     /// Reads one saved version.
-    pub fn read<T: Versioned>(&self, path: &Path) -> anyhow::Result<T> {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    pub fn read<T: Versioned>(&self, path: &Path) -> Result<T, ShelfError> {
+        let file = std::fs::File::open(path).map_err(|error| failed(path, error))?;
         serde_json::from_reader(std::io::BufReader::new(file))
-            .with_context(|| format!("{} is not {}", path.display(), self.what))
+            .map_err(|error| failed(path, format!("not {}: {error}", self.what)))
     }
 
     /// Every saved version of every id, oldest first per id.
-    pub fn versions(&self) -> anyhow::Result<Vec<PathBuf>> {
+    pub fn versions(&self) -> Result<Vec<PathBuf>, ShelfError> {
         let mut paths = Vec::new();
         let Ok(ids) = std::fs::read_dir(&self.dir) else {
             return Ok(paths); // nothing imported yet
         };
         for id in ids {
-            let id = id?.path();
+            let id = id.map_err(|error| failed(&self.dir, error))?.path();
             if !id.is_dir() {
                 continue;
             }
-            let mut versions: Vec<PathBuf> = std::fs::read_dir(&id)?
+            let mut versions: Vec<PathBuf> = std::fs::read_dir(&id)
+                .map_err(|error| failed(&id, error))?
                 .filter_map(|entry| entry.ok().map(|entry| entry.path()))
                 .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
                 .collect();
@@ -130,7 +142,7 @@ impl Shelf {
     }
 
     /// The paths of the newest version of each id.
-    pub fn latest_paths(&self) -> anyhow::Result<Vec<PathBuf>> {
+    pub fn latest_paths(&self) -> Result<Vec<PathBuf>, ShelfError> {
         let mut newest: Vec<PathBuf> = Vec::new();
         for path in self.versions()? {
             match newest.last_mut() {
@@ -142,7 +154,7 @@ impl Shelf {
     }
 
     /// The newest saved version of `id`, if any.
-    pub fn latest_of<T: Versioned>(&self, id: &str) -> anyhow::Result<Option<T>> {
+    pub fn latest_of<T: Versioned>(&self, id: &str) -> Result<Option<T>, ShelfError> {
         let folder = self.dir.join(id);
         match self
             .latest_paths()?
@@ -155,7 +167,7 @@ impl Shelf {
     }
 
     /// The newest version of each id.
-    pub fn latest<T: Versioned>(&self) -> anyhow::Result<Vec<T>> {
+    pub fn latest<T: Versioned>(&self) -> Result<Vec<T>, ShelfError> {
         self.latest_paths()?
             .iter()
             .map(|path| self.read(path))
@@ -164,7 +176,7 @@ impl Shelf {
 }
 
 /// Adds the newest imported lists to `reference`.
-pub fn add_latest_lists(reference: &mut ReferenceData, shelf: &Shelf) -> anyhow::Result<()> {
+pub fn add_latest_lists(reference: &mut ReferenceData, shelf: &Shelf) -> Result<(), ShelfError> {
     for list in shelf.latest::<ImportedList>()? {
         reference.add_imported(list);
     }
