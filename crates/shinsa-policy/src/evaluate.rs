@@ -138,9 +138,15 @@ pub(crate) fn screen_with_progress(
         }
         questions_by_type.push((entity_type, questions));
     }
+    // Subjects of the types the pack declares (asked once per type, not
+    // per subject).
+    let declared: Vec<&str> = crate::pack::RESOURCE_TYPES
+        .into_iter()
+        .filter(|entity_type| pack.declares(entity_type))
+        .collect();
     let subjects: Vec<SubjectRef<'_>> = SubjectRef::all(register)
         .into_iter()
-        .filter(|subject| pack.declares(subject.entity_type()))
+        .filter(|subject| declared.contains(&subject.entity_type()))
         .collect();
     let total = subjects.len();
     // About one finding per subject in a register with many listed vendors:
