@@ -104,6 +104,29 @@ fn local(name: &str) -> &str {
     name.rsplit(':').next().unwrap_or(name)
 }
 
+/// A file's bytes as the text of an XML document: refused, with the file,
+/// when they are not UTF-8.
+pub(crate) fn utf8<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, Box<InputError>> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        Box::new(InputError::new(
+            Location::File {
+                file: name.to_owned(),
+            },
+            "(file)",
+            "UTF-8 XML",
+            error.to_string(),
+        ))
+    })
+}
+
+impl Source<'_> {
+    /// The document's elements; refused, with line and column, when it is
+    /// not well-formed.
+    pub(crate) fn elements(&self) -> Result<Element, Box<InputError>> {
+        parse(self).map_err(|(offset, found)| Box::new(self.error(offset, found)))
+    }
+}
+
 /// Parses the document into elements; an error is its byte offset and what
 /// was found there.
 pub(crate) fn parse(source: &Source<'_>) -> Result<Element, (usize, String)> {

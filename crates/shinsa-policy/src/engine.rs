@@ -94,12 +94,10 @@ impl Engine {
     }
 
     /// Screens with vulnerability data too: each asset's exposures are
-    /// subjects of the pack's rules.
-    pub fn with_advisories(
-        mut self,
-        advisories: std::sync::Arc<shinsa_match::exposure::AdvisoryIndex>,
-    ) -> Self {
-        self.advisories = Some(advisories);
+    /// subjects of the pack's rules. No sets, no exposures.
+    pub fn with_advisories(mut self, sets: Vec<shinsa_model::AdvisorySet>) -> Self {
+        self.advisories = (!sets.is_empty())
+            .then(|| std::sync::Arc::new(shinsa_match::exposure::AdvisoryIndex::new(sets)));
         self
     }
 

@@ -37,21 +37,15 @@ pub fn build(
     }
     shinsa_policy::catalogue::select(&packs, pack, today(), None)
         .map_err(EngineBuildError::Pack)?;
-    let engine = Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
-        .with_packs(packs, PackChoice::Select(pack.to_owned()));
-    let sets: Vec<shinsa_model::AdvisorySet> = match advisories {
+    let sets = match advisories {
         Some(shelf) => shelf
             .latest()
             .map_err(|error| EngineBuildError::Advisories(error.to_string()))?,
         None => Vec::new(),
     };
-    Ok(if sets.is_empty() {
-        engine
-    } else {
-        engine.with_advisories(std::sync::Arc::new(
-            shinsa_match::exposure::AdvisoryIndex::new(sets),
-        ))
-    })
+    Ok(Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
+        .with_packs(packs, PackChoice::Select(pack.to_owned()))
+        .with_advisories(sets))
 }
 
 /// Why the engine for the store's publications could not be built.

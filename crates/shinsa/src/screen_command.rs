@@ -171,18 +171,13 @@ fn packs(options: &Options) -> anyhow::Result<(Vec<Pack>, PackChoice)> {
 pub fn engine(options: &Options) -> anyhow::Result<Engine> {
     let reference = reference(options.reference.as_deref(), options.lists_dir.as_deref())?;
     let (packs, choice) = packs(options)?;
-    let engine = Engine::new(reference, options.threshold).with_packs(packs, choice);
-    let sets: Vec<shinsa_model::AdvisorySet> = match &options.advisories {
+    let sets = match &options.advisories {
         Some(shelf) => shelf.latest()?,
         None => Vec::new(),
     };
-    Ok(if sets.is_empty() {
-        engine
-    } else {
-        engine.with_advisories(std::sync::Arc::new(
-            shinsa_match::exposure::AdvisoryIndex::new(sets),
-        ))
-    })
+    Ok(Engine::new(reference, options.threshold)
+        .with_packs(packs, choice)
+        .with_advisories(sets))
 }
 
 /// The statements of the VEX documents `paths` name.

@@ -6,23 +6,12 @@
 
 use super::Refusal;
 use super::{Read, day, refusal, version_text};
-use crate::error::InputError;
-use crate::xml::{Element, Source, parse};
+use crate::xml::{Element, Source};
 use shinsa_model::{Advisory, AdvisorySource, AffectedProduct, Score, VersionStatus};
 
 pub(super) fn read(name: &str, bytes: &[u8]) -> Result<Read, Refusal> {
-    let text = std::str::from_utf8(bytes).map_err(|error| {
-        InputError::new(
-            crate::error::Location::File {
-                file: name.to_owned(),
-            },
-            "(file)",
-            "UTF-8 XML",
-            error.to_string(),
-        )
-    })?;
-    let source = Source::new(name, text);
-    let root = parse(&source).map_err(|(offset, found)| source.error(offset, found))?;
+    let source = Source::new(name, crate::xml::utf8(name, bytes)?);
+    let root = source.elements()?;
     let mut read = Read::default();
     if root.name == "VULDEF-Document" {
         for (index, info) in root.children("Vulinfo").enumerate() {

@@ -4,8 +4,7 @@
 
 use super::Refusal;
 use super::{Read, refusal, text};
-use crate::error::InputError;
-use crate::xml::{Element, Source, parse};
+use crate::xml::{Element, Source};
 use serde_json::Value;
 use shinsa_model::{VexStatement, VexStatus};
 use std::collections::HashMap;
@@ -131,18 +130,8 @@ pub(super) fn read_cyclonedx(name: &str, bytes: &[u8]) -> Result<Read, Refusal> 
 }
 
 fn read_cyclonedx_xml(name: &str, bytes: &[u8]) -> Result<Read, Refusal> {
-    let text = std::str::from_utf8(bytes).map_err(|error| {
-        InputError::new(
-            crate::error::Location::File {
-                file: name.to_owned(),
-            },
-            "(file)",
-            "UTF-8 XML",
-            error.to_string(),
-        )
-    })?;
-    let source = Source::new(name, text);
-    let root = parse(&source).map_err(|(offset, found)| source.error(offset, found))?;
+    let source = Source::new(name, crate::xml::utf8(name, bytes)?);
+    let root = source.elements()?;
     let mut named: HashMap<String, String> = HashMap::new();
     let mut pending: Vec<&Element> = Vec::new();
     pending.extend(
