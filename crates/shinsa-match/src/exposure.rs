@@ -221,9 +221,12 @@ impl AdvisoryIndex {
         let mut suppressed = Vec::new();
         // Assets that share maker, model, names and version share answers.
         let mut answered: HashMap<AssetKey, Vec<Exposure>> = HashMap::new();
+        // A party's vendor words are worked out once, not once per asset of
+        // it (folding every name of its identity is most of the cost).
+        let mut words_of: HashMap<String, Vec<String>> = HashMap::new();
         for resolved in &register.assets {
             let asset = &resolved.asset;
-            let facts = AssetFacts::of(register, reference, resolved);
+            let facts = AssetFacts::of(register, reference, resolved, &mut words_of);
             if facts.is_empty() {
                 continue;
             }
@@ -346,7 +349,9 @@ impl AdvisoryIndex {
                     .into_iter()
                     .flatten()
                 {
-                    if self.vendor_fits(*reference, &facts.vendor_words) {
+                    if self.vendor_fits(*reference, &facts.vendor_words)
+                        && self.release_fits(*reference, facts)
+                    {
                         push(*reference, MatchedBy::Name, &mut candidates);
                     }
                 }
@@ -392,6 +397,31 @@ impl AdvisoryIndex {
             exposure.also.dedup();
         }
         found
+    }
+
+    /// Whether a product found by name is of the asset's major release: a
+    /// product named for one (`Red Hat Enterprise Linux 8`, or a CPE
+    /// `enterprise_linux:8`) is not the asset's product when the asset's
+    /// version is of another (`9.4`). The name alone is matched without
+    /// its release, so without this every release of a product line would
+    /// expose every other.
+    fn release_fits(&self, reference: ProductRef, facts: &AssetFacts) -> bool {
+        let Some((_, product)) = self.advisory(reference) else {
+            return false;
+        };
+        let releases = major_releases(product);
+        let Some(version) = facts.version.as_deref() else {
+            return true;
+        };
+        // The asset names the release itself (`Windows 10`, version 22H2).
+        let named = facts.product_keys.contains(&product_key(&product.product));
+        releases.is_empty()
+            || named
+            || releases.iter().any(|release| {
+                version
+                    .strip_prefix(release.as_str())
+                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+            })
     }
 
     fn vendor_fits(&self, reference: ProductRef, asset_words: &[String]) -> bool {
@@ -877,6 +907,39 @@ fn purl_key(purl: &str) -> Option<String> {
     Some(rest.to_ascii_lowercase())
 }
 
+/// The major releases a product is named for: a last word of its name, or
+/// a CPE version, that is a number of one or two digits (`Linux 8`,
+/// `enterprise_linux:9`). Longer numbers are years or models (`Windows
+/// Server 2019`, whose versions are `10.0.…`), not releases.
+fn major_releases(product: &AffectedProduct) -> Vec<String> {
+    let is_release =
+        |text: &str| (1..=2).contains(&text.len()) && text.chars().all(|c| c.is_ascii_digit());
+    let mut releases: Vec<String> = product
+        .product
+        .split_whitespace()
+        .last()
+        .filter(|word| is_release(word))
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    for cpe in &product.cpes {
+        let cpe = cpe.trim();
+        let Some(rest) = cpe
+            .strip_prefix("cpe:2.3:")
+            .or_else(|| cpe.strip_prefix("cpe:/"))
+        else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split(':').collect();
+        if let Some(version) = fields.get(3).filter(|version| is_release(version))
+            && !releases.iter().any(|known| known == version)
+        {
+            releases.push((*version).to_owned());
+        }
+    }
+    releases
+}
+
 /// (vendor, product) of a CPE 2.3 or 2.2 name.
 fn cpe_key(cpe: &str) -> Option<(String, String)> {
     let cpe = cpe.trim();
@@ -976,31 +1039,40 @@ struct AssetFacts {
 }
 
 impl AssetFacts {
+    /// The facts of `resolved`; `words_of` keeps each party's vendor
+    /// words (its name and its identity's names) by party key.
     fn of(
         register: &ResolvedRegister,
         reference: &ReferenceData,
         resolved: &crate::resolve::ResolvedAsset,
+        words_of: &mut HashMap<String, Vec<String>>,
     ) -> Self {
         let asset = &resolved.asset;
-        let mut names: Vec<String> = Vec::new();
+        let mut vendor_words: Vec<String> = Vec::new();
         for key in [&resolved.manufacturer, &resolved.supplier]
             .into_iter()
             .flatten()
         {
-            if let Some(party) = register.party(key) {
-                names.push(party.name.clone());
+            let words = words_of.entry(key.clone()).or_insert_with(|| {
+                let Some(party) = register.party(key) else {
+                    return Vec::new();
+                };
+                let mut names = vec![party.name.as_str()];
                 if let Some((identity, _)) = &party.identity
                     && let Some(identity) = reference
                         .identities
                         .iter()
                         .find(|known| &known.id == identity)
                 {
-                    names.extend(identity.all_names().map(str::to_owned));
+                    names.extend(identity.all_names());
                 }
-            }
+                names
+                    .iter()
+                    .flat_map(|name| self::vendor_words(name))
+                    .collect()
+            });
+            vendor_words.extend(words.iter().cloned());
         }
-        let mut vendor_words: Vec<String> =
-            names.iter().flat_map(|name| vendor_words(name)).collect();
         if let Some((vendor, _)) = asset.cpe.as_deref().and_then(cpe_key) {
             vendor_words.extend(vendor_words_from_cpe(&vendor));
         }
@@ -1016,11 +1088,13 @@ impl AssetFacts {
         .into_iter()
         .flatten()
         {
-            product_keys.push(product_key(text));
-            let words: Vec<&str> = text.split_whitespace().collect();
+            // Each word folded once; a window's key is its words' keys
+            // run together, as `product_key` of the window would be.
+            let words: Vec<String> = text.split_whitespace().map(product_key).collect();
+            product_keys.push(words.concat());
             for width in 1..=3 {
                 for window in words.windows(width) {
-                    product_keys.push(product_key(&window.join(" ")));
+                    product_keys.push(window.concat());
                 }
             }
         }
@@ -1083,6 +1157,44 @@ mod tests {
         );
         assert_eq!(vendor_words("日本電気株式会社"), ["日本電気"]);
         assert_eq!(vendor_words("Fortinet, Inc."), ["fortinet"]);
+    }
+
+    #[test]
+    fn a_product_named_for_a_major_release_is_of_that_release_only() {
+        let product = |name: &str, cpes: &[&str]| AffectedProduct {
+            vendor: "Red Hat".into(),
+            product: name.into(),
+            purl: None,
+            cpes: cpes.iter().map(|cpe| (*cpe).to_owned()).collect(),
+            models: Vec::new(),
+            running_on: Vec::new(),
+            versions: Vec::new(),
+            default_status: VersionStatus::Affected,
+            origin: String::new(),
+        };
+        assert_eq!(
+            major_releases(&product(
+                "Red Hat Enterprise Linux 8",
+                &["cpe:/o:redhat:enterprise_linux:8::baseos"]
+            )),
+            ["8"]
+        );
+        assert_eq!(
+            major_releases(&product(
+                "Red Hat Enterprise Linux",
+                &["cpe:2.3:o:redhat:enterprise_linux:9:*:*:*:*:*:*:*"]
+            )),
+            ["9"]
+        );
+        // Years and full versions are not releases.
+        assert!(major_releases(&product("Windows Server 2019", &[])).is_empty());
+        assert!(
+            major_releases(&product(
+                "FortiOS",
+                &["cpe:2.3:o:fortinet:fortios:7.0.8:*:*:*:*:*:*:*"]
+            ))
+            .is_empty()
+        );
     }
 
     #[test]

@@ -95,9 +95,20 @@ impl Engine {
 
     /// Screens with vulnerability data too: each asset's exposures are
     /// subjects of the pack's rules. No sets, no exposures.
-    pub fn with_advisories(mut self, sets: Vec<shinsa_model::AdvisorySet>) -> Self {
-        self.advisories = (!sets.is_empty())
+    pub fn with_advisories(self, sets: Vec<shinsa_model::AdvisorySet>) -> Self {
+        let index = (!sets.is_empty())
             .then(|| std::sync::Arc::new(shinsa_match::exposure::AdvisoryIndex::new(sets)));
+        self.with_advisory_index(index)
+    }
+
+    /// Screens with an index of vulnerability data already built, which
+    /// engines for other list or pack versions may share (building it
+    /// from the whole corpus takes seconds).
+    pub fn with_advisory_index(
+        mut self,
+        index: Option<std::sync::Arc<shinsa_match::exposure::AdvisoryIndex>>,
+    ) -> Self {
+        self.advisories = index;
         self
     }
 

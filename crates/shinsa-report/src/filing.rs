@@ -226,10 +226,14 @@ pub fn filing_document(filing: &Filing) -> Document {
                             ("特定重要設備の概要", item.facility.clone()),
                             ("導入の時期", date(item.timing)),
                             ("製造国", country(item.country_of_manufacture.as_ref())),
+                            ("型式・ファームウェア・版", model_line(item)),
                         ]),
                     ),
                 );
                 sections.push(party(Section::new(2, "供給者"), item.supplier.as_ref()));
+                if !item.exposures.is_empty() {
+                    sections.push(exposures(item));
+                }
                 if !item.components.is_empty() {
                     sections.push(
                         Section::new(2, "構成設備").with(Block::Table {
@@ -352,6 +356,60 @@ pub fn filing_document(filing: &Filing) -> Document {
 
 /// The frozen screening: the list versions it used, then every finding
 /// with its evidence in brief and its legal basis.
+/// `FortiGate 600F / FortiOS / 7.0.8`, or unstated.
+fn model_line(item: &shinsa_model::plan::PlanItem) -> String {
+    let parts: Vec<&str> = [&item.model, &item.firmware, &item.version]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if parts.is_empty() {
+        UNSTATED.to_owned()
+    } else {
+        parts.join(" / ")
+    }
+}
+
+/// The item's known vulnerabilities and the measure stated for each.
+fn exposures(item: &shinsa_model::plan::PlanItem) -> Section {
+    Section::new(2, "既知の脆弱性とリスク管理措置").with(Block::Table {
+        header: vec![
+            "脆弱性".into(),
+            "審査で示された内容".into(),
+            "措置".into(),
+            "措置の内容・理由".into(),
+        ],
+        widths: vec![18, 42, 12, 28],
+        rows: item
+            .exposures
+            .iter()
+            .map(|exposure| {
+                vec![
+                    Cell::from(exposure.vulnerability.clone()),
+                    Cell::from(
+                        exposure
+                            .summary
+                            .clone()
+                            .unwrap_or_else(|| UNSTATED.to_owned()),
+                    ),
+                    Cell::from(exposure.measure.as_ref().map_or_else(
+                        || UNSTATED.to_owned(),
+                        |measure| measure.kind.label_ja().to_owned(),
+                    )),
+                    Cell::from(
+                        exposure
+                            .measure
+                            .as_ref()
+                            .map(|measure| measure.detail.clone())
+                            .filter(|detail| !detail.trim().is_empty())
+                            .unwrap_or_else(|| UNSTATED.to_owned()),
+                    ),
+                ]
+            })
+            .collect(),
+    })
+}
+
 fn screening_annex(section: Section, snapshot: Option<&Snapshot>) -> Section {
     let Some(snapshot) = snapshot else {
         return section.with(Block::Text {

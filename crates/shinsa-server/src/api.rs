@@ -9,8 +9,9 @@ use crate::access::{self, ADMINS, AUDIT_READERS, AUDIT_VERIFIERS, DELIVERY_READE
 use crate::auth::Auth;
 use crate::cases::{CaseChange, CaseView, OpenCase};
 use crate::plans::{PlanView, StepRequest};
-use crate::publication::{PackSummary, PublishedLists};
+use crate::publication::{PackSummary, PublishedAdvisories, PublishedLists};
 use crate::registers::UploadAccepted;
+use crate::vulnerabilities::{SectorVulnerability, VulnerabilityQuery};
 use crate::{Problem, Shared};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,7 +31,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     ),
     paths(
         me, organisations, registers, upload, register, start_run, runs, run, findings,
-        finding, triage, lists, publish_list, packs, publish_pack, tokens, create_token, revoke_token,
+        finding, triage, lists, publish_list, advisories, publish_advisories, vulnerabilities, packs, publish_pack, tokens, create_token, revoke_token,
         set_webhook, audit_events, audit_verify, plans, create_plan, plan, amend_plan, plan_step,
         plan_history, filing_pdf, filing_html, cases, open_case, case, change_case,
         screening_report, findings_table, plans_table, deliveries, delivery_attempts, resend,
@@ -38,7 +39,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
     ),
     components(schemas(
         Problem, UploadAccepted, FindingPage, TokenRequest, CreatedToken, WebhookRequest,
-        PublishedLists, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
+        PublishedLists, PublishedAdvisories, PackSummary, PlanView, NewPlanRequest, AmendRequest, StepRequest,
         PlanDetail, CaseView, OpenCase, CaseChange, RunPage
     )),
     modifiers(&BearerToken)
@@ -93,6 +94,11 @@ pub fn routes(state: &Shared) -> Router<Shared> {
         .route(
             "/api/v1/lists",
             get(lists).merge(takes_upload(state, post(publish_list))),
+        )
+        .route("/api/v1/vulnerabilities", get(vulnerabilities))
+        .route(
+            "/api/v1/advisories",
+            get(advisories).merge(takes_upload(state, post(publish_advisories))),
         )
         .route(
             "/api/v1/packs",
@@ -305,6 +311,8 @@ pub struct FindingQuery {
     /// `open`, `accepted_risk`, `false_positive` or `remediated`.
     pub status: Option<String>,
     pub rule: Option<String>,
+    /// What the findings are about: `asset`, `party`, `contract`, `dataflow`, `device`, `connection`, or `exposure` (a known vulnerability of an asset).
+    pub kind: Option<String>,
     /// Text in the subject, the title or the key.
     pub q: Option<String>,
     /// Each finding's evidence and legal basis too (`true`); by default a
@@ -340,6 +348,7 @@ impl FindingQuery {
             severity: blank(&self.severity),
             status,
             rule_id: blank(&self.rule),
+            subject_kind: blank(&self.kind),
             text: blank(&self.q),
             today: crate::clock::today().to_string(),
             evidence: self.evidence.unwrap_or(false),
@@ -501,6 +510,54 @@ async fn publish_list(
     let published =
         crate::publication::publish_lists(&state, &auth.0, file, query.id, version).await?;
     Ok((StatusCode::CREATED, Json(published)))
+}
+
+/// The vulnerability data published through the API, oldest first (a server may also read a folder `shinsa vulns import` wrote: `advisories_dir`).
+#[utoipa::path(get, path = "/api/v1/advisories", responses((status = 200, body = Vec<AdvisoryVersionSummary>)))]
+async fn advisories(
+    State(state): State<Shared>,
+    _auth: Auth,
+) -> ApiResult<Json<Vec<AdvisoryVersionSummary>>> {
+    Ok(Json(state.store.advisory_versions().await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct PublishAdvisoriesQuery {
+    /// The file's name (`known_exploited_vulnerabilities.json`, `CVE-2024-1234.json`, `icsa-23-001-01.json`, `jvndb.xml`, `records.tgz` …); the content tells the format.
+    file: String,
+}
+
+/// Publishes vulnerability data (platform-admin: it applies to every sector): CISA KEV (JSON or CSV), CVE JSON 5 or NVD API 2.0 records, CSAF 2.0 advisories, MyJVN XML, vendor VEX, or a `.tgz` of them. Each source's set is laid over what was published of it before (KEV replaces), records that cannot be read are refused with their pointer and counted, and every register is re-screened in the background with each operator's changes recorded.
+#[utoipa::path(
+    post, path = "/api/v1/advisories", params(PublishAdvisoriesQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = PublishedAdvisories), (status = 422, body = Problem), (status = 403, body = Problem))
+)]
+async fn publish_advisories(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<PublishAdvisoriesQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<PublishedAdvisories>)> {
+    let file = shinsa_ingest::advisories::AdvisoryFile {
+        name: query.file,
+        bytes: body.to_vec(),
+        in_folder: false,
+    };
+    let published = crate::publication::publish_advisories(&state, &auth.0, file).await?;
+    Ok((StatusCode::CREATED, Json(published)))
+}
+
+/// Known vulnerabilities across the registers the caller sees: for a ministry its sectors' operators, for an operator its own. Each with the operators and models it reaches and how many assets of critical facilities; those on CISA's KEV catalogue first, newest added first.
+#[utoipa::path(get, path = "/api/v1/vulnerabilities", params(VulnerabilityQuery), responses((status = 200, body = Vec<SectorVulnerability>)))]
+async fn vulnerabilities(
+    State(state): State<Shared>,
+    auth: Auth,
+    Query(query): Query<VulnerabilityQuery>,
+) -> ApiResult<Json<Vec<SectorVulnerability>>> {
+    Ok(Json(
+        crate::vulnerabilities::across_registers(&state, &auth.0, &query).await?,
+    ))
 }
 
 /// The bundled and published packs.

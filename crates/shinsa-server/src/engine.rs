@@ -9,20 +9,24 @@
 use crate::clock::today;
 pub use shinsa_ingest::upload::{BomOperator, UploadFormat};
 use shinsa_ingest::{InputErrors, LoadedBundle};
-use shinsa_model::{Finding, ImportedList};
+use shinsa_match::exposure::AdvisoryIndex;
+use shinsa_model::{AdvisorySet, Finding, ImportedList};
 use shinsa_policy::{Engine, Pack, PackChoice};
 use shinsa_store::{FindingRow, NewPackVersion};
+use std::sync::Arc;
 
 /// Builds the engine for the store's current publications: the bundled
 /// reference data with `lists` (stored `ImportedList` JSON) layered on top,
 /// the bundled packs and the `published` ones, choosing `pack` (`ID` or
-/// `ID@VERSION`) per register. Refused when no version of `pack` is in
-/// force today for any sector.
+/// `ID@VERSION`) per register, and the vulnerability data's `advisories`
+/// index (see [`advisory_index`]), shared by the engines of every list and
+/// pack version until the vulnerability data changes. Refused when no
+/// version of `pack` is in force today for any sector.
 pub fn build(
     lists: &[String],
     published: &[NewPackVersion],
     pack: &str,
-    advisories: Option<&shinsa_ingest::shelf::Shelf>,
+    advisories: Option<Arc<AdvisoryIndex>>,
 ) -> Result<Engine, EngineBuildError> {
     let mut reference = shinsa_ingest::reference::bundled()
         .map_err(|errors| EngineBuildError::Reference(errors.to_string()))?;
@@ -37,15 +41,37 @@ pub fn build(
     }
     shinsa_policy::catalogue::select(&packs, pack, today(), None)
         .map_err(EngineBuildError::Pack)?;
-    let sets = match advisories {
+    Ok(Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
+        .with_packs(packs, PackChoice::Select(pack.to_owned()))
+        .with_advisory_index(advisories))
+}
+
+/// The index of the vulnerability data: the `shelf`'s newest sets with the
+/// `advisories` published through the API (stored `AdvisorySet` JSON,
+/// oldest first) laid over them in turn. `None` when there is none.
+pub fn advisory_index(
+    shelf: Option<&shinsa_ingest::shelf::Shelf>,
+    advisories: &[String],
+) -> Result<Option<Arc<AdvisoryIndex>>, EngineBuildError> {
+    let mut sets: Vec<AdvisorySet> = match shelf {
         Some(shelf) => shelf
             .latest()
             .map_err(|error| EngineBuildError::Advisories(error.to_string()))?,
         None => Vec::new(),
     };
-    Ok(Engine::new(reference, shinsa_match::DEFAULT_THRESHOLD)
-        .with_packs(packs, PackChoice::Select(pack.to_owned()))
-        .with_advisories(sets))
+    for body in advisories {
+        let newer: AdvisorySet = serde_json::from_str(body).map_err(|error| {
+            EngineBuildError::Advisories(format!("stored vulnerability data: {error}"))
+        })?;
+        match sets.iter().position(|set| set.info.id == newer.info.id) {
+            Some(at) => {
+                let older = sets.swap_remove(at);
+                sets.push(shinsa_ingest::advisories::laid_over(older, newer));
+            }
+            None => sets.push(newer),
+        }
+    }
+    Ok((!sets.is_empty()).then(|| Arc::new(AdvisoryIndex::new(sets))))
 }
 
 /// Why the engine for the store's publications could not be built.

@@ -44,6 +44,7 @@ pub mod reports;
 pub mod respond;
 mod throttle;
 mod ui;
+pub mod vulnerabilities;
 
 pub use config::{Config, DeliveryConfig, MailConfig, MailSecurity, redact};
 pub use error::{Error, FieldError};
@@ -63,6 +64,10 @@ pub struct AppState {
     /// The engine for the store's current publications, with their
     /// generation.
     engine: Mutex<Option<(String, Arc<Engine>)>>,
+    /// The index of the vulnerability data, with its generation: kept
+    /// while only lists or packs change, since building it from the whole
+    /// corpus takes seconds of every re-screen's minute.
+    advisory_index: Mutex<Option<(String, Option<Arc<shinsa_match::exposure::AdvisoryIndex>>)>>,
     /// Wakes the workers when a run is queued.
     pub jobs: Notify,
     /// Wakes the outbox sender when a run finishes.
@@ -109,6 +114,7 @@ impl AppState {
             store,
             config,
             engine: Mutex::new(None),
+            advisory_index: Mutex::new(None),
             jobs: Notify::new(),
             outbox: Notify::new(),
             metrics: metrics::Metrics::default(),
@@ -118,8 +124,9 @@ impl AppState {
         }))
     }
 
-    /// The engine for the store's current list and pack versions (and the
-    /// vulnerability data of `advisories_dir`), rebuilt when another
+    /// The engine for the store's current list, pack and vulnerability
+    /// data versions (with the data of `advisories_dir` under the
+    /// published), rebuilt when another
     /// request or replica has published one since.
     pub async fn engine(&self) -> Result<Arc<Engine>, Error> {
         let lists = self.store.list_versions().await?;
@@ -129,12 +136,22 @@ impl AppState {
             .advisories_dir
             .clone()
             .map(|dir| shinsa_ingest::shelf::Shelf::advisories(Some(dir)));
+        let published_advisories = self.store.advisory_versions().await?;
         let advisory_versions = match &shelf {
             Some(shelf) => shelf
                 .latest_paths()
                 .map_err(|error| Error::Internal(format!("vulnerability data: {error}")))?,
             None => Vec::new(),
         };
+        let advisory_generation: String = advisory_versions
+            .iter()
+            .map(|path| format!("vulns {};", path.display()))
+            .chain(
+                published_advisories
+                    .iter()
+                    .map(|version| format!("vulns {}:{};", version.source_id, version.sha256)),
+            )
+            .collect();
         let generation: String = lists
             .iter()
             .map(|list| format!("list {}:{};", list.list_id, list.sha256))
@@ -143,11 +160,7 @@ impl AppState {
                     .iter()
                     .map(|pack| format!("pack {}:{};", pack.pack_id, pack.sha256)),
             )
-            .chain(
-                advisory_versions
-                    .iter()
-                    .map(|path| format!("vulns {};", path.display())),
-            )
+            .chain(std::iter::once(advisory_generation.clone()))
             .collect();
         let mut cached = self.engine.lock().await;
         if let Some((held, engine)) = cached.as_ref()
@@ -155,14 +168,29 @@ impl AppState {
         {
             return Ok(engine.clone());
         }
+        let index = {
+            let mut kept = self.advisory_index.lock().await;
+            match kept.as_ref() {
+                Some((held, index)) if *held == advisory_generation => index.clone(),
+                _ => {
+                    let advisories = self.store.stored_advisories().await?;
+                    let index = tokio::task::spawn_blocking(move || {
+                        engine::advisory_index(shelf.as_ref(), &advisories)
+                    })
+                    .await?
+                    .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
+                    *kept = Some((advisory_generation, index.clone()));
+                    index
+                }
+            }
+        };
         let lists = self.store.latest_lists().await?;
         let published = self.store.stored_packs().await?;
         let pack = self.config.pack.clone();
-        let built = tokio::task::spawn_blocking(move || {
-            engine::build(&lists, &published, &pack, shelf.as_ref())
-        })
-        .await?
-        .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
+        let built =
+            tokio::task::spawn_blocking(move || engine::build(&lists, &published, &pack, index))
+                .await?
+                .map_err(|error| Error::Internal(format!("building the engine: {error}")))?;
         let built = Arc::new(built);
         *cached = Some((generation, built.clone()));
         Ok(built)

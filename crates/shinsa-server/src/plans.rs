@@ -16,7 +16,7 @@ use crate::clock::today;
 use crate::error::{Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
-use shinsa_model::plan::{Gap, Plan, Snapshot};
+use shinsa_model::plan::{FoundExposure, Gap, Plan, Snapshot};
 use shinsa_model::review::{Action, PlanStatus, Review, ReviewError, Side};
 use shinsa_model::{CountryCode, Date, Operator};
 use shinsa_store::*;
@@ -264,7 +264,19 @@ pub async fn create_draft(
                 .ok_or_else(|| Error::NotFound(format!("no register {register}")))?;
             let inventory: shinsa_model::Inventory = serde_json::from_str(&stored)
                 .map_err(|error| Error::Internal(format!("stored register: {error}")))?;
-            Plan::draft_from_register(&id, title, &inventory, today())
+            let mut draft = Plan::draft_from_register(&id, title, &inventory, today());
+            // The facilities' known vulnerabilities, each asking for its
+            // measure.
+            let sector = principal.org.sectors.first().cloned().ok_or_else(|| {
+                Error::Internal(format!(
+                    "{} is an operator without a sector",
+                    principal.org.id
+                ))
+            })?;
+            let operator = filer(&principal.org.id, &principal.org.name, &sector)?;
+            let screened = snapshot(state, operator, &draft).await?;
+            draft.ask_for_measures(&found_exposures(&screened.findings));
+            draft
         }
         None => Plan {
             id: id.clone(),
@@ -292,20 +304,8 @@ pub async fn create_draft(
 /// The engine's screening of what a plan proposes, frozen as it is now:
 /// every finding with its evidence, the people a list names, the warnings,
 /// and the list and pack versions behind them.
-async fn snapshot(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<Snapshot> {
+async fn snapshot(state: &Shared, operator: Operator, plan: &Plan) -> Result<Snapshot> {
     let engine = state.engine().await?;
-    // Installation plans are an ESPA filing: the operator is Japanese
-    // (organisations carry no country of their own yet).
-    let operator = Operator {
-        id: record.org_id.clone(),
-        name: record.org_name.clone(),
-        sector: record.sector.clone(),
-        country: CountryCode::parse("JP").map_err(|error| Error::Internal(error.to_string()))?,
-        licence: None,
-        regulator: None,
-        internal_networks: Vec::new(),
-        public_networks: Vec::new(),
-    };
     // The plan's digest stands where a register's file digest would.
     let digest = hex::encode(sha2::Sha256::digest(
         serde_json::to_vec(plan).map_err(|error| Error::Internal(error.to_string()))?,
@@ -329,6 +329,89 @@ async fn snapshot(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<Sn
         people: Some(screened.people),
         people_withheld: None,
     })
+}
+
+/// Filing refused for `gaps`, each named by its pointer in both languages.
+fn cannot_file(detail: String, gaps: Vec<Gap>) -> Error {
+    Error::Invalid {
+        kind: "invalid-plan-step",
+        title: "The step cannot be taken",
+        detail,
+        errors: gaps
+            .into_iter()
+            .map(|gap| FieldError {
+                pointer: Some(gap.pointer),
+                message: gap.missing,
+                message_ja: Some(gap.missing_ja),
+            })
+            .collect(),
+    }
+}
+
+/// The screening of a stored plan, as its operator's.
+async fn screen_filed(state: &Shared, record: &PlanRecord, plan: &Plan) -> Result<Snapshot> {
+    let operator = filer(&record.org_id, &record.org_name, &record.sector)?;
+    snapshot(state, operator, plan).await
+}
+
+/// The operator filing a plan. Installation plans are an ESPA filing: the
+/// operator is Japanese (organisations carry no country of their own yet).
+fn filer(id: &str, name: &str, sector: &str) -> Result<Operator> {
+    Ok(Operator {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        sector: sector.to_owned(),
+        country: CountryCode::parse("JP").map_err(|error| Error::Internal(error.to_string()))?,
+        licence: None,
+        regulator: None,
+        internal_networks: Vec::new(),
+        public_networks: Vec::new(),
+    })
+}
+
+/// The exposures a plan's screening found, per item, each summarised for
+/// the reader of the filing (the record's title, and KEV's due date and
+/// ransomware use when it is on the catalogue).
+fn found_exposures(findings: &[shinsa_model::Finding]) -> Vec<FoundExposure> {
+    let mut found: Vec<FoundExposure> = Vec::new();
+    for finding in findings {
+        if finding.subject.kind != shinsa_model::SubjectKind::Exposure {
+            continue;
+        }
+        let summary = finding
+            .evidence
+            .iter()
+            .find_map(|evidence| match evidence {
+                shinsa_model::Evidence::Exposure {
+                    title,
+                    kev_due,
+                    ransomware,
+                    fixed_in,
+                    ..
+                } => Some(
+                    [
+                        Some(title.clone()),
+                        kev_due.as_ref().map(|due| format!("KEV due {due}")),
+                        ransomware.then(|| "ransomware".to_owned()),
+                        fixed_in.as_ref().map(|fixed| format!("fixed in {fixed}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                ),
+                _ => None,
+            })
+            .unwrap_or_else(|| finding.title.to_string());
+        if let Some(exposure) = FoundExposure::from_subject(&finding.subject.id, summary)
+            && !found.iter().any(|seen| {
+                seen.item == exposure.item && seen.vulnerability == exposure.vulnerability
+            })
+        {
+            found.push(exposure);
+        }
+    }
+    found
 }
 
 fn refused(error: ReviewError) -> Error {
@@ -407,21 +490,19 @@ pub async fn take_step(
     let snapshot = if action == Action::File {
         let gaps = plan.completeness();
         if !gaps.is_empty() {
-            return Err(Error::Invalid {
-                kind: "invalid-plan-step",
-                title: "The step cannot be taken",
-                detail: format!("the plan is not complete: {} item(s) missing", gaps.len()),
-                errors: gaps
-                    .into_iter()
-                    .map(|gap| FieldError {
-                        pointer: Some(gap.pointer),
-                        message: gap.missing,
-                        message_ja: Some(gap.missing_ja),
-                    })
-                    .collect(),
-            });
+            let detail = format!("the plan is not complete: {} item(s) missing", gaps.len());
+            return Err(cannot_file(detail, gaps));
         }
-        Some(json(&snapshot(state, &record, &plan).await?)?)
+        let frozen = screen_filed(state, &record, &plan).await?;
+        let unlisted = plan.unlisted_exposures(&found_exposures(&frozen.findings));
+        if !unlisted.is_empty() {
+            let detail = format!(
+                "the screening found {} known vulnerabilit(ies) the plan does not list with a measure",
+                unlisted.len()
+            );
+            return Err(cannot_file(detail, unlisted));
+        }
+        Some(json(&frozen)?)
     } else {
         None
     };
@@ -554,7 +635,7 @@ async fn amend_with_file(
         .map_err(refused)?;
     let filed = review.status != PlanStatus::Draft;
     let snapshot = if filed {
-        Some(json(&snapshot(state, &record, &plan).await?)?)
+        Some(json(&screen_filed(state, &record, &plan).await?)?)
     } else {
         None
     };
@@ -646,7 +727,7 @@ pub async fn rereview_cleared(state: &Shared, register_id: &str) -> Result<usize
             .find_map(|event| event.snapshot.as_ref())
             .map(|stored| snapshot_of(&record.id, stored))
             .transpose()?;
-        let fresh = snapshot(state, &record, &plan).await?;
+        let fresh = screen_filed(state, &record, &plan).await?;
         let added: Vec<String> = fresh
             .added_since(frozen.as_ref())
             .into_iter()

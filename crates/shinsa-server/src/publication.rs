@@ -70,6 +70,84 @@ pub async fn publish_lists(
     })
 }
 
+/// What a publication of vulnerability data did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedAdvisories {
+    /// The sets that were new, one per source the file held; a file
+    /// published before publishes nothing.
+    pub published: Vec<AdvisoryVersionSummary>,
+    /// Per source in the file: records refused, each with its file and
+    /// pointer (the first 100 of each source; every one is counted).
+    pub refusals: Vec<String>,
+    /// Files inside an archive that are not vulnerability data, and
+    /// sources of which nothing could be read, with why.
+    pub skipped: Vec<String>,
+    /// Registers queued for re-screening.
+    pub runs_queued: usize,
+}
+
+/// Publishes the vulnerability data in a file (KEV JSON or CSV, CVE 5 or
+/// NVD 2.0 records, CSAF advisories, MyJVN XML, vendor VEX, or a `.tgz` of
+/// them), one version per source it holds (platform-admin: the data
+/// applies to every sector). Each source's set is laid over what was
+/// published of it before, and every register is re-screened.
+pub async fn publish_advisories(
+    state: &Shared,
+    principal: &Principal,
+    file: shinsa_ingest::advisories::AdvisoryFile,
+) -> Result<PublishedAdvisories> {
+    access::require(principal, LIST_PUBLISHERS, "publishing vulnerability data")?;
+    let files = [file];
+    let imported =
+        tokio::task::spawn_blocking(move || shinsa_ingest::advisories::import(&files, today()))
+            .await?
+            .map_err(Error::BadInput)?;
+    let registers = state.store.registers(&Tenant::System).await?.len();
+    let mut fresh = Vec::new();
+    let mut refusals = Vec::new();
+    let mut skipped = imported.skipped;
+    for set in imported.sets {
+        refusals.extend(set.info.refusals.iter().cloned());
+        if set.info.read == 0 {
+            // Nothing read: what screening uses stays as it was (an empty
+            // KEV file must not empty the catalogue).
+            skipped.push(format!("{}: nothing read, not published", set.info.id));
+            continue;
+        }
+        let body =
+            serde_json::to_string(&set).map_err(|error| Error::Internal(error.to_string()))?;
+        let new = NewAdvisoryVersion {
+            source_id: set.info.id.clone(),
+            version: set.info.version.to_string(),
+            sha256: set.info.sha256.clone(),
+            records: set.info.read as i64,
+            refused: set.info.refused as i64,
+            body,
+        };
+        if state
+            .store
+            .publish_advisories(&principal.actor(), new)
+            .await?
+        {
+            fresh.push((set.info.id, set.info.sha256));
+        }
+    }
+    state.jobs.notify_waiters();
+    let published: Vec<AdvisoryVersionSummary> = state
+        .store
+        .advisory_versions()
+        .await?
+        .into_iter()
+        .filter(|version| fresh.contains(&(version.source_id.clone(), version.sha256.clone())))
+        .collect();
+    Ok(PublishedAdvisories {
+        runs_queued: registers * published.len(),
+        published,
+        refusals,
+        skipped,
+    })
+}
+
 /// A pack the server can screen with.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PackSummary {

@@ -56,7 +56,7 @@ async fn current(
 
 /// A stored finding read back; a body that does not read is the server's
 /// fault, never a blank line in a regulator's document.
-fn stored_finding(view: &FindingView) -> Result<shinsa_model::Finding> {
+pub(crate) fn stored_finding(view: &FindingView) -> Result<shinsa_model::Finding> {
     serde_json::from_str(&view.row.body).map_err(|error| {
         Error::Internal(format!(
             "stored finding {} of register {}: {error}",

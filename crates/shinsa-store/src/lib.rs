@@ -332,6 +332,19 @@ pub trait ListStore {
     async fn latest_lists(&self) -> Result<Vec<String>>;
 }
 
+/// Published vulnerability data (issue 28).
+#[async_trait]
+pub trait AdvisoryStore {
+    /// Publishes one source's imported set and queues the re-screening of
+    /// every register, in one transaction; `false` when that very set was
+    /// already published (nothing is queued).
+    async fn publish_advisories(&self, actor: &Actor, set: NewAdvisoryVersion) -> Result<bool>;
+    async fn advisory_versions(&self) -> Result<Vec<AdvisoryVersionSummary>>;
+    /// Every published set as stored, oldest publication first, so that
+    /// laying each over the ones before gives the data as it stands.
+    async fn stored_advisories(&self) -> Result<Vec<String>>;
+}
+
 /// Published policy pack versions.
 #[async_trait]
 pub trait PackStore {
@@ -429,6 +442,7 @@ pub trait Store:
     + CaseStore
     + ListStore
     + PackStore
+    + AdvisoryStore
     + OutboxStore
     + AuditStore
     + JobStore
@@ -448,6 +462,7 @@ impl<T> Store for T where
         + CaseStore
         + ListStore
         + PackStore
+        + AdvisoryStore
         + OutboxStore
         + AuditStore
         + JobStore

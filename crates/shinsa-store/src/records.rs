@@ -604,6 +604,8 @@ pub struct FindingFilter {
     /// The effective status: an accepted risk past its expiry is `open`.
     pub status: Option<TriageStatus>,
     pub rule_id: Option<String>,
+    /// What the findings are about (`asset`, `party`, `exposure` …).
+    pub subject_kind: Option<String>,
     /// Text in the subject, title or key.
     pub text: Option<String>,
     /// The day against which accepted risks expire.
@@ -655,6 +657,34 @@ pub struct ListVersionSummary {
     pub version: String,
     pub sha256: String,
     pub entries: i64,
+    pub published_at: String,
+    pub published_by: String,
+}
+
+/// Vulnerability data of one source as published (issue 28): what one
+/// import held, laid over the source's earlier publications when the
+/// engine is built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAdvisoryVersion {
+    /// The source (`kev`, `cve`, `csaf`, `nvd`, `jvn`, `vex`).
+    pub source_id: String,
+    pub version: String,
+    pub sha256: String,
+    /// Records read and refused, as the import counted them.
+    pub records: i64,
+    pub refused: i64,
+    /// The imported set (the model's `AdvisorySet`) as JSON.
+    pub body: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryVersionSummary {
+    pub source_id: String,
+    pub version: String,
+    pub sha256: String,
+    pub records: i64,
+    pub refused: i64,
     pub published_at: String,
     pub published_by: String,
 }

@@ -305,3 +305,64 @@ fn vulns_diff_names_the_records_and_kev_entries_between_two_versions() {
     assert_eq!(changes[0]["change"], "added");
     assert_eq!(changes[0]["id"], "CVE-2022-42475");
 }
+
+/// A distribution's record names the affected package within each product
+/// line (`packageName`), with the distribution's CPE: a host on Red Hat
+/// Enterprise Linux 9.4 is not exposed by it (nor by the lines 8 and 9
+/// it names), while the package itself, in the register, is — with the
+/// record's "unknown" status as a review that says so.
+#[test]
+fn a_distributions_record_exposes_the_package_it_names_not_every_host_of_the_distribution() {
+    let shelf = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulns-redhat");
+    let run = shinsa(&[
+        "vulns",
+        "import",
+        path_str(&fixtures.join("CVE-2024-3296.json")),
+        "--advisories-dir",
+        path_str(shelf.path()),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let register = serde_json::json!({
+        "operator": {"id": "op", "name": "A電力", "sector": "electricity", "country": "JP"},
+        "parties": [{"id": "RH", "name": "Red Hat, Inc.", "country": "US"}],
+        "assets": [
+            {"id": "HOST-9", "name": "EMS server", "kind": "program", "category": "os",
+             "critical": true, "manufacturer": "RH", "model": "Red Hat Enterprise Linux", "version": "9.4"},
+            {"id": "HOST-8", "name": "Historian", "kind": "program", "category": "os",
+             "critical": true, "manufacturer": "RH", "model": "Red Hat Enterprise Linux", "version": "8.10"},
+            {"id": "DS-1", "name": "389-ds-base", "kind": "program", "category": "directory",
+             "critical": true, "manufacturer": "RH", "version": "2.4.5"}
+        ]
+    });
+    let file = shelf.path().join("register.json");
+    std::fs::write(&file, register.to_string()).unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(&file),
+        "--format",
+        "json",
+        "--advisories-dir",
+        path_str(shelf.path()),
+    ]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
+        panic!("{error}: {} {}", run.stdout, run.stderr);
+    });
+    let all = findings(&report);
+    let exposed: Vec<String> = all
+        .iter()
+        .filter(|f| f["subject"]["kind"] == "exposure")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"]["id"].as_str().unwrap(),
+                f["subject"]["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(exposed, ["JP-ESPA-034 DS-1/CVE-2024-3296"], "{report}");
+    let package = finding(&all, "JP-ESPA-034", "DS-1/CVE-2024-3296");
+    let exposure = evidence(package, "exposure")[0];
+    assert_eq!(exposure["product"], "Red Hat 389-ds-base");
+    assert_eq!(exposure["placed"], false);
+}

@@ -112,7 +112,7 @@ fn read_affected(
             .and_then(Value::as_array)
             .map(|versions| versions.iter().flat_map(version_rules).collect())
             .unwrap_or_default();
-        let cpes = item
+        let cpes: Vec<String> = item
             .get("cpes")
             .and_then(Value::as_array)
             .map(|cpes| {
@@ -122,12 +122,24 @@ fn read_affected(
                     .collect()
             })
             .unwrap_or_default();
+        // A distribution's entries (Red Hat's) name the package that is
+        // affected within an operating system: `product` "Red Hat
+        // Enterprise Linux 9", `packageName` "389-ds-base", `cpes` the
+        // system's (`cpe:/o:redhat:enterprise_linux:9`). What is affected
+        // is the package; taken as the system, every host on it would be
+        // exposed to every package's flaw. Elsewhere `packageName` is
+        // another name of the product itself (a WordPress plugin's slug, a
+        // Maven artifact), and the product stays as named.
+        let names_a_system = cpes.iter().any(|cpe| {
+            cpe.strip_prefix("cpe:2.3:o:").is_some() || cpe.strip_prefix("cpe:/o:").is_some()
+        });
+        let (product, cpes) = match (text(item, "/packageName"), text(item, "/product")) {
+            (Some(package), _) if names_a_system => (package, Vec::new()),
+            (package, product) => (product.or(package).unwrap_or_default(), cpes),
+        };
         out.push(AffectedProduct {
             vendor: text(item, "/vendor").unwrap_or_default().to_owned(),
-            product: text(item, "/product")
-                .or_else(|| text(item, "/packageName"))
-                .unwrap_or_default()
-                .to_owned(),
+            product: product.to_owned(),
             purl: text(item, "/packageURL").map(str::to_owned),
             cpes,
             models: Vec::new(),

@@ -10,7 +10,9 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod exposures;
 mod snapshot;
+pub use exposures::{ExposureMeasure, FoundExposure, MeasureKind, RiskMeasure};
 pub use snapshot::{PersonFinding, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +58,18 @@ pub struct PlanItem {
     pub supplier: Option<Supplier>,
     #[serde(default)]
     pub country_of_manufacture: Option<CountryCode>,
+    /// Introduction: the model, its firmware or software and the version,
+    /// which tell the facility's known vulnerabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Introduction: the facility's known vulnerabilities and the measure
+    /// stated for each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposures: Vec<ExposureMeasure>,
     /// Introduction: component facilities (構成設備) and their suppliers.
     #[serde(default)]
     pub components: Vec<Component>,
@@ -272,6 +286,7 @@ impl Plan {
                         );
                     }
                     gaps.supplier(&format!("{at}/supplier"), item.supplier.as_ref(), "供給者");
+                    gaps.exposures(&at, &item.exposures);
                     if item.country_of_manufacture.is_none() {
                         gaps.add(
                             format!("{at}/country_of_manufacture"),
@@ -378,6 +393,10 @@ impl Plan {
                 timing: None,
                 supplier: supplier(asset.supplier.as_ref().or(asset.manufacturer.as_ref())),
                 country_of_manufacture: asset.country_of_manufacture,
+                model: asset.model.clone(),
+                firmware: asset.firmware.clone(),
+                version: asset.version.clone(),
+                exposures: Vec::new(),
                 components: inventory
                     .assets
                     .iter()
@@ -415,6 +434,10 @@ impl Plan {
                 timing: None,
                 supplier: None,
                 country_of_manufacture: None,
+                model: None,
+                firmware: None,
+                version: None,
+                exposures: Vec::new(),
                 components: Vec::new(),
                 contractor: supplier(Some(&contract.contractor)),
                 subcontractors: subcontracts(inventory, &contract.id)
@@ -457,9 +480,9 @@ impl Plan {
                 manufacturer: None,
                 supplier: None,
                 supplier_inferred_from: None,
-                model: None,
-                version: None,
-                firmware: None,
+                model: item.model.clone(),
+                version: item.version.clone(),
+                firmware: item.firmware.clone(),
                 purl: None,
                 cpe: None,
                 country_of_manufacture: item.country_of_manufacture,
@@ -492,6 +515,10 @@ impl Plan {
                     supplier,
                     country_of_manufacture: component.country_of_manufacture,
                     origin: Some(format!("plan /items/{index}/components/{number}")),
+                    // The item's model is the item's, not its components'.
+                    model: None,
+                    version: None,
+                    firmware: None,
                     ..asset.clone()
                 });
             }

@@ -2,7 +2,8 @@
 //! left and plans by status, sector exposure (which operators use a
 //! vendor, a country of manufacture, a data-flow provider; a vendor's or
 //! country's bar leads to the assets behind it), and findings after each
-//! recent run.
+//! recent run, and the exploited vulnerabilities reaching critical
+//! facilities (the list behind them: [`crate::vulnerabilities`]).
 //! Charts are SVG drawn here ([`crate::charts`]).
 
 use super::{Frame, Page, blank, render, urlencode};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/ui/dashboard", get(dashboard))
         .route("/ui/exposure", get(exposure))
+        .route("/ui/vulnerabilities", get(vulnerabilities))
 }
 
 /// The current inventory of every register `tenant` sees, with its
@@ -54,6 +56,7 @@ struct DashboardPage {
     vendors: String,
     countries: String,
     providers: String,
+    vulnerabilities: String,
     trend: String,
 }
 
@@ -243,6 +246,33 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
         })
         .collect();
 
+    // Exploited vulnerabilities reaching critical facilities, by operators.
+    let reaching = crate::vulnerabilities::across_registers(
+        &state,
+        &page.principal,
+        &crate::vulnerabilities::VulnerabilityQuery {
+            kev: Some(true),
+            critical: Some(true),
+            sector: None,
+        },
+    )
+    .await?;
+    let exploited: Vec<Bar> = reaching
+        .iter()
+        .take(10)
+        .map(|vulnerability| Bar {
+            label: format!(
+                "{} ({} {})",
+                vulnerability.vulnerability,
+                vulnerability.critical_assets,
+                lang.t("uses")
+            ),
+            value: vulnerability.operators.len() as u64,
+            href: Some("/ui/vulnerabilities?kev=true&critical=true".into()),
+            tone: "prohibited",
+        })
+        .collect();
+
     let view = DashboardPage {
         frame: Frame::new(&page, "/ui/dashboard"),
         t: lang,
@@ -258,6 +288,7 @@ async fn dashboard(State(state): State<Shared>, page: Page) -> Result<Response, 
             &top(countries, lang, Some("country")),
         ),
         providers: bars(lang.t("exposure_providers"), &top(providers, lang, None)),
+        vulnerabilities: bars(lang.t("kev_reaching_critical"), &exploited),
         trend: bars(lang.t("findings_trend"), &trend),
     };
     Ok(render(&view, lang))
@@ -343,6 +374,78 @@ async fn exposure(
         t: page.lang,
         what,
         assets,
+    };
+    Ok(render(&view, page.lang))
+}
+
+/// A vulnerability as a row of the page.
+struct VulnerabilityRow {
+    vulnerability: String,
+    title: String,
+    kev_added: String,
+    kev_due: String,
+    ransomware: bool,
+    score: String,
+    fixed_in: String,
+    assets: usize,
+    critical_assets: usize,
+    operators: Vec<OperatorRow>,
+}
+
+struct OperatorRow {
+    org_name: String,
+    register_id: String,
+    models: String,
+    assets: usize,
+}
+
+#[derive(Template)]
+#[template(path = "vulnerabilities.html")]
+struct VulnerabilitiesPage {
+    frame: Frame,
+    t: Lang,
+    kev_only: bool,
+    critical_only: bool,
+    rows: Vec<VulnerabilityRow>,
+}
+
+/// The known vulnerabilities across the registers the caller sees.
+async fn vulnerabilities(
+    State(state): State<Shared>,
+    page: Page,
+    axum::extract::Query(query): axum::extract::Query<crate::vulnerabilities::VulnerabilityQuery>,
+) -> Result<Response, Problem> {
+    let found = crate::vulnerabilities::across_registers(&state, &page.principal, &query).await?;
+    let rows = found
+        .into_iter()
+        .map(|vulnerability| VulnerabilityRow {
+            title: vulnerability.title,
+            kev_added: blank(vulnerability.kev_added.map(|day| page.lang.date(&day))),
+            kev_due: blank(vulnerability.kev_due.map(|day| page.lang.date(&day))),
+            ransomware: vulnerability.ransomware,
+            score: blank(vulnerability.score.map(|score| format!("{score:.1}"))),
+            fixed_in: vulnerability.fixed_in.join(", "),
+            assets: vulnerability.assets,
+            critical_assets: vulnerability.critical_assets,
+            operators: vulnerability
+                .operators
+                .into_iter()
+                .map(|operator| OperatorRow {
+                    org_name: operator.org_name,
+                    register_id: operator.register_id,
+                    models: operator.models.join(", "),
+                    assets: operator.assets,
+                })
+                .collect(),
+            vulnerability: vulnerability.vulnerability,
+        })
+        .collect();
+    let view = VulnerabilitiesPage {
+        frame: Frame::new(&page, "/ui/vulnerabilities"),
+        t: page.lang,
+        kev_only: query.kev == Some(true),
+        critical_only: query.critical == Some(true),
+        rows,
     };
     Ok(render(&view, page.lang))
 }

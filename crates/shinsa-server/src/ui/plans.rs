@@ -167,6 +167,10 @@ enum Input {
     Lines,
     /// A whole supplier, by its name.
     Party,
+    /// A measure against a known vulnerability: `KIND: what is done or why`
+    /// (update, mitigation, isolation, accepted risk; or 更新, 緩和策, 隔離,
+    /// リスク受容).
+    Measure,
 }
 
 impl Input {
@@ -180,6 +184,7 @@ impl Input {
             "major_holders" => Input::Holders,
             "measures" => Input::Lines,
             "supplier" | "contractor" => Input::Party,
+            "measure" if pointer.contains("/exposures/") => Input::Measure,
             _ => return None,
         })
     }
@@ -194,6 +199,7 @@ impl Input {
             Input::Holders => "holders",
             Input::Lines => "lines",
             Input::Party => "party",
+            Input::Measure => "measure",
         }
     }
 
@@ -230,6 +236,17 @@ impl Input {
             Input::Country => country(text),
             Input::Text => Ok(serde_json::json!(text)),
             Input::Party => Ok(serde_json::json!({"name": text})),
+            Input::Measure => {
+                let (word, detail) = text
+                    .split_once([':', '：'])
+                    .unwrap_or((text, ""));
+                let kind = shinsa_model::plan::MeasureKind::parse(word).ok_or_else(|| {
+                    format!(
+                        "update, mitigation, isolation or accepted risk (更新, 緩和策, 隔離, リスク受容), then `:` and what is done or why, not {text:?}"
+                    )
+                })?;
+                Ok(serde_json::json!({"kind": kind, "detail": detail.trim()}))
+            }
             Input::Percent => text
                 .trim_end_matches('%')
                 .trim()
@@ -340,6 +357,14 @@ struct Step {
     note: String,
 }
 
+/// A known vulnerability of an item and the measure stated for it.
+struct ExposureRow {
+    item: String,
+    vulnerability: String,
+    summary: String,
+    measure: String,
+}
+
 /// An item as the page lists it.
 struct ItemRow {
     id: String,
@@ -376,6 +401,7 @@ struct PlanPage {
     actions: Vec<&'static str>,
     items: Vec<ItemRow>,
     measures: Vec<String>,
+    exposures: Vec<ExposureRow>,
     attachments: Vec<shinsa_model::AttachedFile>,
     findings: Vec<Frozen>,
     snapshot_note: String,
@@ -648,6 +674,24 @@ async fn plan_view(
         },
         items: item_rows(&plan, lang),
         measures: plan.measures.clone(),
+        exposures: plan
+            .items
+            .iter()
+            .flat_map(|item| {
+                item.exposures.iter().map(|exposure| ExposureRow {
+                    item: item.id.clone(),
+                    vulnerability: exposure.vulnerability.clone(),
+                    summary: blank(exposure.summary.as_ref()),
+                    measure: blank(exposure.measure.as_ref().map(|measure| {
+                        let kind = match lang {
+                            Lang::Ja => measure.kind.label_ja(),
+                            Lang::En => measure.kind.label_en(),
+                        };
+                        format!("{kind}: {}", measure.detail)
+                    })),
+                })
+            })
+            .collect(),
         attachments: plan.attachments.clone(),
         findings,
         snapshot_note,

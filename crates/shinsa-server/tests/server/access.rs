@@ -157,6 +157,17 @@ async fn the_access_matrix(database: Option<String>) {
                     }
                     publish
                 }
+                ("POST", "/api/v1/advisories") => {
+                    let url = format!(
+                        "{}/api/v1/advisories?file=known_exploited_vulnerabilities.json",
+                        client.base
+                    );
+                    let mut publish = client.http.post(url).body(MATRIX_KEV);
+                    if let Some(token) = &token {
+                        publish = publish.bearer_auth(token);
+                    }
+                    publish
+                }
                 ("POST", "/api/v1/packs") => request.body("not a zip"),
                 ("POST", "/api/v1/plans") => request.json(&json!({"title": "another"})),
                 ("PUT", "/api/v1/plans/{id}") => {
@@ -265,13 +276,21 @@ fn ui_routes() -> Vec<(String, String)> {
             let Some((path, handlers)) = rest.split_once('"') else {
                 continue;
             };
-            let handlers = handlers
-                .split(".route(")
-                .next()
-                .unwrap()
-                .split(".merge(")
-                .next()
-                .unwrap();
+            // The route call's own arguments: up to its closing bracket
+            // (an upload route merges its POST: `get(…).merge(…post(…))`).
+            let mut depth = 1;
+            let end = handlers
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(handlers.len(), |(at, _)| at);
+            let handlers = &handlers[..end];
             for (method, call) in [("GET", "get("), ("POST", "post(")] {
                 if handlers.contains(call) {
                     routes.push((method.to_owned(), path.to_owned()));
@@ -407,3 +426,7 @@ async fn ui_matrix(server: &Server, client: &Client, ids: &Ids<'_>) -> String {
     }
     out
 }
+
+/// A KEV catalogue of one entry (the shape of CISA's file; the entry is
+/// CVE-2022-42475 as KEV lists it), for the matrix's publication.
+const MATRIX_KEV: &str = r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.01.01", "dateReleased": "2026-01-01T00:00:00.000Z", "count": 1, "vulnerabilities": [{"cveID": "CVE-2022-42475", "vendorProject": "Fortinet", "product": "FortiOS", "vulnerabilityName": "Fortinet FortiOS Heap-Based Buffer Overflow Vulnerability", "dateAdded": "2022-12-13", "shortDescription": "A heap-based buffer overflow in FortiOS SSL-VPN.", "requiredAction": "Apply updates per vendor instructions.", "dueDate": "2023-01-03", "knownRansomwareCampaignUse": "Known", "notes": "", "cwes": ["CWE-122"]}]}"#;

@@ -25,7 +25,7 @@ fn the_committed_openapi_document_is_the_served_one() {
 /// The text of a PDF as `pdftotext` (poppler-utils) reads it, without
 /// whitespace, so a name that a table cell broke over two lines still
 /// reads whole.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(super) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("document.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -47,7 +47,7 @@ fn pdf_text(pdf: &[u8]) -> String {
         .collect()
 }
 
-fn compact(name: &str) -> String {
+pub(super) fn compact(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace()).collect()
 }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod cases;
 mod deliveries;
 mod documents;
+mod exposures;
 mod hostile;
 mod plans;
 mod story;

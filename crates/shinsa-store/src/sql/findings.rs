@@ -83,6 +83,9 @@ impl FindingStore for SqlStore {
             if let Some(rule) = &filter.rule_id {
                 conditions.push(format!("f.rule_id = {}", query.arg(rule)));
             }
+            if let Some(kind) = &filter.subject_kind {
+                conditions.push(format!("f.subject_kind = {}", query.arg(kind)));
+            }
             if let Some(text) = filter
                 .text
                 .as_deref()

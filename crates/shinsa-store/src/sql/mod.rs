@@ -23,8 +23,8 @@ mod runs;
 use crate::audit::{self, AuditEvent, ChainHead, ChainReport, GENESIS};
 use crate::records::*;
 use crate::{
-    AuditStore, FindingStore, JobStore, ListStore, OrganisationStore, OutboxStore, PackStore,
-    PeopleStore, RegisterStore, Result, RunStore, StoreError,
+    AdvisoryStore, AuditStore, FindingStore, JobStore, ListStore, OrganisationStore, OutboxStore,
+    PackStore, PeopleStore, RegisterStore, Result, RunStore, StoreError,
 };
 use async_trait::async_trait;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};

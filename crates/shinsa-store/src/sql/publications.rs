@@ -1,4 +1,4 @@
-//! Published list and pack versions over SQL: each publication re-screens every register.
+//! Published list, pack and vulnerability data versions over SQL: each publication re-screens every register.
 
 use super::*;
 
@@ -107,6 +107,68 @@ impl PackStore for SqlStore {
                     policies: text(row, "policies")?,
                 })
             })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl AdvisoryStore for SqlStore {
+    async fn publish_advisories(&self, actor: &Actor, set: NewAdvisoryVersion) -> Result<bool> {
+        let mut tx = self.write_as(&Tenant::System).await?;
+        let inserted = sqlx::query("INSERT INTO advisory_versions (source_id, version, sha256, records, refused, body, published_at, published_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_id, sha256) DO NOTHING")
+            .bind(&set.source_id)
+            .bind(&set.version)
+            .bind(&set.sha256)
+            .bind(set.records)
+            .bind(set.refused)
+            .bind(&set.body)
+            .bind(now())
+            .bind(&actor.0)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let detail = serde_json::json!({
+            "version": set.version, "sha256": set.sha256,
+            "records": set.records, "refused": set.refused,
+        });
+        publication(
+            tx,
+            actor,
+            "advisories",
+            &set.source_id,
+            &set.version,
+            detail,
+        )
+        .await
+    }
+
+    async fn advisory_versions(&self) -> Result<Vec<AdvisoryVersionSummary>> {
+        sqlx::query("SELECT source_id, version, sha256, records, refused, published_at, published_by FROM advisory_versions ORDER BY published_at, source_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(AdvisoryVersionSummary {
+                    source_id: text(row, "source_id")?,
+                    version: text(row, "version")?,
+                    sha256: text(row, "sha256")?,
+                    records: int(row, "records")?,
+                    refused: int(row, "refused")?,
+                    published_at: text(row, "published_at")?,
+                    published_by: text(row, "published_by")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn stored_advisories(&self) -> Result<Vec<String>> {
+        sqlx::query("SELECT body FROM advisory_versions ORDER BY published_at, source_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| text(row, "body"))
             .collect()
     }
 }
