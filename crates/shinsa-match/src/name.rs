@@ -369,7 +369,14 @@ pub fn fold(text: &str) -> String {
             out.push(' ');
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Removing a character can bring two combining marks together out of
+    // canonical order (`\u{1e023}'\u{64b}`): normalised again, so that a
+    // folded text folds to itself.
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .nfkc()
+        .collect()
 }
 
 /// Letters written with dots become one word: "s.a." is "sa", "l.l.c."
