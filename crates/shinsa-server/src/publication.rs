@@ -102,6 +102,33 @@ pub async fn publish_advisories(
         tokio::task::spawn_blocking(move || shinsa_ingest::advisories::import(&files, today()))
             .await?
             .map_err(Error::BadInput)?;
+    if imported.sets.iter().all(|set| set.info.read == 0) {
+        // Nothing to publish: what screening uses stays as it was (an
+        // empty KEV file must not empty the catalogue), and the sender is
+        // told why rather than answered "created".
+        let mut reasons: Vec<String> = imported
+            .sets
+            .iter()
+            .flat_map(|set| set.info.refusals.iter().cloned())
+            .chain(imported.skipped)
+            .collect();
+        if reasons.is_empty() {
+            reasons.push("the file holds no records".to_owned());
+        }
+        return Err(Error::Invalid {
+            kind: "nothing-read",
+            title: "No vulnerability record could be read; nothing was published",
+            detail: reasons.join("; "),
+            errors: reasons
+                .into_iter()
+                .map(|message| FieldError {
+                    pointer: None,
+                    message,
+                    message_ja: None,
+                })
+                .collect(),
+        });
+    }
     let registers = state.store.registers(&Tenant::System).await?.len();
     let mut fresh = Vec::new();
     let mut refusals = Vec::new();

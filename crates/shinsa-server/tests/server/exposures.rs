@@ -83,6 +83,31 @@ async fn the_exposure_story(database: Option<String>) {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
+    // A catalogue with no entries is refused, saying why, and publishes
+    // nothing (an empty KEV file must not empty the catalogue).
+    let empty = client
+        .http
+        .post(format!(
+            "{}/api/v1/advisories?file=known_exploited_vulnerabilities.json",
+            client.base
+        ))
+        .bearer_auth(t("platform-admin"))
+        .body(r#"{"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.01.01", "dateReleased": "2026-01-01T00:00:00.000Z", "count": 0, "vulnerabilities": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = empty.json().await.unwrap();
+    assert!(
+        problem["title"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was published"),
+        "{problem}"
+    );
+    let (_, advisories) = client.get(&t("a-member"), "/api/v1/advisories").await;
+    assert_eq!(advisories, json!([]));
+
     // The CVE record: op-a's FortiGate on 7.0.8 is exposed, with a fix.
     let published = publish(&client, &t("platform-admin"), "CVE-2022-42475.json").await;
     assert_eq!(published["published"][0]["source_id"], "cve", "{published}");
