@@ -440,6 +440,35 @@ fn workbook_bomb(megabytes: usize) -> Vec<u8> {
 
 /// A PDF of one page whose content stream inflates to `megabytes`, with a
 /// cross-reference table so that a reader takes it as well formed.
+/// A gzipped tar of one CVE record of `megabytes` MiB of spaces: what an
+/// archive of vulnerability data built to exhaust memory looks like.
+fn tgz_bomb(megabytes: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let size = megabytes * 1024 * 1024;
+    let mut header = [0u8; 512];
+    let name = b"2024/0xxx/CVE-2024-0001.json";
+    header[..name.len()].copy_from_slice(name);
+    header[100..107].copy_from_slice(b"0000644");
+    header[108..115].copy_from_slice(b"0000000");
+    header[116..123].copy_from_slice(b"0000000");
+    header[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    header[136..147].copy_from_slice(b"00000000000");
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|&byte| u32::from(byte)).sum();
+    header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&header).unwrap();
+    let block = vec![b' '; 1024 * 1024];
+    for _ in 0..megabytes {
+        gz.write_all(&block).unwrap();
+    }
+    gz.write_all(&[0u8; 1024]).unwrap();
+    gz.finish().unwrap()
+}
+
 fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
@@ -630,6 +659,21 @@ fn suite(target: &Target) {
         refused(name, &cost, &[422], "PDF");
         within_budget(name, input.len(), &cost);
     }
+
+    // Vulnerability data: a `.tgz` whose one record inflates to 1 GiB.
+    let name = "vulnerability data: a .tgz entry inflating to 1 GiB";
+    let input = tgz_bomb(1024);
+    let cost = target.attack(name, input.len(), || {
+        target.send(
+            "POST",
+            "/api/v1/advisories?file=records.tgz",
+            &target.platform,
+            "application/gzip",
+            &input,
+        )
+    });
+    refused(name, &cost, &[422], "nothing was published");
+    within_budget(name, input.len(), &cost);
 
     long_texts(target);
     made_up_attachments(target);
