@@ -366,3 +366,72 @@ fn a_distributions_record_exposes_the_package_it_names_not_every_host_of_the_dis
     assert_eq!(exposure["product"], "Red Hat 389-ds-base");
     assert_eq!(exposure["placed"], false);
 }
+
+/// A MyJVN v4 JSON record (JVNDB-2018-009328): its product tree names
+/// Veritas NetBackup and Hitachi's JP1/VERITAS NetBackup under vendors
+/// written in Japanese (ベリタス, 日立) with no versions; the versions
+/// affected, 7.7, 8.0 and 8.1, are in its `jvn_extension`. The versions it
+/// lists are exposed, with the record as the source; a later release is
+/// not (read from the tree alone, every release was a review).
+#[test]
+fn a_myjvn_v4_record_exposes_the_versions_its_extension_lists() {
+    let shelf = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vulns-jvn");
+    let run = shinsa(&[
+        "vulns",
+        "import",
+        path_str(&fixtures.join("getVulnDetailInfo_oka_JVNDB-2018-009328.json")),
+        "--advisories-dir",
+        path_str(shelf.path()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let imported: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(imported["sets"][0]["id"], "jvn", "{imported}");
+    assert_eq!(imported["sets"][0]["advisories"], 1, "{imported}");
+    let register = serde_json::json!({
+        "operator": {"id": "op", "name": "A電力", "sector": "electricity", "country": "JP"},
+        "parties": [
+            {"id": "VT", "name": "Veritas Technologies LLC", "country": "US"},
+            {"id": "HI", "name": "株式会社日立製作所", "country": "JP"}
+        ],
+        "assets": [
+            {"id": "BK-81", "name": "Backup server", "kind": "program", "category": "backup",
+             "critical": true, "manufacturer": "VT", "model": "NetBackup", "version": "8.1"},
+            {"id": "BK-10", "name": "New backup server", "kind": "program", "category": "backup",
+             "critical": true, "manufacturer": "VT", "model": "NetBackup", "version": "10.1"},
+            {"id": "JP1-80", "name": "Operations backup", "kind": "program", "category": "backup",
+             "critical": true, "manufacturer": "HI", "model": "JP1/VERITAS NetBackup", "version": "8.0"}
+        ]
+    });
+    let file = shelf.path().join("register.json");
+    std::fs::write(&file, register.to_string()).unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(&file),
+        "--format",
+        "json",
+        "--advisories-dir",
+        path_str(shelf.path()),
+    ]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
+        panic!("{error}: {} {}", run.stdout, run.stderr);
+    });
+    let all = findings(&report);
+    let mut exposed: Vec<String> = all
+        .iter()
+        .filter(|f| f["subject"]["kind"] == "exposure")
+        .map(|f| f["subject"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    exposed.sort();
+    assert_eq!(
+        exposed,
+        ["BK-81/JVNDB-2018-009328", "JP1-80/JVNDB-2018-009328"],
+        "{report}"
+    );
+    let backup = common::about(&all, "BK-81/JVNDB-2018-009328");
+    let exposure = evidence(backup[0], "exposure")[0];
+    assert_eq!(exposure["source"], "jvn", "{exposure}");
+    assert_eq!(exposure["placed"], true, "{exposure}");
+}

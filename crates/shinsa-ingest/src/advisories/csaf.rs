@@ -67,6 +67,33 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Result<(Read, AdvisorySource), R
         .unwrap_or(tracking_id)
         .to_owned();
     let published = text(&document, "/document/tracking/initial_release_date").and_then(day);
+    // MyJVN's v4 JSON (a JVNDB record) writes the affected versions in
+    // its `jvn_extension`, as a CVE record's `affected` (ranges with
+    // `lessThan`/`lessThanOrEqual`, exact versions, Japanese vendor
+    // names); its product tree has the names only, which read alone would
+    // make every version affected.
+    let jvn_versions = (source == AdvisorySource::Jvn)
+        .then(|| document.get("jvn_extension"))
+        .flatten()
+        .filter(|extension| extension.get("affected").is_some())
+        .map(|extension| {
+            let mut versioned = Vec::new();
+            super::cve::read_affected(name, "/jvn_extension", extension, &mut versioned);
+            // The tree's CPE of the same product names the vendor in
+            // Latin (`hitachi` where the extension says 日立).
+            for product in &mut versioned {
+                for named in products
+                    .values()
+                    .filter(|named| named.name == product.product)
+                {
+                    product.cpes.extend(named.cpes.iter().cloned());
+                }
+                product.cpes.sort();
+                product.cpes.dedup();
+            }
+            versioned
+        })
+        .filter(|products| !products.is_empty());
     let vulnerabilities: &[Value] = document
         .get("vulnerabilities")
         .and_then(Value::as_array)
@@ -112,17 +139,24 @@ pub(super) fn read(name: &str, bytes: &[u8]) -> Result<(Read, AdvisorySource), R
         }
         let mut affected = Vec::new();
         let mut index_of: HashMap<&str, usize> = HashMap::new();
-        for (product_id, status) in &statuses {
-            let Some(product) = products.get(product_id.as_str()) else {
-                read.refusals.push(refusal(
-                    name,
-                    &format!("{pointer}/product_status"),
-                    &format!("{product_id:?} is not a product of the tree"),
-                ));
-                continue;
-            };
-            index_of.insert(product_id, affected.len());
-            affected.push(affected_product(name, product, *status));
+        match &jvn_versions {
+            // MyJVN's tree names products without versions; the versions
+            // are in its extension, for the whole record.
+            Some(versioned) => affected.clone_from(versioned),
+            None => {
+                for (product_id, status) in &statuses {
+                    let Some(product) = products.get(product_id.as_str()) else {
+                        read.refusals.push(refusal(
+                            name,
+                            &format!("{pointer}/product_status"),
+                            &format!("{product_id:?} is not a product of the tree"),
+                        ));
+                        continue;
+                    };
+                    index_of.insert(product_id, affected.len());
+                    affected.push(affected_product(name, product, *status));
+                }
+            }
         }
         let remediations = vulnerability
             .get("remediations")

@@ -93,7 +93,9 @@ fn english_description(container: &Value) -> Option<String> {
     Some(value.chars().take(240).collect())
 }
 
-fn read_affected(
+/// The `affected` entries of a container (a CVE record's, or MyJVN's
+/// extension, which writes them alike).
+pub(super) fn read_affected(
     file: &str,
     container_pointer: &str,
     container: &Value,

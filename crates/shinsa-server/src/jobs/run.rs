@@ -79,20 +79,31 @@ async fn screen(state: &Shared, claimed: ClaimedRun) -> Result<RunResult, String
             .map_err(|error| format!("the stored register does not read: {error}"))?;
         let mut last = std::time::Instant::now();
         let run_id = claimed.run.id.clone();
+        // Progress is written beside the screening, never in its way: a
+        // write waits for the store's one writer (another run's findings
+        // being committed), and the screening went on waiting with it. One
+        // write at a time; one due while another is on its way is left
+        // out, and finishing the run says it is all done.
+        let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let screened = engine
             .screen(
                 &inventory,
                 &claimed.input_sha256,
                 crate::clock::today(),
                 &mut |done, total| {
-                    if done == total || last.elapsed() > Duration::from_millis(250) {
+                    if last.elapsed() > Duration::from_millis(250) && !writing.swap(true, Relaxed) {
                         last = std::time::Instant::now();
-                        // Progress is a courtesy: a failed update is not the run's.
-                        if let Err(error) =
-                            handle.block_on(store.run_progress(&run_id, done as i64, total as i64))
-                        {
-                            tracing::debug!(run = %run_id, %error, "progress not recorded");
-                        }
+                        let (store, run_id, writing) =
+                            (store.clone(), run_id.clone(), writing.clone());
+                        handle.spawn(async move {
+                            // Progress is a courtesy: a failed update is not the run's.
+                            if let Err(error) =
+                                store.run_progress(&run_id, done as i64, total as i64).await
+                            {
+                                tracing::debug!(run = %run_id, %error, "progress not recorded");
+                            }
+                            writing.store(false, Relaxed);
+                        });
                     }
                 },
             )

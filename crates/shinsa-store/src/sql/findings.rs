@@ -1,6 +1,9 @@
-//! Current findings and their triage over SQL.
+//! Current findings and their triage over SQL, and how a finished run
+//! makes its findings the register's current ones.
 
 use super::*;
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
 
 /// The status a finding has today: an accepted risk whose expiry has
 /// passed is open again.
@@ -12,11 +15,13 @@ fn effective_status(today: &str) -> String {
     )
 }
 
-const FINDING_FROM: &str = " FROM registers r JOIN findings f ON f.run_id = r.current_run JOIN organisations o ON o.id = r.org_id LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key WHERE ";
+/// A register's current findings are its rows no run has ended
+/// (`last_run IS NULL`, the partial index `findings_current`).
+const FINDING_FROM: &str = " FROM registers r JOIN findings f ON f.register_id = r.id AND f.last_run IS NULL JOIN organisations o ON o.id = r.org_id LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key WHERE ";
 
 /// [`FINDING_FROM`] without the triage, for choosing and counting a page
 /// that no status filter narrows (a lookup per finding saved).
-const FINDING_FROM_UNTRIAGED: &str = " FROM registers r JOIN findings f ON f.run_id = r.current_run JOIN organisations o ON o.id = r.org_id WHERE ";
+const FINDING_FROM_UNTRIAGED: &str = " FROM registers r JOIN findings f ON f.register_id = r.id AND f.last_run IS NULL JOIN organisations o ON o.id = r.org_id WHERE ";
 
 fn finding_view(row: &AnyRow) -> Result<FindingView> {
     let triage = match maybe_text(row, "t_status")? {
@@ -53,17 +58,23 @@ fn finding_view(row: &AnyRow) -> Result<FindingView> {
 }
 
 /// The columns of a finding as shown (`FROM` and `WHERE` follow), its
-/// body only with `evidence`.
-fn finding_columns(effective: &str, evidence: bool) -> String {
+/// body only with `evidence`. Its run is the register's current run
+/// (`current_run`, the column that holds it): the run that screened it
+/// last, whose provenance it is given, not the earlier run that first
+/// stored it reading the same.
+fn finding_columns(effective: &str, evidence: bool, current_run: &str) -> String {
     let body = if evidence { "f.body" } else { "'' AS body" };
     format!(
-        "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, f.run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, {body}, \
+        "SELECT f.register_id, f.org_id, o.name AS org_name, f.sector, {current_run} AS run_id, f.key, f.severity, f.severity_rank, f.rule_id, f.subject_kind, f.subject_id, f.subject_name, f.title, f.title_ja, {body}, \
          t.status AS t_status, t.justification AS t_justification, t.expires_at AS t_expires_at, t.decided_by AS t_decided_by, t.decided_at AS t_decided_at, {effective} AS effective"
     )
 }
 
 fn finding_select(effective: &str) -> String {
-    format!("{}{FINDING_FROM}", finding_columns(effective, true))
+    format!(
+        "{}{FINDING_FROM}",
+        finding_columns(effective, true, "r.current_run")
+    )
 }
 
 #[async_trait]
@@ -119,11 +130,11 @@ impl FindingStore for SqlStore {
         };
         let (limit_arg, offset_arg) = (page.arg(limit), page.arg(offset));
         page.sql = format!(
-            "{columns} FROM (SELECT f.run_id AS p_run, f.key AS p_key, f.severity_rank AS p_rank, o.name AS p_org{from}{condition} \
+            "{columns} FROM (SELECT f.run_id AS p_run, r.current_run AS p_current, f.key AS p_key, f.severity_rank AS p_rank, o.name AS p_org{from}{condition} \
              ORDER BY f.severity_rank, o.name, f.key LIMIT {limit_arg} OFFSET {offset_arg}) p \
              JOIN findings f ON f.run_id = p.p_run AND f.key = p.p_key JOIN organisations o ON o.id = f.org_id \
              LEFT JOIN triage t ON t.register_id = f.register_id AND t.key = f.key ORDER BY p.p_rank, p.p_org, p.p_key",
-            columns = finding_columns(&effective, filter.evidence)
+            columns = finding_columns(&effective, filter.evidence, "p.p_current")
         );
         let rows = self.fetch_all_as(tenant, &page).await?;
         let total = self
@@ -177,13 +188,11 @@ impl FindingStore for SqlStore {
         decision: TriageDecision,
     ) -> Result<Triage> {
         let mut tx = self.write_as(tenant).await?;
-        let (org, current_run) = self.visible_register(&mut tx, tenant, register_id).await?;
-        // A register not screened yet has no findings to triage.
-        let Some(current_run) = current_run else {
-            return Err(StoreError::NotFound(format!("finding {key}")));
-        };
-        let exists = sqlx::query("SELECT 1 AS found FROM findings WHERE run_id = $1 AND key = $2")
-            .bind(current_run)
+        let (org, _) = self.visible_register(&mut tx, tenant, register_id).await?;
+        // Only a finding the register has now may be triaged (a register
+        // not screened yet has none).
+        let exists = sqlx::query("SELECT 1 AS found FROM findings WHERE register_id = $1 AND key = $2 AND last_run IS NULL")
+            .bind(register_id)
             .bind(key)
             .fetch_optional(&mut *tx)
             .await?;
@@ -225,4 +234,150 @@ impl FindingStore for SqlStore {
         tx.commit().await?;
         Ok(triage)
     }
+}
+
+/// A finished run's findings made the register's current ones. A finding
+/// that reads as it did is not written again (a re-screening after a list
+/// change finds almost everything unchanged): a finding new, or reading
+/// differently, gets a row from this run; the row of one gone, or read
+/// differently, ends at the previous current run. The rows of a finding
+/// so tell when it was found as it reads and until when.
+pub(super) struct HeldFindings<'a> {
+    pub register_id: &'a str,
+    pub org_id: &'a str,
+    pub sector: &'a str,
+    /// The run finishing.
+    pub run_id: &'a str,
+    /// The register's current run until now.
+    pub previous_run: Option<&'a str>,
+}
+
+impl HeldFindings<'_> {
+    /// Writes what changed; returns the keys of the findings new and of
+    /// those resolved.
+    pub async fn replace(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        findings: &[FindingRow],
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let held = sqlx::query(
+            "SELECT key, digest FROM findings WHERE register_id = $1 AND last_run IS NULL",
+        )
+        .bind(self.register_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| Ok((text(row, "key")?, maybe_text(row, "digest")?)))
+        .collect::<Result<BTreeMap<String, Option<String>>>>()?;
+        let (mut new, mut ended, mut written) = (Vec::new(), Vec::new(), Vec::new());
+        for finding in findings {
+            let digest = finding_digest(finding);
+            match held.get(&finding.key) {
+                None => new.push(finding.key.clone()),
+                Some(Some(stored)) if *stored == digest => continue,
+                Some(_) => ended.push(finding.key.clone()),
+            }
+            written.push((finding, digest));
+        }
+        let current: BTreeSet<&str> = findings.iter().map(|f| f.key.as_str()).collect();
+        let resolved: Vec<String> = held
+            .keys()
+            .filter(|key| !current.contains(key.as_str()))
+            .cloned()
+            .collect();
+        ended.extend(resolved.iter().cloned());
+        if !ended.is_empty() {
+            let previous_run = self.previous_run.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "register {} has current findings but no current run",
+                    self.register_id
+                ))
+            })?;
+            for chunk in ended.chunks(500) {
+                let mut query = Query::new("UPDATE findings SET last_run = ");
+                let (last, register) = (query.arg(previous_run), query.arg(self.register_id));
+                let keys: Vec<String> = chunk.iter().map(|key| query.arg(key)).collect();
+                query.push(&format!(
+                    "{last} WHERE register_id = {register} AND last_run IS NULL AND key IN ({})",
+                    keys.join(", ")
+                ));
+                query.build().execute(&mut *conn).await?;
+            }
+        }
+        self.insert(conn, backend, &written).await?;
+        Ok((new, resolved))
+    }
+
+    async fn insert(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        written: &[(&FindingRow, String)],
+    ) -> Result<()> {
+        // Several rows per statement: far fewer round trips to PostgreSQL,
+        // well under its limit on parameters (15 per row). SQLite has no
+        // round trips, and binding a statement's numbered parameters costs
+        // the square of their number there (each is found by name in a
+        // list): 400 rows a statement spent half a re-screening binding.
+        let rows_per_statement = match backend {
+            Backend::Sqlite => 16,
+            Backend::Postgres => 400,
+        };
+        for chunk in written.chunks(rows_per_statement) {
+            let mut query = Query::new(
+                "INSERT INTO findings (run_id, org_id, sector, register_id, key, severity, severity_rank, rule_id, subject_kind, subject_id, subject_name, title, title_ja, body, digest) VALUES ",
+            );
+            for (index, (finding, digest)) in chunk.iter().enumerate() {
+                let values = [
+                    query.arg(self.run_id),
+                    query.arg(self.org_id),
+                    query.arg(self.sector),
+                    query.arg(self.register_id),
+                    query.arg(&finding.key),
+                    query.arg(&finding.severity),
+                    query.arg(finding.severity_rank),
+                    query.arg(&finding.rule_id),
+                    query.arg(&finding.subject_kind),
+                    query.arg(&finding.subject_id),
+                    query.arg(&finding.subject_name),
+                    query.arg(&finding.title),
+                    query.arg(&finding.title_ja),
+                    query.arg(&finding.body),
+                    query.arg(digest),
+                ];
+                if index > 0 {
+                    query.push(", ");
+                }
+                query.push(&format!("({})", values.join(", ")));
+            }
+            query.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The SHA-256 of everything a finding's row says, each field prefixed
+/// by its length so no two findings share the text hashed. A collision
+/// would let a changed finding keep its old reading, so the hash is one
+/// nobody can collide.
+fn finding_digest(finding: &FindingRow) -> String {
+    let mut hasher = Sha256::new();
+    let rank = finding.severity_rank.to_string();
+    for field in [
+        finding.key.as_str(),
+        &finding.severity,
+        &rank,
+        &finding.rule_id,
+        &finding.subject_kind,
+        &finding.subject_id,
+        &finding.subject_name,
+        &finding.title,
+        &finding.title_ja,
+        &finding.body,
+    ] {
+        hasher.update((field.len() as u64).to_le_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
 }

@@ -118,7 +118,11 @@ impl RunStore for SqlStore {
     async fn run_progress(&self, run_id: &str, done: i64, total: i64) -> Result<()> {
         let mut query = Query::new("UPDATE runs SET done = ");
         let (done, total, id) = (query.arg(done), query.arg(total), query.arg(run_id));
-        query.push(&format!("{done}, total = {total} WHERE id = {id}"));
+        // Only while it runs: a progress write that arrives after the run
+        // finished (they are written beside the screening) changes nothing.
+        query.push(&format!(
+            "{done}, total = {total} WHERE id = {id} AND status = 'running'"
+        ));
         self.fetch_all_as(&Tenant::System, &query).await?;
         Ok(())
     }
@@ -126,67 +130,44 @@ impl RunStore for SqlStore {
     async fn finish_run(&self, run_id: &str, owner: &str, result: RunResult) -> Result<RunChange> {
         let mut tx = self.write_as(&Tenant::System).await?;
         let finished = hold(&mut tx, run_id, owner).await?;
+        // The register's row is held first, so two replicas finishing two
+        // runs of one register apply their changes one after the other
+        // (SQLite's writer is one already).
+        let lock = match self.backend {
+            Backend::Sqlite => "SELECT current_run FROM registers WHERE id = $1",
+            Backend::Postgres => "SELECT current_run FROM registers WHERE id = $1 FOR UPDATE",
+        };
+        let previous_run = maybe_text(
+            &sqlx::query(lock)
+                .bind(&finished.register_id)
+                .fetch_one(&mut *tx)
+                .await?,
+            "current_run",
+        )?;
         // A run of a higher generation already current (it was queued
         // later and finished first) stays current.
-        let newer = sqlx::query("SELECT c.id FROM registers r JOIN runs c ON c.id = r.current_run WHERE r.id = $1 AND c.generation > $2")
-            .bind(&finished.register_id)
+        let newer = sqlx::query("SELECT id FROM runs WHERE id = $1 AND generation > $2")
+            .bind(&previous_run)
             .bind(finished.generation)
             .fetch_optional(&mut *tx)
             .await?
             .map(|row| text(&row, "id"))
             .transpose()?;
-        let previous = sqlx::query("SELECT f.key FROM registers r JOIN findings f ON f.run_id = r.current_run WHERE r.id = $1")
-            .bind(&finished.register_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|row| text(row, "key"))
-            .collect::<Result<BTreeSet<String>>>()?;
-        // Several rows per statement: far fewer round trips to PostgreSQL,
-        // well under its limit on parameters (14 per row). SQLite has no
-        // round trips, and binding a statement's numbered parameters costs
-        // the square of their number there (each is found by name in a
-        // list): 400 rows a statement spent half a re-screening binding.
-        let rows_per_statement = match self.backend {
-            Backend::Sqlite => 16,
-            Backend::Postgres => 400,
-        };
-        for chunk in result.findings.chunks(rows_per_statement) {
-            let mut query = Query::new(
-                "INSERT INTO findings (run_id, org_id, sector, register_id, key, severity, severity_rank, rule_id, subject_kind, subject_id, subject_name, title, title_ja, body) VALUES ",
-            );
-            for (index, finding) in chunk.iter().enumerate() {
-                let values = [
-                    query.arg(run_id),
-                    query.arg(&finished.org_id),
-                    query.arg(&finished.sector),
-                    query.arg(&finished.register_id),
-                    query.arg(&finding.key),
-                    query.arg(&finding.severity),
-                    query.arg(finding.severity_rank),
-                    query.arg(&finding.rule_id),
-                    query.arg(&finding.subject_kind),
-                    query.arg(&finding.subject_id),
-                    query.arg(&finding.subject_name),
-                    query.arg(&finding.title),
-                    query.arg(&finding.title_ja),
-                    query.arg(&finding.body),
-                ];
-                if index > 0 {
-                    query.push(", ");
-                }
-                query.push(&format!("({})", values.join(", ")));
+        let (new, resolved) = match &newer {
+            // A superseded run's findings were never the register's: only
+            // its counts are kept.
+            Some(_) => (Vec::new(), Vec::new()),
+            None => {
+                let held = HeldFindings {
+                    register_id: &finished.register_id,
+                    run_id,
+                    previous_run: previous_run.as_deref(),
+                    org_id: &finished.org_id,
+                    sector: &finished.sector,
+                };
+                held.replace(&mut tx, self.backend, &result.findings)
+                    .await?
             }
-            query.build().execute(&mut *tx).await?;
-        }
-        let current: BTreeSet<String> = result.findings.iter().map(|f| f.key.clone()).collect();
-        let (new, resolved): (Vec<String>, Vec<String>) = if newer.is_some() {
-            (Vec::new(), Vec::new())
-        } else {
-            (
-                current.difference(&previous).cloned().collect(),
-                previous.difference(&current).cloned().collect(),
-            )
         };
         let finished_at = now();
         end_lease(&mut tx, run_id, owner, &finished_at, "finished").await?;
@@ -195,7 +176,7 @@ impl RunStore for SqlStore {
         sqlx::query("UPDATE runs SET status = 'done', finished_at = $1, provenance = $2, findings = $3, new_findings = $4, resolved_findings = $5, done = total, lease_owner = NULL, lease_expires_at = NULL, warnings = $7 WHERE id = $6")
             .bind(&finished_at)
             .bind(result.provenance.to_string())
-            .bind(current.len() as i64)
+            .bind(result.findings.len() as i64)
             .bind(new.len() as i64)
             .bind(resolved.len() as i64)
             .bind(run_id)
@@ -230,7 +211,7 @@ impl RunStore for SqlStore {
             run_id,
             serde_json::json!({
                 "register": finished.register_id, "reason": finished.reason,
-                "findings": current.len(), "new": change.new.len(), "resolved": change.resolved.len(),
+                "findings": result.findings.len(), "new": change.new.len(), "resolved": change.resolved.len(),
                 "policy": result.provenance.get("policy"), "superseded_by": change.superseded_by,
             }),
         )

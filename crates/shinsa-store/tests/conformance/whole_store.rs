@@ -900,6 +900,139 @@ async fn a_run_finishing_late_changes_nothing(store: &SqlStore) {
     );
 }
 
+/// The rows kept for a register's findings, as (first run, key, last
+/// run), every tenant's (on PostgreSQL the transaction acts as the
+/// server).
+async fn stored_findings(
+    store: &SqlStore,
+    register_id: &str,
+) -> Vec<(String, String, Option<String>)> {
+    use sqlx::Row as _;
+    let mut tx = store.pool().begin().await.unwrap();
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT set_config('shinsa.tenant_kind', 'system', true)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let rows = sqlx::query("SELECT run_id, key, last_run FROM findings WHERE register_id = $1 ORDER BY key, last_run IS NULL")
+        .bind(register_id)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect();
+    tx.commit().await.unwrap();
+    rows
+}
+
+/// A re-screening writes only what changed: a finding that reads the
+/// same keeps its row (and is shown with the run that screened it last),
+/// one that reads differently gets a new row and ends the old one, one
+/// gone ends its row at the run that last found it.
+async fn a_finding_unchanged_is_not_stored_again(store: &SqlStore) {
+    organisation(store, "op-a", OrgKind::Operator, &["electricity"]).await;
+    let alice = user(store, "op-a", "alice@a.example", Role::OperatorAdmin).await;
+    let (tenant, actor) = (op("op-a"), Actor::user(&alice));
+    let (register, _) = store
+        .upload_register(&tenant, &actor, register("main"))
+        .await
+        .unwrap();
+    let (same, gone) = (
+        finding("R1@asset:a1", "review"),
+        finding("R1@asset:a2", "review"),
+    );
+    let changed = finding("R2@asset:a3", "notice");
+    let (first, _) = screen(store, &[same.clone(), gone.clone(), changed.clone()]).await;
+    store
+        .queue_run(&tenant, &actor, &register.id, "list fcc-covered@2026-12-01")
+        .await
+        .unwrap();
+    let now_prohibited = FindingRow {
+        severity: "prohibited".into(),
+        severity_rank: 0,
+        body: "{\"id\": \"R2@asset:a3\", \"listed\": true}".into(),
+        ..changed.clone()
+    };
+    let appeared = finding("R3@asset:a4", "review");
+    let (second, change) = screen(
+        store,
+        &[same.clone(), now_prohibited.clone(), appeared.clone()],
+    )
+    .await;
+    assert_eq!(change.new, ["R3@asset:a4"]);
+    assert_eq!(change.resolved, ["R1@asset:a2"]);
+    let (first, second) = (first.id, second.id);
+    assert_eq!(
+        stored_findings(store, &register.id).await,
+        [
+            (first.clone(), same.key.clone(), None),
+            (first.clone(), gone.key.clone(), Some(first.clone())),
+            (first.clone(), changed.key.clone(), Some(first.clone())),
+            (second.clone(), changed.key.clone(), None),
+            (second.clone(), appeared.key.clone(), None),
+        ]
+    );
+    let whole = FindingFilter {
+        evidence: true,
+        ..filter()
+    };
+    let shown: Vec<(String, String, String)> = store
+        .findings(&tenant, &whole)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|finding| (finding.run_id, finding.row.key, finding.row.body))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                second.clone(),
+                now_prohibited.key.clone(),
+                now_prohibited.body.clone()
+            ),
+            (second.clone(), same.key.clone(), same.body.clone()),
+            (second.clone(), appeared.key.clone(), appeared.body.clone()),
+        ]
+    );
+    let one = store
+        .finding(&tenant, &register.id, &same.key, "2026-11-28")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((one.run_id, one.row), (second.clone(), same.clone()));
+    // A finding resolved is no longer there to triage.
+    assert!(matches!(
+        store
+            .triage(
+                &tenant,
+                &actor,
+                &register.id,
+                &gone.key,
+                TriageDecision {
+                    status: TriageStatus::FalsePositive,
+                    justification: Some("removed".into()),
+                    expires_at: None,
+                },
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_stores_an_unchanged_finding_once() {
+    a_finding_unchanged_is_not_stored_again(&sqlite().await.store).await;
+}
+
+#[tokio::test]
+async fn postgres_stores_an_unchanged_finding_once() {
+    a_finding_unchanged_is_not_stored_again(&postgres().await.store).await;
+}
+
 #[tokio::test]
 async fn sqlite_keeps_the_newest_run_current() {
     a_run_finishing_late_changes_nothing(&sqlite().await.store).await;
