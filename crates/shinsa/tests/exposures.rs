@@ -70,6 +70,26 @@ fn screen(shelf: &Path, extra: &[&str]) -> (Vec<Value>, String) {
     (findings(&report), run.stderr)
 }
 
+/// Writes `register` into the shelf's folder and screens it against the
+/// shelf: the report, and its findings.
+fn screen_register(shelf: &Path, register: &Value) -> (Value, Vec<Value>) {
+    let file = shelf.join("register.json");
+    std::fs::write(&file, register.to_string()).unwrap();
+    let run = shinsa(&[
+        "screen",
+        path_str(&file),
+        "--format",
+        "json",
+        "--advisories-dir",
+        path_str(shelf),
+    ]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
+        panic!("{error}: {} {}", run.stdout, run.stderr);
+    });
+    let all = findings(&report);
+    (report, all)
+}
+
 #[test]
 fn an_exploited_fortios_and_an_affected_recorder_are_exposures_of_the_critical_facility() {
     let shelf = imported();
@@ -335,20 +355,7 @@ fn a_distributions_record_exposes_the_package_it_names_not_every_host_of_the_dis
              "critical": true, "manufacturer": "RH", "version": "2.4.5"}
         ]
     });
-    let file = shelf.path().join("register.json");
-    std::fs::write(&file, register.to_string()).unwrap();
-    let run = shinsa(&[
-        "screen",
-        path_str(&file),
-        "--format",
-        "json",
-        "--advisories-dir",
-        path_str(shelf.path()),
-    ]);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
-        panic!("{error}: {} {}", run.stdout, run.stderr);
-    });
-    let all = findings(&report);
+    let (report, all) = screen_register(shelf.path(), &register);
     let exposed: Vec<String> = all
         .iter()
         .filter(|f| f["subject"]["kind"] == "exposure")
@@ -405,20 +412,7 @@ fn a_myjvn_v4_record_exposes_the_versions_its_extension_lists() {
              "critical": true, "manufacturer": "HI", "model": "JP1/VERITAS NetBackup", "version": "8.0"}
         ]
     });
-    let file = shelf.path().join("register.json");
-    std::fs::write(&file, register.to_string()).unwrap();
-    let run = shinsa(&[
-        "screen",
-        path_str(&file),
-        "--format",
-        "json",
-        "--advisories-dir",
-        path_str(shelf.path()),
-    ]);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|error| {
-        panic!("{error}: {} {}", run.stdout, run.stderr);
-    });
-    let all = findings(&report);
+    let (report, all) = screen_register(shelf.path(), &register);
     let mut exposed: Vec<String> = all
         .iter()
         .filter(|f| f["subject"]["kind"] == "exposure")
